@@ -1,0 +1,57 @@
+"""Demo accounts: one per role, a clerk at every district's zone window. Idempotent."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.identifiers import id_number_check_digit, uscc_check_char
+from accounts.models import Firm, User
+from standards.models import District, ServiceWindow
+
+DEMO_PASSWORD = "c9-demo-2026"
+
+DEMO_FIRM_NAME = "上海浦江数智科技有限公司"
+DEMO_FIRM_CODE = "91310101MA1FPX3K2" + uscc_check_char("91310101MA1FPX3K2")
+DEMO_CITIZEN_ID = "31010119900307123" + id_number_check_digit("31010119900307123")
+
+
+def clerk_username(district: District) -> str:
+    return f"clerk_{district.name_en.lower()}"
+
+
+@transaction.atomic
+def demo_accounts_load() -> list[tuple[str, str, str]]:
+    """Create or refresh the demo users; returns (username, role label, where) rows for printing."""
+    huangpu = District.objects.get(division_code="310101")
+    firm, _ = Firm.objects.update_or_create(
+        credit_code=DEMO_FIRM_CODE, defaults={"name": DEMO_FIRM_NAME, "registered_district": huangpu}
+    )
+    people = [
+        ("admin", {"role": User.Role.SUPERVISOR, "display_name": "系统管理员", "is_staff": True, "is_superuser": True}),
+        ("std_admin", {"role": User.Role.STANDARDS_ADMIN, "display_name": "标准管理员 周敏", "is_staff": True}),
+        ("supervisor", {"role": User.Role.SUPERVISOR, "display_name": "联盟督办 陈刚"}),
+        ("zhangsan", {"role": User.Role.CITIZEN, "display_name": "张三", "id_number": DEMO_CITIZEN_ID, "phone": "13800138000"}),
+        ("lihua", {"role": User.Role.FIRM, "display_name": "李华（企业经办人）", "firm": firm, "phone": "13900139000"}),
+    ]
+    for district in District.objects.all():
+        window = ServiceWindow.objects.get(code=f"{district.division_code}-YRD")
+        people.append(
+            (
+                clerk_username(district),
+                {
+                    "role": User.Role.CLERK,
+                    "display_name": f"{district.name}店小二",
+                    "district": district,
+                    "window": window,
+                },
+            )
+        )
+    rows = []
+    for username, fields in people:
+        user, created = User.objects.update_or_create(username=username, defaults=fields)
+        if created or not user.has_usable_password():
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        where = str(user.district) if user.district_id else (user.firm.name if user.firm_id else "")
+        rows.append((username, user.get_role_display(), where))
+    return rows

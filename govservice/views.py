@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from standards.models import District
+
+
+def home(request):
+    districts = District.objects.select_related("province").prefetch_related("windows")
+    return render(request, "home.html", {"districts": districts})

@@ -1,0 +1,124 @@
+"""Shared fixtures: reference data, a live stack of real processes, a real browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from govservice import stack
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def c9_reference_data(request):
+    """Districts and windows come from a data migration; transactional tests flush them, so re-seed."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        return
+    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from standards.districts import seed_districts
+    from standards.models import District, Province, ServiceWindow
+
+    if not District.objects.exists():
+        seed_districts(Province, District, ServiceWindow)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_env_for_children() -> dict[str, str]:
+    """Point child processes at the test database the test process uses."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return {"SQLITE_PATH": str(settings_dict["NAME"]), "DATABASE_URL": ""}
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or "5432"
+    return {"DATABASE_URL": f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"}
+
+
+@dataclass
+class LiveStack:
+    http_url: str
+    ws_url: str
+    supervisor: stack.Supervisor
+    env: dict[str, str]
+
+    def url(self, path: str) -> str:
+        return self.http_url + path
+
+    def ws(self, path: str) -> str:
+        return self.ws_url + path
+
+
+@pytest.fixture(scope="session")
+def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real uvicorn ASGI server and a real Celery worker on the test database and the test Redis."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **database_env_for_children(),
+        "PYTHONUNBUFFERED": "1",
+        "VAR_DIR": str(tmp_path_factory.mktemp("live-var")),
+    }
+    # Child processes share the test process's secret key so sessions made here are valid there.
+    from django.conf import settings
+
+    env["SECRET_KEY"] = settings.SECRET_KEY
+    supervisor = stack.Supervisor()
+    log_dir = Path(env["VAR_DIR"])
+    try:
+        supervisor.spawn("celery-worker", stack.celery_worker_args(concurrency=2, hostname=f"test-{port}@%h"), env=env)
+        supervisor.spawn("asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False), env=env)
+        stack.wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=90, supervisor=supervisor)
+        yield LiveStack(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", supervisor, env)
+    finally:
+        supervisor.stop_all()
+        del log_dir
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium with fake camera and microphone, driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM guard would
+    # then refuse the test's own queries, though they never run inside that loop.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+                "--disable-gpu",
+            ],
+        )
+        yield chromium
+        chromium.close()
