@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -100,3 +101,274 @@ class ServiceWindow(BilingualNameMixin, models.Model):
             and str(moment.isoweekday()) in self.open_weekdays
             and self.opens_at <= moment.timetz().replace(tzinfo=None) < self.closes_at
         )
+
+
+# --- The catalogue -------------------------------------------------------------------------
+
+
+class Sector(models.TextChoices):
+    """The implementing bodies' fields of work (a district has one department per sector)."""
+
+    MARKET = "market", _("Market regulation")
+    HR_SOCIAL = "hr_social", _("Human resources and social security")
+    MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance")
+    HOUSING_FUND = "housing_fund", _("Housing provident fund")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
+    PUBLIC_SECURITY = "public_security", _("Public security")
+    TAX = "tax", _("Taxation")
+    HEALTH = "health", _("Health")
+    EDUCATION = "education", _("Education")
+    HOUSING = "housing", _("Housing and construction")
+    TRANSPORT = "transport", _("Transport")
+    CULTURE_TOURISM = "culture_tourism", _("Culture and tourism")
+    ECOLOGY = "ecology", _("Ecology and environment")
+    NATURAL_RESOURCES = "natural_resources", _("Natural resources")
+    JUSTICE = "justice", _("Justice")
+    ARCHIVES = "archives", _("Archives")
+    OTHER = "other", _("Other")
+
+
+class Department(BilingualNameMixin, models.Model):
+    """An implementing body of a district (e.g. 黄浦区市场监督管理局)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="departments")
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+
+    class Meta:
+        ordering = ["district__division_code", "sector"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [models.UniqueConstraint(fields=["district", "sector"], name="one_department_per_sector")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MaterialType(BilingualNameMixin, models.Model):
+    """A kind of document with a stable identifier, shared across items so districts recognise each other's checks."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    # The electronic licence that can stand in for this material (电子证照), if any.
+    elicence_name = models.CharField(_("electronic licence"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("material type")
+        verbose_name_plural = _("material types")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ServiceItem(models.Model):
+    """The stable identity of an alliance-standard item; its content lives in versions."""
+
+    code = models.CharField(_("basic code"), max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ItemVersion(BilingualNameMixin, models.Model):
+    """One version of an item's standard. Drafts are edited; published versions never change.
+
+    Publishing gives a version its effective date and ends the previous one the day
+    before, so at most one version is in force on any day. Cases pin the version
+    they were accepted under.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    class ItemType(models.TextChoices):
+        LICENSING = "licensing", _("Administrative licensing")
+        CONFIRMATION = "confirmation", _("Administrative confirmation")
+        BENEFIT = "benefit", _("Administrative benefit")
+        OTHER_POWER = "other_power", _("Other administrative power")
+        PUBLIC_SERVICE = "public_service", _("Public service")
+
+    class LimitUnit(models.TextChoices):
+        WORKING_DAYS = "working_days", _("working days")
+        CALENDAR_DAYS = "calendar_days", _("calendar days")
+
+    class HandlingKind(models.TextChoices):
+        IMMEDIATE = "immediate", _("Done on the spot")
+        PROMISED = "promised", _("Promised within a limit")
+
+    class CrossProvinceMode(models.TextChoices):
+        FULLY_ONLINE = "fully_online", _("Fully online")
+        ACCEPT_ON_BEHALF = "accept_on_behalf", _("Accepted elsewhere on behalf")
+        JOINT = "joint", _("Joint handling by several places")
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    item_type = models.CharField(_("item type"), max_length=20, choices=ItemType.choices)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    for_natural_person = models.BooleanField(_("for natural persons"), default=True)
+    for_legal_person = models.BooleanField(_("for legal persons"), default=False)
+    topic = models.CharField(_("topic"), max_length=100, blank=True)
+    legal_basis_law = models.CharField(_("legal basis: law"), max_length=200, blank=True)
+    legal_basis_article = models.CharField(_("legal basis: article"), max_length=100, blank=True)
+    legal_basis_text = models.TextField(_("legal basis: text"), blank=True)
+    acceptance_conditions = models.TextField(_("acceptance conditions"), blank=True)
+    handling_kind = models.CharField(
+        _("handling kind"), max_length=12, choices=HandlingKind.choices, default=HandlingKind.PROMISED
+    )
+    limit_unit = models.CharField(
+        _("time limit unit"), max_length=15, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
+    statutory_limit = models.PositiveIntegerField(_("statutory time limit"))
+    promised_limit = models.PositiveIntegerField(_("promised time limit"))
+    # Subsets of: window, self_service, online, assisted.
+    handling_forms = models.JSONField(_("handling forms"), default=list, blank=True)
+    online_depth = models.PositiveSmallIntegerField(_("online depth (1-4)"), default=1)
+    onsite_visits = models.PositiveSmallIntegerField(_("required on-site visits"), default=1)
+    appointment_available = models.BooleanField(_("appointment available"), default=True)
+    courier_delivery = models.BooleanField(_("courier delivery"), default=False)
+    online_payment = models.BooleanField(_("online payment"), default=False)
+    cross_province_mode = models.CharField(
+        _("cross-province mode"), max_length=20, choices=CrossProvinceMode.choices, blank=True
+    )
+    # [{"name", "standard", "basis", "reduction"}]; empty means free of charge.
+    fees = models.JSONField(_("fees"), default=list, blank=True)
+    result_name = models.CharField(_("result"), max_length=200, blank=True)
+    result_is_licence = models.BooleanField(_("result is a licence or certificate"), default=False)
+    result_elicence = models.BooleanField(_("result issued as electronic licence"), default=False)
+    assistance_guide = models.TextField(_("assistance guide for clerks"), blank=True)
+    faq = models.JSONField(_("FAQ"), default=list, blank=True)  # [{"q", "a"}]
+    life_events = models.JSONField(_("life event tags"), default=list, blank=True)
+    growth_stages = models.JSONField(_("firm growth stage tags"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["item__code", "-number"]
+        verbose_name = _("item version")
+        verbose_name_plural = _("item versions")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="unique_item_version_number"),
+            models.UniqueConstraint(
+                fields=["item"], condition=models.Q(status="draft"), name="one_draft_per_item"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(promised_limit__lte=models.F("statutory_limit")),
+                name="promised_within_statutory",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_from__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
+                name="version_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} v{self.number} {self.name}"
+
+    def clean(self):
+        super().clean()
+        if self.promised_limit is not None and self.statutory_limit is not None:
+            if self.promised_limit > self.statutory_limit:
+                raise ValidationError(
+                    {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
+                )
+
+
+class ItemMaterial(BilingualNameMixin, models.Model):
+    """A material a version of an item asks for, with its acceptance standard."""
+
+    class Requirement(models.TextChoices):
+        REQUIRED = "required", _("Required")
+        CONDITIONAL = "conditional", _("Conditional")
+
+    class Medium(models.TextChoices):
+        PAPER = "paper", _("Paper")
+        ELECTRONIC = "electronic", _("Electronic")
+        EITHER = "either", _("Paper or electronic")
+
+    class Source(models.TextChoices):
+        APPLICANT = "applicant", _("Prepared by the applicant")
+        DEPARTMENT = "department", _("Issued by a department")
+        ELICENCE = "elicence", _("Electronic licence")
+
+    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="materials")
+    material_type = models.ForeignKey(MaterialType, on_delete=models.PROTECT, related_name="uses")
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    requirement = models.CharField(_("requirement"), max_length=12, choices=Requirement.choices, default=Requirement.REQUIRED)
+    condition = models.CharField(_("condition"), max_length=300, blank=True)
+    medium = models.CharField(_("medium"), max_length=12, choices=Medium.choices, default=Medium.EITHER)
+    originals = models.PositiveSmallIntegerField(_("originals"), default=1)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    # File extensions accepted for an electronic copy, e.g. ["pdf", "jpg", "png"].
+    formats = models.JSONField(_("accepted formats"), default=list, blank=True)
+    max_size_mb = models.PositiveSmallIntegerField(_("maximum size (MB)"), default=10)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.APPLICANT)
+    issuing_body = models.CharField(_("issuing body"), max_length=200, blank=True)
+    elicence_exempt = models.BooleanField(_("spared by an electronic licence"), default=False)
+    acceptance_standard = models.TextField(_("acceptance standard"), blank=True)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("item material")
+        verbose_name_plural = _("item materials")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "material_type"], name="material_type_once_per_version"),
+            models.CheckConstraint(
+                condition=~models.Q(requirement="conditional") | ~models.Q(condition=""),
+                name="conditional_material_states_condition",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemImplementation(models.Model):
+    """A district's implementation of an item: who handles it there, and whether it accepts, approves or both."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="implementations")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="implementations")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="implementations")
+    window = models.ForeignKey(ServiceWindow, on_delete=models.PROTECT, related_name="implementations")
+    implementation_code = models.CharField(_("implementation code"), max_length=80, unique=True)
+    can_accept = models.BooleanField(_("may accept"), default=True)
+    can_approve = models.BooleanField(_("may approve"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["item__code", "district__division_code"]
+        verbose_name = _("item implementation")
+        verbose_name_plural = _("item implementations")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "district"], name="one_implementation_per_district"),
+            models.CheckConstraint(
+                condition=models.Q(can_accept=True) | models.Q(can_approve=True),
+                name="implementation_accepts_or_approves",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.implementation_code
