@@ -25,6 +25,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
+    path("", include("standards.urls")),
+    path("", include("cases.urls")),
+    path("", include("helpdesk.urls")),
 ]
 
 admin.site.site_header = "长三角C9跨省通办 · 管理"

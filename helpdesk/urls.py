@@ -1,0 +1,5 @@
+"""Pages and API routes of the helpdesk app (included at the site root by govservice/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
