@@ -11,6 +11,18 @@ from accounts.identifiers import mask_id_number, validate_credit_code, validate_
 class Firm(models.Model):
     """A legal person that applies for items; its representatives are users with role `firm`."""
 
+    class GrowthStage(models.TextChoices):
+        STARTUP = "startup", _("Start-up")
+        GROWTH = "growth", _("Growth")
+        EXPANSION = "expansion", _("Expansion")
+        MATURE = "mature", _("Mature")
+
+    class BusinessMode(models.TextChoices):
+        SINGLE_SITE = "single_site", _("One site")
+        BRANCHES = "branches", _("Branches in several provinces")
+        HQ_ELSEWHERE = "hq_elsewhere", _("Headquarters in another province")
+        SUPPLY_CHAIN = "supply_chain", _("Cross-province supply chain")
+
     name = models.CharField(_("name"), max_length=200)
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
@@ -22,6 +34,10 @@ class Firm(models.Model):
         null=True,
         blank=True,
         related_name="registered_firms",
+    )
+    growth_stage = models.CharField(_("growth stage"), max_length=12, choices=GrowthStage.choices, default=GrowthStage.GROWTH)
+    business_mode = models.CharField(
+        _("business mode across provinces"), max_length=15, choices=BusinessMode.choices, default=BusinessMode.SINGLE_SITE
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -113,3 +129,26 @@ class User(AbstractUser):
     @property
     def is_standards_admin(self) -> bool:
         return self.role == self.Role.STANDARDS_ADMIN
+
+
+class FirmSpecialist(models.Model):
+    """A clerk assigned by a supervisor as a firm's specialist (专员) in one district (精服务)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="specialists")
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="firm_specialists")
+    clerk = models.ForeignKey(User, on_delete=models.PROTECT, related_name="specialist_for")
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("firm specialist")
+        verbose_name_plural = _("firm specialists")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "district"], condition=models.Q(active=True), name="one_active_specialist_per_firm_district"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.firm} · {self.district} · {self.clerk}"
