@@ -14,6 +14,7 @@ versions with a future effective date come into force).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -67,7 +68,7 @@ class Entry:
     objects: frozenset[str] = field(default_factory=frozenset)
 
 
-@dataclass
+@dataclass(slots=True)
 class SearchResult:
     entry: Entry
     rank: int
@@ -174,10 +175,126 @@ def _build() -> list[Entry]:
     return entries
 
 
+class Blob:
+    """Strings joined by a separator, searched with the C-speed `str.find` instead of a Python loop."""
+
+    SEP = "\x00"
+
+    def __init__(self, values: list[str]) -> None:
+        self.text = self.SEP + self.SEP.join(values) + self.SEP
+        self.starts: list[int] = []
+        position = 1
+        for value in values:
+            self.starts.append(position)
+            position += len(value) + 1
+
+    def hits(self, term: str) -> dict[int, bool]:
+        """Entry index -> whether the term starts that entry's string, for every entry containing the term."""
+        found: dict[int, bool] = {}
+        starts, find = self.starts, self.text.find
+        last = len(starts) - 1
+        at = find(term)
+        while at != -1:
+            index = bisect_right(starts, at) - 1
+            # A term can only start an entry at its first occurrence: skip to the next entry.
+            found[index] = at == starts[index]
+            if index == last:
+                break
+            at = find(term, starts[index + 1])
+        return found
+
+
+class Prepared:
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.names = Blob([e.name_n for e in entries])
+        self.codes = Blob([e.code for e in entries])
+        self.initials = Blob([e.initials for e in entries])
+        self.names_en = Blob([e.name_en_n for e in entries])
+        self.guides = Blob([e.guide_n for e in entries])
+        # Ties between equal ranks: shorter name first, then code; precomputed as one integer per entry.
+        self.by_order = sorted(range(len(entries)), key=lambda i: (len(entries[i].name), entries[i].code))
+        self.order = [0] * len(entries)
+        for position, index in enumerate(self.by_order):
+            self.order[index] = position
+        self.facets: dict[str, dict[str, set[int]]] = {name: {} for name in FILTERS}
+        for index, e in enumerate(entries):
+            values = {
+                "district": e.accepting,
+                "approving_district": e.approving,
+                "department": [str(d) for d in e.departments],
+                "item_type": [e.item_type],
+                "sector": [e.sector],
+                "handling_form": e.handling_forms,
+                "cross_province_mode": [e.cross_province_mode],
+                "growth_stage": e.growth_stages,
+                "life_event": e.life_events,
+                "service_object": e.objects,
+            }
+            for name, keys in values.items():
+                for key in keys:
+                    self.facets[name].setdefault(key, set()).add(index)
+
+    def candidates(self, filters: dict[str, str]) -> set[int] | None:
+        chosen: set[int] | None = None
+        for name, value in filters.items():
+            if not value or name not in self.facets:
+                continue
+            matching = self.facets[name].get(str(value), set())
+            chosen = set(matching) if chosen is None else chosen & matching
+        return chosen
+
+    def rank_term(self, term: str) -> dict[int, int]:
+        ranks: dict[int, int] = {}
+        entries = self.entries
+
+        def offer(index: int, rank: int) -> None:
+            if rank < ranks.get(index, 99):
+                ranks[index] = rank
+
+        for index, at_start in self.names.hits(term).items():
+            if at_start and entries[index].name_n == term:
+                offer(index, RANK_EXACT)
+            else:
+                offer(index, RANK_PREFIX if at_start else RANK_SUBSTRING)
+        for index, at_start in self.codes.hits(term).items():
+            if at_start:
+                offer(index, RANK_EXACT if entries[index].code == term else RANK_PREFIX)
+        if term.isascii() and term.isalpha():
+            for index, at_start in self.initials.hits(term).items():
+                offer(index, RANK_PREFIX if at_start else RANK_SUBSTRING)
+            if len(term) >= 3:
+                for index in self.names_en.hits(" " + term):
+                    offer(index, RANK_SUBSTRING)
+        if len(term) >= 2:
+            for index in self.guides.hits(term):
+                offer(index, RANK_GUIDE)
+        return ranks
+
+    def search(self, query: str, filters: dict[str, str]) -> list[SearchResult]:
+        chosen = self.candidates(filters)
+        terms = [t for t in (normalise(part) for part in (query or "").split()) if t]
+        if not terms:
+            indexes = range(len(self.entries)) if chosen is None else sorted(chosen)
+            return [SearchResult(self.entries[i], RANK_SUBSTRING) for i in indexes]  # catalogue order (by code)
+        combined: dict[int, int] | None = None
+        for term in terms:
+            ranks = self.rank_term(term)
+            if combined is None:
+                combined = ranks
+            else:
+                combined = {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
+        if chosen is not None:
+            combined = {i: r for i, r in combined.items() if i in chosen}
+        order, by_order, entries = self.order, self.by_order, self.entries
+        keys = sorted((rank << 20) | order[i] for i, rank in combined.items())
+        return [SearchResult(entries[by_order[key & 0xFFFFF]], key >> 20) for key in keys]
+
+
 class SearchIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: list[Entry] | None = None
+        self._prepared: Prepared | None = None
         self._fingerprint: tuple | None = None
         self._checked_at = 0.0
         self._cache: OrderedDict = OrderedDict()
@@ -187,102 +304,37 @@ class SearchIndex:
         self._checked_at = 0.0
         self._fingerprint = None
 
-    def entries(self) -> list[Entry]:
+    def prepared(self) -> Prepared:
         now = time.monotonic()
-        if self._entries is not None and now - self._checked_at < CHECK_INTERVAL:
-            return self._entries
+        if self._prepared is not None and now - self._checked_at < CHECK_INTERVAL:
+            return self._prepared
         with self._lock:
             now = time.monotonic()
-            if self._entries is not None and now - self._checked_at < CHECK_INTERVAL:
-                return self._entries
+            if self._prepared is not None and now - self._checked_at < CHECK_INTERVAL:
+                return self._prepared
             fingerprint = _fingerprint()
-            if self._entries is None or fingerprint != self._fingerprint:
-                self._entries = _build()
+            if self._prepared is None or fingerprint != self._fingerprint:
+                self._prepared = Prepared(_build())
                 self._fingerprint = fingerprint
                 self._cache.clear()
                 self.builds += 1
             self._checked_at = time.monotonic()
-            return self._entries
+            return self._prepared
+
+    def entries(self) -> list[Entry]:
+        return self.prepared().entries
 
     def search(self, query: str = "", **filters: str) -> list[SearchResult]:
-        entries = self.entries()
-        key = (query, tuple(sorted((k, v) for k, v in filters.items() if v)))
+        prepared = self.prepared()
+        key = (query, tuple(sorted((k, str(v)) for k, v in filters.items() if v)))
         cached = self._cache.get(key)
-        if cached is not None and cached[0] is entries:
+        if cached is not None and cached[0] is prepared:
             return cached[1]
-        results = _search(entries, query, filters)
-        self._cache[key] = (entries, results)
+        results = prepared.search(query, filters)
+        self._cache[key] = (prepared, results)
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return results
-
-
-def _filter(entries: list[Entry], filters: dict[str, str]) -> list[Entry]:
-    tests = []
-    if filters.get("district"):
-        value = filters["district"]
-        tests.append(lambda e: value in e.accepting)
-    if filters.get("approving_district"):
-        value_ap = filters["approving_district"]
-        tests.append(lambda e: value_ap in e.approving)
-    if filters.get("department"):
-        try:
-            department = int(filters["department"])
-        except (TypeError, ValueError):
-            return []
-        tests.append(lambda e: department in e.departments)
-    for name, attr in (("item_type", "item_type"), ("sector", "sector"), ("cross_province_mode", "cross_province_mode")):
-        if filters.get(name):
-            wanted = filters[name]
-            tests.append(lambda e, attr=attr, wanted=wanted: getattr(e, attr) == wanted)
-    for name, attr in (
-        ("handling_form", "handling_forms"),
-        ("growth_stage", "growth_stages"),
-        ("life_event", "life_events"),
-        ("service_object", "objects"),
-    ):
-        if filters.get(name):
-            wanted = filters[name]
-            tests.append(lambda e, attr=attr, wanted=wanted: wanted in getattr(e, attr))
-    if not tests:
-        return entries
-    return [e for e in entries if all(test(e) for test in tests)]
-
-
-def _rank(entry: Entry, term: str) -> int | None:
-    if term == entry.name_n or term == entry.code:
-        return RANK_EXACT
-    if entry.name_n.startswith(term) or entry.code.startswith(term):
-        return RANK_PREFIX
-    if term in entry.name_n:
-        return RANK_SUBSTRING
-    if term.isascii():
-        if entry.initials.startswith(term):
-            return RANK_PREFIX
-        if term in entry.initials or (len(term) >= 3 and f" {term}" in entry.name_en_n):
-            return RANK_SUBSTRING
-    if len(term) >= 2 and term in entry.guide_n:
-        return RANK_GUIDE
-    return None
-
-
-def _search(entries: list[Entry], query: str, filters: dict[str, str]) -> list[SearchResult]:
-    candidates = _filter(entries, filters)
-    terms = [t for t in (normalise(part) for part in (query or "").split()) if t]
-    if not terms:
-        return [SearchResult(e, RANK_SUBSTRING) for e in candidates]
-    results = []
-    for entry in candidates:
-        worst = RANK_EXACT
-        for term in terms:
-            rank = _rank(entry, term)
-            if rank is None:
-                break
-            worst = max(worst, rank)
-        else:
-            results.append(SearchResult(entry, worst))
-    results.sort(key=lambda r: (r.rank, len(r.entry.name), r.entry.code))
-    return results
 
 
 search_index = SearchIndex()
