@@ -14,8 +14,8 @@ versions with a future effective date come into force).
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -301,8 +301,8 @@ class SearchIndex:
         self.builds = 0
 
     def invalidate(self) -> None:
+        """Compare the fingerprint on the next search (rebuilds only if the catalogue changed)."""
         self._checked_at = 0.0
-        self._fingerprint = None
 
     def prepared(self) -> Prepared:
         now = time.monotonic()
