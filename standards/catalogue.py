@@ -168,6 +168,21 @@ def department_credit_code(division_code: str, sector: str) -> str:
     return first17 + uscc_check_char(first17)
 
 
+def department_for(*, district: District, sector: str) -> Department:
+    """The district's department of a sector, created from the naming template when it does not exist yet."""
+    template, template_en = data.DEPARTMENTS.get(sector, data.DEPARTMENTS["other"])
+    department, _created = Department.objects.get_or_create(
+        district=district,
+        sector=sector,
+        defaults={
+            "name": template.format(d=district.name, c=district.city),
+            "name_en": template_en.format(D=f"{district.name_en} District", C=district.city_en),
+            "credit_code": department_credit_code(district.division_code, sector),
+        },
+    )
+    return department
+
+
 def _mode(spec: ItemSpec, rng: random.Random) -> str:
     if spec.mode is not None:
         return spec.mode

@@ -582,7 +582,11 @@ def _sync_implementations(*, item: ServiceItem, parsed: ParsedItem, sector: str,
         wanted[code] = (code in parsed.accepting, code in parsed.approving)
     current = {impl.district.division_code: impl for impl in item.implementations.select_related("district")}
     for code, (accepts, approves) in wanted.items():
-        department = lookups["departments"].get((code, sector)) or lookups["departments"].get((code, "other"))
+        department = lookups["departments"].get((code, sector))
+        if department is None:
+            from standards.catalogue import department_for
+
+            department = lookups["departments"][(code, sector)] = department_for(district=lookups["districts"][code], sector=sector)
         window = lookups["windows"][f"{code}-{'YRD' if not approves else 'GEN'}"]
         impl = current.get(code)
         if impl is None:

@@ -77,4 +77,15 @@ def published_item(material_types, std_admin):
     """An item 'T-0001' whose version 1 is in force since 2025-01-01."""
     draft = services.item_create(actor=std_admin, code="T-0001", fields=dict(FIELDS), materials=[dict(m) for m in MATERIALS])
     services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2025, 1, 1))
+    from standards.catalogue import department_for
+    from standards.models import District, ItemImplementation, ServiceWindow
+
+    for code, approves in (("310101", False), ("340104", True)):
+        district = District.objects.get(division_code=code)
+        department = department_for(district=district, sector="market")
+        ItemImplementation.objects.create(
+            item=draft.item, district=district, department=department,
+            window=ServiceWindow.objects.get(code=f"{code}-{'ENT' if approves else 'YRD'}"),
+            implementation_code=f"T-0001-{code}", can_accept=True, can_approve=approves,
+        )
     return ItemVersion.objects.get(pk=draft.pk)
