@@ -48,7 +48,7 @@ from standards.selectors import (
     today,
 )
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the whole catalogue as CSV is about 6 MB
 PROGRESS_EVERY = 20
 
 ITEM_COLUMNS = [
@@ -442,8 +442,16 @@ def _snapshot_fields(fields: dict) -> dict:
     return {f: fields.get(f) for f in VERSION_CONTENT_FIELDS}
 
 
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
 def _material_key(m: dict) -> tuple:
-    return tuple((f, json.dumps(m.get(f), sort_keys=True, ensure_ascii=False)) for f in ("material_type", *MATERIAL_CONTENT_FIELDS))
+    return (m.get("material_type"), *(_hashable(m.get(f)) for f in MATERIAL_CONTENT_FIELDS))
 
 
 def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
@@ -456,10 +464,19 @@ def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
     drafts: set[int] = set()
     if existing:
         ids = [i.pk for i in existing.values()]
-        for version in (
-            ItemVersion.objects.filter(in_force_q(on), item_id__in=ids).prefetch_related("materials__material_type")
-        ):
-            in_force[version.item_id] = version
+        for chunk in range(0, len(ids), 900):  # SQLite caps bound parameters
+            for version in ItemVersion.objects.filter(in_force_q(on), item_id__in=ids[chunk : chunk + 900]).values(
+                "id", "item_id", *VERSION_CONTENT_FIELDS
+            ):
+                in_force[version["item_id"]] = version
+        version_materials: dict[int, list[tuple]] = {}
+        version_ids = [v["id"] for v in in_force.values()]
+        for chunk in range(0, len(version_ids), 900):
+            for values in ItemMaterial.objects.filter(version_id__in=version_ids[chunk : chunk + 900]).values(
+                "version_id", "material_type__code", *MATERIAL_CONTENT_FIELDS
+            ):
+                values["material_type"] = values.pop("material_type__code")
+                version_materials.setdefault(values.pop("version_id"), []).append(_material_key(values))
         for item_id, date in ItemVersion.objects.filter(item_id__in=ids).exclude(
             status=ItemVersion.Status.DRAFT
         ).values_list("item_id", "effective_from"):
@@ -476,13 +493,10 @@ def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
         version = in_force.get(item.pk)
         same = False
         if version is not None:
-            current = {f: getattr(version, f) for f in VERSION_CONTENT_FIELDS}
-            current_materials = sorted(
-                _material_key({"material_type": m.material_type.code, **{f: getattr(m, f) for f in MATERIAL_CONTENT_FIELDS}})
-                for m in version.materials.all()
-            )
+            current = {f: version[f] for f in VERSION_CONTENT_FIELDS}
+            current_materials = sorted(version_materials.get(version["id"], []), key=repr)
             same = current == _snapshot_fields(parsed.fields) and current_materials == sorted(
-                _material_key(m) for m in parsed.materials
+                (_material_key(m) for m in parsed.materials), key=repr
             )
         if same:
             unchanged.append(parsed.code)
@@ -658,12 +672,18 @@ def _export_value(value: Any) -> Any:
     return value
 
 
-def catalogue_rows() -> tuple[list[list], list[list]]:
-    """The versions in force as rows of the items and materials sheets (header first)."""
+def catalogue_rows(*, codes: list[str] | None = None) -> tuple[list[list], list[list]]:
+    """The versions in force (of some items, or all) as rows of the items and materials sheets (header first)."""
     on = today()
-    versions = list(ItemVersion.objects.filter(in_force_q(on)).select_related("item").order_by("item__code"))
+    versions = ItemVersion.objects.filter(in_force_q(on)).select_related("item").order_by("item__code")
+    if codes is not None:
+        versions = versions.filter(item__code__in=codes)
+    versions = list(versions)
     implementations: dict[int, list[tuple[str, bool, bool]]] = {}
-    for item_id, code, accepts, approves in ItemImplementation.objects.filter(active=True).values_list(
+    rows = ItemImplementation.objects.filter(active=True)
+    if codes is not None:
+        rows = rows.filter(item_id__in=[v.item_id for v in versions])
+    for item_id, code, accepts, approves in rows.values_list(
         "item_id", "district__division_code", "can_accept", "can_approve"
     ):
         implementations.setdefault(item_id, []).append((code, accepts, approves))
@@ -673,24 +693,24 @@ def catalogue_rows() -> tuple[list[list], list[list]]:
         row = [version.item.code, *[_export_value(getattr(version, f)) for f in VERSION_CONTENT_FIELDS]]
         row += [";".join(c for c, a, _p in impl if a), ";".join(c for c, _a, p in impl if p), version.effective_from.isoformat()]
         items.append(row)
-    codes = {v.pk: v.item.code for v in versions}
+    version_codes = {v.pk: v.item.code for v in versions}
     materials = [MATERIAL_COLUMNS]
     for material in (
-        ItemMaterial.objects.filter(version_id__in=list(codes))
+        ItemMaterial.objects.filter(version_id__in=list(version_codes))
         .select_related("material_type")
         .order_by("version__item__code", "position", "id")
         .iterator(chunk_size=2000)
     ):
         materials.append(
-            [codes[material.version_id], material.material_type.code, *[_export_value(getattr(material, f)) for f in MATERIAL_CONTENT_FIELDS]]
+            [version_codes[material.version_id], material.material_type.code, *[_export_value(getattr(material, f)) for f in MATERIAL_CONTENT_FIELDS]]
         )
     return items, materials
 
 
-def catalogue_export_xlsx() -> bytes:
+def catalogue_export_xlsx(*, codes: list[str] | None = None) -> bytes:
     from openpyxl import Workbook
 
-    items, materials = catalogue_rows()
+    items, materials = catalogue_rows(codes=codes)
     workbook = Workbook(write_only=True)
     for title, rows in (("items", items), ("materials", materials)):
         sheet = workbook.create_sheet(title)
@@ -701,8 +721,8 @@ def catalogue_export_xlsx() -> bytes:
     return buffer.getvalue()
 
 
-def catalogue_export_csv(*, sheet: str) -> bytes:
-    items, materials = catalogue_rows()
+def catalogue_export_csv(*, sheet: str, codes: list[str] | None = None) -> bytes:
+    items, materials = catalogue_rows(codes=codes)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerows(items if sheet == "items" else materials)
