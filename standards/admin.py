@@ -190,6 +190,10 @@ class ItemVersionAdmin(StandardsAdminAccess, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # new versions start as drafts from the item page (action) or the API
 
+    def has_change_permission(self, request, obj=None):
+        # A published version is view-only: no save button, no editable inline materials.
+        return self._maintainer(request) and (obj is None or obj.status == ItemVersion.Status.DRAFT)
+
     def has_delete_permission(self, request, obj=None):
         return self._maintainer(request) and (obj is None or obj.status == ItemVersion.Status.DRAFT)
 

@@ -55,6 +55,7 @@ def _labels(summary: dict, districts: dict) -> dict:
         "forms": [HANDLING_FORMS.get(f, f) for f in summary["handling_forms"]],
         "unit_label": ItemVersion.LimitUnit(summary["limit_unit"]).label,
         "approving_names": [districts[c] for c in summary["approving_districts"] if c in districts],
+        "separator": ", " if english else "、",
     }
 
 
