@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import filetype
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -219,6 +220,15 @@ def read_tables(
     if not content:
         errors.append(ImportError_("file", None, "", _("The file is empty.")))
         return None
+    for sheet, blob in (("items", content), ("materials", materials_content)):
+        # Judge the upload by its content, not its name: a PDF or a picture renamed .csv is refused here.
+        kind = filetype.guess(blob[:8192]) if blob else None
+        if kind is not None and kind.extension not in ("xlsx", "zip"):
+            errors.append(
+                ImportError_(sheet, None, "", _("This file is a %(kind)s document, not an XLSX workbook or a CSV file.")
+                             % {"kind": kind.extension.upper()})
+            )
+            return None
     if _looks_like_xlsx(content):
         return _read_xlsx(content, errors)
     if file_name.lower().endswith((".xlsx", ".xls")):

@@ -21,6 +21,7 @@ from standards.selectors import (
     item_implementations,
     item_version_in_force,
     item_versions,
+    version_diff,
     version_with_materials,
 )
 
@@ -98,6 +99,9 @@ def item_detail_page(request, code: str):
         raise Http404("This item is not in force.")
     version = version_with_materials(version_id=version.pk)
     english = _english()
+    previous = (
+        item.versions.exclude(status=ItemVersion.Status.DRAFT).filter(number__lt=version.number).order_by("-number").first()
+    )
     return render(
         request,
         "standards/item_detail.html",
@@ -111,6 +115,8 @@ def item_detail_page(request, code: str):
             "growth_stages": [GROWTH_STAGES.get(s, s) for s in version.growth_stages],
             "life_events": [LIFE_EVENTS[e][1 if english else 0] for e in version.life_events if e in LIFE_EVENTS],
             "is_standards_admin": is_standards_admin(request.user),
+            "previous": previous,
+            "diff": version_diff(previous, version) if previous else None,
         },
     )
 

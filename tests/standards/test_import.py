@@ -161,6 +161,10 @@ def bad_files() -> dict[str, tuple[dict, tuple[int | None, str, str]]]:
             dict(file_name="c9.xlsx", content=b"PK\x03\x04 not really a zip"),
             (None, "", "无法打开该 XLSX 文件"),
         ),
+        "a PDF renamed to .csv": (
+            dict(file_name="items.csv", content=b"%PDF-1.4\n%binary", materials_content=good_materials),
+            (None, "", "PDF"),
+        ),
         "unknown material type and item type": (
             dict(file_name="c9.xlsx", content=xlsx_bytes(
                 [row("IMP-0001"), row("IMP-0002", item_type="许可"), row("IMP-0003")],
