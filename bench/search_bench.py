@@ -26,11 +26,22 @@ BASE = Path(__file__).resolve().parent.parent
 PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
 
 QUERIES = [
-    {"q": "营业执照"}, {"q": "公积金"}, {"q": "婚姻"}, {"q": "yyzz"}, {"q": "gjj"}, {"q": "异地就医"},
-    {"q": "食品经营许可证"}, {"q": "排污许可 变更"}, {"q": "结婚登记"}, {"q": "社会保障卡"},
-    {"q": "公积金", "district": "310101"}, {"q": "", "growth_stage": "startup", "item_type": "licensing"},
+    {"q": "营业执照"},
+    {"q": "公积金"},
+    {"q": "婚姻"},
+    {"q": "yyzz"},
+    {"q": "gjj"},
+    {"q": "异地就医"},
+    {"q": "食品经营许可证"},
+    {"q": "排污许可 变更"},
+    {"q": "结婚登记"},
+    {"q": "社会保障卡"},
+    {"q": "公积金", "district": "310101"},
+    {"q": "", "growth_stage": "startup", "item_type": "licensing"},
     {"q": "许可", "cross_province_mode": "fully_online", "handling_form": "assisted"},
-    {"q": "补贴", "approving_district": "340104"}, {"q": "dj"}, {"q": "CODE"},
+    {"q": "补贴", "approving_district": "340104"},
+    {"q": "dj"},
+    {"q": "CODE"},
 ]
 
 
@@ -40,8 +51,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(name: str, values: list[float]) -> str:
-    return (f"{name:<38} n={len(values):<4} p50={percentile(values, 50):6.2f} ms  p95={percentile(values, 95):6.2f} ms  "
-            f"p99={percentile(values, 99):6.2f} ms  mean={statistics.fmean(values):6.2f} ms")
+    return (
+        f"{name:<38} n={len(values):<4} p50={percentile(values, 50):6.2f} ms  p95={percentile(values, 95):6.2f} ms  "
+        f"p99={percentile(values, 99):6.2f} ms  mean={statistics.fmean(values):6.2f} ms"
+    )
 
 
 def free_port() -> int:
@@ -96,9 +109,21 @@ def main() -> int:
 
     port = free_port()
     server = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "govservice.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
-        cwd=BASE, env=env,
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "govservice.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60

@@ -1,6 +1,26 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from standards.models import District, Province, ServiceWindow
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from standards import services
+from standards.models import (
+    CatalogueChange,
+    CatalogueImport,
+    Department,
+    District,
+    ItemImplementation,
+    ItemMaterial,
+    ItemVersion,
+    MaterialType,
+    Province,
+    ServiceItem,
+    ServiceWindow,
+)
+from standards.selectors import version_diff
 
 
 @admin.register(Province)
@@ -29,25 +49,6 @@ class ServiceWindowAdmin(admin.ModelAdmin):
 
 
 # --- The catalogue: made for maintainers (role standards_admin) -------------------------------
-
-from django.contrib import messages  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils.html import format_html, format_html_join  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from standards import services  # noqa: E402
-from standards.models import (  # noqa: E402
-    CatalogueChange,
-    CatalogueImport,
-    Department,
-    ItemImplementation,
-    ItemMaterial,
-    ItemVersion,
-    MaterialType,
-    ServiceItem,
-)
-from standards.selectors import version_diff  # noqa: E402
 
 
 class StandardsAdminAccess:
@@ -90,8 +91,19 @@ class ItemMaterialInline(admin.TabularInline):
     model = ItemMaterial
     extra = 0
     autocomplete_fields = ["material_type"]
-    fields = ["position", "material_type", "name", "requirement", "condition", "medium", "originals", "copies",
-              "source", "elicence_exempt", "max_size_mb"]
+    fields = [
+        "position",
+        "material_type",
+        "name",
+        "requirement",
+        "condition",
+        "medium",
+        "originals",
+        "copies",
+        "source",
+        "elicence_exempt",
+        "max_size_mb",
+    ]
 
     def _editable(self, obj) -> bool:
         return obj is None or obj.status == ItemVersion.Status.DRAFT
@@ -122,7 +134,9 @@ class ItemVersionInline(admin.TabularInline):
 
     @admin.display(description=_("open"))
     def link(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("admin:standards_itemversion_change", args=[obj.pk]), _("open"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:standards_itemversion_change", args=[obj.pk]), _("open")
+        )
 
 
 class ItemImplementationInline(admin.TabularInline):
@@ -160,22 +174,60 @@ class ServiceItemAdmin(StandardsAdminAccess, admin.ModelAdmin):
 
 @admin.register(ItemVersion)
 class ItemVersionAdmin(StandardsAdminAccess, admin.ModelAdmin):
-    list_display = ["item", "number", "name", "status", "effective_from", "effective_to", "item_type", "cross_province_mode"]
+    list_display = [
+        "item",
+        "number",
+        "name",
+        "status",
+        "effective_from",
+        "effective_to",
+        "item_type",
+        "cross_province_mode",
+    ]
     list_filter = ["status", "item_type", "sector", "cross_province_mode", "handling_kind"]
     search_fields = ["item__code", "name", "name_en", "name_initials"]
     list_select_related = ["item"]
     inlines = [ItemMaterialInline]
     actions = ["publish_drafts"]
     date_hierarchy = "effective_from"
-    readonly_fields = ["item", "number", "status", "effective_from", "effective_to", "published_at", "published_by",
-                       "history"]
+    readonly_fields = [
+        "item",
+        "number",
+        "status",
+        "effective_from",
+        "effective_to",
+        "published_at",
+        "published_by",
+        "history",
+    ]
     fieldsets = [
-        (None, {"fields": ["item", "number", "status", "effective_from", "effective_to", "published_at", "published_by"]}),
-        (_("Identity"), {"fields": ["name", "name_en", "item_type", "sector", "for_natural_person", "for_legal_person", "topic"]}),
-        (_("Legal basis and conditions"), {"fields": ["legal_basis_law", "legal_basis_article", "legal_basis_text", "acceptance_conditions"]}),
+        (
+            None,
+            {"fields": ["item", "number", "status", "effective_from", "effective_to", "published_at", "published_by"]},
+        ),
+        (
+            _("Identity"),
+            {"fields": ["name", "name_en", "item_type", "sector", "for_natural_person", "for_legal_person", "topic"]},
+        ),
+        (
+            _("Legal basis and conditions"),
+            {"fields": ["legal_basis_law", "legal_basis_article", "legal_basis_text", "acceptance_conditions"]},
+        ),
         (_("Time limits"), {"fields": ["handling_kind", "limit_unit", "statutory_limit", "promised_limit"]}),
-        (_("Channels"), {"fields": ["handling_forms", "online_depth", "onsite_visits", "appointment_available",
-                                    "courier_delivery", "online_payment", "cross_province_mode"]}),
+        (
+            _("Channels"),
+            {
+                "fields": [
+                    "handling_forms",
+                    "online_depth",
+                    "onsite_visits",
+                    "appointment_available",
+                    "courier_delivery",
+                    "online_payment",
+                    "cross_province_mode",
+                ]
+            },
+        ),
         (_("Fees and result"), {"fields": ["fees", "result_name", "result_is_licence", "result_elicence"]}),
         (_("Guidance"), {"fields": ["assistance_guide", "faq", "life_events", "growth_stages"]}),
         (_("Version history with diffs"), {"fields": ["history"]}),
@@ -219,7 +271,9 @@ class ItemVersionAdmin(StandardsAdminAccess, admin.ModelAdmin):
             parts += [f"+ {m['name']}" for m in diff["materials"]["added"]]
             parts += [f"− {m['name']}" for m in diff["materials"]["removed"]]
             parts += [f"± {m['name']}" for m in diff["materials"]["changed"]]
-            rows.append((f"v{previous.number} → v{current.number} ({current.get_status_display()})", "；".join(parts) or "—"))
+            rows.append(
+                (f"v{previous.number} → v{current.number} ({current.get_status_display()})", "；".join(parts) or "—")
+            )
         if not rows:
             return _("Only one version.")
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
@@ -257,8 +311,18 @@ class CatalogueImportAdmin(StandardsAdminAccess, admin.ModelAdmin):
     list_display = ["file_name", "created_at", "created_by", "status", "preview_link"]
     list_filter = ["status"]
     exclude = ["content", "materials_content"]
-    readonly_fields = ["file_name", "file_format", "created_at", "created_by", "status", "errors", "preview",
-                       "total_rows", "processed_rows", "finished_at"]
+    readonly_fields = [
+        "file_name",
+        "file_format",
+        "created_at",
+        "created_by",
+        "status",
+        "errors",
+        "preview",
+        "total_rows",
+        "processed_rows",
+        "finished_at",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -266,8 +330,12 @@ class CatalogueImportAdmin(StandardsAdminAccess, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self.message_user(
             request,
-            format_html('{} <a href="{}">{}</a>', _("Upload a file and check its preview on the"),
-                        reverse("standards-import"), _("import page")),
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Upload a file and check its preview on the"),
+                reverse("standards-import"),
+                _("import page"),
+            ),
         )
         return super().changelist_view(request, extra_context)
 

@@ -39,21 +39,51 @@ PUBLISHED_AT = dt.datetime(2023, 12, 15, 2, 0, tzinfo=dt.UTC)
 REVISED_PUBLISHED_AT = dt.datetime(2025, 6, 20, 2, 0, tzinfo=dt.UTC)
 
 SECTOR_TOPICS = {
-    "market": "市场准入与监管", "hr_social": "就业和社会保障", "medical_insurance": "医疗保障", "housing_fund": "住房公积金",
-    "civil_affairs": "民政服务", "public_security": "户籍与证件", "tax": "税费服务", "health": "卫生健康",
-    "education": "教育服务", "housing": "住房和城乡建设", "transport": "交通出行", "culture_tourism": "文化旅游",
-    "ecology": "生态环境", "natural_resources": "不动产登记", "justice": "公共法律服务", "archives": "档案查询", "other": "综合服务",
+    "market": "市场准入与监管",
+    "hr_social": "就业和社会保障",
+    "medical_insurance": "医疗保障",
+    "housing_fund": "住房公积金",
+    "civil_affairs": "民政服务",
+    "public_security": "户籍与证件",
+    "tax": "税费服务",
+    "health": "卫生健康",
+    "education": "教育服务",
+    "housing": "住房和城乡建设",
+    "transport": "交通出行",
+    "culture_tourism": "文化旅游",
+    "ecology": "生态环境",
+    "natural_resources": "不动产登记",
+    "justice": "公共法律服务",
+    "archives": "档案查询",
+    "other": "综合服务",
 }
 MODE_LABELS = {"fully_online": "全程网办", "accept_on_behalf": "异地代收代办", "joint": "多地联办", "": "本地办理"}
 ISSUED_BY_DEPARTMENT = {
-    "HOUSEHOLD_REGISTER": "公安机关", "PROPERTY_CERT": "不动产登记机构", "MARRIAGE_CERT": "婚姻登记机关",
-    "DIVORCE_CERT": "婚姻登记机关", "BIRTH_CERT": "助产机构", "DEATH_CERT": "医疗机构或公安机关",
-    "INSPECTION_REPORT": "检验检测机构", "FIRE_SAFETY": "消防救援机构", "CONTRIBUTION_RECORD": "社会保险经办机构",
-    "TRANSFER_LETTER": "社会保险经办机构", "DRIVING_LICENCE": "公安交通管理部门", "VEHICLE_LICENCE": "公安交通管理部门",
-    "VEHICLE_REGISTRATION": "公安交通管理部门", "GRADUATION_CERT": "高等学校", "EDUCATION_CERT": "教育行政部门",
-    "HEALTH_CERT": "医疗卫生机构", "HEALTH_EXAM": "医疗卫生机构", "DISABILITY_CERT": "残疾人联合会",
-    "BUSINESS_LICENCE": "市场监督管理部门", "SOCIAL_SECURITY_CARD": "人力资源和社会保障部门", "RESIDENCE_PERMIT": "公安机关",
-    "DIAGNOSIS": "医疗机构", "REFERRAL": "医疗机构", "ID_CARD": "公安机关", "MOVE_IN_PERMIT": "公安机关",
+    "HOUSEHOLD_REGISTER": "公安机关",
+    "PROPERTY_CERT": "不动产登记机构",
+    "MARRIAGE_CERT": "婚姻登记机关",
+    "DIVORCE_CERT": "婚姻登记机关",
+    "BIRTH_CERT": "助产机构",
+    "DEATH_CERT": "医疗机构或公安机关",
+    "INSPECTION_REPORT": "检验检测机构",
+    "FIRE_SAFETY": "消防救援机构",
+    "CONTRIBUTION_RECORD": "社会保险经办机构",
+    "TRANSFER_LETTER": "社会保险经办机构",
+    "DRIVING_LICENCE": "公安交通管理部门",
+    "VEHICLE_LICENCE": "公安交通管理部门",
+    "VEHICLE_REGISTRATION": "公安交通管理部门",
+    "GRADUATION_CERT": "高等学校",
+    "EDUCATION_CERT": "教育行政部门",
+    "HEALTH_CERT": "医疗卫生机构",
+    "HEALTH_EXAM": "医疗卫生机构",
+    "DISABILITY_CERT": "残疾人联合会",
+    "BUSINESS_LICENCE": "市场监督管理部门",
+    "SOCIAL_SECURITY_CARD": "人力资源和社会保障部门",
+    "RESIDENCE_PERMIT": "公安机关",
+    "DIAGNOSIS": "医疗机构",
+    "REFERRAL": "医疗机构",
+    "ID_CARD": "公安机关",
+    "MOVE_IN_PERMIT": "公安机关",
 }
 CONDITIONS = {
     "AGENT_AUTH": "委托他人代为办理的",
@@ -72,10 +102,18 @@ CONDITIONS = {
     "HEALTH_EXAM": "年满60周岁的",
 }
 ACTION_MATERIALS = {
-    "变更": ["CHANGE_STATEMENT", "ORIGINAL_LICENCE"], "变更登记": ["CHANGE_STATEMENT"], "变更注册": ["CHANGE_STATEMENT"],
-    "延续": ["ORIGINAL_LICENCE"], "延续注册": ["ORIGINAL_LICENCE"], "注销": ["CANCEL_APPLICATION", "ORIGINAL_LICENCE"],
-    "注销登记": ["CANCEL_APPLICATION"], "注销注册": ["CANCEL_APPLICATION"], "补办": ["LOSS_STATEMENT"], "补发": ["LOSS_STATEMENT"],
-    "补证": ["LOSS_STATEMENT"], "信息变更": ["CHANGE_STATEMENT"],
+    "变更": ["CHANGE_STATEMENT", "ORIGINAL_LICENCE"],
+    "变更登记": ["CHANGE_STATEMENT"],
+    "变更注册": ["CHANGE_STATEMENT"],
+    "延续": ["ORIGINAL_LICENCE"],
+    "延续注册": ["ORIGINAL_LICENCE"],
+    "注销": ["CANCEL_APPLICATION", "ORIGINAL_LICENCE"],
+    "注销登记": ["CANCEL_APPLICATION"],
+    "注销注册": ["CANCEL_APPLICATION"],
+    "补办": ["LOSS_STATEMENT"],
+    "补发": ["LOSS_STATEMENT"],
+    "补证": ["LOSS_STATEMENT"],
+    "信息变更": ["CHANGE_STATEMENT"],
 }
 IMMEDIATE_WORDS = ("查询", "打印", "开具", "挂失", "解挂", "激活", "密码重置", "核验", "预约", "兑付")
 SHORT_WORDS = ("注销", "补办", "补发", "补领", "补证", "撤回")
@@ -118,11 +156,24 @@ def _family_specs() -> list[ItemSpec]:
                 )
                 specs.append(
                     ItemSpec(
-                        code=code, family=family["key"], name=name, name_en=name_en[:1].upper() + name_en[1:],
-                        sector=family["sector"], item_type=family["type"], obj=family["obj"], law=family["law"],
-                        article=family["article"], days=family["days"], result=family.get("result", ""),
-                        licence=family.get("licence", False), mode=family.get("mode"), events=family.get("events", []),
-                        stages=family.get("stages", []), fees=family.get("fee", []), material_codes=family["m"], action=a_zh,
+                        code=code,
+                        family=family["key"],
+                        name=name,
+                        name_en=name_en[:1].upper() + name_en[1:],
+                        sector=family["sector"],
+                        item_type=family["type"],
+                        obj=family["obj"],
+                        law=family["law"],
+                        article=family["article"],
+                        days=family["days"],
+                        result=family.get("result", ""),
+                        licence=family.get("licence", False),
+                        mode=family.get("mode"),
+                        events=family.get("events", []),
+                        stages=family.get("stages", []),
+                        fees=family.get("fee", []),
+                        material_codes=family["m"],
+                        action=a_zh,
                     )
                 )
     return specs
@@ -140,11 +191,21 @@ def _local_specs() -> list[ItemSpec]:
                         family=f"local-{prog_no}",
                         name=name.format(d=district_name) + a_zh,
                         name_en=f"{district_en} District {name_en}: {a_en}",
-                        sector=sector, item_type=item_type, obj=obj,
-                        law=f"《{district_name}{name.format(d='').strip()}实施办法》", article="第六条",
-                        days=20 if item_type == "benefit" else 15, result="", licence=False, mode=None,
-                        events=[], stages=["startup", "growth"] if "L" in obj else [], fees=[],
-                        material_codes=materials, action=a_zh, home_district=division_code,
+                        sector=sector,
+                        item_type=item_type,
+                        obj=obj,
+                        law=f"《{district_name}{name.format(d='').strip()}实施办法》",
+                        article="第六条",
+                        days=20 if item_type == "benefit" else 15,
+                        result="",
+                        licence=False,
+                        mode=None,
+                        events=[],
+                        stages=["startup", "growth"] if "L" in obj else [],
+                        fees=[],
+                        material_codes=materials,
+                        action=a_zh,
+                        home_district=division_code,
                     )
                 )
     return specs
@@ -231,16 +292,21 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
             source = ItemMaterial.Source.APPLICANT
         rows.append(
             dict(
-                material_type=code, name=name, name_en=name_en,
+                material_type=code,
+                name=name,
+                name_en=name_en,
                 requirement=ItemMaterial.Requirement.CONDITIONAL if conditional else ItemMaterial.Requirement.REQUIRED,
                 condition=CONDITIONS.get(code, "") if conditional else "",
-                medium=ItemMaterial.Medium.ELECTRONIC if elicence else rng.choice(
-                    [ItemMaterial.Medium.EITHER, ItemMaterial.Medium.EITHER, ItemMaterial.Medium.PAPER]
-                ),
-                originals=1, copies=rng.choice([0, 0, 1, 1, 2]),
+                medium=ItemMaterial.Medium.ELECTRONIC
+                if elicence
+                else rng.choice([ItemMaterial.Medium.EITHER, ItemMaterial.Medium.EITHER, ItemMaterial.Medium.PAPER]),
+                originals=1,
+                copies=rng.choice([0, 0, 1, 1, 2]),
                 formats=["pdf", "jpg", "png"] if rng.random() < 0.6 else ["pdf"],
                 max_size_mb=rng.choice([2, 5, 10, 10, 20]),
-                source=source, issuing_body=ISSUED_BY_DEPARTMENT.get(code, ""), elicence_exempt=elicence,
+                source=source,
+                issuing_body=ISSUED_BY_DEPARTMENT.get(code, ""),
+                elicence_exempt=elicence,
                 acceptance_standard=(
                     "原件真实有效、在有效期内；复印件与原件一致，加盖单位公章"
                     if spec.obj != "P"
@@ -253,7 +319,12 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
 
 def _fees(spec: ItemSpec, rng: random.Random) -> list[dict]:
     return [
-        {"name": name, "standard": standard, "basis": "按国家和省（市）物价部门核定标准", "reduction": "低保对象、特困人员免收"}
+        {
+            "name": name,
+            "standard": standard,
+            "basis": "按国家和省（市）物价部门核定标准",
+            "reduction": "低保对象、特困人员免收",
+        }
         for name, standard in spec.fees
     ]
 
@@ -319,9 +390,12 @@ def _version_fields(spec: ItemSpec, rng: random.Random) -> dict:
             f"不得要求申请人重复提交；4. 办结后按申请人选择的方式送达（电子证照、邮寄或窗口领取）。"
         ),
         faq=[
-            {"q": "可以在其他C9成员区办理吗？",
-             "a": f"可以。本事项支持「{mode_label}」，可在任一成员区长三角专区窗口或网上提交。" if mode
-             else "本事项需在实施区办理，可通过长三角专区窗口预约咨询。"},
+            {
+                "q": "可以在其他C9成员区办理吗？",
+                "a": f"可以。本事项支持「{mode_label}」，可在任一成员区长三角专区窗口或网上提交。"
+                if mode
+                else "本事项需在实施区办理，可通过长三角专区窗口预约咨询。",
+            },
             {"q": "办理需要多长时间？", "a": f"法定办结时限{statutory}个工作日，承诺{limit_text}。"},
             {"q": "是否收费？", "a": fee_text},
         ],
@@ -351,7 +425,8 @@ def catalogue_load() -> dict[str, int]:
                 continue
             new_departments.append(
                 Department(
-                    district=district, sector=sector,
+                    district=district,
+                    sector=sector,
                     name=template.format(d=district.name, c=district.city),
                     name_en=template_en.format(D=f"{district.name_en} District", C=district.city_en),
                     credit_code=department_credit_code(division_code, sector),
@@ -389,23 +464,37 @@ def catalogue_load() -> dict[str, int]:
         if revised:
             # An earlier standard: longer promised limit and one more material, replaced mid-2025.
             old_fields = dict(fields)
-            old_fields["promised_limit"] = min(fields["statutory_limit"], fields["promised_limit"] + rng.choice([2, 3, 5]))
+            old_fields["promised_limit"] = min(
+                fields["statutory_limit"], fields["promised_limit"] + rng.choice([2, 3, 5])
+            )
             old_fields["onsite_visits"] = max(1, fields["onsite_visits"])
-            old_materials = [*materials, _extra_material(spec)] if "COMMITMENT" not in [m["material_type"] for m in materials] else materials
+            old_materials = (
+                [*materials, _extra_material(spec)]
+                if "COMMITMENT" not in [m["material_type"] for m in materials]
+                else materials
+            )
             versions.append(
                 ItemVersion(
-                    item=item, number=1, status=ItemVersion.Status.SUPERSEDED, effective_from=FIRST_EFFECTIVE,
-                    effective_to=REVISED_EFFECTIVE - dt.timedelta(days=1), published_at=PUBLISHED_AT,
-                    name_initials=pinyin_initials(spec.name), **old_fields,
+                    item=item,
+                    number=1,
+                    status=ItemVersion.Status.SUPERSEDED,
+                    effective_from=FIRST_EFFECTIVE,
+                    effective_to=REVISED_EFFECTIVE - dt.timedelta(days=1),
+                    published_at=PUBLISHED_AT,
+                    name_initials=pinyin_initials(spec.name),
+                    **old_fields,
                 )
             )
             version_materials.append(old_materials)
         versions.append(
             ItemVersion(
-                item=item, number=2 if revised else 1, status=ItemVersion.Status.PUBLISHED,
+                item=item,
+                number=2 if revised else 1,
+                status=ItemVersion.Status.PUBLISHED,
                 effective_from=REVISED_EFFECTIVE if revised else FIRST_EFFECTIVE,
                 published_at=REVISED_PUBLISHED_AT if revised else PUBLISHED_AT,
-                name_initials=pinyin_initials(spec.name), **fields,
+                name_initials=pinyin_initials(spec.name),
+                **fields,
             )
         )
         version_materials.append(materials)
@@ -419,9 +508,13 @@ def catalogue_load() -> dict[str, int]:
                 window_code = f"{division_code}-YRD"
             implementations.append(
                 ItemImplementation(
-                    item=item, district=districts[division_code], department=department, window=windows[window_code],
+                    item=item,
+                    district=districts[division_code],
+                    department=department,
+                    window=windows[window_code],
                     implementation_code=f"{spec.code}-{division_code}-{department.credit_code}",
-                    can_accept=True, can_approve=approves,
+                    can_accept=True,
+                    can_approve=approves,
                 )
             )
     versions = ItemVersion.objects.bulk_create(versions, batch_size=500)
@@ -433,7 +526,9 @@ def catalogue_load() -> dict[str, int]:
         for position, row in enumerate(rows, start=1):
             values = dict(row)
             material_rows.append(
-                ItemMaterial(version=version, material_type=types[values.pop("material_type")], position=position, **values)
+                ItemMaterial(
+                    version=version, material_type=types[values.pop("material_type")], position=position, **values
+                )
             )
     ItemMaterial.objects.bulk_create(material_rows, batch_size=1000)
     ItemImplementation.objects.bulk_create(implementations, batch_size=1000)
@@ -453,8 +548,18 @@ def catalogue_load() -> dict[str, int]:
 
 def _extra_material(spec: ItemSpec) -> dict:
     return dict(
-        material_type="COMMITMENT", name="告知承诺书", name_en="Letter of commitment",
-        requirement=ItemMaterial.Requirement.REQUIRED, condition="", medium=ItemMaterial.Medium.PAPER,
-        originals=1, copies=0, formats=["pdf"], max_size_mb=5, source=ItemMaterial.Source.APPLICANT,
-        issuing_body="", elicence_exempt=False, acceptance_standard="申请人签字（盖章）确认",
+        material_type="COMMITMENT",
+        name="告知承诺书",
+        name_en="Letter of commitment",
+        requirement=ItemMaterial.Requirement.REQUIRED,
+        condition="",
+        medium=ItemMaterial.Medium.PAPER,
+        originals=1,
+        copies=0,
+        formats=["pdf"],
+        max_size_mb=5,
+        source=ItemMaterial.Source.APPLICANT,
+        issuing_body="",
+        elicence_exempt=False,
+        acceptance_standard="申请人签字（盖章）确认",
     )

@@ -53,25 +53,87 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the whole catalogue as CSV is about 6 MB
 PROGRESS_EVERY = 20
 
 ITEM_COLUMNS = [
-    "code", *VERSION_CONTENT_FIELDS, "accepting_districts", "approving_districts", "effective_from",
+    "code",
+    *VERSION_CONTENT_FIELDS,
+    "accepting_districts",
+    "approving_districts",
+    "effective_from",
 ]
 MATERIAL_COLUMNS = ["item_code", "material_type", *MATERIAL_CONTENT_FIELDS]
-LIST_FIELDS = {"handling_forms", "life_events", "growth_stages", "formats", "accepting_districts", "approving_districts"}
+LIST_FIELDS = {
+    "handling_forms",
+    "life_events",
+    "growth_stages",
+    "formats",
+    "accepting_districts",
+    "approving_districts",
+}
 JSON_FIELDS = {"fees", "faq"}
 BOOL_FIELDS = {
-    "for_natural_person", "for_legal_person", "appointment_available", "courier_delivery", "online_payment",
-    "result_is_licence", "result_elicence", "elicence_exempt",
+    "for_natural_person",
+    "for_legal_person",
+    "appointment_available",
+    "courier_delivery",
+    "online_payment",
+    "result_is_licence",
+    "result_elicence",
+    "elicence_exempt",
 }
-INT_FIELDS = {"statutory_limit", "promised_limit", "online_depth", "onsite_visits", "position", "originals", "copies", "max_size_mb"}
+INT_FIELDS = {
+    "statutory_limit",
+    "promised_limit",
+    "online_depth",
+    "onsite_visits",
+    "position",
+    "originals",
+    "copies",
+    "max_size_mb",
+}
 OPTIONAL_ITEM = {
-    "name_en", "topic", "legal_basis_law", "legal_basis_article", "legal_basis_text", "acceptance_conditions",
-    "cross_province_mode", "fees", "result_name", "assistance_guide", "faq", "life_events", "growth_stages",
-    "approving_districts", "effective_from", "handling_forms", "online_depth", "onsite_visits", "appointment_available",
-    "courier_delivery", "online_payment", "result_is_licence", "result_elicence", "for_natural_person", "for_legal_person",
-    "handling_kind", "limit_unit",
+    "name_en",
+    "topic",
+    "legal_basis_law",
+    "legal_basis_article",
+    "legal_basis_text",
+    "acceptance_conditions",
+    "cross_province_mode",
+    "fees",
+    "result_name",
+    "assistance_guide",
+    "faq",
+    "life_events",
+    "growth_stages",
+    "approving_districts",
+    "effective_from",
+    "handling_forms",
+    "online_depth",
+    "onsite_visits",
+    "appointment_available",
+    "courier_delivery",
+    "online_payment",
+    "result_is_licence",
+    "result_elicence",
+    "for_natural_person",
+    "for_legal_person",
+    "handling_kind",
+    "limit_unit",
 }
-OPTIONAL_MATERIAL = {"name_en", "position", "condition", "issuing_body", "acceptance_standard", "formats", "copies",
-                     "originals", "max_size_mb", "medium", "source", "elicence_exempt", "requirement", "name"}
+OPTIONAL_MATERIAL = {
+    "name_en",
+    "position",
+    "condition",
+    "issuing_body",
+    "acceptance_standard",
+    "formats",
+    "copies",
+    "originals",
+    "max_size_mb",
+    "medium",
+    "source",
+    "elicence_exempt",
+    "requirement",
+    "name",
+}
 CHOICES = {
     "item_type": ItemVersion.ItemType.values,
     "sector": Sector.values,
@@ -87,7 +149,11 @@ LIST_CHOICES = {
     "growth_stages": ["startup", "growth", "expansion", "mature"],
 }
 SHEET_NAMES = {"items": ("items", "事项"), "materials": ("materials", "材料")}
-SHEET_LABELS = {"items": gettext_lazy("items sheet"), "materials": gettext_lazy("materials sheet"), "file": gettext_lazy("file")}
+SHEET_LABELS = {
+    "items": gettext_lazy("items sheet"),
+    "materials": gettext_lazy("materials sheet"),
+    "file": gettext_lazy("file"),
+}
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "t"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "f", ""}
 
@@ -158,8 +224,16 @@ def _decode_csv(content: bytes, sheet: str, errors: list[ImportError_]) -> list[
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         errors.append(
-            ImportError_(sheet, line, "", _("Line %(line)s holds bytes that are not UTF-8: the file's encoding is broken or "
-                                            "it was saved as GBK. Save it again as \"CSV UTF-8\" and re-import.") % {"line": line})
+            ImportError_(
+                sheet,
+                line,
+                "",
+                _(
+                    "Line %(line)s holds bytes that are not UTF-8: the file's encoding is broken or "
+                    'it was saved as GBK. Save it again as "CSV UTF-8" and re-import.'
+                )
+                % {"line": line},
+            )
         )
         return None
     if "\x00" in text:
@@ -188,14 +262,16 @@ def _read_xlsx(content: bytes, errors: list[ImportError_]) -> dict[str, list[lis
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        errors.append(ImportError_("file", None, "", _("The XLSX file cannot be opened: it is damaged or not an Excel workbook.")))
+        errors.append(
+            ImportError_("file", None, "", _("The XLSX file cannot be opened: it is damaged or not an Excel workbook."))
+        )
         return None
     sheets: dict[str, list[list[str]]] = {}
     for key, names in SHEET_NAMES.items():
         sheet = next((workbook[n] for n in names if n in workbook.sheetnames), None)
         if sheet is None:
             errors.append(
-                ImportError_("file", None, "", _("The workbook has no sheet named \"%(name)s\".") % {"name": names[0]})
+                ImportError_("file", None, "", _('The workbook has no sheet named "%(name)s".') % {"name": names[0]})
             )
             continue
         sheets[key] = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -213,8 +289,13 @@ def read_tables(
     for sheet, blob in (("items", content), ("materials", materials_content)):
         if blob is not None and len(blob) > MAX_IMPORT_BYTES:
             errors.append(
-                ImportError_(sheet, None, "", _("The file is larger than %(mb)s MB: split the catalogue into smaller files.")
-                             % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
+                ImportError_(
+                    sheet,
+                    None,
+                    "",
+                    _("The file is larger than %(mb)s MB: split the catalogue into smaller files.")
+                    % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)},
+                )
             )
             return None
     if not content:
@@ -225,18 +306,27 @@ def read_tables(
         kind = filetype.guess(blob[:8192]) if blob else None
         if kind is not None and kind.extension not in ("xlsx", "zip"):
             errors.append(
-                ImportError_(sheet, None, "", _("This file is a %(kind)s document, not an XLSX workbook or a CSV file.")
-                             % {"kind": kind.extension.upper()})
+                ImportError_(
+                    sheet,
+                    None,
+                    "",
+                    _("This file is a %(kind)s document, not an XLSX workbook or a CSV file.")
+                    % {"kind": kind.extension.upper()},
+                )
             )
             return None
     if _looks_like_xlsx(content):
         return _read_xlsx(content, errors)
     if file_name.lower().endswith((".xlsx", ".xls")):
-        errors.append(ImportError_("file", None, "", _("The file is named like a workbook but its content is not XLSX.")))
+        errors.append(
+            ImportError_("file", None, "", _("The file is named like a workbook but its content is not XLSX."))
+        )
         return None
     items = _decode_csv(content, "items", errors)
     if materials_content is None:
-        errors.append(ImportError_("materials", None, "", _("A CSV import needs two files: the items CSV and the materials CSV.")))
+        errors.append(
+            ImportError_("materials", None, "", _("A CSV import needs two files: the items CSV and the materials CSV."))
+        )
         return None
     materials = _decode_csv(materials_content, "materials", errors)
     if items is None or materials is None:
@@ -247,7 +337,9 @@ def read_tables(
 # --- checking rows ---------------------------------------------------------------------------
 
 
-def _check_header(sheet: str, rows: list[list[str]], expected: list[str], errors: list[ImportError_]) -> list[str] | None:
+def _check_header(
+    sheet: str, rows: list[list[str]], expected: list[str], errors: list[ImportError_]
+) -> list[str] | None:
     if not rows:
         errors.append(ImportError_(sheet, None, "", _("The sheet is empty: the first row must name the columns.")))
         return None
@@ -266,8 +358,13 @@ def _check_header(sheet: str, rows: list[list[str]], expected: list[str], errors
         if duplicated:
             parts.append(_("columns named twice: %(cols)s") % {"cols": ", ".join(duplicated)})
         errors.append(
-            ImportError_(sheet, 1, "", _("Wrong columns (%(problems)s). Start from an exported file to get the right columns.")
-                         % {"problems": "; ".join(parts)})
+            ImportError_(
+                sheet,
+                1,
+                "",
+                _("Wrong columns (%(problems)s). Start from an exported file to get the right columns.")
+                % {"problems": "; ".join(parts)},
+            )
         )
         return None
     return header
@@ -284,7 +381,9 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
             return True
         if word in FALSE_WORDS:
             return False
-        errors.append(ImportError_(sheet, row, column, _("\"%(value)s\" is not yes/no (use 是/否 or true/false).") % {"value": raw}))
+        errors.append(
+            ImportError_(sheet, row, column, _('"%(value)s" is not yes/no (use 是/否 or true/false).') % {"value": raw})
+        )
         return None
     if column in INT_FIELDS:
         if raw == "":
@@ -292,7 +391,7 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
         try:
             value = int(raw)
         except ValueError:
-            errors.append(ImportError_(sheet, row, column, _("\"%(value)s\" is not a whole number.") % {"value": raw}))
+            errors.append(ImportError_(sheet, row, column, _('"%(value)s" is not a whole number.') % {"value": raw}))
             return None
         if value < 0:
             errors.append(ImportError_(sheet, row, column, _("The number cannot be negative.")))
@@ -304,7 +403,11 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
         try:
             value = json.loads(raw)
         except ValueError:
-            errors.append(ImportError_(sheet, row, column, _("This cell must hold a JSON list, e.g. [] or [{\"q\": \"…\", \"a\": \"…\"}].")))
+            errors.append(
+                ImportError_(
+                    sheet, row, column, _('This cell must hold a JSON list, e.g. [] or [{"q": "…", "a": "…"}].')
+                )
+            )
             return None
         if not isinstance(value, list):
             errors.append(ImportError_(sheet, row, column, _("This cell must hold a JSON list.")))
@@ -317,8 +420,13 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
             wrong = [v for v in values if v not in allowed]
             if wrong:
                 errors.append(
-                    ImportError_(sheet, row, column, _("Unknown values %(wrong)s; allowed: %(allowed)s.")
-                                 % {"wrong": ", ".join(wrong), "allowed": ", ".join(allowed)})
+                    ImportError_(
+                        sheet,
+                        row,
+                        column,
+                        _("Unknown values %(wrong)s; allowed: %(allowed)s.")
+                        % {"wrong": ", ".join(wrong), "allowed": ", ".join(allowed)},
+                    )
                 )
                 return None
         return values
@@ -328,21 +436,34 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
         try:
             return dt.date.fromisoformat(raw[:10])
         except ValueError:
-            errors.append(ImportError_(sheet, row, column, _("\"%(value)s\" is not a date (YYYY-MM-DD).") % {"value": raw}))
+            errors.append(
+                ImportError_(sheet, row, column, _('"%(value)s" is not a date (YYYY-MM-DD).') % {"value": raw})
+            )
             return None
     if column in CHOICES and raw not in CHOICES[column]:
         errors.append(
-            ImportError_(sheet, row, column, _("\"%(value)s\" is not allowed; use one of: %(allowed)s.")
-                         % {"value": raw, "allowed": ", ".join(v for v in CHOICES[column] if v)})
+            ImportError_(
+                sheet,
+                row,
+                column,
+                _('"%(value)s" is not allowed; use one of: %(allowed)s.')
+                % {"value": raw, "allowed": ", ".join(v for v in CHOICES[column] if v)},
+            )
         )
         return None
     return raw
 
 
 DEFAULTS = {
-    "handling_kind": ItemVersion.HandlingKind.PROMISED, "limit_unit": ItemVersion.LimitUnit.WORKING_DAYS,
-    "online_depth": 1, "onsite_visits": 1, "requirement": ItemMaterial.Requirement.REQUIRED,
-    "medium": ItemMaterial.Medium.EITHER, "source": ItemMaterial.Source.APPLICANT, "originals": 1, "copies": 0,
+    "handling_kind": ItemVersion.HandlingKind.PROMISED,
+    "limit_unit": ItemVersion.LimitUnit.WORKING_DAYS,
+    "online_depth": 1,
+    "onsite_visits": 1,
+    "requirement": ItemMaterial.Requirement.REQUIRED,
+    "medium": ItemMaterial.Medium.EITHER,
+    "source": ItemMaterial.Source.APPLICANT,
+    "originals": 1,
+    "copies": 0,
     "max_size_mb": 10,
 }
 
@@ -367,40 +488,69 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
         }
         code = values["code"] or ""
         if code and (len(code) > 40 or not all(ch.isalnum() or ch == "-" for ch in code)):
-            errors.append(ImportError_("items", row_number, "code", _("A code has up to 40 letters, digits or hyphens.")))
+            errors.append(
+                ImportError_("items", row_number, "code", _("A code has up to 40 letters, digits or hyphens."))
+            )
         if code in items:
             errors.append(
-                ImportError_("items", row_number, "code", _("Code %(code)s is duplicated: row %(first)s has it already.")
-                             % {"code": code, "first": items[code].row})
+                ImportError_(
+                    "items",
+                    row_number,
+                    "code",
+                    _("Code %(code)s is duplicated: row %(first)s has it already.")
+                    % {"code": code, "first": items[code].row},
+                )
             )
             continue
         statutory, promised = values.get("statutory_limit"), values.get("promised_limit")
         if statutory is not None and promised is not None and promised > statutory:
             errors.append(
-                ImportError_("items", row_number, "promised_limit",
-                             _("The promised time limit (%(promised)s) exceeds the statutory one (%(statutory)s).")
-                             % {"promised": promised, "statutory": statutory})
+                ImportError_(
+                    "items",
+                    row_number,
+                    "promised_limit",
+                    _("The promised time limit (%(promised)s) exceeds the statutory one (%(statutory)s).")
+                    % {"promised": promised, "statutory": statutory},
+                )
             )
         for column in ("accepting_districts", "approving_districts"):
             unknown = [c for c in values.get(column) or [] if c not in districts]
             if unknown:
                 errors.append(
-                    ImportError_("items", row_number, column, _("Unknown district %(codes)s: use the six-digit division codes of the nine C9 districts.")
-                                 % {"codes": ", ".join(unknown)})
+                    ImportError_(
+                        "items",
+                        row_number,
+                        column,
+                        _("Unknown district %(codes)s: use the six-digit division codes of the nine C9 districts.")
+                        % {"codes": ", ".join(unknown)},
+                    )
                 )
         if values.get("accepting_districts") == [] and values.get("approving_districts") == []:
-            errors.append(ImportError_("items", row_number, "accepting_districts", _("Name at least one district that accepts or approves the item.")))
+            errors.append(
+                ImportError_(
+                    "items",
+                    row_number,
+                    "accepting_districts",
+                    _("Name at least one district that accepts or approves the item."),
+                )
+            )
         for name in ("name", "name_en", "result_name", "topic", "legal_basis_law", "legal_basis_article"):
             limit = ItemVersion._meta.get_field(name).max_length
             if values.get(name) and len(values[name]) > limit:
-                errors.append(ImportError_("items", row_number, name, _("Longer than %(limit)s characters.") % {"limit": limit}))
+                errors.append(
+                    ImportError_("items", row_number, name, _("Longer than %(limit)s characters.") % {"limit": limit})
+                )
         if len(errors) > before or not code:
             items[code or f"#row{row_number}"] = ParsedItem(row_number, code, {}, [], [], None)
             continue
         fields = {f: values[f] if values[f] is not None else DEFAULTS.get(f, values[f]) for f in VERSION_CONTENT_FIELDS}
         items[code] = ParsedItem(
-            row=row_number, code=code, fields=fields, accepting=values["accepting_districts"] or [],
-            approving=values["approving_districts"] or [], effective_from=values["effective_from"],
+            row=row_number,
+            code=code,
+            fields=fields,
+            accepting=values["accepting_districts"] or [],
+            approving=values["approving_districts"] or [],
+            effective_from=values["effective_from"],
         )
     for row_number, row in enumerate(tables["materials"][1:], start=2):
         if not any((c or "").strip() for c in row):
@@ -414,22 +564,43 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
         item = items.get(values["item_code"] or "")
         if values["item_code"] and item is None:
             errors.append(
-                ImportError_("materials", row_number, "item_code", _("Item %(code)s is not in the items sheet.") % {"code": values["item_code"]})
+                ImportError_(
+                    "materials",
+                    row_number,
+                    "item_code",
+                    _("Item %(code)s is not in the items sheet.") % {"code": values["item_code"]},
+                )
             )
         if values["material_type"] and values["material_type"] not in material_types:
             errors.append(
-                ImportError_("materials", row_number, "material_type", _("Unknown material type %(code)s.") % {"code": values["material_type"]})
+                ImportError_(
+                    "materials",
+                    row_number,
+                    "material_type",
+                    _("Unknown material type %(code)s.") % {"code": values["material_type"]},
+                )
             )
         if values.get("requirement") == ItemMaterial.Requirement.CONDITIONAL and not values.get("condition"):
-            errors.append(ImportError_("materials", row_number, "condition", _("A conditional material must state its condition.")))
+            errors.append(
+                ImportError_(
+                    "materials", row_number, "condition", _("A conditional material must state its condition.")
+                )
+            )
         if item is not None and any(m["material_type"] == values["material_type"] for m in item.materials):
             errors.append(
-                ImportError_("materials", row_number, "material_type", _("Material type %(code)s is listed twice for item %(item)s.")
-                             % {"code": values["material_type"], "item": item.code})
+                ImportError_(
+                    "materials",
+                    row_number,
+                    "material_type",
+                    _("Material type %(code)s is listed twice for item %(item)s.")
+                    % {"code": values["material_type"], "item": item.code},
+                )
             )
         if len(errors) > before or item is None:
             continue
-        material = {f: values[f] if values[f] is not None else DEFAULTS.get(f, values[f]) for f in MATERIAL_CONTENT_FIELDS}
+        material = {
+            f: values[f] if values[f] is not None else DEFAULTS.get(f, values[f]) for f in MATERIAL_CONTENT_FIELDS
+        }
         material["material_type"] = values["material_type"]
         if not material.get("name"):
             material["name"] = material_types[values["material_type"]].name
@@ -441,7 +612,14 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
         item.materials.append(material)
     for item in items.values():
         if item.fields and not item.materials:
-            errors.append(ImportError_("items", item.row, "code", _("Item %(code)s has no row in the materials sheet.") % {"code": item.code}))
+            errors.append(
+                ImportError_(
+                    "items",
+                    item.row,
+                    "code",
+                    _("Item %(code)s has no row in the materials sheet.") % {"code": item.code},
+                )
+            )
     valid = [i for i in items.values() if i.fields]
     preview = _preview(valid, errors)
     errors.sort(key=lambda e: ({"file": 0, "items": 1, "materials": 2}.get(e.sheet, 3), e.row or 0))
@@ -487,12 +665,18 @@ def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
             ):
                 values["material_type"] = values.pop("material_type__code")
                 version_materials.setdefault(values.pop("version_id"), []).append(_material_key(values))
-        for item_id, date in ItemVersion.objects.filter(item_id__in=ids).exclude(
-            status=ItemVersion.Status.DRAFT
-        ).values_list("item_id", "effective_from"):
+        for item_id, date in (
+            ItemVersion.objects.filter(item_id__in=ids)
+            .exclude(status=ItemVersion.Status.DRAFT)
+            .values_list("item_id", "effective_from")
+        ):
             if date and (item_id not in latest_dates or date > latest_dates[item_id]):
                 latest_dates[item_id] = date
-        drafts = set(ItemVersion.objects.filter(item_id__in=ids, status=ItemVersion.Status.DRAFT).values_list("item_id", flat=True))
+        drafts = set(
+            ItemVersion.objects.filter(item_id__in=ids, status=ItemVersion.Status.DRAFT).values_list(
+                "item_id", flat=True
+            )
+        )
     new, changed, unchanged = [], [], []
     for parsed in items:
         item = existing.get(parsed.code)
@@ -514,22 +698,34 @@ def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
             continue
         if item.pk in drafts:
             errors.append(
-                ImportError_("items", parsed.row, "code", _("Item %(code)s has an unpublished draft: publish or discard it first.")
-                             % {"code": parsed.code})
+                ImportError_(
+                    "items",
+                    parsed.row,
+                    "code",
+                    _("Item %(code)s has an unpublished draft: publish or discard it first.") % {"code": parsed.code},
+                )
             )
         start = parsed.effective_from or on
         latest = latest_dates.get(item.pk)
         if latest and start <= latest:
             errors.append(
-                ImportError_("items", parsed.row, "effective_from",
-                             _("The new version of %(code)s must take effect after %(date)s (the current version's start).")
-                             % {"code": parsed.code, "date": latest.isoformat()})
+                ImportError_(
+                    "items",
+                    parsed.row,
+                    "effective_from",
+                    _("The new version of %(code)s must take effect after %(date)s (the current version's start).")
+                    % {"code": parsed.code, "date": latest.isoformat()},
+                )
             )
         changed.append(parsed.code)
         parsed.fields["_state"] = "changed"
     return {
-        "new": len(new), "changed": len(changed), "unchanged": len(unchanged),
-        "new_codes": new[:50], "changed_codes": changed[:50], "rows": len(items),
+        "new": len(new),
+        "changed": len(changed),
+        "unchanged": len(unchanged),
+        "new_codes": new[:50],
+        "changed_codes": changed[:50],
+        "rows": len(items),
     }
 
 
@@ -596,7 +792,8 @@ def import_progress(job: CatalogueImport) -> dict:
         "processed": processed,
         "total": total,
         "percent": int(100 * processed / total) if total else (100 if job.status == CatalogueImport.Status.DONE else 0),
-        "finished": job.status in (CatalogueImport.Status.DONE, CatalogueImport.Status.FAILED, CatalogueImport.Status.INVALID),
+        "finished": job.status
+        in (CatalogueImport.Status.DONE, CatalogueImport.Status.FAILED, CatalogueImport.Status.INVALID),
     }
 
 
@@ -610,13 +807,20 @@ def _sync_implementations(*, item: ServiceItem, parsed: ParsedItem, sector: str,
         if department is None:
             from standards.catalogue import department_for
 
-            department = lookups["departments"][(code, sector)] = department_for(district=lookups["districts"][code], sector=sector)
+            department = lookups["departments"][(code, sector)] = department_for(
+                district=lookups["districts"][code], sector=sector
+            )
         window = lookups["windows"][f"{code}-{'YRD' if not approves else 'GEN'}"]
         impl = current.get(code)
         if impl is None:
             ItemImplementation.objects.create(
-                item=item, district=lookups["districts"][code], department=department, window=window,
-                implementation_code=f"{item.code}-{code}-{department.credit_code}", can_accept=accepts, can_approve=approves,
+                item=item,
+                district=lookups["districts"][code],
+                department=department,
+                window=window,
+                implementation_code=f"{item.code}-{code}-{department.credit_code}",
+                can_accept=accepts,
+                can_approve=approves,
             )
         elif (impl.can_accept, impl.can_approve, impl.active) != (accepts, approves, True):
             ItemImplementation.objects.filter(pk=impl.pk).update(can_accept=accepts, can_approve=approves, active=True)
@@ -628,7 +832,8 @@ def _sync_implementations(*, item: ServiceItem, parsed: ParsedItem, sector: str,
 def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -> dict:
     """Apply a checked file in one transaction: new items, new versions for changed ones. All or nothing."""
     checked = catalogue_import_check(
-        file_name=job.file_name, content=bytes(job.content),
+        file_name=job.file_name,
+        content=bytes(job.content),
         materials_content=bytes(job.materials_content) if job.materials_content is not None else None,
     )
     if checked.errors:
@@ -644,7 +849,9 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
             state = parsed.fields.pop("_state", "changed")
             counts[state] += 1
             if state == "new":
-                draft = services.item_create(actor=actor, code=parsed.code, fields=parsed.fields, materials=parsed.materials)
+                draft = services.item_create(
+                    actor=actor, code=parsed.code, fields=parsed.fields, materials=parsed.materials
+                )
                 services.item_version_publish(actor=actor, draft=draft, effective_from=parsed.effective_from)
             elif state == "changed":
                 item = ServiceItem.objects.get(code=parsed.code)
@@ -659,7 +866,8 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
                 except Exception:  # noqa: BLE001 - progress must never break the import
                     pass
         services.catalogue_change_record(
-            actor=actor, action=CatalogueChange.Action.IMPORT,
+            actor=actor,
+            action=CatalogueChange.Action.IMPORT,
             summary=_("Import of %(file)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged")
             % {"file": job.file_name, **counts},
             changes={"import": job.pk, **counts},
@@ -701,7 +909,11 @@ def catalogue_rows(*, codes: list[str] | None = None) -> tuple[list[list], list[
     for version in versions:
         impl = sorted(implementations.get(version.item_id, []))
         row = [version.item.code, *[_export_value(getattr(version, f)) for f in VERSION_CONTENT_FIELDS]]
-        row += [";".join(c for c, a, _p in impl if a), ";".join(c for c, _a, p in impl if p), version.effective_from.isoformat()]
+        row += [
+            ";".join(c for c, a, _p in impl if a),
+            ";".join(c for c, _a, p in impl if p),
+            version.effective_from.isoformat(),
+        ]
         items.append(row)
     version_codes = {v.pk: v.item.code for v in versions}
     materials = [MATERIAL_COLUMNS]
@@ -712,7 +924,11 @@ def catalogue_rows(*, codes: list[str] | None = None) -> tuple[list[list], list[
         .iterator(chunk_size=2000)
     ):
         materials.append(
-            [version_codes[material.version_id], material.material_type.code, *[_export_value(getattr(material, f)) for f in MATERIAL_CONTENT_FIELDS]]
+            [
+                version_codes[material.version_id],
+                material.material_type.code,
+                *[_export_value(getattr(material, f)) for f in MATERIAL_CONTENT_FIELDS],
+            ]
         )
     return items, materials
 
@@ -740,7 +956,9 @@ def catalogue_export_csv(*, sheet: str, codes: list[str] | None = None) -> bytes
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def catalogue_import_mark(*, job_id: int, status: str, processed: int | None = None, errors: list | None = None) -> None:
+def catalogue_import_mark(
+    *, job_id: int, status: str, processed: int | None = None, errors: list | None = None
+) -> None:
     values: dict[str, Any] = {"status": status}
     if processed is not None:
         values["processed_rows"] = processed

@@ -92,19 +92,41 @@ def _build() -> list[Entry]:
         ItemVersion.objects.filter(in_force_q(on))
         .order_by("item__code", "-effective_from")
         .values(
-            "id", "item_id", "item__code", "number", "name", "name_en", "name_initials", "item_type", "sector",
-            "topic", "handling_kind", "limit_unit", "statutory_limit", "promised_limit", "handling_forms",
-            "cross_province_mode", "onsite_visits", "online_depth", "for_natural_person", "for_legal_person",
-            "growth_stages", "life_events", "assistance_guide", "acceptance_conditions", "result_name",
-            "effective_from", "fees",
+            "id",
+            "item_id",
+            "item__code",
+            "number",
+            "name",
+            "name_en",
+            "name_initials",
+            "item_type",
+            "sector",
+            "topic",
+            "handling_kind",
+            "limit_unit",
+            "statutory_limit",
+            "promised_limit",
+            "handling_forms",
+            "cross_province_mode",
+            "onsite_visits",
+            "online_depth",
+            "for_natural_person",
+            "for_legal_person",
+            "growth_stages",
+            "life_events",
+            "assistance_guide",
+            "acceptance_conditions",
+            "result_name",
+            "effective_from",
+            "fees",
         )
     )
     version_ids = [v["id"] for v in versions]
     material_names: dict[int, list[str]] = {}
     for chunk in range(0, len(version_ids), 900):  # SQLite caps bound parameters
-        for version_id, name in ItemMaterial.objects.filter(version_id__in=version_ids[chunk : chunk + 900]).values_list(
-            "version_id", "name"
-        ):
+        for version_id, name in ItemMaterial.objects.filter(
+            version_id__in=version_ids[chunk : chunk + 900]
+        ).values_list("version_id", "name"):
             material_names.setdefault(version_id, []).append(name)
     implementations: dict[int, list[tuple]] = {}
     for row in ItemImplementation.objects.filter(active=True).values_list(
@@ -120,7 +142,13 @@ def _build() -> list[Entry]:
         accepting = frozenset(code for code, _dep, acc, _app in impl if acc)
         approving = frozenset(code for code, _dep, _acc, app in impl if app)
         guide = " ".join(
-            [v["topic"], v["assistance_guide"], v["acceptance_conditions"], v["result_name"], *material_names.get(v["id"], [])]
+            [
+                v["topic"],
+                v["assistance_guide"],
+                v["acceptance_conditions"],
+                v["result_name"],
+                *material_names.get(v["id"], []),
+            ]
         )
         objects = set()
         if v["for_natural_person"]:

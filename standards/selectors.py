@@ -55,9 +55,7 @@ def in_force_q(on: dt.date, prefix: str = "") -> Q:
 
 def item_version_in_force(*, item: ServiceItem, on: dt.date | None = None) -> ItemVersion | None:
     """The published version in force on a day (today by default), or None (not yet or no longer in force)."""
-    return (
-        ItemVersion.objects.filter(in_force_q(on or today()), item=item).order_by("-effective_from").first()
-    )
+    return ItemVersion.objects.filter(in_force_q(on or today()), item=item).order_by("-effective_from").first()
 
 
 def versions_in_force(*, on: dt.date | None = None) -> QuerySet[ItemVersion]:
@@ -85,9 +83,7 @@ def version_with_materials(*, version_id: int) -> ItemVersion:
 
 
 def item_implementations(*, item: ServiceItem) -> QuerySet[ItemImplementation]:
-    return item.implementations.select_related("district", "department", "window").order_by(
-        "district__division_code"
-    )
+    return item.implementations.select_related("district", "department", "window").order_by("district__division_code")
 
 
 def district_list() -> QuerySet[District]:
@@ -131,7 +127,9 @@ def version_diff(a: ItemVersion, b: ItemVersion) -> dict:
     before, after = version_snapshot(a), version_snapshot(b)
     plain = [f for f in VERSION_CONTENT_FIELDS if f not in LIMIT_FIELDS and f != "fees"]
     materials_a, materials_b = materials_snapshot(a), materials_snapshot(b)
-    added = [{"material_type": code, "name": materials_b[code]["name"]} for code in materials_b if code not in materials_a]
+    added = [
+        {"material_type": code, "name": materials_b[code]["name"]} for code in materials_b if code not in materials_a
+    ]
     removed = [
         {"material_type": code, "name": materials_a[code]["name"]} for code in materials_a if code not in materials_b
     ]

@@ -63,14 +63,18 @@ def _check_limits(fields: dict[str, Any]) -> None:
     if statutory is not None and promised is not None and promised > statutory:
         raise ValidationError(
             {
-                "promised_limit": _("The promised time limit (%(promised)s) cannot exceed the statutory one (%(statutory)s).")
+                "promised_limit": _(
+                    "The promised time limit (%(promised)s) cannot exceed the statutory one (%(statutory)s)."
+                )
                 % {"promised": promised, "statutory": statutory}
             }
         )
 
 
 def _validated(version: ItemVersion) -> None:
-    version.full_clean(exclude=["item", "published_by", "name_initials"], validate_unique=False, validate_constraints=False)
+    version.full_clean(
+        exclude=["item", "published_by", "name_initials"], validate_unique=False, validate_constraints=False
+    )
 
 
 def _materials_replace(*, version: ItemVersion, materials: list[dict]) -> None:
@@ -115,8 +119,12 @@ def item_create(
     if materials:
         _materials_replace(version=draft, materials=materials)
     catalogue_change_record(
-        actor=actor, action=CatalogueChange.Action.ITEM_CREATE, item=item, version=draft,
-        summary=f"{code} {draft.name}", changes={"fields": version_snapshot(draft)},
+        actor=actor,
+        action=CatalogueChange.Action.ITEM_CREATE,
+        item=item,
+        version=draft,
+        summary=f"{code} {draft.name}",
+        changes={"fields": version_snapshot(draft)},
     )
     return draft
 
@@ -139,12 +147,19 @@ def item_draft_create(*, actor: User | None, item: ServiceItem) -> ItemVersion:
     if base is not None:
         ItemMaterial.objects.bulk_create(
             [
-                ItemMaterial(version=draft, material_type_id=m.material_type_id, **{f: getattr(m, f) for f in MATERIAL_CONTENT_FIELDS})
+                ItemMaterial(
+                    version=draft,
+                    material_type_id=m.material_type_id,
+                    **{f: getattr(m, f) for f in MATERIAL_CONTENT_FIELDS},
+                )
                 for m in base.materials.order_by("position", "id")
             ]
         )
     catalogue_change_record(
-        actor=actor, action=CatalogueChange.Action.DRAFT_CREATE, item=item, version=draft,
+        actor=actor,
+        action=CatalogueChange.Action.DRAFT_CREATE,
+        item=item,
+        version=draft,
         summary=_("Draft v%(number)s from v%(base)s") % {"number": number, "base": base.number if base else "-"},
     )
     return draft
@@ -168,7 +183,9 @@ def item_draft_update(
     draft.save()
     if materials is not None:
         _materials_replace(version=draft, materials=materials)
-    changes: dict[str, Any] = {"fields": _field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)}
+    changes: dict[str, Any] = {
+        "fields": _field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)
+    }
     if materials is not None:
         after = materials_snapshot(draft)
         changes["materials"] = {
@@ -176,8 +193,12 @@ def item_draft_update(
             "removed": sorted(set(materials_before) - set(after)),
         }
     catalogue_change_record(
-        actor=actor, action=CatalogueChange.Action.DRAFT_UPDATE, item=draft.item, version=draft,
-        summary=", ".join(c["field"] for c in changes["fields"])[:300], changes=changes,
+        actor=actor,
+        action=CatalogueChange.Action.DRAFT_UPDATE,
+        item=draft.item,
+        version=draft,
+        summary=", ".join(c["field"] for c in changes["fields"])[:300],
+        changes=changes,
     )
     return draft
 
@@ -188,8 +209,11 @@ def item_draft_discard(*, actor: User | None, draft: ItemVersion) -> None:
     if draft.status != ItemVersion.Status.DRAFT:
         raise ValidationError(_("A published version cannot be deleted."))
     catalogue_change_record(
-        actor=actor, action=CatalogueChange.Action.DRAFT_DELETE, item=draft.item,
-        summary=f"v{draft.number}", changes={"fields": version_snapshot(draft)},
+        actor=actor,
+        action=CatalogueChange.Action.DRAFT_DELETE,
+        item=draft.item,
+        summary=f"v{draft.number}",
+        changes={"fields": version_snapshot(draft)},
     )
     draft.delete()
 
@@ -232,7 +256,10 @@ def item_version_publish(
     draft.save(update_fields=["status", "effective_from", "effective_to", "published_at", "published_by"])
     diff = version_diff(latest, draft) if latest is not None else {"fields": version_snapshot(draft)}
     catalogue_change_record(
-        actor=actor, action=CatalogueChange.Action.PUBLISH, item=draft.item, version=draft,
+        actor=actor,
+        action=CatalogueChange.Action.PUBLISH,
+        item=draft.item,
+        version=draft,
         summary=_("v%(number)s in force from %(date)s") % {"number": draft.number, "date": effective_from.isoformat()},
         changes=diff,
     )

@@ -24,17 +24,29 @@ def catalogue_import_apply_task(job_id: int) -> None:
         counts = catalogue_import_apply(job=job, actor=job.created_by)
     except ValidationError as error:
         catalogue_import_mark(
-            job_id=job_id, status=CatalogueImport.Status.FAILED,
-            errors=[{"sheet": "file", "sheet_label": "", "row": None, "column": "", "column_label": "", "message": m}
-                    for m in error.messages],
+            job_id=job_id,
+            status=CatalogueImport.Status.FAILED,
+            errors=[
+                {"sheet": "file", "sheet_label": "", "row": None, "column": "", "column_label": "", "message": m}
+                for m in error.messages
+            ],
         )
         return
     except Exception as error:  # noqa: BLE001 - the transaction rolled back; tell the maintainer
         log.exception("catalogue import %s failed", job_id)
         catalogue_import_mark(
-            job_id=job_id, status=CatalogueImport.Status.FAILED,
-            errors=[{"sheet": "file", "sheet_label": "", "row": None, "column": "", "column_label": "",
-                     "message": f"{type(error).__name__}: {error}"}],
+            job_id=job_id,
+            status=CatalogueImport.Status.FAILED,
+            errors=[
+                {
+                    "sheet": "file",
+                    "sheet_label": "",
+                    "row": None,
+                    "column": "",
+                    "column_label": "",
+                    "message": f"{type(error).__name__}: {error}",
+                }
+            ],
         )
         return
     catalogue_import_mark(job_id=job_id, status=CatalogueImport.Status.DONE, processed=sum(counts.values()))

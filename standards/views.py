@@ -37,7 +37,15 @@ GROWTH_STAGES = {
     "expansion": _("Expansion"),
     "mature": _("Mature"),
 }
-SEARCH_FILTERS = ("district", "department", "item_type", "sector", "handling_form", "cross_province_mode", "growth_stage")
+SEARCH_FILTERS = (
+    "district",
+    "department",
+    "item_type",
+    "sector",
+    "handling_form",
+    "cross_province_mode",
+    "growth_stage",
+)
 
 
 def _english() -> bool:
@@ -100,7 +108,10 @@ def item_detail_page(request, code: str):
     version = version_with_materials(version_id=version.pk)
     english = _english()
     previous = (
-        item.versions.exclude(status=ItemVersion.Status.DRAFT).filter(number__lt=version.number).order_by("-number").first()
+        item.versions.exclude(status=ItemVersion.Status.DRAFT)
+        .filter(number__lt=version.number)
+        .order_by("-number")
+        .first()
     )
     return render(
         request,

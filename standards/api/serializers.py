@@ -77,8 +77,15 @@ class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ItemVersion
         fields = [
-            "code", "number", "status", "effective_from", "effective_to", "published_at", "published_by",
-            *VERSION_CONTENT_FIELDS, "materials",
+            "code",
+            "number",
+            "status",
+            "effective_from",
+            "effective_to",
+            "published_at",
+            "published_by",
+            *VERSION_CONTENT_FIELDS,
+            "materials",
         ]
 
 
@@ -94,8 +101,17 @@ class ImplementationSerializer(serializers.ModelSerializer):
     class Meta:
         model = ItemImplementation
         fields = [
-            "implementation_code", "district", "district_name", "department", "department_id",
-            "department_credit_code", "window", "window_address", "can_accept", "can_approve", "active",
+            "implementation_code",
+            "district",
+            "district_name",
+            "department",
+            "department_id",
+            "department_credit_code",
+            "window",
+            "window_address",
+            "can_accept",
+            "can_approve",
+            "active",
         ]
 
 
@@ -134,7 +150,9 @@ class ItemSummarySerializer(serializers.Serializer):
 
 
 class ItemSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Chinese substring, code or pinyin initials")
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Chinese substring, code or pinyin initials"
+    )
     district = serializers.CharField(required=False, help_text="division code of an accepting district")
     approving_district = serializers.CharField(required=False)
     department = serializers.IntegerField(required=False)
@@ -161,7 +179,9 @@ class DraftWriteSerializer(serializers.ModelSerializer):
         statutory = attrs.get("statutory_limit", getattr(self.instance, "statutory_limit", None))
         promised = attrs.get("promised_limit", getattr(self.instance, "promised_limit", None))
         if statutory is not None and promised is not None and promised > statutory:
-            raise serializers.ValidationError({"promised_limit": "The promised time limit cannot exceed the statutory one."})
+            raise serializers.ValidationError(
+                {"promised_limit": "The promised time limit cannot exceed the statutory one."}
+            )
         return attrs
 
 

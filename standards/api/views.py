@@ -40,7 +40,6 @@ from standards.selectors import (
     version_with_materials,
 )
 
-
 SEARCH_PARAMS = [name for name in ItemSearchQuerySerializer().fields if name != "q"]
 SEARCH_CHOICES = {
     name: set(field.choices)
@@ -54,7 +53,9 @@ def _service_call(function, **kwargs):
     try:
         return function(**kwargs)
     except DjangoValidationError as error:
-        raise ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}) from None
+        raise ValidationError(
+            error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+        ) from None
 
 
 def _visible_versions(request, item: ServiceItem):
@@ -112,7 +113,9 @@ class ItemListView(APIView):
         rows = [{**hit.entry.summary, "match": hit.match} for hit in page]
         return paginator.get_paginated_response(rows)
 
-    @extend_schema(request=ItemCreateSerializer, responses={201: VersionSerializer}, summary="Create an item (as a draft)")
+    @extend_schema(
+        request=ItemCreateSerializer, responses={201: VersionSerializer}, summary="Create an item (as a draft)"
+    )
     def post(self, request):
         data = ItemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -241,7 +244,9 @@ class DraftView(APIView):
         materials = fields.pop("materials", None)
         if materials is not None:
             materials = [{**m, "material_type": m["material_type"].code} for m in materials]
-        draft = _service_call(services.item_draft_update, actor=request.user, draft=draft, fields=fields, materials=materials)
+        draft = _service_call(
+            services.item_draft_update, actor=request.user, draft=draft, fields=fields, materials=materials
+        )
         return Response(VersionSerializer(_full_version(draft)).data)
 
     @extend_schema(request=None, responses={204: None}, summary="Discard the draft")

@@ -51,9 +51,16 @@ def citizen(db):
 
 
 FIELDS = dict(
-    name="测试事项营业执照遗失补领", name_en="Test item", item_type="licensing", sector="market",
-    for_natural_person=False, for_legal_person=True, statutory_limit=20, promised_limit=5,
-    handling_forms=["window", "online"], cross_province_mode="fully_online",
+    name="测试事项营业执照遗失补领",
+    name_en="Test item",
+    item_type="licensing",
+    sector="market",
+    for_natural_person=False,
+    for_legal_person=True,
+    statutory_limit=20,
+    promised_limit=5,
+    handling_forms=["window", "online"],
+    cross_province_mode="fully_online",
     fees=[{"name": "工本费", "standard": "10元"}],
 )
 MATERIALS = [
@@ -69,13 +76,17 @@ def material_types(db):
     from standards.models import MaterialType
 
     for code, name, name_en, elicence in MATERIAL_TYPES:
-        MaterialType.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "elicence_name": elicence})
+        MaterialType.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "elicence_name": elicence}
+        )
 
 
 @pytest.fixture
 def published_item(material_types, std_admin):
     """An item 'T-0001' whose version 1 is in force since 2025-01-01."""
-    draft = services.item_create(actor=std_admin, code="T-0001", fields=dict(FIELDS), materials=[dict(m) for m in MATERIALS])
+    draft = services.item_create(
+        actor=std_admin, code="T-0001", fields=dict(FIELDS), materials=[dict(m) for m in MATERIALS]
+    )
     services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2025, 1, 1))
     from standards.catalogue import department_for
     from standards.models import District, ItemImplementation, ServiceWindow
@@ -84,8 +95,12 @@ def published_item(material_types, std_admin):
         district = District.objects.get(division_code=code)
         department = department_for(district=district, sector="market")
         ItemImplementation.objects.create(
-            item=draft.item, district=district, department=department,
+            item=draft.item,
+            district=district,
+            department=department,
             window=ServiceWindow.objects.get(code=f"{code}-{'ENT' if approves else 'YRD'}"),
-            implementation_code=f"T-0001-{code}", can_accept=True, can_approve=approves,
+            implementation_code=f"T-0001-{code}",
+            can_accept=True,
+            can_approve=approves,
         )
     return ItemVersion.objects.get(pk=draft.pk)

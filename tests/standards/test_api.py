@@ -32,7 +32,9 @@ def test_anyone_can_search_and_read_an_item_with_materials_and_implementations(c
     assert detail["in_force"]["materials"][0]["material_type"]
     assert len(detail["implementations"]) == 9
     assert {i["district"] for i in detail["implementations"]} >= {"310101", "340104"}
-    filtered = anonymous.get("/api/items/", {"q": "公积金", "cross_province_mode": "fully_online", "page_size": 100}).json()
+    filtered = anonymous.get(
+        "/api/items/", {"q": "公积金", "cross_province_mode": "fully_online", "page_size": 100}
+    ).json()
     assert filtered["count"] > 0 and all(r["cross_province_mode"] == "fully_online" for r in filtered["results"])
     assert anonymous.get("/api/items/", {"item_type": "nonsense"}).status_code == 400
 
@@ -75,8 +77,13 @@ def test_a_standards_admin_drafts_edits_and_publishes_and_each_step_is_audited(p
     assert too_long.status_code == 400 and "promised_limit" in too_long.json()
     edited = client.patch(
         f"/api/items/{code}/draft/",
-        {"promised_limit": 2, "materials": [{"material_type": "APPLICATION_FORM", "name": "申请表"},
-                                            {"material_type": "BUSINESS_LICENCE", "name": "营业执照"}]},
+        {
+            "promised_limit": 2,
+            "materials": [
+                {"material_type": "APPLICATION_FORM", "name": "申请表"},
+                {"material_type": "BUSINESS_LICENCE", "name": "营业执照"},
+            ],
+        },
         format="json",
     )
     assert edited.status_code == 200, edited.content
@@ -95,8 +102,15 @@ def test_a_standards_admin_creates_a_new_item_as_a_draft(material_types, std_adm
     client = client_for(std_admin)
     response = client.post(
         "/api/items/",
-        {"code": "C9-NEW-1", "name": "长三角测试新事项", "item_type": "public_service", "sector": "other",
-         "statutory_limit": 10, "promised_limit": 3, "materials": [{"material_type": "ID_CARD", "name": "居民身份证"}]},
+        {
+            "code": "C9-NEW-1",
+            "name": "长三角测试新事项",
+            "item_type": "public_service",
+            "sector": "other",
+            "statutory_limit": 10,
+            "promised_limit": 3,
+            "materials": [{"material_type": "ID_CARD", "name": "居民身份证"}],
+        },
         format="json",
     )
     assert response.status_code == 201, response.content

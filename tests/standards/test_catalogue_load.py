@@ -34,9 +34,9 @@ def test_the_catalogue_holds_over_3000_items_with_unique_codes(catalogue):
 
 def test_items_are_spread_over_all_nine_districts_with_approval_elsewhere(catalogue):
     per_district = dict(
-        ItemImplementation.objects.values_list("district__division_code").annotate(n=Count("id")).values_list(
-            "district__division_code", "n"
-        )
+        ItemImplementation.objects.values_list("district__division_code")
+        .annotate(n=Count("id"))
+        .values_list("district__division_code", "n")
     )
     assert set(per_district) == set(DIVISION_CODES)
     assert min(per_district.values()) >= 3000  # every district accepts every item
@@ -61,8 +61,16 @@ def test_names_are_real_chinese_item_names_with_english_names(catalogue):
     names = list(ItemVersion.objects.values_list("name", "name_en"))
     assert not any(re.search(r"(?i)\bitem\s*\d+", en) or re.search(r"事项\s*\d+", zh) for zh, en in names)
     assert all(re.search(r"[\u4e00-\u9fff]{2}", zh) and en for zh, en in names)
-    expected = {"婚姻登记记录证明（内地居民）", "购房提取住房公积金", "住房公积金转移接续", "异地就医登记备案（异地长期居住人员）",
-                "无犯罪记录证明开具", "机动车驾驶证公证", "排污许可申请（重点管理）", "营业执照遗失补领"}
+    expected = {
+        "婚姻登记记录证明（内地居民）",
+        "购房提取住房公积金",
+        "住房公积金转移接续",
+        "异地就医登记备案（异地长期居住人员）",
+        "无犯罪记录证明开具",
+        "机动车驾驶证公证",
+        "排污许可申请（重点管理）",
+        "营业执照遗失补领",
+    }
     assert expected <= {zh for zh, _en in names}
 
 

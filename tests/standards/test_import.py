@@ -35,11 +35,26 @@ def catalogue_fingerprint() -> str:
 def row(code: str = "IMP-0001", **overrides) -> dict:
     values = {column: "" for column in ITEM_COLUMNS}
     values.update(
-        code=code, name=f"导入测试事项{code}", name_en="Imported item", item_type="public_service", sector="other",
-        for_natural_person="是", for_legal_person="否", handling_kind="promised", limit_unit="working_days",
-        statutory_limit="10", promised_limit="5", handling_forms="window;online", online_depth="3", onsite_visits="0",
-        cross_province_mode="fully_online", fees="[]", faq="[]", accepting_districts="310101;340104",
-        approving_districts="340104", effective_from="2026-01-01",
+        code=code,
+        name=f"导入测试事项{code}",
+        name_en="Imported item",
+        item_type="public_service",
+        sector="other",
+        for_natural_person="是",
+        for_legal_person="否",
+        handling_kind="promised",
+        limit_unit="working_days",
+        statutory_limit="10",
+        promised_limit="5",
+        handling_forms="window;online",
+        online_depth="3",
+        onsite_visits="0",
+        cross_province_mode="fully_online",
+        fees="[]",
+        faq="[]",
+        accepting_districts="310101;340104",
+        approving_districts="340104",
+        effective_from="2026-01-01",
     )
     values.update(overrides)
     return values
@@ -47,8 +62,19 @@ def row(code: str = "IMP-0001", **overrides) -> dict:
 
 def material(code: str = "IMP-0001", material_type: str = "ID_CARD", **overrides) -> dict:
     values = {column: "" for column in MATERIAL_COLUMNS}
-    values.update(item_code=code, material_type=material_type, name="居民身份证", requirement="required", medium="either",
-                  originals="1", copies="0", formats="pdf;jpg", max_size_mb="5", source="applicant", elicence_exempt="true")
+    values.update(
+        item_code=code,
+        material_type=material_type,
+        name="居民身份证",
+        requirement="required",
+        medium="either",
+        originals="1",
+        copies="0",
+        formats="pdf;jpg",
+        max_size_mb="5",
+        source="applicant",
+        elicence_exempt="true",
+    )
     values.update(overrides)
     return values
 
@@ -79,7 +105,9 @@ def xlsx_bytes(items, materials, item_columns=ITEM_COLUMNS) -> bytes:
 
 def upload_csv(items, materials, item_columns=ITEM_COLUMNS):
     return catalogue_import_upload(
-        actor=None, file_name="items.csv", content=csv_bytes(item_columns, items),
+        actor=None,
+        file_name="items.csv",
+        content=csv_bytes(item_columns, items),
         materials_content=csv_bytes(MATERIAL_COLUMNS, materials),
     )
 
@@ -91,7 +119,11 @@ def before(published_item, material_types):
 
 def test_a_clean_file_is_previewed_then_applied_as_new_items_and_versions(published_item, material_types, std_admin):
     items = [row("IMP-0001"), row("IMP-0002", name="导入测试事项二")]
-    materials = [material("IMP-0001"), material("IMP-0002"), material("IMP-0002", "PHOTO", name="照片", elicence_exempt="")]
+    materials = [
+        material("IMP-0001"),
+        material("IMP-0002"),
+        material("IMP-0002", "PHOTO", name="照片", elicence_exempt=""),
+    ]
     job = upload_csv(items, materials)
     assert job.status == CatalogueImport.Status.READY, job.errors
     assert job.preview["new"] == 2 and job.preview["changed"] == 0
@@ -129,32 +161,51 @@ def bad_files() -> dict[str, tuple[dict, tuple[int | None, str, str]]]:
     wrong_columns = [c for c in ITEM_COLUMNS if c != "promised_limit"] + ["remarks"]
     return {
         "wrong columns": (
-            dict(file_name="items.csv", materials_content=good_materials,
-                 content=csv_bytes(wrong_columns, [{k: v for k, v in row().items() if k != "promised_limit"} | {"remarks": "x"}])),
+            dict(
+                file_name="items.csv",
+                materials_content=good_materials,
+                content=csv_bytes(
+                    wrong_columns, [{k: v for k, v in row().items() if k != "promised_limit"} | {"remarks": "x"}]
+                ),
+            ),
             (1, "", "缺少列：promised_limit"),
         ),
         "unknown district": (
-            dict(file_name="items.csv", materials_content=good_materials,
-                 content=csv_bytes(ITEM_COLUMNS, [row(accepting_districts="310101;320602")])),
+            dict(
+                file_name="items.csv",
+                materials_content=good_materials,
+                content=csv_bytes(ITEM_COLUMNS, [row(accepting_districts="310101;320602")]),
+            ),
             (2, "accepting_districts", "未知的区划 320602"),
         ),
         "promised above statutory": (
-            dict(file_name="items.csv", materials_content=csv_bytes(MATERIAL_COLUMNS, [material(), material("IMP-0002")]),
-                 content=csv_bytes(ITEM_COLUMNS, [row(), row("IMP-0002", statutory_limit="5", promised_limit="8")])),
+            dict(
+                file_name="items.csv",
+                materials_content=csv_bytes(MATERIAL_COLUMNS, [material(), material("IMP-0002")]),
+                content=csv_bytes(ITEM_COLUMNS, [row(), row("IMP-0002", statutory_limit="5", promised_limit="8")]),
+            ),
             (3, "promised_limit", "承诺办结时限（8）超过了法定办结时限（5）"),
         ),
         "duplicated codes": (
-            dict(file_name="items.csv", materials_content=good_materials, content=csv_bytes(ITEM_COLUMNS, [row(), row()])),
+            dict(
+                file_name="items.csv", materials_content=good_materials, content=csv_bytes(ITEM_COLUMNS, [row(), row()])
+            ),
             (3, "code", "编码 IMP-0001 重复：第 2 行"),
         ),
         "broken encoding": (
-            dict(file_name="items.csv", materials_content=good_materials,
-                 content=csv_bytes(ITEM_COLUMNS, [row()]).decode().encode("gbk")),
+            dict(
+                file_name="items.csv",
+                materials_content=good_materials,
+                content=csv_bytes(ITEM_COLUMNS, [row()]).decode().encode("gbk"),
+            ),
             (2, "", "UTF-8"),
         ),
         "oversized file": (
-            dict(file_name="items.csv", materials_content=good_materials,
-                 content=csv_bytes(ITEM_COLUMNS, [row()]) + b"#" * (importexport.MAX_IMPORT_BYTES + 10)),
+            dict(
+                file_name="items.csv",
+                materials_content=good_materials,
+                content=csv_bytes(ITEM_COLUMNS, [row()]) + b"#" * (importexport.MAX_IMPORT_BYTES + 10),
+            ),
             (None, "", "MB"),
         ),
         "not really xlsx": (
@@ -166,10 +217,13 @@ def bad_files() -> dict[str, tuple[dict, tuple[int | None, str, str]]]:
             (None, "", "PDF"),
         ),
         "unknown material type and item type": (
-            dict(file_name="c9.xlsx", content=xlsx_bytes(
-                [row("IMP-0001"), row("IMP-0002", item_type="许可"), row("IMP-0003")],
-                [material("IMP-0001"), material("IMP-0002"), material("IMP-0003", "NO_SUCH_TYPE")],
-            )),
+            dict(
+                file_name="c9.xlsx",
+                content=xlsx_bytes(
+                    [row("IMP-0001"), row("IMP-0002", item_type="许可"), row("IMP-0003")],
+                    [material("IMP-0001"), material("IMP-0002"), material("IMP-0003", "NO_SUCH_TYPE")],
+                ),
+            ),
             (3, "item_type", "“许可”不允许"),
         ),
     }

@@ -85,8 +85,10 @@ def test_the_diff_lists_changed_limits_fees_fields_and_materials_by_type(publish
         {"material_type": "COMMITMENT", "name": "告知承诺书"},  # added; LOSS_STATEMENT removed
     ]
     services.item_draft_update(
-        actor=std_admin, draft=draft,
-        fields={"promised_limit": 2, "fees": [], "topic": "企业开办"}, materials=materials,
+        actor=std_admin,
+        draft=draft,
+        fields={"promised_limit": 2, "fees": [], "topic": "企业开办"},
+        materials=materials,
     )
     diff = version_diff(published_item, ItemVersion.objects.get(pk=draft.pk))
     assert diff["changed"]
@@ -109,8 +111,11 @@ def test_every_write_is_audited_with_who_and_what(published_item, std_admin):
     services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2026, 1, 5))
     actions = list(CatalogueChange.objects.filter(item=item).order_by("id").values_list("action", "actor__username"))
     assert actions == [
-        ("item_create", "std_admin_t"), ("publish", "std_admin_t"), ("draft_create", "std_admin_t"),
-        ("draft_update", "std_admin_t"), ("publish", "std_admin_t"),
+        ("item_create", "std_admin_t"),
+        ("publish", "std_admin_t"),
+        ("draft_create", "std_admin_t"),
+        ("draft_update", "std_admin_t"),
+        ("publish", "std_admin_t"),
     ]
     update = CatalogueChange.objects.get(item=item, action="draft_update")
     assert update.changes["fields"][0]["field"] == "statutory_limit"
@@ -123,6 +128,14 @@ def test_a_conditional_material_needs_its_condition(published_item, std_admin):
     draft = services.item_draft_create(actor=std_admin, item=published_item.item)
     with pytest.raises(ValidationError):
         services.item_draft_update(
-            actor=std_admin, draft=draft, fields={},
-            materials=[{"material_type": "AGENT_AUTH", "name": "授权委托书", "requirement": ItemMaterial.Requirement.CONDITIONAL}],
+            actor=std_admin,
+            draft=draft,
+            fields={},
+            materials=[
+                {
+                    "material_type": "AGENT_AUTH",
+                    "name": "授权委托书",
+                    "requirement": ItemMaterial.Requirement.CONDITIONAL,
+                }
+            ],
         )

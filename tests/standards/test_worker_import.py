@@ -17,11 +17,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_worker_applies_a_checked_import_and_reports_progress(live_stack, material_types, std_admin):
-    from tests.standards.test_import import MATERIAL_COLUMNS, ITEM_COLUMNS, csv_bytes, material, row
+    from tests.standards.test_import import ITEM_COLUMNS, MATERIAL_COLUMNS, csv_bytes, material, row
 
     codes = [f"W-{n:04d}" for n in range(45)]
     job = catalogue_import_upload(
-        actor=std_admin, file_name="items.csv",
+        actor=std_admin,
+        file_name="items.csv",
         content=csv_bytes(ITEM_COLUMNS, [row(code, name=f"联办测试事项{code}") for code in codes]),
         materials_content=csv_bytes(MATERIAL_COLUMNS, [material(code) for code in codes]),
     )

@@ -8,7 +8,9 @@ from standards.catalogue import catalogue_load
 
 
 class Command(BaseCommand):
-    help = "Load the standard catalogue of C9 service items (≈3300 items, nine districts). Deterministic; safe to re-run."
+    help = (
+        "Load the standard catalogue of C9 service items (≈3300 items, nine districts). Deterministic; safe to re-run."
+    )
 
     def handle(self, *args, **options):
         started = time.monotonic()
