@@ -797,38 +797,6 @@ def import_progress(job: CatalogueImport) -> dict:
     }
 
 
-def _sync_implementations(*, item: ServiceItem, parsed: ParsedItem, sector: str, lookups: dict) -> None:
-    wanted = {}
-    for code in {*parsed.accepting, *parsed.approving}:
-        wanted[code] = (code in parsed.accepting, code in parsed.approving)
-    current = {impl.district.division_code: impl for impl in item.implementations.select_related("district")}
-    for code, (accepts, approves) in wanted.items():
-        department = lookups["departments"].get((code, sector))
-        if department is None:
-            from standards.catalogue import department_for
-
-            department = lookups["departments"][(code, sector)] = department_for(
-                district=lookups["districts"][code], sector=sector
-            )
-        window = lookups["windows"][f"{code}-{'YRD' if not approves else 'GEN'}"]
-        impl = current.get(code)
-        if impl is None:
-            ItemImplementation.objects.create(
-                item=item,
-                district=lookups["districts"][code],
-                department=department,
-                window=window,
-                implementation_code=f"{item.code}-{code}-{department.credit_code}",
-                can_accept=accepts,
-                can_approve=approves,
-            )
-        elif (impl.can_accept, impl.can_approve, impl.active) != (accepts, approves, True):
-            ItemImplementation.objects.filter(pk=impl.pk).update(can_accept=accepts, can_approve=approves, active=True)
-    for code, impl in current.items():
-        if code not in wanted and impl.active:
-            ItemImplementation.objects.filter(pk=impl.pk).update(active=False)
-
-
 def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -> dict:
     """Apply a checked file in one transaction: new items, new versions for changed ones. All or nothing."""
     checked = catalogue_import_check(
@@ -859,7 +827,14 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
                 services.item_draft_update(actor=actor, draft=draft, fields=parsed.fields, materials=parsed.materials)
                 services.item_version_publish(actor=actor, draft=draft, effective_from=parsed.effective_from)
             item = ServiceItem.objects.get(code=parsed.code)
-            _sync_implementations(item=item, parsed=parsed, sector=parsed.fields["sector"], lookups=lookups)
+            services.item_implementations_set(
+                actor=actor,
+                item=item,
+                sector=parsed.fields["sector"],
+                accepting=parsed.accepting,
+                approving=parsed.approving,
+                lookups=lookups,
+            )
             if done % PROGRESS_EVERY == 0:
                 try:
                     cache.set(_progress_key(job.pk), done, timeout=3600)

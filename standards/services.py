@@ -19,10 +19,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from standards.models import (
     CatalogueChange,
+    Department,
+    District,
+    ItemImplementation,
     ItemMaterial,
     ItemVersion,
     MaterialType,
     ServiceItem,
+    ServiceWindow,
 )
 from standards.selectors import (
     MATERIAL_CONTENT_FIELDS,
@@ -265,3 +269,71 @@ def item_version_publish(
     )
     _after_commit_refresh_search()
     return draft
+
+
+@transaction.atomic
+def item_implementations_set(
+    *,
+    actor: User | None,
+    item: ServiceItem,
+    accepting: list[str],
+    approving: list[str],
+    sector: str | None = None,
+    lookups: dict | None = None,
+) -> dict[str, list[str]]:
+    """Which districts accept and which approve an item. Districts left out stop (kept inactive, never deleted:
+    cases may point at them). Returns and audits what changed."""
+    from standards.catalogue import department_for
+
+    if lookups is None:
+        lookups = {
+            "districts": {d.division_code: d for d in District.objects.all()},
+            "departments": {(d.district.division_code, d.sector): d for d in Department.objects.select_related("district")},
+            "windows": {w.code: w for w in ServiceWindow.objects.all()},
+        }
+    unknown = sorted({*accepting, *approving} - set(lookups["districts"]))
+    if unknown:
+        raise ValidationError({"districts": _("Unknown district: %(codes)s") % {"codes": ", ".join(unknown)}})
+    if not accepting and not approving:
+        raise ValidationError({"districts": _("Name at least one district that accepts or approves the item.")})
+    if sector is None:
+        version = item.versions.order_by("-number").first()
+        sector = version.sector if version else "other"
+    wanted = {code: (code in accepting, code in approving) for code in {*accepting, *approving}}
+    current = {impl.district.division_code: impl for impl in item.implementations.select_related("district")}
+    changed: dict[str, list[str]] = {"added": [], "changed": [], "stopped": []}
+    for code, (accepts, approves) in sorted(wanted.items()):
+        department = lookups["departments"].get((code, sector))
+        if department is None:
+            department = lookups["departments"][(code, sector)] = department_for(
+                district=lookups["districts"][code], sector=sector
+            )
+        impl = current.get(code)
+        if impl is None:
+            ItemImplementation.objects.create(
+                item=item,
+                district=lookups["districts"][code],
+                department=department,
+                window=lookups["windows"][f"{code}-{'GEN' if approves else 'YRD'}"],
+                implementation_code=f"{item.code}-{code}-{department.credit_code}",
+                can_accept=accepts,
+                can_approve=approves,
+            )
+            changed["added"].append(code)
+        elif (impl.can_accept, impl.can_approve, impl.active) != (accepts, approves, True):
+            ItemImplementation.objects.filter(pk=impl.pk).update(can_accept=accepts, can_approve=approves, active=True)
+            changed["changed"].append(code)
+    for code, impl in sorted(current.items()):
+        if code not in wanted and impl.active:
+            ItemImplementation.objects.filter(pk=impl.pk).update(active=False)
+            changed["stopped"].append(code)
+    if any(changed.values()):
+        catalogue_change_record(
+            actor=actor,
+            action=CatalogueChange.Action.IMPLEMENTATION,
+            item=item,
+            summary=", ".join(f"{k}: {' '.join(v)}" for k, v in changed.items() if v),
+            changes={**changed, "accepting": sorted(accepting), "approving": sorted(approving)},
+        )
+        _after_commit_refresh_search()
+    return changed

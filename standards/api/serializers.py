@@ -214,3 +214,8 @@ class CatalogueChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = CatalogueChange
         fields = ["at", "actor", "action", "item", "version", "summary", "changes"]
+
+
+class ImplementationsWriteSerializer(serializers.Serializer):
+    accepting = serializers.ListField(child=serializers.RegexField(r"^\d{6}$"), help_text="division codes")
+    approving = serializers.ListField(child=serializers.RegexField(r"^\d{6}$"), help_text="division codes")

@@ -20,6 +20,7 @@ from standards.api.serializers import (
     DistrictSerializer,
     DraftWriteSerializer,
     ImplementationSerializer,
+    ImplementationsWriteSerializer,
     ItemCreateSerializer,
     ItemSearchQuerySerializer,
     ItemSummarySerializer,
@@ -277,6 +278,35 @@ class DraftPublishView(APIView):
             effective_from=data.validated_data.get("effective_from"),
         )
         return Response(VersionSerializer(_full_version(version)).data)
+
+
+class ItemImplementationsView(APIView):
+    """The districts that accept and approve an item."""
+
+    permission_classes = [IsStandardsAdminOrReadOnly]
+
+    @extend_schema(responses=ImplementationSerializer(many=True), summary="Implementations of an item")
+    def get(self, request, code: str):
+        item = get_object_or_404(ServiceItem, code=code)
+        return Response(ImplementationSerializer(item_implementations(item=item), many=True).data)
+
+    @extend_schema(
+        request=ImplementationsWriteSerializer,
+        responses=ImplementationSerializer(many=True),
+        summary="Set which districts accept and which approve the item",
+    )
+    def put(self, request, code: str):
+        item = get_object_or_404(ServiceItem, code=code)
+        data = ImplementationsWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _service_call(
+            services.item_implementations_set,
+            actor=request.user,
+            item=item,
+            accepting=data.validated_data["accepting"],
+            approving=data.validated_data["approving"],
+        )
+        return Response(ImplementationSerializer(item_implementations(item=item), many=True).data)
 
 
 class ItemChangesView(generics.ListAPIView):

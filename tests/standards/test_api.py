@@ -120,3 +120,19 @@ def test_a_standards_admin_creates_a_new_item_as_a_draft(material_types, std_adm
 
 def test_the_openapi_schema_validates():
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_a_standards_admin_sets_where_an_item_is_accepted_and_approved(published_item, std_admin, citizen):
+    code = published_item.item.code
+    body = {"accepting": ["310101", "330102", "340104"], "approving": ["340104"]}
+    assert client_for(citizen).put(f"/api/items/{code}/implementations/", body, format="json").status_code == 403
+    response = client_for(std_admin).put(f"/api/items/{code}/implementations/", body, format="json")
+    assert response.status_code == 200, response.content
+    rows = {r["district"]: (r["can_accept"], r["can_approve"], r["active"]) for r in response.json()}
+    assert rows == {"310101": (True, False, True), "330102": (True, False, True), "340104": (True, True, True)}
+    change = CatalogueChange.objects.get(item__code=code, action="implementation")
+    assert change.actor == std_admin and change.changes["added"] == ["330102"]
+    unknown = client_for(std_admin).put(
+        f"/api/items/{code}/implementations/", {"accepting": ["320602"], "approving": []}, format="json"
+    )
+    assert unknown.status_code == 400
