@@ -865,7 +865,9 @@ def _export_value(value: Any) -> Any:
     return value
 
 
-def catalogue_rows(*, codes: list[str] | None = None) -> tuple[list[list], list[list]]:
+def catalogue_rows(
+    *, codes: list[str] | None = None, sheets: tuple[str, ...] = ("items", "materials")
+) -> tuple[list[list], list[list]]:
     """The versions in force (of some items, or all) as rows of the items and materials sheets (header first)."""
     on = today()
     versions = ItemVersion.objects.filter(in_force_q(on)).select_related("item").order_by("item__code")
@@ -892,6 +894,8 @@ def catalogue_rows(*, codes: list[str] | None = None) -> tuple[list[list], list[
         items.append(row)
     version_codes = {v.pk: v.item.code for v in versions}
     materials = [MATERIAL_COLUMNS]
+    if "materials" not in sheets:
+        return items, materials
     for material in (
         ItemMaterial.objects.filter(version_id__in=list(version_codes))
         .select_related("material_type")
@@ -923,7 +927,7 @@ def catalogue_export_xlsx(*, codes: list[str] | None = None) -> bytes:
 
 
 def catalogue_export_csv(*, sheet: str, codes: list[str] | None = None) -> bytes:
-    items, materials = catalogue_rows(codes=codes)
+    items, materials = catalogue_rows(codes=codes, sheets=(sheet,))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerows(items if sheet == "items" else materials)

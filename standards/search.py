@@ -121,6 +121,8 @@ def _build() -> list[Entry]:
             "fees",
         )
     )
+    # Python's order, not the database collation's: PostgreSQL and SQLite sort "T-0001" differently.
+    versions.sort(key=lambda v: (v["item__code"], -(v["effective_from"].toordinal() if v["effective_from"] else 0)))
     version_ids = [v["id"] for v in versions]
     material_names: dict[int, list[str]] = {}
     for chunk in range(0, len(version_ids), 900):  # SQLite caps bound parameters

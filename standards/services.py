@@ -288,7 +288,9 @@ def item_implementations_set(
     if lookups is None:
         lookups = {
             "districts": {d.division_code: d for d in District.objects.all()},
-            "departments": {(d.district.division_code, d.sector): d for d in Department.objects.select_related("district")},
+            "departments": {
+                (d.district.division_code, d.sector): d for d in Department.objects.select_related("district")
+            },
             "windows": {w.code: w for w in ServiceWindow.objects.all()},
         }
     unknown = sorted({*accepting, *approving} - set(lookups["districts"]))

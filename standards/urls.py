@@ -21,7 +21,9 @@ urlpatterns = [
     path("api/items/<str:code>/diff/", api.VersionDiffView.as_view(), name="api-item-diff"),
     path("api/items/<str:code>/draft/", api.DraftView.as_view(), name="api-item-draft"),
     path("api/items/<str:code>/draft/publish/", api.DraftPublishView.as_view(), name="api-item-publish"),
-    path("api/items/<str:code>/implementations/", api.ItemImplementationsView.as_view(), name="api-item-implementations"),
+    path(
+        "api/items/<str:code>/implementations/", api.ItemImplementationsView.as_view(), name="api-item-implementations"
+    ),
     path("api/items/<str:code>/changes/", api.ItemChangesView.as_view(), name="api-item-changes"),
     path("api/districts/", api.DistrictListView.as_view(), name="api-districts"),
     path("api/districts/<str:division_code>/", api.DistrictDetailView.as_view(), name="api-district"),

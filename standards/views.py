@@ -137,8 +137,13 @@ def _require_maintainer(request) -> None:
         raise PermissionDenied(_("Only standards administrators may do this."))
 
 
+@login_required
 def catalogue_export_view(request, fmt: str):
-    """The catalogue in force as XLSX (items and materials sheets) or one CSV sheet (?sheet=materials)."""
+    """The catalogue in force as XLSX (items and materials sheets) or one CSV sheet (?sheet=materials).
+
+    For maintainers only: a full export takes seconds of CPU, too much to offer to anonymous visitors.
+    """
+    _require_maintainer(request)
     if fmt == "xlsx":
         body = importexport.catalogue_export_xlsx()
         response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -54,3 +54,14 @@ def test_a_revised_item_page_says_what_changed_since_the_previous_version(catalo
     html = client.get(f"/items/{version.item.code}/").content.decode()
     assert "第 1 版到第 2 版的变化" in html
     assert "承诺办结时限" in html and "→" in html
+
+
+def test_the_export_is_for_maintainers(catalogue, client: Client, citizen, std_admin):
+    assert client.get("/items/export.csv", {"sheet": "items"}).status_code == 302  # to the login page
+    client.force_login(citizen)
+    assert client.get("/items/export.csv", {"sheet": "items"}).status_code == 403
+    client.force_login(std_admin)
+    response = client.get("/items/export.csv", {"sheet": "items"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("code,name,name_en") and len(lines) > 3000

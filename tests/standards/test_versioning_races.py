@@ -6,13 +6,18 @@ import datetime as dt
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from standards import services
 from standards.models import ItemVersion
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="row locks need PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def run_together(*calls):
@@ -37,8 +42,6 @@ def run_together(*calls):
 
 
 def test_two_maintainers_starting_a_draft_at_once_get_one_draft(published_item, std_admin):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     item = published_item.item
     outcomes = run_together(
         lambda: services.item_draft_create(actor=std_admin, item=item),
@@ -50,8 +53,6 @@ def test_two_maintainers_starting_a_draft_at_once_get_one_draft(published_item, 
 
 
 def test_a_draft_published_twice_at_once_is_published_once(published_item, std_admin):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     draft = services.item_draft_create(actor=std_admin, item=published_item.item)
     outcomes = run_together(
         lambda: services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2026, 5, 1)),
