@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.db.models import Count, Max
@@ -96,9 +95,7 @@ def test_a_second_load_changes_nothing(catalogue):
         )
 
     before = state()
-    started = time.monotonic()
     created = catalogue_load()
-    assert time.monotonic() - started < 10
     assert set(created.values()) == {0}
     assert state() == before
 

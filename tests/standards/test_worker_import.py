@@ -42,3 +42,19 @@ def test_a_worker_applies_a_checked_import_and_reports_progress(live_stack, mate
     assert progress["percent"] == 100
     assert ItemVersion.objects.filter(item__code__in=codes, status="published").count() == 45
     assert CatalogueChange.objects.filter(action="import", actor=std_admin).exists()
+
+
+@pytest.mark.browser
+def test_a_citizen_finds_an_item_by_pinyin_and_reads_its_materials(live_stack, browser, published_item):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_stack.url("/items/"))
+    page.get_by_role("searchbox").fill("yyzz")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="测试事项营业执照遗失补领").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "测试事项营业执照遗失补领"
+    assert page.locator("#materials tbody tr").count() == 3
+    districts = page.locator("#implementations").inner_text()
+    assert "黄浦区" in districts and "蜀山区" in districts and "流转审批地" in districts
+    page.close()
