@@ -53,7 +53,7 @@ def in_force_q(on: dt.date, prefix: str = "") -> Q:
     ) & (Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": on}))
 
 
-def item_version_in_force(*, item: ServiceItem, on: dt.date | None = None) -> ItemVersion | None:
+def item_version_in_force(item: ServiceItem, *, on: dt.date | None = None) -> ItemVersion | None:
     """The published version in force on a day (today by default), or None (not yet or no longer in force)."""
     return ItemVersion.objects.filter(in_force_q(on or today()), item=item).order_by("-effective_from").first()
 

@@ -139,3 +139,14 @@ def test_a_conditional_material_needs_its_condition(published_item, std_admin):
                 }
             ],
         )
+
+
+def test_the_factory_for_other_apps_makes_a_published_item_accepted_here_and_approved_there(db):
+    from standards.testing import published_item_make
+
+    version = published_item_make(code="T-FACTORY-1")
+    assert version.status == ItemVersion.Status.PUBLISHED
+    assert item_version_in_force(version.item) == version
+    flags = {i.district.division_code: (i.can_accept, i.can_approve) for i in version.item.implementations.all()}
+    assert flags == {"310101": (True, False), "340104": (True, True)}
+    assert version.materials.count() == 3
