@@ -288,18 +288,6 @@ class ItemVersion(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number} {self.name}"
 
-    def clean(self):
-        super().clean()
-        if self.promised_limit is not None and self.statutory_limit is not None:
-            if self.promised_limit > self.statutory_limit:
-                raise ValidationError(
-                    {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
-                )
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == self.Status.DRAFT
-
     def save(self, *args, **kwargs):
         # A published version is the law cases were accepted under: it never changes.
         # Only a draft may be saved (publishing is the draft's last save); ending a
@@ -320,10 +308,22 @@ class ItemVersion(BilingualNameMixin, models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_initials"}
         super().save(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        if self.promised_limit is not None and self.statutory_limit is not None:
+            if self.promised_limit > self.statutory_limit:
+                raise ValidationError(
+                    {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
+                )
+
     def delete(self, *args, **kwargs):
         if self.status != self.Status.DRAFT:
             raise ValidationError(_("A published version cannot be deleted."))
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
 
 class ItemMaterial(BilingualNameMixin, models.Model):
@@ -376,11 +376,6 @@ class ItemMaterial(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def _guard_draft(self) -> None:
-        status = ItemVersion.objects.filter(pk=self.version_id).values_list("status", flat=True).first()
-        if status is not None and status != ItemVersion.Status.DRAFT:
-            raise ValidationError(_("The materials of a published version cannot be changed."))
-
     def save(self, *args, **kwargs):
         self._guard_draft()
         super().save(*args, **kwargs)
@@ -388,6 +383,11 @@ class ItemMaterial(BilingualNameMixin, models.Model):
     def delete(self, *args, **kwargs):
         self._guard_draft()
         return super().delete(*args, **kwargs)
+
+    def _guard_draft(self) -> None:
+        status = ItemVersion.objects.filter(pk=self.version_id).values_list("status", flat=True).first()
+        if status is not None and status != ItemVersion.Status.DRAFT:
+            raise ValidationError(_("The materials of a published version cannot be changed."))
 
 
 class ItemImplementation(models.Model):
