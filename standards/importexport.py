@@ -440,6 +440,9 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
                 ImportError_(sheet, row, column, _('"%(value)s" is not a date (YYYY-MM-DD).') % {"value": raw})
             )
             return None
+    if raw == "":
+        # An empty optional choice takes its default (cross_province_mode: none, i.e. handled locally).
+        return "" if column not in CHOICES or "" in CHOICES[column] else None
     if column in CHOICES and raw not in CHOICES[column]:
         errors.append(
             ImportError_(
