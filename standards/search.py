@@ -354,6 +354,11 @@ class SearchIndex:
     def entries(self) -> list[Entry]:
         return self.prepared().entries
 
+    def generation(self) -> int:
+        """A number that changes whenever the index is rebuilt (for caches of rendered results)."""
+        self.prepared()
+        return self.builds
+
     def search(self, query: str = "", **filters: str) -> list[SearchResult]:
         prepared = self.prepared()
         key = (query, tuple(sorted((k, str(v)) for k, v in filters.items() if v)))

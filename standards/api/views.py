@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,7 +35,7 @@ from standards.api.serializers import (
     VersionSummarySerializer,
 )
 from standards.models import CatalogueChange, ItemMaterial, ItemVersion, MaterialType, ServiceItem
-from standards.search import catalogue_search
+from standards.search import catalogue_search, search_index
 from standards.selectors import (
     district_list,
     item_draft,
@@ -41,6 +45,7 @@ from standards.selectors import (
     version_with_materials,
 )
 
+_rendered_pages: OrderedDict = OrderedDict()
 SEARCH_PARAMS = [name for name in ItemSearchQuerySerializer().fields if name != "q"]
 SEARCH_CHOICES = {
     name: set(field.choices)
@@ -108,11 +113,28 @@ class ItemListView(APIView):
             errors["q"] = ["At most 100 characters."]
         if errors:
             raise ValidationError(errors)
+        as_json = getattr(request.accepted_renderer, "format", "") == "json"
+        key = (search_index.generation(), request.build_absolute_uri())
+        if as_json:
+            body = _rendered_pages.get(key)
+            if body is not None:
+                return HttpResponse(body, content_type="application/json")
         hits = catalogue_search(query=query, **filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(hits, request, view=self)
         rows = [{**hit.entry.summary, "match": hit.match} for hit in page]
-        return paginator.get_paginated_response(rows)
+        response = paginator.get_paginated_response(rows)
+        if as_json:
+            # Popular searches repeat: keep the rendered page until the index changes.
+            body = JSONRenderer().render(response.data)
+            _rendered_pages[key] = body
+            if len(_rendered_pages) > 512:
+                try:
+                    _rendered_pages.popitem(last=False)
+                except KeyError:  # another thread emptied it first
+                    pass
+            return HttpResponse(body, content_type="application/json")
+        return response
 
     @extend_schema(
         request=ItemCreateSerializer, responses={201: VersionSerializer}, summary="Create an item (as a draft)"

@@ -136,3 +136,16 @@ def test_a_standards_admin_sets_where_an_item_is_accepted_and_approved(published
         f"/api/items/{code}/implementations/", {"accepting": ["320602"], "approving": []}, format="json"
     )
     assert unknown.status_code == 400
+
+
+def test_a_search_answer_follows_a_publish_at_once(catalogue, std_admin, anonymous, django_capture_on_commit_callbacks):
+    assert anonymous.get("/api/items/", {"q": "营业执照自助打印"}).json()["count"] == 0
+    assert anonymous.get("/api/items/", {"q": "营业执照打印"}).json()["results"][0]["name"] == "营业执照打印"
+    code = anonymous.get("/api/items/", {"q": "营业执照打印"}).json()["results"][0]["code"]
+    admin = client_for(std_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/api/items/{code}/draft/")
+        admin.patch(f"/api/items/{code}/draft/", {"name": "营业执照自助打印"}, format="json")
+        admin.post(f"/api/items/{code}/draft/publish/", {}, format="json")
+    found = anonymous.get("/api/items/", {"q": "营业执照自助打印"}).json()
+    assert found["count"] == 1 and found["results"][0]["version"] == 2
