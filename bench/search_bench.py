@@ -151,6 +151,12 @@ def main() -> int:
             http_times.append((time.perf_counter() - started) * 1000)
             assert response.status == 200, (response.status, body[:200])
             counts[q.get("q", "")] = json.loads(body)["count"]
+        floor_times = []
+        for _ in range(min(requests, 300)):
+            started = time.perf_counter()
+            connection.request("GET", "/static/standards/standards.css")
+            connection.getresponse().read()
+            floor_times.append((time.perf_counter() - started) * 1000)
         connection.close()
     finally:
         server.terminate()
@@ -159,6 +165,7 @@ def main() -> int:
     items = ServiceItem.objects.count()
     print(f"catalogue: {items} items; queries: {len(queries)} kinds; requests: {requests} (sequential, keep-alive)")
     print(summary("GET /api/items/ via uvicorn (end to end)", http_times))
+    print(summary("floor: a static file via the same server", floor_times))
     print(summary("bare DB query (name LIKE, 20 rows)", db_times))
     print(summary("in-memory index search (uncached)", index_times))
     print("hits per query:", ", ".join(f"{k or '(filters)'}={v}" for k, v in counts.items()))
