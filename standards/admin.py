@@ -54,6 +54,27 @@ class ServiceWindowAdmin(admin.ModelAdmin):
 class StandardsAdminAccess:
     """Standards administrators (role) maintain the catalogue without per-model permission rows."""
 
+    audited_action = CatalogueChange.Action.REFERENCE
+
+    def save_model(self, request, obj, form, change):
+        # Reference data written here is audited in the same transaction as the write (admin views are atomic).
+        super().save_model(request, obj, form, change)
+        services.catalogue_change_record(
+            actor=request.user,
+            action=self.audited_action,
+            summary=f"{obj._meta.verbose_name}: {obj}",
+            changes={
+                "fields": {name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+                "created": not change,
+            },
+        )
+
+    def delete_model(self, request, obj):
+        services.catalogue_change_record(
+            actor=request.user, action=self.audited_action, summary=f"{obj._meta.verbose_name} deleted: {obj}"
+        )
+        super().delete_model(request, obj)
+
     def _maintainer(self, request) -> bool:
         user = request.user
         return user.is_active and user.is_staff and (user.is_superuser or user.role == "standards_admin")
@@ -140,8 +161,18 @@ class ItemVersionInline(admin.TabularInline):
 
 
 class ItemImplementationInline(admin.TabularInline):
+    """Read-only here: implementations change through the API or an import, which audit what changed."""
+
     model = ItemImplementation
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     fields = ["district", "department", "window", "implementation_code", "can_accept", "can_approve", "active"]
     readonly_fields = ["implementation_code"]
 
@@ -152,6 +183,13 @@ class ServiceItemAdmin(StandardsAdminAccess, admin.ModelAdmin):
     search_fields = ["code", "versions__name"]
     inlines = [ItemVersionInline, ItemImplementationInline]
     actions = ["start_drafts"]
+    readonly_fields = ["code", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # items are created through the API or an import (with their first version)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cases pin item versions: items are never deleted
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()

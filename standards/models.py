@@ -429,6 +429,7 @@ class CatalogueChange(models.Model):
         PUBLISH = "publish", _("Version published")
         IMPLEMENTATION = "implementation", _("Implementation changed")
         IMPORT = "import", _("Catalogue imported")
+        REFERENCE = "reference", _("Department or material type changed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -51,3 +51,17 @@ def test_a_citizen_cannot_open_the_catalogue_admin(published_item, citizen):
     client = Client()
     client.force_login(citizen)
     assert client.get("/admin/standards/itemversion/").status_code == 302  # to the admin login
+
+
+def test_reference_data_edited_in_the_admin_is_audited(admin_client, std_admin, material_types):
+    from standards.models import MaterialType
+
+    material = MaterialType.objects.get(code="ID_CARD")
+    response = admin_client.post(
+        f"/admin/standards/materialtype/{material.pk}/change/",
+        {"code": "ID_CARD", "name": "居民身份证", "name_en": "Resident ID card", "elicence_name": "居民身份证电子证照"},
+    )
+    assert response.status_code == 302
+    change = CatalogueChange.objects.get(action="reference")
+    assert change.actor == std_admin and "name_en" in change.changes["fields"]
+    assert admin_client.get("/admin/standards/serviceitem/add/").status_code == 403
