@@ -261,6 +261,8 @@ class ItemVersion(BilingualNameMixin, models.Model):
     faq = models.JSONField(_("FAQ"), default=list, blank=True)  # [{"q", "a"}]
     life_events = models.JSONField(_("life event tags"), default=list, blank=True)
     growth_stages = models.JSONField(_("firm growth stage tags"), default=list, blank=True)
+    # Pinyin initials of the name ("营业执照" -> "yyzz"), kept for search; filled on save.
+    name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["item__code", "-number"]
@@ -286,6 +288,26 @@ class ItemVersion(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number} {self.name}"
 
+    def save(self, *args, **kwargs):
+        # A published version is the law cases were accepted under: it never changes.
+        # Only a draft may be saved (publishing is the draft's last save); ending a
+        # superseded version's validity goes through a queryset update in the service.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored is not None and stored != self.Status.DRAFT:
+                raise ValidationError(_("A published version cannot be changed: create a new draft instead."))
+        if self.promised_limit is not None and self.statutory_limit is not None:
+            if self.promised_limit > self.statutory_limit:
+                raise ValidationError(
+                    {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
+                )
+        from standards.text import pinyin_initials
+
+        self.name_initials = pinyin_initials(self.name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_initials"}
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.promised_limit is not None and self.statutory_limit is not None:
@@ -293,6 +315,15 @@ class ItemVersion(BilingualNameMixin, models.Model):
                 raise ValidationError(
                     {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
                 )
+
+    def delete(self, *args, **kwargs):
+        if self.status != self.Status.DRAFT:
+            raise ValidationError(_("A published version cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
 
 class ItemMaterial(BilingualNameMixin, models.Model):
@@ -345,6 +376,19 @@ class ItemMaterial(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self._guard_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._guard_draft()
+        return super().delete(*args, **kwargs)
+
+    def _guard_draft(self) -> None:
+        status = ItemVersion.objects.filter(pk=self.version_id).values_list("status", flat=True).first()
+        if status is not None and status != ItemVersion.Status.DRAFT:
+            raise ValidationError(_("The materials of a published version cannot be changed."))
+
 
 class ItemImplementation(models.Model):
     """A district's implementation of an item: who handles it there, and whether it accepts, approves or both."""
@@ -372,3 +416,75 @@ class ItemImplementation(models.Model):
 
     def __str__(self) -> str:
         return self.implementation_code
+
+
+class CatalogueChange(models.Model):
+    """Append-only audit trail of every write to the catalogue: who, when, what changed."""
+
+    class Action(models.TextChoices):
+        ITEM_CREATE = "item_create", _("Item created")
+        DRAFT_CREATE = "draft_create", _("Draft created")
+        DRAFT_UPDATE = "draft_update", _("Draft edited")
+        DRAFT_DELETE = "draft_delete", _("Draft discarded")
+        PUBLISH = "publish", _("Version published")
+        IMPLEMENTATION = "implementation", _("Implementation changed")
+        IMPORT = "import", _("Catalogue imported")
+        REFERENCE = "reference", _("Department or material type changed")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("item"), on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    version = models.ForeignKey(
+        ItemVersion, verbose_name=_("version"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    # {"field": {"from": ..., "to": ...}} or a version diff (see selectors.version_diff).
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("catalogue change")
+        verbose_name_plural = _("catalogue changes")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.summary}"
+
+
+class CatalogueImport(models.Model):
+    """An uploaded catalogue file: validated into a preview, then applied all-or-nothing by a worker."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Rejected: see the errors")
+        READY = "ready", _("Checked: ready to apply")
+        QUEUED = "queued", _("Queued")
+        APPLYING = "applying", _("Applying")
+        DONE = "done", _("Applied")
+        FAILED = "failed", _("Failed: nothing was changed")
+
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=10)  # xlsx | csv
+    content = models.BinaryField(_("content"))
+    materials_content = models.BinaryField(_("materials CSV content"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.READY)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows applied"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -1,0 +1,176 @@
+"""Catalogue search benchmark: p50/p95/p99 of GET /api/items/ end to end through a real uvicorn server,
+beside the bare database query and the in-process index, over the full loaded catalogue (≈3300 items).
+
+    .venv/bin/python bench/search_bench.py [--requests 400] [--database var/bench-search.sqlite3]
+
+It migrates and loads the catalogue into its own SQLite file (or uses DATABASE_URL when set), starts
+uvicorn on a free loopback port, warms it up (the index is built once), then sends a bounded number
+of keep-alive requests cycling through typical queries and filters, one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+
+QUERIES = [
+    {"q": "营业执照"},
+    {"q": "公积金"},
+    {"q": "婚姻"},
+    {"q": "yyzz"},
+    {"q": "gjj"},
+    {"q": "异地就医"},
+    {"q": "食品经营许可证"},
+    {"q": "排污许可 变更"},
+    {"q": "结婚登记"},
+    {"q": "社会保障卡"},
+    {"q": "公积金", "district": "310101"},
+    {"q": "", "growth_stage": "startup", "item_type": "licensing"},
+    {"q": "许可", "cross_province_mode": "fully_online", "handling_form": "assisted"},
+    {"q": "补贴", "approving_district": "340104"},
+    {"q": "dj"},
+    {"q": "CODE"},
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<38} n={len(values):<4} p50={percentile(values, 50):6.2f} ms  p95={percentile(values, 95):6.2f} ms  "
+        f"p99={percentile(values, 99):6.2f} ms  mean={statistics.fmean(values):6.2f} ms"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--database", default=str(BASE / "var" / "bench-search.sqlite3"))
+    args = parser.parse_args()
+    requests = max(16, min(args.requests, 5000))  # bounded
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        env["SQLITE_PATH"] = args.database
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:1/0")  # search never touches Redis
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
+    subprocess.run([PYTHON, "manage.py", "load_catalogue"], cwd=BASE, env=env, check=True)
+
+    # The bare database query and the index, measured in this process against the same database.
+    os.environ.update({k: v for k, v in env.items() if k in ("SQLITE_PATH", "DATABASE_URL", "REDIS_URL")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
+    sys.path.insert(0, str(BASE))
+    import django
+
+    django.setup()
+    from standards.models import ItemVersion, ServiceItem
+    from standards.search import catalogue_search, search_index
+    from standards.selectors import in_force_q, today
+
+    code = ServiceItem.objects.order_by("code").values_list("code", flat=True)[1000]
+    queries = [{**q, "q": code} if q.get("q") == "CODE" else q for q in QUERIES]
+    db_times, index_times = [], []
+    for i in range(min(requests, 400)):
+        q = queries[i % len(queries)]["q"] or "许可"
+        started = time.perf_counter()
+        list(
+            ItemVersion.objects.filter(in_force_q(today()), name__contains=q)
+            .order_by("item__code")
+            .values("item__code", "name", "item_type", "promised_limit")[:20]
+        )
+        db_times.append((time.perf_counter() - started) * 1000)
+    search_index.prepared()
+    for i in range(min(requests, 400)):
+        q = queries[i % len(queries)]
+        search_index._cache.clear()  # measure the search itself, not the result cache
+        started = time.perf_counter()
+        catalogue_search(query=q["q"], **{k: v for k, v in q.items() if k != "q"})[:20]
+        index_times.append((time.perf_counter() - started) * 1000)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "govservice.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", "/api/items/?q=warmup")
+                connection.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for q in queries:  # warm up: index built once, code paths loaded
+            connection.request("GET", "/api/items/?" + urllib.parse.urlencode(q))
+            connection.getresponse().read()
+        http_times, counts = [], {}
+        for i in range(requests):
+            q = queries[i % len(queries)]
+            path = "/api/items/?" + urllib.parse.urlencode(q)
+            started = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            http_times.append((time.perf_counter() - started) * 1000)
+            assert response.status == 200, (response.status, body[:200])
+            counts[q.get("q", "")] = json.loads(body)["count"]
+        floor_times = []
+        for _ in range(min(requests, 300)):
+            started = time.perf_counter()
+            connection.request("GET", "/static/standards/standards.css")
+            connection.getresponse().read()
+            floor_times.append((time.perf_counter() - started) * 1000)
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    items = ServiceItem.objects.count()
+    print(f"catalogue: {items} items; queries: {len(queries)} kinds; requests: {requests} (sequential, keep-alive)")
+    print(summary("GET /api/items/ via uvicorn (end to end)", http_times))
+    print(summary("floor: a static file via the same server", floor_times))
+    print(summary("bare DB query (name LIKE, 20 rows)", db_times))
+    print(summary("in-memory index search (uncached)", index_times))
+    print("hits per query:", ", ".join(f"{k or '(filters)'}={v}" for k, v in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

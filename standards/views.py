@@ -1,0 +1,204 @@
+"""Portal pages of the catalogue (search, item detail) and the maintainers' import/export pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from standards import importexport
+from standards.api.permissions import is_standards_admin
+from standards.catalogue_data import LIFE_EVENTS
+from standards.models import CatalogueImport, Department, ItemVersion, Sector, ServiceItem
+from standards.search import catalogue_search
+from standards.selectors import (
+    district_list,
+    item_implementations,
+    item_version_in_force,
+    item_versions,
+    version_diff,
+    version_with_materials,
+)
+
+HANDLING_FORMS = {
+    "window": _("At the window"),
+    "self_service": _("Self-service terminal"),
+    "online": _("Online"),
+    "assisted": _("Assisted (帮办)"),
+}
+GROWTH_STAGES = {
+    "startup": _("Start-up"),
+    "growth": _("Growth"),
+    "expansion": _("Expansion"),
+    "mature": _("Mature"),
+}
+SEARCH_FILTERS = (
+    "district",
+    "department",
+    "item_type",
+    "sector",
+    "handling_form",
+    "cross_province_mode",
+    "growth_stage",
+)
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _labels(summary: dict, districts: dict) -> dict:
+    english = _english()
+    return {
+        **summary,
+        "display_name": summary["name_en"] if english and summary["name_en"] else summary["name"],
+        "item_type_label": ItemVersion.ItemType(summary["item_type"]).label,
+        "mode_label": ItemVersion.CrossProvinceMode(summary["cross_province_mode"]).label
+        if summary["cross_province_mode"]
+        else "",
+        "forms": [HANDLING_FORMS.get(f, f) for f in summary["handling_forms"]],
+        "unit_label": ItemVersion.LimitUnit(summary["limit_unit"]).label,
+        "approving_names": [districts[c] for c in summary["approving_districts"] if c in districts],
+        "separator": ", " if english else "、",
+    }
+
+
+def item_search_page(request):
+    params = {name: request.GET.get(name, "").strip() for name in ("q", *SEARCH_FILTERS)}
+    districts = list(district_list())
+    district_names = {d.division_code: d.display_name for d in districts}
+    hits = catalogue_search(query=params["q"][:100], **{k: v for k, v in params.items() if k != "q" and v})
+    page = Paginator(hits, 20).get_page(request.GET.get("page"))
+    departments = Department.objects.select_related("district")
+    if params["district"]:
+        departments = departments.filter(district__division_code=params["district"])
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    return render(
+        request,
+        "standards/item_search.html",
+        {
+            "params": params,
+            "page": page,
+            "rows": [{**_labels(hit.entry.summary, district_names), "match": hit.match} for hit in page.object_list],
+            "total": len(hits),
+            "districts": districts,
+            "departments": departments,
+            "item_types": ItemVersion.ItemType.choices,
+            "sectors": Sector.choices,
+            "handling_forms": HANDLING_FORMS.items(),
+            "modes": ItemVersion.CrossProvinceMode.choices,
+            "growth_stages": GROWTH_STAGES.items(),
+            "querystring": query_without_page.urlencode(),
+            "is_standards_admin": is_standards_admin(request.user),
+        },
+    )
+
+
+def item_detail_page(request, code: str):
+    item = get_object_or_404(ServiceItem, code=code)
+    version = item_version_in_force(item=item)
+    if version is None:
+        raise Http404("This item is not in force.")
+    version = version_with_materials(version_id=version.pk)
+    english = _english()
+    previous = (
+        item.versions.exclude(status=ItemVersion.Status.DRAFT)
+        .filter(number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+    return render(
+        request,
+        "standards/item_detail.html",
+        {
+            "item": item,
+            "item_version": version,
+            "materials": version.materials.all(),
+            "implementations": item_implementations(item=item),
+            "versions": item_versions(item=item).exclude(status=ItemVersion.Status.DRAFT),
+            "forms": [HANDLING_FORMS.get(f, f) for f in version.handling_forms],
+            "growth_stages": [GROWTH_STAGES.get(s, s) for s in version.growth_stages],
+            "life_events": [LIFE_EVENTS[e][1 if english else 0] for e in version.life_events if e in LIFE_EVENTS],
+            "is_standards_admin": is_standards_admin(request.user),
+            "previous": previous,
+            "diff": version_diff(previous, version) if previous else None,
+        },
+    )
+
+
+def _require_maintainer(request) -> None:
+    if not (is_standards_admin(request.user) or request.user.is_superuser):
+        raise PermissionDenied(_("Only standards administrators may do this."))
+
+
+@login_required
+def catalogue_export_view(request, fmt: str):
+    """The catalogue in force as XLSX (items and materials sheets) or one CSV sheet (?sheet=materials).
+
+    For maintainers only: a full export takes seconds of CPU, too much to offer to anonymous visitors.
+    """
+    _require_maintainer(request)
+    if fmt == "xlsx":
+        body = importexport.catalogue_export_xlsx()
+        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="c9-catalogue.xlsx"'
+        return response
+    if fmt == "csv":
+        sheet = request.GET.get("sheet", "items")
+        if sheet not in ("items", "materials"):
+            raise Http404
+        body = importexport.catalogue_export_csv(sheet=sheet)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="c9-catalogue-{sheet}.csv"'
+        return response
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def catalogue_import_page(request):
+    _require_maintainer(request)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        materials = request.FILES.get("materials_file")
+        if upload is None:
+            error = _("Choose a file to import.")
+        else:
+            job = importexport.catalogue_import_upload(
+                actor=request.user,
+                file_name=upload.name,
+                content=importexport.read_upload(upload),
+                materials_content=importexport.read_upload(materials) if materials else None,
+            )
+            return redirect("standards-import-detail", pk=job.pk)
+    jobs = CatalogueImport.objects.defer("content", "materials_content")[:10]
+    return render(
+        request,
+        "standards/import.html",
+        {"jobs": jobs, "error": error, "max_mb": importexport.MAX_IMPORT_BYTES // (1024 * 1024)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def catalogue_import_detail(request, pk: int):
+    _require_maintainer(request)
+    job = get_object_or_404(CatalogueImport.objects.defer("content", "materials_content"), pk=pk)
+    if request.method == "POST" and request.POST.get("action") == "apply":
+        importexport.catalogue_import_queue(actor=request.user, job=job)
+        return redirect("standards-import-detail", pk=job.pk)
+    return render(request, "standards/import_detail.html", {"job": job, "progress": importexport.import_progress(job)})
+
+
+@login_required
+def catalogue_import_progress(request, pk: int):
+    _require_maintainer(request)
+    job = get_object_or_404(CatalogueImport.objects.defer("content", "materials_content"), pk=pk)
+    return JsonResponse(importexport.import_progress(job))

@@ -1,0 +1,125 @@
+"""Fixtures of the catalogue tests: the full standard catalogue (loaded once), a small hand-made item, users."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accounts.models import User
+from standards import services
+from standards.models import ItemVersion, ServiceItem
+
+FULL_CATALOGUE_MIN = 3000
+
+
+@pytest.fixture(scope="session")
+def _catalogue_once(django_db_setup, django_db_blocker):
+    """Load the whole catalogue into the test database once (committed; tests roll back their own changes)."""
+    from standards.catalogue import catalogue_load
+
+    with django_db_blocker.unblock():
+        if ServiceItem.objects.count() < FULL_CATALOGUE_MIN:
+            catalogue_load()
+    return True
+
+
+@pytest.fixture
+def catalogue(_catalogue_once, db):
+    """The full catalogue. A transactional test elsewhere may have flushed it: then load it again."""
+    from standards.catalogue import catalogue_load
+    from standards.search import search_index
+
+    if ServiceItem.objects.count() < FULL_CATALOGUE_MIN:
+        catalogue_load()
+    search_index.invalidate()
+    return ServiceItem.objects
+
+
+def make_user(username: str, role: str) -> User:
+    return User.objects.create_user(username=username, password="pw-for-tests-only", role=role)
+
+
+@pytest.fixture
+def std_admin(db):
+    return make_user("std_admin_t", User.Role.STANDARDS_ADMIN)
+
+
+@pytest.fixture
+def citizen(db):
+    return make_user("citizen_t", User.Role.CITIZEN)
+
+
+FIELDS = dict(
+    name="测试事项营业执照遗失补领",
+    name_en="Test item",
+    item_type="licensing",
+    sector="market",
+    for_natural_person=False,
+    for_legal_person=True,
+    statutory_limit=20,
+    promised_limit=5,
+    handling_forms=["window", "online"],
+    cross_province_mode="fully_online",
+    fees=[{"name": "工本费", "standard": "10元"}],
+)
+MATERIALS = [
+    {"material_type": "APPLICATION_FORM", "name": "申请表"},
+    {"material_type": "BUSINESS_LICENCE", "name": "营业执照", "copies": 1},
+    {"material_type": "LOSS_STATEMENT", "name": "遗失声明"},
+]
+
+
+@pytest.fixture
+def material_types(db):
+    from standards.catalogue_data import MATERIAL_TYPES
+    from standards.models import MaterialType
+
+    for code, name, name_en, elicence in MATERIAL_TYPES:
+        MaterialType.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "elicence_name": elicence}
+        )
+
+
+@pytest.fixture
+def published_item(material_types, std_admin):
+    """An item 'T-0001' whose version 1 is in force since 2025-01-01."""
+    draft = services.item_create(
+        actor=std_admin, code="T-0001", fields=dict(FIELDS), materials=[dict(m) for m in MATERIALS]
+    )
+    services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2025, 1, 1))
+    from standards.catalogue import department_for
+    from standards.models import District, ItemImplementation, ServiceWindow
+
+    for code, approves in (("310101", False), ("340104", True)):
+        district = District.objects.get(division_code=code)
+        department = department_for(district=district, sector="market")
+        ItemImplementation.objects.create(
+            item=draft.item,
+            district=district,
+            department=department,
+            window=ServiceWindow.objects.get(code=f"{code}-{'ENT' if approves else 'YRD'}"),
+            implementation_code=f"T-0001-{code}",
+            can_accept=True,
+            can_approve=approves,
+        )
+    return ItemVersion.objects.get(pk=draft.pk)
+
+
+@pytest.fixture
+def own_browser(monkeypatch):
+    """A Chromium of this test alone. The shared session `browser` would keep Playwright's event loop
+    running in this thread for the rest of the session, and later tests that call asyncio.run() would fail."""
+    from pathlib import Path
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield chromium
+        chromium.close()
