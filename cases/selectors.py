@@ -109,8 +109,8 @@ def _figures_for(cases: QuerySet[Case]) -> dict:
         by_state[row["state"]] = row["n"]
     finished = cases.filter(state__in=FINISHED_STATES, accepted_at__isnull=False, delivered_at__isnull=False)
     durations = [
-        ((c.delivered_at - c.accepted_at).total_seconds() / 86400, c.item_version.promised_limit)
-        for c in finished.select_related("item_version").only(
+        ((delivered_at - accepted_at).total_seconds() / 86400, promised)
+        for accepted_at, delivered_at, promised in finished.values_list(
             "accepted_at", "delivered_at", "item_version__promised_limit"
         )
     ]
@@ -178,7 +178,7 @@ def firm_recommended_items(*, firm: Firm) -> QuerySet[ItemVersion]:
         .order_by("item__code")
     )
     # JSON containment is not on SQLite: filter the (small) tagged set in Python, keep a queryset.
-    ids = [v.pk for v in versions.only("pk", "growth_stages") if firm.growth_stage in (v.growth_stages or [])]
+    ids = [pk for pk, stages in versions.values_list("pk", "growth_stages") if firm.growth_stage in (stages or [])]
     return versions.filter(pk__in=ids)
 
 
@@ -188,3 +188,36 @@ def firms_visible_to(user: User) -> QuerySet[Firm]:
     if user.role == User.Role.FIRM and user.firm_id:
         return Firm.objects.filter(pk=user.firm_id)
     return Firm.objects.none()
+
+
+def case_steps_for(*, case: Case, user: User) -> list[str]:
+    """The steps this user may take on this case now (the services check again)."""
+    steps: list[str] = []
+    applicant_side = user.pk in (case.applicant_id, case.agent_id) or (
+        user.role == User.Role.FIRM and case.firm_id is not None and user.firm_id == case.firm_id
+    )
+    at_accepting = user.role == User.Role.CLERK and user.district_id == case.accepting_district_id
+    at_approving = user.role == User.Role.CLERK and user.district_id == case.approving_district_id
+    state = case.state
+    if applicant_side:
+        if state in (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED):
+            steps += ["material", "submit"]
+        if state == CaseState.DELIVERED:
+            steps.append("close")
+        if state == CaseState.CLOSED:
+            steps.append("rate")
+    if at_accepting:
+        if state in (CaseState.SUBMITTED, CaseState.RETURNED):
+            steps += ["accept", "request_correction", "not_accept"]
+        if state in (CaseState.APPROVED, CaseState.REFUSED):
+            steps.append("deliver")
+        if state == CaseState.DELIVERED and "close" not in steps:
+            steps.append("close")
+    if at_approving:
+        if state == CaseState.TRANSFERRED:
+            steps.append("recognise")
+        if state == CaseState.IN_REVIEW:
+            steps += ["approve", "refuse", "special_procedure_start", "return"]
+        if state == CaseState.SPECIAL_PROCEDURE:
+            steps.append("special_procedure_end")
+    return steps

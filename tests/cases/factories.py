@@ -155,7 +155,8 @@ def make_user(role: str = "citizen", *, code: str | None = None, firm: Firm | No
     if role == "supervisor" and code:
         fields["district"] = district(code)
     fields.update(extra)
-    return User.objects.create_user(password="pw-test-2026", **fields)
+    # No password hashing: PBKDF2 per user would make the cast slow; tests log in with force_login.
+    return User.objects.create(**fields)
 
 
 def make_firm(*, growth_stage: str = "startup") -> Firm:

@@ -40,11 +40,15 @@ def test_it_counts_working_days_around_a_long_holiday_and_make_up_days():
 def test_a_stopped_clock_moves_the_deadline_by_the_working_days_it_stood_still():
     national_day_2026()
     # Stopped on Wednesday 30 September, restarted Friday 9 October: 8 and 9 October are lost.
-    due, days = shift_due(due=D(2026, 10, 12), stopped_from=D(2026, 9, 30), resumed_on=D(2026, 10, 9), unit="working_days")
+    due, days = shift_due(
+        due=D(2026, 10, 12), stopped_from=D(2026, 9, 30), resumed_on=D(2026, 10, 9), unit="working_days"
+    )
     assert (due, days) == (D(2026, 10, 14), 2)
 
 
-def test_a_special_procedure_stops_the_case_clock(citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks):
+def test_a_special_procedure_stops_the_case_clock(
+    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
+):
     case = f.submitted_case(applicant=citizen, version=item)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_accept(case=case, actor=huangpu_clerk)
@@ -61,7 +65,9 @@ def test_a_special_procedure_stops_the_case_clock(citizen, item, huangpu_clerk, 
     assert case.promised_due > promised
 
 
-def test_the_beat_scan_flags_due_soon_and_overdue_once_and_skips_stopped_clocks(citizen, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks):
+def test_the_beat_scan_flags_due_soon_and_overdue_once_and_skips_stopped_clocks(
+    citizen, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
+):
     assert BEAT_SCHEDULE["cases-scan-deadlines"]["task"] == "cases.scan_deadlines"
     version = f.make_item()
     today = timezone.localdate()

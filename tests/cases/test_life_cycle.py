@@ -276,3 +276,19 @@ def test_reading_the_full_id_number_needs_the_permission_and_is_audited(citizen,
     assert services.case_id_number_reveal(case=case, actor=clerk, request_id="req-12345678") == citizen.id_number
     event = case.events.get(action="id_number_revealed")
     assert event.actor == clerk and event.request_id == "req-12345678" and event.district_code == f.HUANGPU
+
+
+def test_the_command_verifies_a_case_chain_and_fails_on_a_tampered_one(citizen, item):
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    out = io.StringIO()
+    call_command("verify_case_chain", case.reference, stdout=out)
+    assert "chain OK" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_caseevent WHERE case_id = %s AND seq = 2", [case.pk])
+    with pytest.raises(CommandError, match="BROKEN at event 3"):
+        call_command("verify_case_chain", case.reference)
