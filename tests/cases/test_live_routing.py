@@ -176,10 +176,10 @@ def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch)
         assert services.case_route(case_id=case.pk, transfer_number=case.transfer_number).status == "routed"
         barrier = threading.Barrier(2)
 
-        def claim(clerk):
+        def claim(clerk, barrier=barrier, case_id=case.pk):
             try:
                 barrier.wait()
-                services.case_review_start(case=Case.objects.get(pk=case.pk), actor=clerk)
+                services.case_review_start(case=Case.objects.get(pk=case_id), actor=clerk)
                 results[clerk.pk] = "won"
             except services.TransitionNotAllowed:
                 results[clerk.pk] = "lost"
