@@ -25,3 +25,7 @@ ACTION_LABELS = {
     "id_number_revealed": _("Full ID number read"),
     "follow_up_done": _("Bad rating followed up"),
 }
+
+# Units of the catalogue's time limits, shown in sentences on the case page.
+LIMIT_UNITS = {"working_days": _("working days"), "calendar_days": _("calendar days")}
+REQUIREMENTS = {"required": _("Required"), "conditional": _("Conditional")}

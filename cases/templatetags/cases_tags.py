@@ -23,3 +23,24 @@ def action_label(action: str) -> str:
     from cases.labels import ACTION_LABELS
 
     return str(ACTION_LABELS.get(action, action))
+
+
+@register.filter
+def state_label(state: str) -> str:
+    from cases.models import CaseState
+
+    return str(CaseState(state).label) if state in CaseState.values else state
+
+
+@register.filter
+def limit_unit(unit: str) -> str:
+    from cases.labels import LIMIT_UNITS
+
+    return str(LIMIT_UNITS.get(unit, unit))
+
+
+@register.filter
+def requirement(value: str) -> str:
+    from cases.labels import REQUIREMENTS
+
+    return str(REQUIREMENTS.get(value, value))

@@ -29,7 +29,10 @@ def test_my_cases_lists_only_the_applicants_own_cases_in_chinese(citizen):
 def test_the_case_page_is_404_for_an_outsider_and_masks_the_id_number(citizen):
     case = f.submitted_case(applicant=citizen)
     assert client_for(f.make_user("citizen")).get(reverse("cases-detail", args=[case.reference])).status_code == 404
-    assert client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-detail", args=[case.reference])).status_code == 404
+    assert (
+        client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-detail", args=[case.reference])).status_code
+        == 404
+    )
     page = client_for(citizen).get(reverse("cases-detail", args=[case.reference])).content.decode()
     assert case.masked_id_number in page and citizen.id_number not in page
     assert "/ws/events/" in client_for(citizen).get("/static/cases/live.js").getvalue().decode()
@@ -49,19 +52,26 @@ def test_applying_from_an_item_page_starts_a_draft_and_the_applicant_uploads_and
     case = Case.objects.get(applicant=citizen)
     assert response.status_code == 302 and response.url == reverse("cases-detail", args=[case.reference])
     form = item.materials.get(material_type__code="M-FORM")
-    client.post(reverse("cases-step", args=[case.reference, "material"]), {"item_material": form.pk, "file": f.pdf_upload()})
+    client.post(
+        reverse("cases-step", args=[case.reference, "material"]), {"item_material": form.pk, "file": f.pdf_upload()}
+    )
     client.post(reverse("cases-step", args=[case.reference, "submit"]))
     case.refresh_from_db()
     assert case.state == CaseState.SUBMITTED
 
 
-def test_the_workbench_is_for_clerks_and_shows_the_districts_queue(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks):
+def test_the_workbench_is_for_clerks_and_shows_the_districts_queue(
+    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
+):
     case = f.submitted_case(applicant=citizen, version=item)
     assert client_for(citizen).get(reverse("cases-workbench")).status_code == 403
     client = client_for(huangpu_clerk)
     page = client.get(reverse("cases-workbench")).content.decode()
     assert case.reference in page and "工作台" in page
-    assert case.reference not in client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-workbench")).content.decode()
+    assert (
+        case.reference
+        not in client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-workbench")).content.decode()
+    )
     with django_capture_on_commit_callbacks(execute=False):
         client.post(reverse("cases-step", args=[case.reference, "accept"]), {"next": "workbench"})
     case.refresh_from_db()
