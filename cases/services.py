@@ -19,7 +19,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +37,8 @@ from cases.models import (
     FollowUp,
     Rating,
 )
+from cases.push import push_on_commit
 from govservice.queues import district_queue
-from govservice.realtime import notify_district_on_commit, notify_user_on_commit
 from standards.models import District, ItemImplementation, ItemMaterial, ItemVersion, ServiceWindow
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def _move(
     request_id: str = "",
     district_code: str | None = None,
     fields: dict[str, Any] | None = None,
+    extra_user_ids: set[int] | None = None,
 ) -> Case:
     """Compare-and-set the state, then record the event; the caller holds the lock inside a transaction."""
     if case.state not in sources:
@@ -133,7 +134,7 @@ def _move(
         request_id=request_id,
         district_code=district_code,
     )
-    _announce(case, action=action)
+    _announce(case, action=action, extra_user_ids=extra_user_ids)
     return case
 
 
@@ -141,7 +142,7 @@ def _supervisor_ids() -> list[int]:
     return list(User.objects.filter(role=User.Role.SUPERVISOR, is_active=True).values_list("pk", flat=True))
 
 
-def _announce(case: Case, *, action: str) -> None:
+def _announce(case: Case, *, action: str, extra_user_ids: set[int] | None = None) -> None:
     """After commit: the applicant's pages and both districts' workbenches hear of the change."""
     payload = {
         "type": "case.updated",
@@ -150,10 +151,11 @@ def _announce(case: Case, *, action: str) -> None:
         "state_label": str(CaseState(case.state).label),
         "action": action,
     }
-    for user_id in {case.applicant_id, case.agent_id} - {None}:
-        notify_user_on_commit(user_id, payload)
-    for code in {case.accepting_district.division_code, case.approving_district.division_code}:
-        notify_district_on_commit(code, payload)
+    push_on_commit(
+        user_ids={case.applicant_id, case.agent_id, *(extra_user_ids or set())},
+        division_codes={case.accepting_district.division_code, case.approving_district.division_code},
+        payload=payload,
+    )
 
 
 def _clock_stop_fields(case: Case) -> dict[str, Any]:
@@ -532,45 +534,31 @@ def _routing_target(case: Case) -> tuple[ServiceWindow | None, User | None]:
 
 def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
     """Move an accepted case into the approving district's queue, exactly once per acceptance."""
-    # 1. Count the attempt in its own transaction, so that a worker killed mid-routing
-    #    (redelivered by reject_on_worker_lost) still leaves a trace and a poison message stops.
-    with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case_id).first()
-        if case is None:
-            return RoutingOutcome("gone")
-        if case.routed_transfer_number >= transfer_number or case.transfer_number != transfer_number:
-            return RoutingOutcome("already")
-        if case.state != CaseState.ACCEPTED:
-            return RoutingOutcome("already")
-        if case.routing_poisoned:
-            return RoutingOutcome("poisoned")
-        attempts = case.routing_attempts + 1
-        if attempts > MAX_ROUTING_ATTEMPTS:
-            Case.objects.filter(pk=case.pk).update(
-                routing_poisoned=True, routing_error=f"stopped after {MAX_ROUTING_ATTEMPTS} attempts"
-            )
-            case = _lock(case)
-            event_append(
-                case=case,
-                action="routing_stopped",
-                actor=None,
-                reason=f"routing failed {MAX_ROUTING_ATTEMPTS} times",
-                data={"transfer": transfer_number},
-                district_code=case.approving_district.division_code,
-            )
-            for supervisor_id in _supervisor_ids():
-                notify_user_on_commit(supervisor_id, {"type": "case.routing_stopped", "reference": case.reference})
-            return RoutingOutcome("poisoned")
-        Case.objects.filter(pk=case.pk).update(routing_attempts=attempts)
+    # 1. Count the attempt first, committed on its own (one compare-and-set UPDATE), so that a
+    #    worker killed mid-routing and redelivered by reject_on_worker_lost leaves a trace, and
+    #    a poison message stops after MAX_ROUTING_ATTEMPTS instead of looping for ever.
+    counted = Case.objects.filter(
+        pk=case_id,
+        state=CaseState.ACCEPTED,
+        transfer_number=transfer_number,
+        routed_transfer_number__lt=transfer_number,
+        routing_poisoned=False,
+        routing_attempts__lt=MAX_ROUTING_ATTEMPTS,
+    ).update(routing_attempts=F("routing_attempts") + 1)
+    if not counted:
+        return _route_not_counted(case_id=case_id, transfer_number=transfer_number)
 
-    # 2. The move itself, guarded again: a duplicate message that raced us finds it done.
+    # 2. The move itself, guarded again under the lock: a duplicate that raced us finds it done.
     with transaction.atomic():
-        case = _lock(case)
+        case = (
+            Case.objects.select_for_update()
+            .select_related("accepting_district", "approving_district", "item_version")
+            .get(pk=case_id)
+        )
         if case.state != CaseState.ACCEPTED or case.routed_transfer_number >= transfer_number:
             return RoutingOutcome("already")
         window, clerk = _routing_target(case)
         _hold_for_tests()
-        now = timezone.now()
         _move(
             case,
             sources=(CaseState.ACCEPTED,),
@@ -579,7 +567,7 @@ def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
             actor=None,
             data={
                 "transfer": transfer_number,
-                "attempt": attempts,
+                "attempt": case.routing_attempts,
                 "window": window.code if window else "",
                 "clerk": clerk.pk if clerk else None,
                 "held": clerk is None,
@@ -587,14 +575,47 @@ def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
             district_code=case.approving_district.division_code,
             fields={
                 "routed_transfer_number": transfer_number,
-                "routed_at": now,
+                "routed_at": timezone.now(),
                 "approving_window": window,
                 "approving_clerk": clerk,
             },
+            extra_user_ids={clerk.pk} if clerk else None,
         )
-        if clerk is not None:
-            notify_user_on_commit(clerk.pk, {"type": "case.assigned", "reference": case.reference, "state": case.state})
     return RoutingOutcome("routed" if clerk else "held", clerk.pk if clerk else None)
+
+
+def _route_not_counted(*, case_id: int, transfer_number: int) -> RoutingOutcome:
+    """Why the attempt was not counted: gone, already moved, already stopped, or out of attempts."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("approving_district").filter(pk=case_id).first()
+        if case is None:
+            return RoutingOutcome("gone")
+        if (
+            case.state != CaseState.ACCEPTED
+            or case.transfer_number != transfer_number
+            or case.routed_transfer_number >= transfer_number
+        ):
+            return RoutingOutcome("already")
+        if case.routing_poisoned:
+            return RoutingOutcome("poisoned")
+        Case.objects.filter(pk=case.pk).update(
+            routing_poisoned=True, routing_error=f"stopped after {MAX_ROUTING_ATTEMPTS} attempts"
+        )
+        event_append(
+            case=case,
+            action="routing_stopped",
+            actor=None,
+            reason=f"routing failed {MAX_ROUTING_ATTEMPTS} times",
+            data={"transfer": transfer_number},
+            district_code=case.approving_district.division_code,
+        )
+        push_on_commit(
+            user_ids=set(_supervisor_ids()),
+            division_codes={case.approving_district.division_code},
+            payload={"type": "case.routing_stopped", "reference": case.reference},
+        )
+    logger.error("routing of case %s stopped after %s attempts", case_id, MAX_ROUTING_ATTEMPTS)
+    return RoutingOutcome("poisoned")
 
 
 # --- the approving district -------------------------------------------------------------------
@@ -792,13 +813,16 @@ def case_rate(
         )
         if score <= 2:
             FollowUp.objects.create(rating=rating, district=case.accepting_district)
-            payload = {"type": "case.bad_rating", "reference": case.reference, "score": score}
-            for supervisor_id in User.objects.filter(
+            supervisors = User.objects.filter(
                 Q(district=case.accepting_district) | Q(district__isnull=True),
                 role=User.Role.SUPERVISOR,
                 is_active=True,
-            ).values_list("pk", flat=True):
-                notify_user_on_commit(supervisor_id, payload)
+            ).values_list("pk", flat=True)
+            push_on_commit(
+                user_ids=set(supervisors),
+                division_codes=set(),
+                payload={"type": "case.bad_rating", "reference": case.reference, "score": score},
+            )
     return rating
 
 
@@ -867,14 +891,13 @@ def case_deadlines_scan(*, today=None) -> dict[str, int]:
                 "promised_due": case.promised_due.isoformat(),
                 "working_days_left": left,
             }
-            clerk_id = case.approving_clerk_id if case.state in LOAD_STATES else case.accepting_clerk_id
-            for user_id in {clerk_id, *supervisors} - {None}:
-                notify_user_on_commit(user_id, payload)
-            notify_district_on_commit(
-                case.approving_district.division_code
-                if case.state in LOAD_STATES
-                else case.accepting_district.division_code,
-                payload,
+            at_approving = case.state in LOAD_STATES
+            push_on_commit(
+                user_ids={case.approving_clerk_id if at_approving else case.accepting_clerk_id, *supervisors},
+                division_codes={
+                    case.approving_district.division_code if at_approving else case.accepting_district.division_code
+                },
+                payload=payload,
             )
         counts[kind] += 1
     return counts
@@ -894,5 +917,7 @@ def firm_specialist_assign(*, firm: Firm, district: District, clerk: User, actor
             active=False
         )
         specialist = FirmSpecialist.objects.create(firm=firm, district=district, clerk=clerk, assigned_by=actor)
-    notify_user_on_commit(clerk.pk, {"type": "firm.specialist_assigned", "firm": firm.name})
+        push_on_commit(
+            user_ids={clerk.pk}, division_codes=set(), payload={"type": "firm.specialist_assigned", "firm": firm.name}
+        )
     return specialist

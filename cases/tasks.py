@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import OperationalError
 
 from cases import services
@@ -30,7 +31,23 @@ def scan_deadlines() -> dict[str, int]:
     return services.case_deadlines_scan()
 
 
+_redis_client = None
+
+
 @shared_task(name="cases.noop")
-def noop(sent_at: float) -> float:
-    """A task that does nothing: the benchmark's baseline for a Celery round trip."""
-    return sent_at
+def noop(reply_to: str, sent_at: float) -> None:
+    """Does nothing but answer on a Redis list: the benchmark's baseline for a Celery round trip."""
+    global _redis_client
+    if _redis_client is None:
+        import redis
+        from django.conf import settings
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    _redis_client.rpush(reply_to, sent_at)
+
+
+@worker_process_init.connect
+def _push_over_one_loop(**kwargs) -> None:
+    from cases.push import use_worker_loop
+
+    use_worker_loop()
