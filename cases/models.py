@@ -166,6 +166,8 @@ class Case(models.Model):
             models.Index(fields=["state", "approving_district"]),
             models.Index(fields=["state", "accepting_district"]),
             models.Index(fields=["state", "promised_due"]),
+            # The routing task counts each approving clerk's load.
+            models.Index(fields=["approving_district", "state", "approving_clerk"]),
         ]
 
     def __str__(self) -> str:
