@@ -505,9 +505,19 @@ def _routing_target(case: Case) -> tuple[ServiceWindow | None, User | None]:
         .first()
     )
     now = timezone.localtime()
+    # Only the columns routing needs: this runs for every transfer, on the hot path.
     clerks = list(
         User.objects.filter(role=User.Role.CLERK, district=district, is_active=True)
         .select_related("window")
+        .only(
+            "id",
+            "window__id",
+            "window__code",
+            "window__active",
+            "window__open_weekdays",
+            "window__opens_at",
+            "window__closes_at",
+        )
         .annotate(load=Count("cases_to_approve", filter=Q(cases_to_approve__state__in=LOAD_STATES)))
     )
     window = implementation.window if implementation else None
@@ -532,6 +542,25 @@ def _routing_target(case: Case) -> tuple[ServiceWindow | None, User | None]:
     return window, clerk
 
 
+_ROUTING_FIELDS = (
+    "id",
+    "reference",
+    "state",
+    "transfer_number",
+    "routed_transfer_number",
+    "routing_attempts",
+    "applicant_id",
+    "agent_id",
+    "accepting_district__id",
+    "accepting_district__division_code",
+    "approving_district__id",
+    "approving_district__division_code",
+    "item_version__id",
+    "item_version__item_id",
+    "item_version__sector",
+)
+
+
 def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
     """Move an accepted case into the approving district's queue, exactly once per acceptance."""
     # 1. Count the attempt first, committed on its own (one compare-and-set UPDATE), so that a
@@ -553,6 +582,7 @@ def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
         case = (
             Case.objects.select_for_update()
             .select_related("accepting_district", "approving_district", "item_version")
+            .only(*_ROUTING_FIELDS)
             .get(pk=case_id)
         )
         if case.state != CaseState.ACCEPTED or case.routed_transfer_number >= transfer_number:
