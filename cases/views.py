@@ -28,7 +28,14 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state")
     if state in CaseState.values:
         cases = cases.filter(state=state)
-    return render(request, "cases/my_cases.html", {"cases": cases[:200], "states": CaseState.choices, "state": state})
+    recommended = []
+    if request.user.role == User.Role.FIRM and request.user.firm_id:
+        recommended = selectors.firm_recommended_items(firm=request.user.firm)[:12]
+    return render(
+        request,
+        "cases/my_cases.html",
+        {"cases": cases[:200], "states": CaseState.choices, "state": state, "recommended": recommended},
+    )
 
 
 @login_required

@@ -92,3 +92,13 @@ def test_supervision_shows_every_district_queue_only_to_supervisors(huangpu_cler
 def test_the_nav_links_follow_the_role(citizen, huangpu_clerk):
     assert reverse("cases-mine") in client_for(citizen).get("/").content.decode()
     assert reverse("cases-workbench") in client_for(huangpu_clerk).get("/").content.decode()
+
+
+def test_a_firm_user_sees_items_recommended_for_the_firms_growth_stage():
+    firm = f.make_firm(growth_stage="expansion")
+    user = f.make_user("firm", firm=firm)
+    wanted = f.make_item(growth_stages=["expansion"])
+    other = f.make_item(growth_stages=["startup"])
+    page = client_for(user).get(reverse("cases-mine")).content.decode()
+    assert wanted.name in page and other.name not in page
+    assert reverse("cases-apply", args=[wanted.pk]) in page
