@@ -29,9 +29,12 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if user.role == User.Role.CLERK:
         if user.district_id is None:
             return cases.none()
+        # The accepting district sees what was submitted to it; the approving district only what
+        # has been transferred to it at least once (not applications still at the other window).
         return cases.filter(
-            Q(accepting_district_id=user.district_id) | Q(approving_district_id=user.district_id)
-        ).exclude(state=CaseState.DRAFT)
+            (Q(accepting_district_id=user.district_id) & ~Q(state=CaseState.DRAFT))
+            | Q(approving_district_id=user.district_id, routed_at__isnull=False)
+        )
     own = Q(applicant=user) | Q(agent=user)
     if user.role == User.Role.FIRM and user.firm_id:
         own |= Q(firm_id=user.firm_id)

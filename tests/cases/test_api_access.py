@@ -48,8 +48,13 @@ def cast(db):
 
 
 @pytest.fixture
-def firm_case(cast):
-    return f.submitted_case(applicant=cast["owner"], version=f.make_item())
+def firm_case(cast, django_capture_on_commit_callbacks):
+    """A firm's case accepted in Huangpu and routed to Shushan: both districts' clerks are involved."""
+    case = f.submitted_case(applicant=cast["owner"], version=f.make_item())
+    with django_capture_on_commit_callbacks(execute=False):
+        case = services.case_accept(case=case, actor=cast["huangpu_clerk"])
+    services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
+    return Case.objects.get(pk=case.pk)
 
 
 def client_for(user) -> APIClient:
@@ -87,7 +92,7 @@ def test_an_outsider_gets_404_for_every_step(cast, firm_case, who, step):
     response = client_for(cast[who]).post(f"/api/cases/{firm_case.reference}/{step}/", {}, format="json")
     assert response.status_code == 404
     firm_case.refresh_from_db()
-    assert firm_case.state == CaseState.SUBMITTED
+    assert firm_case.state == CaseState.TRANSFERRED
 
 
 @pytest.mark.parametrize(
@@ -105,6 +110,12 @@ def test_someone_involved_in_the_wrong_role_gets_403(cast, firm_case, who, step)
     body = {"reason": "x", "score": 5, "attitude": 5, "speed": 5, "convenience": 5}
     response = client_for(cast[who]).post(f"/api/cases/{firm_case.reference}/{step}/", body, format="json")
     assert response.status_code == 403, response.content
+
+
+def test_the_approving_district_sees_an_application_only_once_it_is_transferred(cast):
+    case = f.submitted_case(applicant=cast["owner"], version=f.make_item())
+    assert client_for(cast["shushan_clerk"]).get(f"/api/cases/{case.reference}/").status_code == 404
+    assert client_for(cast["huangpu_clerk"]).get(f"/api/cases/{case.reference}/").status_code == 200
 
 
 def test_anonymous_callers_are_refused_everywhere(firm_case):
