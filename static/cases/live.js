@@ -27,10 +27,27 @@
     if (concerned && mode && !busy()) { setTimeout(function () { window.location.reload(); }, 600); }
   }
 
+  // A push sent while this page was loading (or while the socket was down) is lost: once
+  // connected, ask the API for the case's state and reload if it moved since the page was drawn.
+  function resync() {
+    var detail = document.querySelector("[data-rendered-state]");
+    if (!detail) { return; }
+    fetch("/api/cases/" + detail.dataset.reference + "/", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (data && data.state !== detail.dataset.renderedState && !busy()) { window.location.reload(); }
+      })
+      .catch(function () {});
+  }
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/events/");
-    socket.onopen = function () { retry = 1000; document.body.dataset.live = "connected"; };
+    socket.onopen = function () {
+      retry = 1000;
+      document.body.dataset.live = "connected";
+      resync();
+    };
     socket.onmessage = function (event) {
       var msg = JSON.parse(event.data);
       if (msg.type === "case.updated") { onCaseUpdated(msg); }

@@ -76,7 +76,7 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(cases_browser,
     clerk_hp.locator(f'tr[data-reference="{case.reference}"] button:has-text("受理")').click()
 
     # Accepted in Huangpu, routed by the worker to Shushan: the applicant's open page hears it.
-    applicant.wait_for_selector("[data-state]:has-text('已流转')", timeout=30000)
+    applicant.wait_for_selector("[data-state]:has-text('已流转')", timeout=45000)
 
     clerk_ss = logged_in_page(browser, live_stack, shushan_clerk)
     clerk_ss.goto(live_stack.url("/cases/workbench/"))
@@ -84,11 +84,11 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(cases_browser,
     shot(clerk_ss, "workbench-shushan")
     clerk_ss.locator(f'tr[data-reference="{case.reference}"] button:has-text("互认接收")').click()
     clerk_ss.locator("button:has-text('准予')").first.click()
-    applicant.wait_for_selector("[data-state]:has-text('准予')", timeout=30000)
+    applicant.wait_for_selector("[data-state]:has-text('准予')", timeout=45000)
 
     case.refresh_from_db()
     off_loop(services.case_deliver, case=case, actor=huangpu_clerk, method="elicence")
-    applicant.wait_for_selector("button:has-text('确认收到并办结')", timeout=30000)
+    applicant.wait_for_selector("button:has-text('确认收到并办结')", timeout=45000)
     applicant.locator("button:has-text('确认收到并办结')").click()
     applicant.wait_for_selector("#rating-form")
     shot(applicant, "case-detail-rating-form")
