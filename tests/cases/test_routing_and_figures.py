@@ -1,0 +1,73 @@
+"""The routing message leaves after commit for the approving district's queue; figures add up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case
+from cases.selectors import figures
+from tests.cases import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_routing_message_goes_to_the_approving_districts_queue_only_after_commit(
+    citizen, item, huangpu_clerk, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cases.tasks import route_case
+
+    sent = []
+    monkeypatch.setattr(route_case, "apply_async", lambda args, queue: sent.append((args, queue)))
+    case = f.submitted_case(applicant=citizen, version=item)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = services.case_accept(case=case, actor=huangpu_clerk)
+    assert sent == [], "nothing leaves before the acceptance commits"
+    for callback in callbacks:
+        callback()
+    assert ([case.pk, 1], "district.340104") in sent
+
+
+def test_a_failed_acceptance_sends_nothing(
+    citizen, item, shushan_clerk, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import PermissionDenied
+
+    from cases.tasks import route_case
+
+    sent = []
+    monkeypatch.setattr(route_case, "apply_async", lambda args, queue: sent.append((args, queue)))
+    case = f.submitted_case(applicant=citizen, version=item)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+        services.case_accept(case=case, actor=shushan_clerk)
+    assert sent == []
+
+
+def test_figures_count_overdue_cases_and_time_to_complete_against_the_promise(citizen, huangpu_clerk, shushan_clerk):
+    version = f.make_item(promised=5, onsite_visits=2)
+    open_late = f.submitted_case(applicant=citizen, version=version)
+    done = f.submitted_case(applicant=citizen, version=version)
+    now = timezone.now()
+    Case.objects.filter(pk=open_late.pk).update(
+        state="in_review", accepted_at=now, promised_due=timezone.localdate() - dt.timedelta(days=1)
+    )
+    Case.objects.filter(pk=done.pk).update(
+        state="closed",
+        accepted_at=now - dt.timedelta(days=3),
+        delivered_at=now,
+        promised_due=timezone.localdate() + dt.timedelta(days=2),
+    )
+    supervisor = f.make_user("supervisor")
+    alliance = figures(user=supervisor)["alliance"]
+    assert alliance["overdue_open"] == 1
+    assert alliance["completed"] == 1 and alliance["completed_late"] == 0
+    assert alliance["average_days_to_complete"] == pytest.approx(3.0, abs=0.01)
+    assert alliance["average_promised_days"] == 5
+    assert alliance["trips_saved"] == 2
+    assert alliance["by_state"]["in_review"] == 1 and alliance["by_state"]["closed"] == 1
+    gusu = figures(user=f.make_user("clerk", code="320508"))
+    assert [d["division_code"] for d in gusu["districts"]] == ["320508"]
+    assert gusu["districts"][0]["total"] == 0 and "alliance" not in gusu
