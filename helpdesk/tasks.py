@@ -1,0 +1,32 @@
+"""Celery tasks of the helpdesk: thin, they call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="helpdesk.assist_sweep", ignore_result=True)
+def assist_sweep() -> dict:
+    """Beat: expire ring timers kept in the database, drop stale presence, route what waits."""
+    from helpdesk import services
+
+    return services.assist_sweep()
+
+
+@shared_task(name="helpdesk.assist_route", ignore_result=True)
+def assist_route() -> int:
+    from helpdesk import services
+
+    return len(services.assist_route().offers)
+
+
+@shared_task(name="helpdesk.assist_queue_broadcast", ignore_result=True)
+def assist_queue_broadcast() -> int:
+    """Push each waiting citizen their live position and estimated wait (fan-out off the request path)."""
+    from helpdesk import selectors
+    from helpdesk.realtime import request_group, send_now
+
+    statuses = selectors.queue_statuses()
+    for request_id, status in statuses.items():
+        send_now(request_group(request_id), {"type": "queue", **status})
+    return len(statuses)
