@@ -37,7 +37,7 @@ class Language(models.TextChoices):
     HANGZHOUNESE = "wuu-hz", _("Hangzhou dialect")
     NINGBONESE = "wuu-nb", _("Ningbo dialect")
     JIANGHUAI = "jianghuai", _("Jianghuai Mandarin (Nanjing, Hefei)")
-    ENGLISH = "en", _("English")
+    ENGLISH = "en", _("English (spoken)")
     SIGN = "csl", _("Chinese sign language")
 
 

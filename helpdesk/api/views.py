@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 
 from helpdesk import selectors, services
 from helpdesk.api import serializers as s
-from helpdesk.models import AssistRequest, CallSession
+from helpdesk.models import AssistRequest, CallSession, Snapshot
 from standards.models import District, ItemVersion
 
 
@@ -202,7 +204,7 @@ class SnapshotView(APIView):
                                                   uploaded_file=data.validated_data["image"])
         except services.AssistError as exc:
             return _error(exc)
-        return Response({"id": snapshot.pk, "url": snapshot.image.url,
+        return Response({"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
                          "filed_as_case_material": snapshot.filed_as_case_material}, status=status.HTTP_201_CREATED)
 
 
@@ -247,3 +249,16 @@ class PeriodFiguresView(APIView):
             raise ValidationError({"start": "start must be before end"})
         return Response(s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end,
                                                                            district=district)).data)
+
+
+class SnapshotFileView(APIView):
+    """The image of a snapshot, for the call's members and whoever may see the call record."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "image/*"): OpenApiResponse(description="the image")})
+    def get(self, request, pk: int):
+        snapshot = get_object_or_404(Snapshot, pk=pk)
+        if not selectors.sessions_visible_to(request.user).filter(pk=snapshot.session_id).exists():
+            raise PermissionDenied
+        return FileResponse(snapshot.image.open("rb"))
