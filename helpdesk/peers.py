@@ -26,7 +26,7 @@ import websockets
 try:  # aiortc and PyAV are installed with requirements.txt; keep the import error readable
     import av
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
-    from aiortc.contrib.media import MediaRecorder
+    from aiortc.contrib.media import MediaRecorder, MediaRelay
 except ImportError as exc:  # pragma: no cover
     raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
 
@@ -97,6 +97,9 @@ class CallPeer:
         self._tasks: list[asyncio.Task] = []
         self.socket = None
         self.last_seq = 0
+        self.relay = MediaRelay()
+        self.camera: ColourBarsTrack | None = None
+        self.recorder_pc: RTCPeerConnection | None = None
 
         @self.pc.on("track")
         def on_track(track):
@@ -132,11 +135,23 @@ class CallPeer:
         joined = await receive_type(self.socket, "joined")
         self.role = joined["role"]
         if self.send_video and self.role != "recorder":
-            self.pc.addTrack(ColourBarsTrack())
+            self.camera = ColourBarsTrack()
+            self.pc.addTrack(self.relay.subscribe(self.camera))
         self._tasks.append(asyncio.ensure_future(self._listen()))
         # The citizen makes the first offer once the clerk is there.
         if self.role == "citizen" and joined.get("peer_present"):
             await self._make_offer()
+        if self.role == "citizen" and joined.get("recorder_present"):
+            await self._start_recorder_leg()
+
+    async def _start_recorder_leg(self) -> None:
+        """Recording for audit: a second, send-only connection from the citizen to the recorder."""
+        if self.recorder_pc is not None or self.camera is None:
+            return
+        self.recorder_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.recorder_pc.addTrack(self.relay.subscribe(self.camera))
+        await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())
+        await self._send({"type": "offer", "to": "recorder", "sdp": self.recorder_pc.localDescription.sdp})
 
     async def _send(self, message: dict) -> None:
         await self.socket.send(json.dumps(message))
@@ -157,8 +172,12 @@ class CallPeer:
                 self.messages.append(message)
                 self.last_seq = max(self.last_seq, int(message.get("seq") or 0))
                 kind = message.get("type")
-                if kind == "peer.joined" and message.get("role") != "recorder" and self.role == "citizen":
+                if kind == "peer.joined" and message.get("role") == "recorder" and self.role == "citizen":
+                    await self._start_recorder_leg()
+                elif kind == "peer.joined" and self.role == "citizen":
                     await self._make_offer()
+                elif kind == "answer" and message.get("from") == "recorder" and self.recorder_pc is not None:
+                    await self.recorder_pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
                 elif kind == "offer":
                     await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
                     await self.pc.setLocalDescription(await self.pc.createAnswer())
@@ -196,6 +215,8 @@ class CallPeer:
         for task in self._tasks:
             task.cancel()
         await self.pc.close()
+        if self.recorder_pc is not None:
+            await self.recorder_pc.close()
         if self.socket is not None:
             await self.socket.close()
 

@@ -503,8 +503,9 @@ def call_session_end(*, session: CallSession, actor: User | None, now: dt.dateti
             status=Status.WRAP_UP, status_since=now
         )
         audit(kind="call.dropped" if dropped else "call.ended", at=now, actor=actor, session=session)
-        for role in ("citizen", "clerk"):
-            send_on_commit(call_group(session.pk, role), {"type": "hangup", "by": session.role_of(actor.pk) if actor else None})
+        by = session.role_of(actor.pk) if actor else None
+        for role in ("citizen", "clerk", "recorder"):
+            send_on_commit(call_group(session.pk, role), {"type": "hangup", "by": by})
         send_on_commit(clerk_group(session.clerk_id), {"type": "presence", "status": Status.WRAP_UP})
     session.refresh_from_db()
     return session
