@@ -68,7 +68,9 @@ class AssistRequest(models.Model):
     district = models.ForeignKey(
         "standards.District", on_delete=models.PROTECT, null=True, blank=True, related_name="assist_requests"
     )
-    language = models.CharField(_("language or dialect"), max_length=12, choices=Language.choices, default=Language.MANDARIN)
+    language = models.CharField(
+        _("language or dialect"), max_length=12, choices=Language.choices, default=Language.MANDARIN
+    )
     priority_reason = models.CharField(
         _("priority"), max_length=12, choices=PriorityReason.choices, default=PriorityReason.NONE
     )
@@ -155,11 +157,16 @@ class Offer(models.Model):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [
-            models.UniqueConstraint(fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_clerk"),
+            models.UniqueConstraint(
+                fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_clerk"
+            ),
             models.UniqueConstraint(
                 fields=["request"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_request"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"offer #{self.pk} {self.request_id} → {self.clerk_id} ({self.outcome})"
 
 
 class CallSession(models.Model):
@@ -224,16 +231,24 @@ class Snapshot(models.Model):
     taken_at = models.DateTimeField(auto_now_add=True)
     filed_as_case_material = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"snapshot #{self.pk} of call #{self.session_id}"
+
 
 class AssistEvent(models.Model):
     """Append-only audit trail of every state change (who, what, when)."""
 
     request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     session = models.ForeignKey(CallSession, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"

@@ -177,7 +177,8 @@ class CallPeer:
                 elif kind == "peer.joined" and self.role == "citizen":
                     await self._make_offer()
                 elif kind == "answer" and message.get("from") == "recorder" and self.recorder_pc is not None:
-                    await self.recorder_pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
+                    answer = RTCSessionDescription(sdp=message["sdp"], type="answer")
+                    await self.recorder_pc.setRemoteDescription(answer)
                 elif kind == "offer":
                     await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
                     await self.pc.setLocalDescription(await self.pc.createAnswer())

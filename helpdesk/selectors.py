@@ -28,7 +28,9 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
     answer = (
         sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
     )
-    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(t=Avg("talk_seconds"))["t"]
+    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(
+        t=Avg("talk_seconds")
+    )["t"]
     return answer, (talk or DEFAULT_HANDLING_SECONDS)
 
 

@@ -90,7 +90,9 @@ def assist_request_create(
         if existing:
             return existing
         if AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES).count() >= cfg.queue_limit:
-            raise AssistError(_("The queue is full. Please try again later or leave a callback number."), code="queue_full")
+            raise AssistError(
+                _("The queue is full. Please try again later or leave a callback number."), code="queue_full"
+            )
         try:
             with transaction.atomic():
                 request = AssistRequest.objects.create(
@@ -498,7 +500,9 @@ def call_session_end(*, session: CallSession, actor: User | None, now: dt.dateti
         if not CallSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(**fields):
             session.refresh_from_db()
             return session  # the other party hung up first
-        AssistRequest.objects.filter(pk=session.request_id, state=State.CONNECTED).update(state=State.DONE, closed_at=now)
+        AssistRequest.objects.filter(pk=session.request_id, state=State.CONNECTED).update(
+            state=State.DONE, closed_at=now
+        )
         ClerkProfile.objects.filter(clerk_id=session.clerk_id, status=Status.IN_CALL).update(
             status=Status.WRAP_UP, status_since=now
         )

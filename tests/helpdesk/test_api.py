@@ -154,7 +154,8 @@ def test_wrap_up_and_rating_through_the_api_make_the_session_record():
     assert api(session.citizen).post(f"/api/assist/sessions/{session.pk}/rating/", {"rating": 4},
                                      format="json").status_code == 200
     record = api(session.citizen).get(f"/api/assist/sessions/{session.pk}/").json()
-    assert (record["notes"], record["outcome"], record["case_ref"], record["rating"]) == ("指导补正材料", "follow_up", 7, 4)
+    summary = (record["notes"], record["outcome"], record["case_ref"], record["rating"])
+    assert summary == ("指导补正材料", "follow_up", 7, 4)
     assert record["talk_seconds"] is not None and record["wait_seconds"] is not None
     assert api(make_citizen()).get(f"/api/assist/sessions/{session.pk}/").status_code == 404
 
@@ -171,7 +172,8 @@ def test_figures_live_and_over_a_period_per_district_and_alliance_wide():
     ClerkProfile.objects.filter(clerk=offer.clerk).update(status=ClerkProfile.Status.AWAY)
     gone = services.assist_request_create(citizen=make_citizen(code="320508"), now=now - dt.timedelta(seconds=200))
     services.assist_offers_expire(now=now - dt.timedelta(seconds=150))
-    services.assist_request_cancel(request=gone, actor=gone.citizen, abandoned=True, now=now - dt.timedelta(seconds=100))
+    services.assist_request_cancel(request=gone, actor=gone.citizen, abandoned=True,
+                                   now=now - dt.timedelta(seconds=100))
     make_clerk("310101", status=ClerkProfile.Status.AWAY)
     services.assist_request_create(citizen=make_citizen(code="310101"), now=now - dt.timedelta(seconds=42))
 

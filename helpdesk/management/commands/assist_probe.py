@@ -70,7 +70,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"call #{result.session_id}: ring {result.time_to_ring_ms:.1f} ms, accepted "
-                    f"{result.time_to_accept_ms:.1f} ms, first frame at the clerk {result.time_to_first_frame_ms:.1f} ms, "
+                    f"{result.time_to_accept_ms:.1f} ms, first frame at the clerk "
+                    f"{result.time_to_first_frame_ms:.1f} ms, "
                     f"at the citizen {result.citizen_first_frame_ms:.1f} ms; frames received clerk "
                     f"{result.clerk_frames}, citizen {result.citizen_frames}"
                 )
