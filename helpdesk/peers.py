@@ -57,6 +57,27 @@ class ColourBarsTrack(VideoStreamTrack):
         return frame
 
 
+def run_coroutine(coroutine):
+    """asyncio.run in a thread of its own: works even where an event loop already runs in this thread
+    (a management command called from async code, or a test beside Playwright's sync API)."""
+    import threading
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="aiortc-peer")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def ws_headers(session_cookie: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={session_cookie}"}
 

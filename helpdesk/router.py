@@ -72,6 +72,13 @@ class RequestView:
     language: str = "zh"
     # Clerks who recently let this request ring out or declined it: not asked again at once.
     excluded_clerk_ids: frozenset[int] = field(default_factory=frozenset)
+    callback_offered: bool = False
+
+    @property
+    def routing_key(self) -> tuple:
+        """Requests with the same key have the same pools (only their waiting time differs)."""
+        return (self.firm_id, self.district_id, self.city, self.item_id, self.sector, self.language,
+                self.excluded_clerk_ids)
 
 
 def in_stage(stage: str, clerk: ClerkView, request: RequestView) -> bool:
@@ -142,12 +149,28 @@ def plan_offers(
     """Which request rings which clerk in this pass (each clerk at most once)."""
     taken: set[int] = set()
     plan = []
+    # Requests that no free clerk could ever take (in any stage) are skipped by their routing key:
+    # a long queue of, say, sign-language callers costs one check per pass, not one per caller.
+    hopeless: set[tuple] = set()
+    free = [clerk for clerk in clerks if clerk.available]
     for request in queue_order(requests):
+        if len(taken) >= len(free):
+            break
+        key = request.routing_key
+        if key in hopeless:
+            continue
         chosen = pick_clerk(request, clerks, conf, now, taken)
         if chosen is not None:
             clerk, stage = chosen
             taken.add(clerk.user_id)
             plan.append((request, clerk, stage))
+        elif not any(
+            clerk.user_id not in taken
+            and clerk.user_id not in request.excluded_clerk_ids
+            and any(in_stage(stage, clerk, request) for stage in STAGES)
+            for clerk in free
+        ):
+            hopeless.add(key)
     return plan
 
 

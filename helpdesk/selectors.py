@@ -34,6 +34,32 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
     return answer, (talk or DEFAULT_HANDLING_SECONDS)
 
 
+def _status(*, request, view, position: int, total: int, clerks, averages, now) -> dict[str, Any]:
+    answer, handling = averages
+    eligible = [
+        c for c in clerks
+        if c.status not in ("offline", "away")
+        and (router.in_stage("alliance", c, view) or router.in_stage("specialist", c, view))
+    ]
+    free = sum(1 for c in eligible if c.available)
+    if not eligible:
+        estimate = None
+    elif position <= free:
+        estimate = answer
+    else:
+        estimate = answer + math.ceil((position - free) / len(eligible)) * handling
+    return {
+        "state": request.state,
+        "position": position,
+        "waiting_total": total,
+        "eligible_clerks": len(eligible),
+        "estimate_seconds": None if estimate is None else round(estimate),
+        "estimate_is_estimate": True,
+        "waited_seconds": round((now - request.created_at).total_seconds()),
+        "callback_offered": request.callback_offered_at is not None,
+    }
+
+
 def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any]]:
     """For every open request: position in the queue and an estimated wait (an estimate, not a promise)."""
     from helpdesk.services import _clerk_views, _request_views
@@ -47,40 +73,31 @@ def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any
     if not open_requests:
         return {}
     clerks = _clerk_views()
-    answer, handling = recent_averages(now=now)
+    averages = recent_averages(now=now)
     views = _request_views(open_requests, now)
-    result = {}
-    for position, (request, view) in enumerate(zip(open_requests, views, strict=True), start=1):
-        eligible = [
-            c for c in clerks
-            if c.status not in ("offline", "away")
-            and (router.in_stage("alliance", c, view) or router.in_stage("specialist", c, view))
-        ]
-        free = sum(1 for c in eligible if c.available)
-        if not eligible:
-            estimate = None
-        elif position <= free:
-            estimate = answer
-        else:
-            estimate = answer + math.ceil((position - free) / len(eligible)) * handling
-        result[request.pk] = {
-            "state": request.state,
-            "position": position,
-            "waiting_total": len(open_requests),
-            "eligible_clerks": len(eligible),
-            "estimate_seconds": None if estimate is None else round(estimate),
-            "estimate_is_estimate": True,
-            "waited_seconds": round((now - request.created_at).total_seconds()),
-            "callback_offered": request.callback_offered_at is not None,
-        }
-    return result
+    return {
+        request.pk: _status(request=request, view=view, position=position, total=len(open_requests),
+                            clerks=clerks, averages=averages, now=now)
+        for position, (request, view) in enumerate(zip(open_requests, views, strict=True), start=1)
+    }
 
 
 def queue_status(*, request: AssistRequest, now: dt.datetime | None = None) -> dict[str, Any]:
-    status = queue_statuses(now=now).get(request.pk)
-    if status is None:
+    """One request's position and estimate by counting (a socket connect must not scan the whole queue)."""
+    from helpdesk.services import _clerk_views, _request_views
+
+    if request.state not in AssistRequest.OPEN_STATES:
         return {"state": request.state, "position": None, "estimate_seconds": None, "estimate_is_estimate": True}
-    return status
+    now = now or timezone.now()
+    open_requests = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+    ahead = open_requests.filter(
+        Q(priority__gt=request.priority)
+        | Q(priority=request.priority, created_at__lt=request.created_at)
+        | Q(priority=request.priority, created_at=request.created_at, id__lt=request.pk)
+    ).count()
+    view = _request_views([request], now)[0]
+    return _status(request=request, view=view, position=ahead + 1, total=open_requests.count(),
+                   clerks=_clerk_views(), averages=recent_averages(now=now), now=now)
 
 
 def figures_live(*, now: dt.datetime | None = None, district: District | None = None) -> dict[str, Any]:

@@ -292,6 +292,7 @@ def _request_views(requests: list[AssistRequest], now: dt.datetime) -> list[rout
             sector=r.sector,
             language=r.language,
             excluded_clerk_ids=frozenset(excluded.get(r.pk, ())),
+            callback_offered=r.callback_offered_at is not None,
         )
         for r in requests
     ]
@@ -332,7 +333,7 @@ def assist_route(*, now: dt.datetime | None = None, cfg: AssistConf | None = Non
             offers.append(offer)
     offered_ids = {o.request_id for o in offers}
     for request_view in views:
-        if request_view.id in offered_ids:
+        if request_view.id in offered_ids or request_view.callback_offered:
             continue
         if router.callback_due(request_view, clerks, cfg, now):
             _callback_offer(request=by_id[request_view.id], now=now)

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
-from helpdesk.peers import clerk_console, place_call, receive_type, ws_headers
+from helpdesk.peers import clerk_console, place_call, receive_type, run_coroutine, ws_headers
 from tests.helpdesk.factories import make_citizen, make_clerk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ def test_an_aiortc_citizen_and_an_aiortc_clerk_are_routed_connect_and_exchange_v
     clerk = make_clerk("310101")
     token = Token.objects.create(user=citizen).key
 
-    result = asyncio.run(place_call(
+    result = run_coroutine(place_call(
         http_base=live_stack.http_url, ws_base=live_stack.ws_url, citizen_token=token,
         citizen_cookie=cookie_for(citizen), clerk_cookie=cookie_for(clerk), frames=10,
     ))
@@ -69,7 +69,7 @@ def test_the_citizen_sees_the_queue_live_and_the_call_starting(live_stack):
             await console.close()
             return moved, start
 
-    moved, start = asyncio.run(scenario())
+    moved, start = run_coroutine(scenario())
     assert moved["position"] == 1
     assert CallSession.objects.get(pk=start["session"]).request_id == mine.pk
 
@@ -113,7 +113,7 @@ def test_only_the_two_members_join_a_call_and_nothing_echoes_to_the_sender(live_
             # The sender hears only the other party: a's next chat message is b's, never its own.
             return got, back
 
-    got, back = asyncio.run(scenario())
+    got, back = run_coroutine(scenario())
     assert (got["text"], got["from"], got["seq"]) == ("您好，我想问公积金转移", "citizen", 1)
     assert (back["text"], back["from"]) == ("请出示身份证", "clerk")
 
@@ -141,7 +141,7 @@ def test_a_dropped_socket_resumes_the_same_session_and_gets_what_it_missed(live_
         await clerk_socket.close()
         return first, missed
 
-    first, missed = asyncio.run(scenario())
+    first, missed = run_coroutine(scenario())
     assert (first["text"], missed["text"]) == ("第一条", "第二条")
     assert missed["seq"] == first["seq"] + 1
     assert CallSession.objects.get(pk=session.pk).ended_at is None
@@ -160,5 +160,5 @@ def test_a_third_user_cannot_watch_someone_elses_queue(live_stack):
                 await asyncio.wait_for(s.recv(), 10)
             return closed.value.rcvd.code
 
-    assert asyncio.run(scenario()) == 4403
+    assert run_coroutine(scenario()) == 4403
     assert AssistRequest.objects.get(pk=request.pk).state == AssistRequest.State.WAITING

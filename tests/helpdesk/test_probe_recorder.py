@@ -15,7 +15,7 @@ from django.test import Client
 from govservice import stack
 from helpdesk import services
 from helpdesk.models import CallSession, ClerkProfile, Offer
-from helpdesk.peers import CallPeer
+from helpdesk.peers import CallPeer, run_coroutine
 from tests.helpdesk.factories import make_citizen, make_clerk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -73,7 +73,7 @@ def test_the_recorder_joins_a_call_that_policy_records_and_files_the_media(live_
             await clerk_peer.close()
             return clerk_peer.frames_received
 
-        assert asyncio.run(call()) >= 10
+        assert run_coroutine(call()) >= 10
         deadline = time.monotonic() + 30
         while not CallSession.objects.get(pk=session.pk).recording:
             assert time.monotonic() < deadline, "the recording was never attached"

@@ -11,7 +11,6 @@ frame (both directions) and frames received.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 
@@ -45,7 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object per call")
 
     def handle(self, *args, **options):
-        from helpdesk.peers import place_call
+        from helpdesk.peers import place_call, run_coroutine
 
         try:
             citizen = User.objects.get(username=options["citizen"])
@@ -60,7 +59,7 @@ class Command(BaseCommand):
         for _ in range(options["calls"]):
             # A probe left over from an interrupted run must not hold the citizen's place.
             AssistRequest.objects.filter(citizen=citizen, state__in=AssistRequest.OPEN_STATES).update(state="cancelled")
-            result = asyncio.run(place_call(
+            result = run_coroutine(place_call(
                 http_base=server, ws_base="ws" + server[len("http"):], citizen_token=token,
                 citizen_cookie=session_key_for(citizen), clerk_cookie=session_key_for(clerk), frames=options["frames"],
             ))
