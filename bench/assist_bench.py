@@ -42,7 +42,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def summary(values: list[float]) -> str:
-    return f"p50 {statistics.median(values):.1f} ms, p99 {pct(values, 99):.1f} ms, max {max(values):.1f} ms (n={len(values)})"
+    return (f"p50 {statistics.median(values):.1f} ms, p99 {pct(values, 99):.1f} ms, "
+            f"max {max(values):.1f} ms (n={len(values)})")
 
 
 def raise_nofile() -> int:
@@ -167,7 +168,8 @@ def session_keys(users) -> dict[int, str]:
     return {u.pk: session_key_for(u) for u in users}
 
 
-async def click_to_ring(http_base: str, ws: str, clerk_keys: list[str], click_users, tokens, clicks: int) -> list[float]:
+async def click_to_ring(http_base: str, ws: str, clerk_keys: list[str], click_users, tokens,
+                        clicks: int) -> list[float]:
     import http.client
     from urllib.parse import urlparse
 

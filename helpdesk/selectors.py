@@ -69,6 +69,8 @@ def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any
         AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
         .select_related("district")
         .order_by("-priority", "created_at", "id")
+        .only("pk", "state", "created_at", "priority", "firm_id", "district__city", "item_id", "sector", "language",
+              "callback_offered_at")
     )
     if not open_requests:
         return {}

@@ -112,9 +112,10 @@ def assist_request_create(
             return AssistRequest.objects.get(citizen=citizen, state__in=AssistRequest.OPEN_STATES)
         audit(kind="request.created", at=now, actor=citizen, request=request,
               item=request.item_id, case=case_ref, priority=priority_reason, language=language)
-        _queue_changed_on_commit()
     if route:
         assist_route(now=now)
+    # Positions of everyone waiting changed: pushed by the worker, after the ring has gone out.
+    _queue_changed_on_commit()
     request.refresh_from_db()
     return request
 
@@ -244,57 +245,75 @@ def clerk_console_closed(*, clerk: User, now: dt.datetime | None = None) -> None
 
 
 def _clerk_views() -> list[router.ClerkView]:
-    profiles = list(
-        ClerkProfile.objects.exclude(status=Status.OFFLINE)
-        .select_related("clerk__district")
-        .prefetch_related("items")
+    # Plain values, no model instances: this runs on every click and every presence change.
+    rows = list(
+        ClerkProfile.objects.exclude(status=Status.OFFLINE).values_list(
+            "pk", "clerk_id", "clerk__district_id", "clerk__district__city", "status", "idle_since", "sectors",
+            "languages",
+        )
     )
+    clerk_ids = [row[1] for row in rows]
     specialists: dict[int, set[int]] = {}
-    for clerk_id, firm_id in FirmSpecialist.objects.filter(
-        active=True, clerk_id__in=[p.clerk_id for p in profiles]
-    ).values_list("clerk_id", "firm_id"):
+    for clerk_id, firm_id in FirmSpecialist.objects.filter(active=True, clerk_id__in=clerk_ids).values_list(
+        "clerk_id", "firm_id"
+    ):
         specialists.setdefault(clerk_id, set()).add(firm_id)
+    items: dict[int, set[int]] = {}
+    for profile_id, item_id in ClerkProfile.items.through.objects.filter(
+        clerkprofile_id__in=[row[0] for row in rows]
+    ).values_list("clerkprofile_id", "serviceitem_id"):
+        items.setdefault(profile_id, set()).add(item_id)
     return [
         router.ClerkView(
-            user_id=p.clerk_id,
-            profile_id=p.pk,
-            district_id=p.clerk.district_id,
-            city=p.clerk.district.city if p.clerk.district_id else "",
-            status=p.status,
-            idle_since=p.idle_since,
-            sectors=frozenset(p.sectors or []),
-            item_ids=frozenset(item.pk for item in p.items.all()),
-            languages=frozenset(p.spoken_languages),
-            specialist_firm_ids=frozenset(specialists.get(p.clerk_id, ())),
+            user_id=clerk_id,
+            profile_id=profile_id,
+            district_id=district_id,
+            city=city or "",
+            status=status,
+            idle_since=idle_since,
+            sectors=frozenset(sectors or []),
+            item_ids=frozenset(items.get(profile_id, ())),
+            languages=frozenset(languages or [Language.MANDARIN]),
+            specialist_firm_ids=frozenset(specialists.get(clerk_id, ())),
         )
-        for p in profiles
+        for profile_id, clerk_id, district_id, city, status, idle_since, sectors, languages in rows
     ]
 
 
-def _request_views(requests: list[AssistRequest], now: dt.datetime) -> list[router.RequestView]:
+REQUEST_VIEW_FIELDS = ("pk", "created_at", "priority", "firm_id", "district_id", "district__city", "item_id",
+                       "sector", "language", "callback_offered_at")
+
+
+def _request_views(requests, now: dt.datetime) -> list[router.RequestView]:
+    """Snapshots of requests (model instances or a queryset, read as plain values)."""
+    if isinstance(requests, list):
+        rows = [(r.pk, r.created_at, r.priority, r.firm_id, r.district_id, r.district.city if r.district_id else "",
+                 r.item_id, r.sector, r.language, r.callback_offered_at) for r in requests]
+    else:
+        rows = list(requests.values_list(*REQUEST_VIEW_FIELDS))
     recent = now - dt.timedelta(seconds=60)
     excluded: dict[int, set[int]] = {}
+    # Recently declined or timed-out offers: few rows, whatever the length of the queue.
     for request_id, clerk_id in Offer.objects.filter(
-        request__in=requests,
-        outcome__in=[Offer.Outcome.DECLINED, Offer.Outcome.TIMED_OUT],
-        created_at__gte=recent,
+        outcome__in=[Offer.Outcome.DECLINED, Offer.Outcome.TIMED_OUT], created_at__gte=recent
     ).values_list("request_id", "clerk_id"):
         excluded.setdefault(request_id, set()).add(clerk_id)
     return [
         router.RequestView(
-            id=r.pk,
-            created_at=r.created_at,
-            priority=r.priority,
-            firm_id=r.firm_id,
-            district_id=r.district_id,
-            city=r.district.city if r.district_id else "",
-            item_id=r.item_id,
-            sector=r.sector,
-            language=r.language,
-            excluded_clerk_ids=frozenset(excluded.get(r.pk, ())),
-            callback_offered=r.callback_offered_at is not None,
+            id=pk,
+            created_at=created_at,
+            priority=priority,
+            firm_id=firm_id,
+            district_id=district_id,
+            city=city or "",
+            item_id=item_id,
+            sector=sector,
+            language=language,
+            excluded_clerk_ids=frozenset(excluded.get(pk, ())),
+            callback_offered=callback_offered_at is not None,
         )
-        for r in requests
+        for pk, created_at, priority, firm_id, district_id, city, item_id, sector, language, callback_offered_at
+        in rows
     ]
 
 
@@ -315,17 +334,15 @@ def assist_route(*, now: dt.datetime | None = None, cfg: AssistConf | None = Non
     now = _now(now)
     cfg = cfg or conf()
     expired = assist_offers_expire(now=now)
-    waiting = list(
-        AssistRequest.objects.filter(state=State.WAITING).select_related("district").order_by("-priority", "created_at")
-    )
-    if not waiting:
+    views = _request_views(AssistRequest.objects.filter(state=State.WAITING), now)
+    if not views:
         return RoutePass([], expired, 0)
     clerks = _clerk_views()
-    views = _request_views(waiting, now)
-    by_id = {r.pk: r for r in waiting}
     offers, lost = [], 0
     for request_view, clerk_view, stage in router.plan_offers(views, clerks, cfg, now):
-        offer = _offer_create(request=by_id[request_view.id], clerk_id=clerk_view.user_id,
+        request = AssistRequest.objects.select_related(
+            "citizen", "firm", "item", "item_version", "district").get(pk=request_view.id)
+        offer = _offer_create(request=request, clerk_id=clerk_view.user_id,
                               profile_id=clerk_view.profile_id, stage=stage, now=now, cfg=cfg)
         if offer is None:
             lost += 1
@@ -336,7 +353,7 @@ def assist_route(*, now: dt.datetime | None = None, cfg: AssistConf | None = Non
         if request_view.id in offered_ids or request_view.callback_offered:
             continue
         if router.callback_due(request_view, clerks, cfg, now):
-            _callback_offer(request=by_id[request_view.id], now=now)
+            _callback_offer(request_id=request_view.id, now=now)
     return RoutePass(offers, expired, lost)
 
 
@@ -393,10 +410,13 @@ def request_context(request: AssistRequest) -> dict[str, Any]:
     }
 
 
-def _callback_offer(*, request: AssistRequest, now: dt.datetime) -> None:
-    if AssistRequest.objects.filter(pk=request.pk, callback_offered_at__isnull=True).update(callback_offered_at=now):
-        audit(kind="request.callback_offered", at=now, request=request)
-        send_on_commit(request_group(request.pk), {"type": "callback.offer"})
+def _callback_offer(*, request_id: int, now: dt.datetime) -> None:
+    with transaction.atomic():
+        if AssistRequest.objects.filter(pk=request_id, callback_offered_at__isnull=True).update(
+            callback_offered_at=now
+        ):
+            AssistEvent.objects.create(kind="request.callback_offered", at=now, request_id=request_id)
+            send_on_commit(request_group(request_id), {"type": "callback.offer"})
 
 
 def assist_offers_expire(*, now: dt.datetime | None = None) -> int:
