@@ -286,7 +286,14 @@ async def idle_sockets(ws: str, origin: str, keys: list[tuple[int, str]], server
                 errors += 1
 
     start = time.perf_counter()
-    await asyncio.gather(*(open_one(rid, key) for rid, key in keys))
+    half = len(keys) // 2
+    # Marginal memory: RSS growth between the first and the second half (the first half also pays the
+    # one-off growth of the allocator and of Django's caches).
+    await asyncio.gather(*(open_one(rid, key) for rid, key in keys[:half]))
+    await asyncio.sleep(5)
+    middle = rss_kib(server_pid)
+    opened_first = len(sockets)
+    await asyncio.gather(*(open_one(rid, key) for rid, key in keys[half:]))
     opened = time.perf_counter() - start
     await asyncio.sleep(20)  # hold them idle: sockets the server drops show up here
     alive = sum(1 for s in sockets if s.state.name == "OPEN")
@@ -295,8 +302,9 @@ async def idle_sockets(ws: str, origin: str, keys: list[tuple[int, str]], server
         await asyncio.gather(*(s.close() for s in sockets[chunk:chunk + 500]), return_exceptions=True)
     return {"requested": len(keys), "opened": len(sockets), "alive_after_20s": alive, "errors": errors,
             "open_seconds": round(opened, 1), "server_rss_before_mib": round(before / 1024),
-            "server_rss_after_mib": round(after / 1024),
-            "kib_per_socket": round((after - before) / max(1, len(sockets)), 1)}
+            "server_rss_half_mib": round(middle / 1024), "server_rss_after_mib": round(after / 1024),
+            "kib_per_socket_overall": round((after - before) / max(1, len(sockets)), 1),
+            "kib_per_socket_marginal": round((after - middle) / max(1, len(sockets) - opened_first), 1)}
 
 
 def probe(http: str, ws: str, citizen, clerk, token: str, calls: int) -> list[dict]:

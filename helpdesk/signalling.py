@@ -34,19 +34,26 @@ def _key(session_id: int, recipient: str, part: str) -> str:
     return f"c9:assist:call:{session_id}:{recipient}:{part}"
 
 
+# One round trip per relayed message: number it, keep it for replay, return the numbered JSON.
+_STAMP = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local text = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
+redis.call('RPUSH', KEYS[2], text)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return text
+"""
+
+
 async def stamp(session_id: int, recipient: str, message: dict[str, Any]) -> str:
     """Number the message for its recipient, keep it for replay, return the JSON to send."""
-    redis = client()
-    seq = await redis.incr(_key(session_id, recipient, "seq"))
-    text = json.dumps({**message, "seq": seq}, ensure_ascii=False)
-    buffer = _key(session_id, recipient, "buffer")
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.rpush(buffer, text)
-        pipe.ltrim(buffer, -BUFFER_LENGTH, -1)
-        pipe.expire(buffer, BUFFER_SECONDS)
-        pipe.expire(_key(session_id, recipient, "seq"), BUFFER_SECONDS * 12)
-        await pipe.execute()
-    return text
+    body = json.dumps({k: v for k, v in message.items() if k != "seq"}, ensure_ascii=False)
+    text = await client().eval(
+        _STAMP, 2, _key(session_id, recipient, "seq"), _key(session_id, recipient, "buffer"),
+        body, BUFFER_SECONDS * 12, BUFFER_LENGTH, BUFFER_SECONDS,
+    )
+    return text.decode() if isinstance(text, bytes) else text
 
 
 async def missed(session_id: int, recipient: str, last_seq: int) -> list[str]:

@@ -61,6 +61,8 @@ def test_the_citizen_sees_the_queue_live_and_the_call_starting(live_stack):
             # The one ahead of me leaves: the Celery worker pushes my new position.
             await asyncio.to_thread(services.assist_request_cancel, request=ahead, actor=other)
             moved = await receive_type(queue, "queue")
+            while moved["position"] != 1:  # broadcasts of earlier changes may still be on their way
+                moved = await receive_type(queue, "queue")
             console = await clerk_console(live_stack.ws_url, origin, clerk_cookie)
             ring = await receive_type(console, "ring")
             assert ring["context"]["citizen"] == citizen.display_name
