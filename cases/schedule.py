@@ -2,4 +2,13 @@
 
 from __future__ import annotations
 
-BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict = {
+    # Deadlines live in the database (never as ETA tasks); beat scans them.
+    "cases-scan-deadlines": {
+        "task": "cases.scan_deadlines",
+        "schedule": crontab(minute="*/15"),
+        "options": {"queue": "default"},
+    },
+}

@@ -2,4 +2,25 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from cases import views
+from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet
+
+router = SimpleRouter()
+# The more specific prefixes first: a case reference never looks like these words anyway.
+router.register("api/cases/follow-ups", FollowUpViewSet, basename="case-follow-up")
+router.register("api/cases/holidays", HolidayViewSet, basename="case-holiday")
+router.register("api/cases/firms", FirmViewSet, basename="case-firm")
+router.register("api/cases", CaseViewSet, basename="case")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("cases/", views.my_cases, name="cases-mine"),
+    path("cases/workbench/", views.workbench, name="cases-workbench"),
+    path("cases/supervision/", views.supervision, name="cases-supervision"),
+    path("cases/apply/<int:version_id>/", views.apply, name="cases-apply"),
+    path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
+    path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),
+]

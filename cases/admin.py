@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, CaseEvent, CaseMaterial, ClerkSkill, FollowUp, Holiday, Rating
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = [
+        "seq",
+        "created_at",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "actor_role",
+        "district_code",
+        "window_code",
+        "reason",
+        "request_id",
+        "hash",
+    ]
+    readonly_fields = fields
+    ordering = ["seq"]
+
+
+class CaseMaterialInline(ReadOnlyInline):
+    model = CaseMaterial
+    fields = ["item_material", "original_name", "content_type", "size", "spared_by_elicence", "current", "uploaded_at"]
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: every change goes through the services so that it is audited."""
+
+    list_display = [
+        "reference",
+        "item_version",
+        "state",
+        "accepting_district",
+        "approving_district",
+        "promised_due",
+        "routing_poisoned",
+    ]
+    list_filter = ["state", "accepting_district", "approving_district", "routing_poisoned"]
+    search_fields = ["reference", "applicant__username", "firm__name"]
+    inlines = [CaseMaterialInline, CaseEventInline]
+    exclude = ["applicant_id_number"]
+    readonly_fields = ["masked_applicant_id_number"]
+
+    @admin.display(description=_("applicant ID number"))
+    def masked_applicant_id_number(self, obj):
+        return obj.masked_id_number
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Case._meta.fields if f.name != "applicant_id_number"] + ["masked_applicant_id_number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["case", "seq", "action", "from_state", "to_state", "actor", "district_code", "created_at"]
+    list_filter = ["action", "district_code"]
+    search_fields = ["case__reference", "request_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CaseEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["case", "score", "attitude", "speed", "convenience", "created_at"]
+    list_filter = ["score"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Rating._meta.fields]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["rating", "district", "status", "handled_by", "created_at"]
+    list_filter = ["status", "district"]
+
+
+@admin.register(ClerkSkill)
+class ClerkSkillAdmin(admin.ModelAdmin):
+    list_display = ["clerk", "sector"]
+    list_filter = ["sector"]

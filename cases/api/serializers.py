@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import FirmSpecialist
+from cases.models import Case, CaseEvent, CaseMaterial, DeliveryMethod, FollowUp, Holiday, Rating
+from standards.models import ItemMaterial, ItemVersion
+
+
+class CaseMaterialSerializer(serializers.ModelSerializer):
+    material_code = serializers.CharField(source="item_material.material_type.code", read_only=True)
+    name = serializers.CharField(source="item_material.name", read_only=True)
+
+    class Meta:
+        model = CaseMaterial
+        fields = [
+            "id",
+            "item_material",
+            "material_code",
+            "name",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "spared_by_elicence",
+            "current",
+            "uploaded_at",
+        ]
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rating
+        fields = ["score", "attitude", "speed", "convenience", "comment", "created_at"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case; the applicant's ID number is always masked here."""
+
+    applicant_id_number = serializers.CharField(source="masked_id_number", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    item_code = serializers.CharField(source="item_version.item.code", read_only=True)
+    item_name = serializers.CharField(source="item_version.display_name", read_only=True)
+    item_version_number = serializers.IntegerField(source="item_version.number", read_only=True)
+    accepting_district = serializers.CharField(source="accepting_district.division_code", read_only=True)
+    approving_district = serializers.CharField(source="approving_district.division_code", read_only=True)
+    accepting_window = serializers.CharField(source="accepting_window.code", read_only=True)
+    approving_window = serializers.CharField(source="approving_window.code", default=None, read_only=True)
+    firm_credit_code = serializers.CharField(source="firm.credit_code", default=None, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "state",
+            "state_label",
+            "item_version",
+            "item_code",
+            "item_name",
+            "item_version_number",
+            "applicant",
+            "applicant_name",
+            "applicant_id_number",
+            "firm",
+            "firm_credit_code",
+            "agent",
+            "accepting_district",
+            "accepting_window",
+            "accepting_clerk",
+            "approving_district",
+            "approving_window",
+            "approving_clerk",
+            "created_at",
+            "submitted_at",
+            "accepted_at",
+            "routed_at",
+            "decided_at",
+            "delivered_at",
+            "closed_at",
+            "promised_due",
+            "statutory_due",
+            "clock_stopped_since",
+            "stopped_days",
+            "delivery_method",
+            "delivery_detail",
+            "outcome_reason",
+            "routing_attempts",
+            "routing_poisoned",
+        ]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseSerializer):
+    materials = CaseMaterialSerializer(many=True, read_only=True)
+    rating = RatingSerializer(read_only=True, default=None)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "materials", "rating"]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    item_version = serializers.PrimaryKeyRelatedField(queryset=ItemVersion.objects.filter(status="published"))
+    accepting_district = serializers.CharField(required=False, help_text="division code of the accepting district")
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    item_material = serializers.PrimaryKeyRelatedField(queryset=ItemMaterial.objects.all())
+    file = serializers.FileField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class CorrectionSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    materials = serializers.PrimaryKeyRelatedField(queryset=ItemMaterial.objects.all(), many=True)
+
+
+class DeliverySerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=DeliveryMethod.choices)
+    detail = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    attitude = serializers.IntegerField(min_value=1, max_value=5)
+    speed = serializers.IntegerField(min_value=1, max_value=5)
+    convenience = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "seq",
+            "action",
+            "from_state",
+            "to_state",
+            "actor",
+            "actor_name",
+            "actor_role",
+            "district_code",
+            "window_code",
+            "reason",
+            "data",
+            "request_id",
+            "created_at",
+            "prev_hash",
+            "hash",
+        ]
+
+    def get_actor_name(self, event) -> str:
+        return str(event.actor) if event.actor else ""
+
+
+class IdNumberSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    applicant_id_number = serializers.CharField()
+
+
+class ChainSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    events = serializers.IntegerField()
+    broken_at = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField()
+
+
+class QueueSerializer(serializers.Serializer):
+    division_code = serializers.CharField()
+    district = serializers.CharField()
+    queue = serializers.CharField()
+    active_clerks = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    held_without_clerk = serializers.IntegerField()
+    in_review = serializers.IntegerField()
+    routing_stopped = serializers.IntegerField()
+    cases = serializers.ListField(child=serializers.CharField())
+
+
+class RatingFiguresSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+    bad = serializers.IntegerField()
+    follow_ups_open = serializers.IntegerField()
+
+
+class FiguresBlockSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_state = serializers.DictField(child=serializers.IntegerField())
+    completed = serializers.IntegerField()
+    average_days_to_complete = serializers.FloatField(allow_null=True)
+    average_promised_days = serializers.FloatField(allow_null=True)
+    overdue_open = serializers.IntegerField()
+    completed_late = serializers.IntegerField()
+    trips_saved = serializers.IntegerField()
+    ratings = RatingFiguresSerializer()
+
+
+class DistrictFiguresSerializer(FiguresBlockSerializer):
+    division_code = serializers.CharField()
+    district = serializers.CharField()
+
+
+class FiguresSerializer(serializers.Serializer):
+    districts = DistrictFiguresSerializer(many=True)
+    alliance = FiguresBlockSerializer(required=False)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="rating.case.reference", read_only=True)
+    score = serializers.IntegerField(source="rating.score", read_only=True)
+    comment = serializers.CharField(source="rating.comment", read_only=True)
+    district = serializers.CharField(source="district.division_code", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "reference",
+            "score",
+            "comment",
+            "district",
+            "status",
+            "note",
+            "handled_by",
+            "created_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class FollowUpCloseSerializer(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["date", "kind", "name"]
+
+
+class RecommendedItemSerializer(serializers.ModelSerializer):
+    item_code = serializers.CharField(source="item.code", read_only=True)
+
+    class Meta:
+        model = ItemVersion
+        fields = ["id", "item_code", "number", "name", "name_en", "growth_stages", "promised_limit", "limit_unit"]
+
+
+class FirmSpecialistSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="district.division_code", read_only=True)
+    clerk_name = serializers.CharField(source="clerk.__str__", read_only=True)
+
+    class Meta:
+        model = FirmSpecialist
+        fields = ["id", "firm", "district", "clerk", "clerk_name", "assigned_by", "assigned_at", "active"]
+        read_only_fields = fields
+
+
+class FirmSpecialistAssignSerializer(serializers.Serializer):
+    district = serializers.CharField(help_text="division code")
+    clerk = serializers.IntegerField()

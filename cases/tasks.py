@@ -1,0 +1,53 @@
+"""Celery tasks of the cases app: thin wrappers around cases.services."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_process_init
+from django.db import OperationalError
+
+from cases import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="cases.route_case",
+    autoretry_for=(OperationalError,),
+    retry_backoff=0.5,
+    max_retries=services.MAX_ROUTING_ATTEMPTS,
+)
+def route_case(case_id: int, transfer_number: int) -> str:
+    """Sent to `district.<approving division code>` after the acceptance commits; idempotent."""
+    outcome = services.case_route(case_id=case_id, transfer_number=transfer_number)
+    logger.info("route_case %s #%s: %s", case_id, transfer_number, outcome.status)
+    return outcome.status
+
+
+@shared_task(name="cases.scan_deadlines")
+def scan_deadlines() -> dict[str, int]:
+    return services.case_deadlines_scan()
+
+
+_redis_client = None
+
+
+@shared_task(name="cases.noop")
+def noop(reply_to: str, sent_at: float) -> None:
+    """Does nothing but answer on a Redis list: the benchmark's baseline for a Celery round trip."""
+    global _redis_client
+    if _redis_client is None:
+        import redis
+        from django.conf import settings
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    _redis_client.rpush(reply_to, sent_at)
+
+
+@worker_process_init.connect
+def _push_over_one_loop(**kwargs) -> None:
+    from cases.push import use_worker_loop
+
+    use_worker_loop()

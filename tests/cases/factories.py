@@ -1,0 +1,183 @@
+"""Small catalogue and cast factories for the cases tests (independent of the 3000-item loader)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.identifiers import id_number_check_digit, uscc_check_char
+from accounts.models import Firm, User
+from standards.models import (
+    Department,
+    District,
+    ItemImplementation,
+    ItemMaterial,
+    ItemVersion,
+    MaterialType,
+    ServiceItem,
+    ServiceWindow,
+)
+
+HUANGPU = "310101"
+SHUSHAN = "340104"
+GUSU = "320508"
+
+_counter = itertools.count(1)
+
+# Smallest valid files of each kind, recognised by their bytes.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
+)
+
+
+def pdf_upload(name: str = "id-card.pdf", size: int | None = None) -> SimpleUploadedFile:
+    data = PDF_BYTES if size is None else PDF_BYTES + b"0" * (size - len(PDF_BYTES))
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def fake_pdf_upload() -> SimpleUploadedFile:
+    # Named .pdf, but plain text inside: must be refused by its bytes.
+    return SimpleUploadedFile("contract.pdf", b"just some text pretending", content_type="application/pdf")
+
+
+def district(code: str) -> District:
+    return District.objects.get(division_code=code)
+
+
+def window(code: str, kind: str = "YRD") -> ServiceWindow:
+    return ServiceWindow.objects.get(code=f"{code}-{kind}")
+
+
+def id_number(seed: int) -> str:
+    first17 = f"31010119900101{seed % 1000:03d}"
+    return first17 + id_number_check_digit(first17)
+
+
+def credit_code(seed: int) -> str:
+    first17 = f"91310101MA1{seed % 1000000:06d}"
+    return first17 + uscc_check_char(first17)
+
+
+def department(code: str, sector: str = "hr_social") -> Department:
+    n = next(_counter)
+    dept, _ = Department.objects.get_or_create(
+        district=district(code),
+        sector=sector,
+        defaults={
+            "name": f"{district(code).name}部门{n}",
+            "credit_code": credit_code(900000 + int(code[-3:]) * 10 + n % 10)[:18],
+        },
+    )
+    return dept
+
+
+def make_item(
+    *,
+    accept_in: tuple[str, ...] = (HUANGPU,),
+    approve_in: tuple[str, ...] = (SHUSHAN,),
+    promised: int = 5,
+    statutory: int = 20,
+    unit: str = "working_days",
+    onsite_visits: int = 2,
+    growth_stages: list[str] | None = None,
+    for_legal_person: bool = True,
+    sector: str = "hr_social",
+    elicence_material: bool = True,
+) -> ItemVersion:
+    """An item accepted in Huangpu and approved in Shushan by default, with two materials."""
+    n = next(_counter)
+    item = ServiceItem.objects.create(code=f"T{uuid.uuid4().hex[:10].upper()}")
+    version = ItemVersion.objects.create(
+        item=item,
+        number=1,
+        status=ItemVersion.Status.PUBLISHED,
+        name=f"养老保险关系转移接续{n}",
+        name_en=f"Pension transfer {n}",
+        item_type=ItemVersion.ItemType.PUBLIC_SERVICE,
+        sector=sector,
+        for_legal_person=for_legal_person,
+        statutory_limit=statutory,
+        promised_limit=promised,
+        limit_unit=unit,
+        onsite_visits=onsite_visits,
+        growth_stages=growth_stages or [],
+    )
+    id_card, _ = MaterialType.objects.get_or_create(
+        code="M-IDCARD", defaults={"name": "居民身份证", "elicence_name": "居民身份证电子证照"}
+    )
+    form, _ = MaterialType.objects.get_or_create(code="M-FORM", defaults={"name": "申请表"})
+    ItemMaterial.objects.create(
+        version=version,
+        material_type=form,
+        name="申请表",
+        name_en="Application form",
+        position=1,
+        formats=["pdf", "jpg", "png"],
+        max_size_mb=1,
+    )
+    ItemMaterial.objects.create(
+        version=version,
+        material_type=id_card,
+        name="居民身份证",
+        name_en="ID card",
+        position=2,
+        formats=["pdf", "jpg"],
+        max_size_mb=1,
+        source=ItemMaterial.Source.ELICENCE,
+        elicence_exempt=elicence_material,
+    )
+    for code in sorted(set(accept_in) | set(approve_in)):
+        ItemImplementation.objects.create(
+            item=item,
+            district=district(code),
+            department=department(code, sector),
+            window=window(code),
+            implementation_code=f"{item.code}-{code}",
+            can_accept=code in accept_in,
+            can_approve=code in approve_in,
+        )
+    return version
+
+
+def make_user(role: str = "citizen", *, code: str | None = None, firm: Firm | None = None, **extra) -> User:
+    n = next(_counter)
+    fields = {"username": f"{role}-{n}-{uuid.uuid4().hex[:4]}", "role": role, "display_name": f"{role}{n}"}
+    if role == "clerk":
+        fields.update(district=district(code or HUANGPU), window=window(code or HUANGPU))
+    if role == "citizen":
+        fields["id_number"] = id_number(n)
+    if role == "firm":
+        fields["firm"] = firm or make_firm()
+    if role == "supervisor" and code:
+        fields["district"] = district(code)
+    fields.update(extra)
+    # No password hashing: PBKDF2 per user would make the cast slow; tests log in with force_login.
+    return User.objects.create(**fields)
+
+
+def make_firm(*, growth_stage: str = "startup") -> Firm:
+    n = next(_counter)
+    return Firm.objects.create(
+        name=f"测试企业{n}", credit_code=credit_code(n + int(uuid.uuid4().int % 100000)), growth_stage=growth_stage
+    )
+
+
+def upload_required(case, actor) -> None:
+    from cases.services import case_material_add
+
+    for material in case.item_version.materials.filter(elicence_exempt=False):
+        case_material_add(case=case, item_material=material, uploaded_file=pdf_upload(), actor=actor)
+
+
+def submitted_case(*, applicant=None, version=None):
+    from cases.services import case_draft_create, case_submit
+
+    applicant = applicant or make_user("citizen")
+    version = version or make_item()
+    case = case_draft_create(applicant=applicant, item_version=version, actor=applicant)
+    upload_required(case, applicant)
+    return case_submit(case=case, actor=applicant)

@@ -1,0 +1,294 @@
+"""The life cycle through the services: guards on state and role, deadlines, the chain."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from cases import services
+from cases.chain import chain_verify
+from cases.models import Case, CaseEvent, CaseState
+from tests.cases import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_pins_the_item_version_and_routes_between_the_implementing_districts(citizen, item):
+    case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
+    assert case.item_version == item
+    assert case.accepting_district.division_code == f.HUANGPU
+    assert case.approving_district.division_code == f.SHUSHAN
+    assert case.state == CaseState.DRAFT
+    assert case.applicant_id_number == citizen.id_number
+    assert case.masked_id_number.startswith("310101") and "*" in case.masked_id_number
+
+
+def test_it_refuses_to_submit_without_the_required_materials(citizen, item):
+    case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
+    with pytest.raises(ValidationError) as error:
+        services.case_submit(case=case, actor=citizen)
+    assert "申请表" in str(error.value)
+
+
+def test_it_marks_a_material_spared_by_an_electronic_licence(citizen, item):
+    case = f.submitted_case(applicant=citizen, version=item)
+    spared = case.materials.get(spared_by_elicence=True)
+    assert spared.item_material.material_type.code == "M-IDCARD"
+    assert not spared.file
+
+
+def test_it_checks_uploads_by_their_bytes_and_size(citizen, item):
+    case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
+    form = item.materials.get(material_type__code="M-FORM")
+    with pytest.raises(ValidationError, match="pdf"):
+        services.case_material_add(case=case, item_material=form, uploaded_file=f.fake_pdf_upload(), actor=citizen)
+    with pytest.raises(ValidationError, match="1 MB"):
+        services.case_material_add(
+            case=case, item_material=form, uploaded_file=f.pdf_upload(size=1024 * 1024 + 1), actor=citizen
+        )
+    material = services.case_material_add(case=case, item_material=form, uploaded_file=f.pdf_upload(), actor=citizen)
+    assert material.content_type == "application/pdf"
+    assert material.file.read().startswith(b"%PDF")
+
+
+def test_it_refuses_a_material_of_another_item_version(citizen, item):
+    case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
+    other = f.make_item().materials.first()
+    with pytest.raises(ValidationError):
+        services.case_material_add(case=case, item_material=other, uploaded_file=f.pdf_upload(), actor=citizen)
+
+
+def test_only_a_clerk_of_the_accepting_district_accepts(citizen, item, shushan_clerk, huangpu_clerk):
+    case = f.submitted_case(applicant=citizen, version=item)
+    with pytest.raises(PermissionDenied):
+        services.case_accept(case=case, actor=shushan_clerk)
+    with pytest.raises(PermissionDenied):
+        services.case_accept(case=case, actor=citizen)
+    case = services.case_accept(case=case, actor=huangpu_clerk)
+    assert case.state == CaseState.ACCEPTED
+    assert case.promised_due and case.statutory_due and case.promised_due <= case.statutory_due
+
+
+def test_a_refusal_to_accept_needs_a_reason(citizen, item, huangpu_clerk):
+    case = f.submitted_case(applicant=citizen, version=item)
+    with pytest.raises(ValidationError):
+        services.case_not_accept(case=case, actor=huangpu_clerk, reason="  ")
+    case = services.case_not_accept(case=case, actor=huangpu_clerk, reason="不属于受理范围")
+    assert case.state == CaseState.NOT_ACCEPTED
+    with pytest.raises(services.TransitionNotAllowed):
+        services.case_accept(case=case, actor=huangpu_clerk)
+
+
+def test_a_correction_names_materials_and_the_applicant_resubmits(citizen, item, huangpu_clerk):
+    case = f.submitted_case(applicant=citizen, version=item)
+    form = item.materials.get(material_type__code="M-FORM")
+    case = services.case_request_correction(case=case, actor=huangpu_clerk, materials=[form], reason="签名缺失")
+    assert case.state == CaseState.CORRECTION_REQUESTED
+    event = case.events.get(action="correction_requested")
+    assert event.data["materials"] == ["M-FORM"] and event.reason == "签名缺失"
+    services.case_material_add(case=case, item_material=form, uploaded_file=f.pdf_upload(), actor=citizen)
+    case = services.case_submit(case=case, actor=citizen)
+    assert case.state == CaseState.SUBMITTED
+
+
+def _routed(case, huangpu_clerk, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        case = services.case_accept(case=case, actor=huangpu_clerk)
+    outcome = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
+    return Case.objects.get(pk=case.pk), outcome
+
+
+def test_the_whole_loop_in_one_process(citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks):
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, outcome = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    assert outcome.status == "routed" and outcome.clerk_id == shushan_clerk.pk
+    assert case.state == CaseState.TRANSFERRED and case.approving_clerk == shushan_clerk
+    # The approving district recognises the acceptance; it cannot deliver, only the accepting district can.
+    case = services.case_review_start(case=case, actor=shushan_clerk)
+    with pytest.raises(PermissionDenied):
+        services.case_approve(case=case, actor=huangpu_clerk)
+    case = services.case_approve(case=case, actor=shushan_clerk)
+    with pytest.raises(PermissionDenied):
+        services.case_deliver(case=case, actor=shushan_clerk, method="pickup")
+    case = services.case_deliver(case=case, actor=huangpu_clerk, method="elicence")
+    case = services.case_close(case=case, actor=citizen)
+    services.case_rate(case=case, actor=citizen, score=5, attitude=5, speed=4, convenience=5, comment="很好")
+    case.refresh_from_db()
+    assert case.state == CaseState.RATED
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions[-7:] == ["accepted", "transferred", "recognised", "approved", "delivered", "closed", "rated"]
+    assert chain_verify(case=case).ok
+
+
+def test_a_duplicated_routing_message_moves_the_case_once(
+    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
+):
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, first = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    second = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
+    assert (first.status, second.status) == ("routed", "already")
+    assert case.events.filter(action="transferred").count() == 1
+
+
+def test_a_poison_message_stops_after_the_attempt_limit_and_is_flagged(
+    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
+):
+    case = f.submitted_case(applicant=citizen, version=item)
+    with django_capture_on_commit_callbacks(execute=False):
+        case = services.case_accept(case=case, actor=huangpu_clerk)
+    # As if three deliveries had each died in the middle (the counter commits before the work).
+    Case.objects.filter(pk=case.pk).update(routing_attempts=services.MAX_ROUTING_ATTEMPTS)
+    outcome = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
+    case.refresh_from_db()
+    assert outcome.status == "poisoned"
+    assert case.routing_poisoned and case.state == CaseState.ACCEPTED
+    assert services.case_route(case_id=case.pk, transfer_number=case.transfer_number).status == "poisoned"
+    assert case.events.filter(action="routing_stopped").count() == 1
+
+
+def test_a_district_without_an_active_clerk_holds_the_case_in_its_queue(
+    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
+):
+    from cases.selectors import district_queues
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, outcome = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    assert outcome.status == "held"
+    assert case.state == CaseState.TRANSFERRED and case.approving_clerk is None
+    supervisor = f.make_user("supervisor")
+    shushan = next(q for q in district_queues(user=supervisor) if q["division_code"] == f.SHUSHAN)
+    assert shushan["held_without_clerk"] == 1 and case.reference in shushan["cases"]
+    assert len(district_queues(user=supervisor)) == 9
+
+
+def test_routing_prefers_a_skilled_then_the_least_loaded_clerk(
+    citizen, huangpu_clerk, django_capture_on_commit_callbacks
+):
+    from cases.models import ClerkSkill
+
+    version = f.make_item(sector="housing_fund")
+    busy = f.make_user("clerk", code=f.SHUSHAN)
+    idle = f.make_user("clerk", code=f.SHUSHAN)
+    case1, out1 = _routed(
+        f.submitted_case(applicant=citizen, version=version), huangpu_clerk, django_capture_on_commit_callbacks
+    )
+    case2, out2 = _routed(
+        f.submitted_case(applicant=citizen, version=version), huangpu_clerk, django_capture_on_commit_callbacks
+    )
+    assert {out1.clerk_id, out2.clerk_id} == {busy.pk, idle.pk}
+    skilled = f.make_user("clerk", code=f.SHUSHAN)
+    ClerkSkill.objects.create(clerk=skilled, sector="housing_fund")
+    ClerkSkill.objects.create(clerk=skilled, sector="tax")
+    _case3, out3 = _routed(
+        f.submitted_case(applicant=citizen, version=version), huangpu_clerk, django_capture_on_commit_callbacks
+    )
+    assert out3.clerk_id == skilled.pk
+
+
+def test_the_approving_district_cannot_recognise_a_tampered_record(
+    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
+):
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    # Someone edits the accepting district's acceptance in the database, behind the services' back.
+    from django.db import connection
+
+    event = case.events.get(action="accepted")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["backdated", event.pk])
+    with pytest.raises(services.ChainBroken):
+        services.case_review_start(case=case, actor=shushan_clerk)
+    case.refresh_from_db()
+    assert case.state == CaseState.TRANSFERRED
+
+
+def test_events_are_append_only(citizen, item):
+    case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
+    event = case.events.get()
+    event.reason = "changed"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        CaseEvent.objects.filter(case=case).update(reason="x")
+    with pytest.raises(ValidationError):
+        CaseEvent.objects.filter(case=case).delete()
+
+
+def test_the_approving_district_returns_through_the_accepting_window(
+    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
+):
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    case = services.case_review_start(case=case, actor=shushan_clerk)
+    with pytest.raises(ValidationError):
+        services.case_return(case=case, actor=shushan_clerk, reason="")
+    # The approving clerk has no way to ask the applicant directly.
+    with pytest.raises(PermissionDenied):
+        services.case_request_correction(
+            case=case, actor=shushan_clerk, materials=list(item.materials.all()), reason="x"
+        )
+    case = services.case_return(case=case, actor=shushan_clerk, reason="缴费记录不全")
+    assert case.state == CaseState.RETURNED
+    with django_capture_on_commit_callbacks(execute=False):
+        case = services.case_accept(case=case, actor=huangpu_clerk)
+    assert case.transfer_number == 2
+    assert services.case_route(case_id=case.pk, transfer_number=1).status == "already"
+    assert services.case_route(case_id=case.pk, transfer_number=2).status == "routed"
+
+
+def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
+    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
+):
+    from cases.models import FollowUp
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    case = services.case_review_start(case=case, actor=shushan_clerk)
+    case = services.case_refuse(case=case, actor=shushan_clerk, reason="不符合条件")
+    case = services.case_deliver(case=case, actor=huangpu_clerk, method="courier", detail="SF123")
+    with pytest.raises(services.TransitionNotAllowed):
+        services.case_rate(case=case, actor=citizen, score=1, attitude=1, speed=1, convenience=1)
+    case = services.case_close(case=case, actor=huangpu_clerk)
+    outsider = f.make_user("citizen")
+    with pytest.raises(PermissionDenied):
+        services.case_rate(case=case, actor=outsider, score=5, attitude=5, speed=5, convenience=5)
+    with pytest.raises(ValidationError):
+        services.case_rate(case=case, actor=citizen, score=6, attitude=5, speed=5, convenience=5)
+    services.case_rate(case=case, actor=citizen, score=2, attitude=1, speed=2, convenience=3, comment="太慢")
+    follow_up = FollowUp.objects.get(rating__case=case)
+    assert follow_up.district.division_code == f.HUANGPU and follow_up.status == "open"
+    with pytest.raises(services.TransitionNotAllowed):
+        services.case_rate(case=case, actor=citizen, score=5, attitude=5, speed=5, convenience=5)
+    supervisor = f.make_user("supervisor")
+    services.follow_up_close(follow_up=follow_up, actor=supervisor, note="已回访")
+    follow_up.refresh_from_db()
+    assert follow_up.status == "done"
+
+
+def test_reading_the_full_id_number_needs_the_permission_and_is_audited(citizen, item, huangpu_clerk):
+    from django.contrib.auth.models import Permission
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    with pytest.raises(PermissionDenied):
+        services.case_id_number_reveal(case=case, actor=huangpu_clerk)
+    huangpu_clerk.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    clerk = type(huangpu_clerk).objects.get(pk=huangpu_clerk.pk)
+    assert services.case_id_number_reveal(case=case, actor=clerk, request_id="req-12345678") == citizen.id_number
+    event = case.events.get(action="id_number_revealed")
+    assert event.actor == clerk and event.request_id == "req-12345678" and event.district_code == f.HUANGPU
+
+
+def test_the_command_verifies_a_case_chain_and_fails_on_a_tampered_one(citizen, item):
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    out = io.StringIO()
+    call_command("verify_case_chain", case.reference, stdout=out)
+    assert "chain OK" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_caseevent WHERE case_id = %s AND seq = 2", [case.pk])
+    with pytest.raises(CommandError, match="BROKEN at event 3"):
+        call_command("verify_case_chain", case.reference)

@@ -1,0 +1,94 @@
+"""The pages: 我的办件, case detail, clerk workbench, supervision; Chinese first."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cases.models import Case, CaseState
+from tests.cases import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_my_cases_lists_only_the_applicants_own_cases_in_chinese(citizen):
+    mine = f.submitted_case(applicant=citizen)
+    theirs = f.submitted_case(applicant=f.make_user("citizen"))
+    page = client_for(citizen).get(reverse("cases-mine")).content.decode()
+    assert "我的办件" in page
+    assert mine.reference in page and theirs.reference not in page
+
+
+def test_the_case_page_is_404_for_an_outsider_and_masks_the_id_number(citizen):
+    case = f.submitted_case(applicant=citizen)
+    assert client_for(f.make_user("citizen")).get(reverse("cases-detail", args=[case.reference])).status_code == 404
+    assert (
+        client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-detail", args=[case.reference])).status_code
+        == 404
+    )
+    page = client_for(citizen).get(reverse("cases-detail", args=[case.reference])).content.decode()
+    assert case.masked_id_number in page and citizen.id_number not in page
+    assert "/ws/events/" in client_for(citizen).get("/static/cases/live.js").getvalue().decode()
+    assert 'id="timeline"' in page and "提交" in page
+
+
+def test_applying_from_an_item_page_starts_a_draft_and_the_applicant_uploads_and_submits(citizen, item):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/items/x/")
+    request.user = citizen
+    button = render_to_string("cases/item_actions.html", {"item_version": item, "user": citizen}, request=request)
+    assert reverse("cases-apply", args=[item.pk]) in button
+    client = client_for(citizen)
+    response = client.post(reverse("cases-apply", args=[item.pk]))
+    case = Case.objects.get(applicant=citizen)
+    assert response.status_code == 302 and response.url == reverse("cases-detail", args=[case.reference])
+    form = item.materials.get(material_type__code="M-FORM")
+    client.post(
+        reverse("cases-step", args=[case.reference, "material"]), {"item_material": form.pk, "file": f.pdf_upload()}
+    )
+    client.post(reverse("cases-step", args=[case.reference, "submit"]))
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+
+
+def test_the_workbench_is_for_clerks_and_shows_the_districts_queue(
+    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
+):
+    case = f.submitted_case(applicant=citizen, version=item)
+    assert client_for(citizen).get(reverse("cases-workbench")).status_code == 403
+    client = client_for(huangpu_clerk)
+    page = client.get(reverse("cases-workbench")).content.decode()
+    assert case.reference in page and "工作台" in page
+    assert (
+        case.reference
+        not in client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-workbench")).content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("cases-step", args=[case.reference, "accept"]), {"next": "workbench"})
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+    # A wrong step shows an error, changes nothing.
+    client_for(citizen).post(reverse("cases-step", args=[case.reference, "approve"]))
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+
+
+def test_supervision_shows_every_district_queue_only_to_supervisors(huangpu_clerk):
+    supervisor = f.make_user("supervisor")
+    page = client_for(supervisor).get(reverse("cases-supervision")).content.decode()
+    assert page.count("district.3") == 9
+    assert client_for(huangpu_clerk).get(reverse("cases-supervision")).status_code == 403
+
+
+def test_the_nav_links_follow_the_role(citizen, huangpu_clerk):
+    assert reverse("cases-mine") in client_for(citizen).get("/").content.decode()
+    assert reverse("cases-workbench") in client_for(huangpu_clerk).get("/").content.decode()
