@@ -23,6 +23,8 @@ class QueueStatusSerializer(serializers.Serializer):
 
 
 class AssistRequestSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: an enum named after "state" would collide with the cases app's.
+    state = serializers.CharField(read_only=True, help_text="one of: " + ", ".join(AssistRequest.State.values))
     item_name = serializers.CharField(source="item_version.name", default=None, read_only=True)
     district = serializers.CharField(source="district.division_code", default=None, read_only=True)
     queue_socket = serializers.SerializerMethodField()
