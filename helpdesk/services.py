@@ -546,13 +546,17 @@ def call_member_returned(*, session_id: int, role: str) -> None:
 
 
 def call_session_wrap_up(*, session: CallSession, clerk: User, notes: str, outcome: str,
-                         case_ref: int | None = None, then_available: bool = True,
+                         case_ref: int | None = None, new_draft_case: bool = False, then_available: bool = True,
                          now: dt.datetime | None = None) -> CallSession:
     now = _now(now)
     if session.clerk_id != clerk.pk:
         raise AssistError(_("Only the clerk of the call writes its wrap-up."), code="forbidden")
     if outcome not in CallSession.Outcome.values or outcome == CallSession.Outcome.ONGOING:
         raise AssistError(_("Choose an outcome."), code="outcome_required")
+    if case_ref is not None:
+        call_case_for(session=session, case_id=case_ref)
+    elif new_draft_case:
+        case_ref = call_case_draft_create(session=session, clerk=clerk)
     if session.ended_at is None:
         session = call_session_end(session=session, actor=clerk, now=now)
     with transaction.atomic():
@@ -657,3 +661,67 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     result = assist_route(now=now)
     return {"offline": offline, "dropped": dropped, "abandoned": abandoned, "expired": result.expired,
             "offered": len(result.offers)}
+
+
+# --- Links to the cases app --------------------------------------------------------------------
+
+
+def _case_error(exc: Exception) -> AssistError:
+    messages = getattr(exc, "messages", None) or [str(exc)]
+    return AssistError(" ".join(str(m) for m in messages), code="case_refused")
+
+
+def call_case_for(*, session: CallSession, case_id: int):
+    """The citizen's own case: a clerk never reaches another person's case through a call."""
+    from cases.models import Case
+
+    case = Case.objects.filter(pk=case_id, applicant_id=session.citizen_id).select_related("item_version").first()
+    if case is None:
+        raise AssistError(_("This case does not belong to the caller."), code="case_not_found")
+    return case
+
+
+def call_snapshot_file_to_case(*, snapshot: Snapshot, clerk: User, case_id: int, item_material_id: int,
+                               now: dt.datetime | None = None) -> None:
+    """File a snapshot as a material of the caller's case (checked like any upload by the cases app)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.files import File
+
+    from cases.services import case_material_add
+    from standards.models import ItemMaterial
+
+    now = _now(now)
+    session = snapshot.session
+    case = call_case_for(session=session, case_id=case_id)
+    item_material = ItemMaterial.objects.filter(pk=item_material_id, version_id=case.item_version_id).first()
+    if item_material is None:
+        raise AssistError(_("This material is not asked for by the case's item."), code="bad_material")
+    try:
+        with snapshot.image.open("rb") as handle:
+            case_material_add(case=case, item_material=item_material, uploaded_file=File(handle, name=handle.name),
+                              actor=clerk)
+    except (ValidationError, PermissionDenied) as exc:
+        raise _case_error(exc) from exc
+    with transaction.atomic():
+        Snapshot.objects.filter(pk=snapshot.pk).update(filed_as_case_material=True)
+        if session.case_ref is None:
+            CallSession.objects.filter(pk=session.pk, case_ref__isnull=True).update(case_ref=case.pk)
+        audit(kind="call.snapshot_filed", at=now, actor=clerk, session=session, snapshot=snapshot.pk, case=case.pk,
+              material=item_material.pk)
+
+
+def call_case_draft_create(*, session: CallSession, clerk: User) -> int:
+    """A new draft case for the item the citizen called about, started by the clerk for them."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from cases.services import case_draft_create
+
+    request = session.request
+    if request.item_version_id is None:
+        raise AssistError(_("The call is not about an item: no draft case can be started."), code="no_item")
+    try:
+        case = case_draft_create(applicant=session.citizen, item_version=request.item_version, actor=clerk,
+                                 firm=request.firm if request.firm_id else None)
+    except (ValidationError, PermissionDenied) as exc:
+        raise _case_error(exc) from exc
+    return case.pk

@@ -22,6 +22,7 @@ api_patterns = [
     path("sessions/<int:pk>/wrap-up/", api.WrapUpView.as_view(), name="api-session-wrap-up"),
     path("sessions/<int:pk>/rating/", api.RatingView.as_view(), name="api-session-rating"),
     path("sessions/<int:pk>/snapshots/", api.SnapshotView.as_view(), name="api-session-snapshot"),
+    path("sessions/<int:pk>/case-materials/", api.CaseMaterialsView.as_view(), name="api-session-case-materials"),
     path("snapshots/<int:pk>/", api.SnapshotFileView.as_view(), name="api-snapshot-file"),
     path("figures/live/", api.LiveFiguresView.as_view(), name="api-figures-live"),
     path("figures/period/", api.PeriodFiguresView.as_view(), name="api-figures-period"),

@@ -72,7 +72,8 @@ class CallSessionSerializer(serializers.ModelSerializer):
 class WrapUpSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, max_length=4000)
     outcome = serializers.ChoiceField(choices=[c for c in CallSession.Outcome.choices if c[0] != "ongoing"])
-    case = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="the caller's case")
+    new_draft_case = serializers.BooleanField(default=False, help_text="start a draft case for the call's item")
     then_available = serializers.BooleanField(default=True)
 
 
@@ -83,12 +84,28 @@ class RatingSerializer(serializers.Serializer):
 
 class SnapshotSerializer(serializers.Serializer):
     image = serializers.FileField()
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="the caller's case")
+    item_material = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                             help_text="file the still as this material of the case")
 
 
 class SnapshotResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     filed_as_case_material = serializers.BooleanField()
+    case_error = serializers.CharField(allow_null=True)
+
+
+class CaseMaterialChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    requirement = serializers.CharField()
+
+
+class CaseMaterialsSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    reference = serializers.CharField()
+    materials = CaseMaterialChoiceSerializer(many=True)
 
 
 class IceServerSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -157,6 +158,7 @@ class WrapUpView(APIView):
             session = services.call_session_wrap_up(
                 session=_member_session(request, pk), clerk=request.user, notes=data.validated_data["notes"],
                 outcome=data.validated_data["outcome"], case_ref=data.validated_data.get("case"),
+                new_draft_case=data.validated_data["new_draft_case"],
                 then_available=data.validated_data["then_available"])
         except services.AssistError as exc:
             return _error(exc)
@@ -199,13 +201,50 @@ class SnapshotView(APIView):
     def post(self, request, pk: int):
         data = s.SnapshotSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
         try:
-            snapshot = services.call_snapshot_add(session=_member_session(request, pk), clerk=request.user,
+            snapshot = services.call_snapshot_add(session=session, clerk=request.user,
                                                   uploaded_file=data.validated_data["image"])
         except services.AssistError as exc:
             return _error(exc)
+        case_id = data.validated_data.get("case") or session.case_ref or session.request.case_ref
+        case_error = None
+        if data.validated_data.get("item_material"):
+            # The still is kept with the call whatever happens; filing it into the case may be refused.
+            try:
+                if not case_id:
+                    raise services.AssistError(_("Link the caller's case first."), code="no_case")
+                services.call_snapshot_file_to_case(snapshot=snapshot, clerk=request.user, case_id=case_id,
+                                                    item_material_id=data.validated_data["item_material"])
+                snapshot.refresh_from_db()
+            except services.AssistError as exc:
+                case_error = str(exc)
         return Response({"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
-                         "filed_as_case_material": snapshot.filed_as_case_material}, status=status.HTTP_201_CREATED)
+                         "filed_as_case_material": snapshot.filed_as_case_material, "case_error": case_error},
+                        status=status.HTTP_201_CREATED)
+
+
+class CaseMaterialsView(APIView):
+    """The materials the caller's case asks for (what a snapshot can be filed as), for the clerk of the call."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("case", int, required=True)],
+                   responses={200: s.CaseMaterialsSerializer, 409: s.ErrorSerializer})
+    def get(self, request, pk: int):
+        session = _member_session(request, pk)
+        if session.clerk_id != request.user.pk:
+            raise PermissionDenied
+        case_id = request.query_params.get("case", "")
+        if not case_id.isdigit():
+            raise ValidationError({"case": "a case number"})
+        try:
+            case = services.call_case_for(session=session, case_id=int(case_id))
+        except services.AssistError as exc:
+            return _error(exc)
+        materials = [{"id": m.pk, "name": m.display_name, "requirement": m.get_requirement_display()}
+                     for m in case.item_version.materials.all()]
+        return Response({"case": case.pk, "reference": case.reference, "materials": materials})
 
 
 def _figures_district(request) -> District | None:

@@ -42,7 +42,7 @@
       const dd = document.createElement("dd"); dd.textContent = value;
       dl.append(dt, dd);
     });
-    if (context.case) $("wrapup-case").value = context.case;
+    if (context.case) { $("wrapup-case").value = context.case; $("snapshot-case").value = context.case; }
     const end = new Date(deadline).getTime();
     clearInterval(ringTimer);
     const tick = () => {
@@ -65,6 +65,7 @@
   function startCall(id) {
     if (call && !call.ended) return;
     sessionId = id;
+    if ($("snapshot-case").value) $("snapshot-case").dispatchEvent(new Event("change"));
     clearInterval(ringTimer);
     show("call-panel");
     $("chat-log").innerHTML = "";
@@ -138,6 +139,8 @@
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
     const form = new FormData();
     form.append("image", blob, "snapshot.jpg");
+    if ($("snapshot-case").value) form.append("case", $("snapshot-case").value);
+    if ($("snapshot-material").value) form.append("item_material", $("snapshot-material").value);
     const response = await fetch("/api/assist/sessions/" + sessionId + "/snapshots/", {
       method: "POST", headers: { "X-CSRFToken": C9.csrfToken() }, body: form,
     });
@@ -146,11 +149,25 @@
       const img = document.createElement("img");
       img.src = body.url; img.alt = t.snapshot; img.className = "snapshot-thumb";
       $("snapshots").appendChild(img);
-      $("snapshot-result").textContent = t.snapshotSaved;
+      $("snapshot-result").textContent = body.filed_as_case_material ? t.filed
+        : (body.case_error ? t.notFiled + " " + body.case_error : t.snapshotSaved);
+      if (body.filed_as_case_material || $("snapshot-case").value) $("wrapup-case").value = $("snapshot-case").value;
       if (call) call.send({ type: "snapshot.taken" });
     } else {
       $("snapshot-result").textContent = t.snapshotFailed;
     }
+  });
+
+  /* The caller's case: list the materials its item asks for, so a snapshot can be filed as one. */
+  $("snapshot-case").addEventListener("change", async () => {
+    const select = $("snapshot-material");
+    select.length = 1;
+    const caseId = $("snapshot-case").value;
+    if (!caseId || !sessionId) return;
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/case-materials/?case=" + encodeURIComponent(caseId));
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) { $("snapshot-result").textContent = body.detail || ""; return; }
+    body.materials.forEach((m) => select.add(new Option(m.name + " (" + m.requirement + ")", m.id)));
   });
 
   $("wrapup-form").addEventListener("submit", async (event) => {
@@ -159,6 +176,7 @@
     const body = {
       notes: data.get("notes") || "", outcome: data.get("outcome"),
       case: data.get("case") ? Number(data.get("case")) : null, then_available: data.get("then_available") === "on",
+      new_draft_case: data.get("new_draft_case") === "on",
     };
     const response = await fetch("/api/assist/sessions/" + sessionId + "/wrap-up/", {
       method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() }, body: JSON.stringify(body),
