@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PriorityReason(models.TextChoices):
@@ -43,7 +44,7 @@ class Language(models.TextChoices):
 
 class AssistRequest(models.Model):
     class State(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
+        WAITING = "waiting", pgettext_lazy("assistance request", "Waiting")
         OFFERED = "offered", _("Ringing a clerk")
         CONNECTED = "connected", _("Connected")
         CALLBACK = "callback", _("Callback requested")
@@ -138,7 +139,7 @@ class Offer(models.Model):
 
     class Outcome(models.TextChoices):
         RINGING = "ringing", _("Ringing")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("video call", "Accepted")
         DECLINED = "declined", _("Declined")
         TIMED_OUT = "timed_out", _("Timed out")
         WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -226,11 +226,13 @@ class CallPeer:
     async def chat(self, text: str) -> None:
         await self._send({"type": "chat", "text": text})
 
-    async def hang_up(self) -> None:
+    async def hang_up(self, *, wait: float = 5.0) -> None:
+        """Hang up and wait until the server confirms (it sends `hangup` to both members after commit)."""
         if self.socket is not None:
             try:
                 await self._send({"type": "hangup"})
-            except websockets.ConnectionClosed:
+                await asyncio.wait_for(self._closed.wait(), wait)
+            except (websockets.ConnectionClosed, TimeoutError):
                 pass
 
     async def close(self) -> None:

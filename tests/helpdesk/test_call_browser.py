@@ -45,13 +45,13 @@ def wait_for_video_both_ways(page, timeout=30.0) -> dict:
     return stats
 
 
-def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_stack, call_browser, tmp_path):
+def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_stack, browser, tmp_path):
     if SCREENSHOTS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     citizen = make_citizen(code="310101")
     clerk = make_clerk("310101")
-    clerk_page = signed_in_page(call_browser, live_stack, clerk)
-    citizen_page = signed_in_page(call_browser, live_stack, citizen)
+    clerk_page = signed_in_page(browser, live_stack, clerk)
+    citizen_page = signed_in_page(browser, live_stack, citizen)
 
     clerk_page.goto(live_stack.url("/assist/console/"))
     assert "视频帮办台" in clerk_page.title()

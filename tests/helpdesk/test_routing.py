@@ -245,8 +245,8 @@ def test_a_call_ends_in_wrap_up_then_the_clerk_is_available_again(clock):
     assert status_of(clerk) == ClerkProfile.Status.WRAP_UP
     clock.advance(30)
     session = services.call_session_wrap_up(session=CallSession.objects.get(pk=session.pk), clerk=clerk,
-                                            notes="已指导上传材料", outcome="resolved", case_ref=42, now=clock())
-    assert (session.talk_seconds, session.case_ref, session.notes) == (125, 42, "已指导上传材料")
+                                            notes="已指导上传材料", outcome="resolved", now=clock())
+    assert (session.talk_seconds, session.outcome, session.notes) == (125, "resolved", "已指导上传材料")
     profile = ClerkProfile.objects.get(clerk=clerk)
     assert (profile.status, profile.idle_since) == (AVAILABLE, clock())
     services.call_session_rate(session=session, citizen=request.citizen, rating=5, now=clock())
