@@ -103,3 +103,24 @@ def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_
     assert Snapshot.objects.filter(session=session).count() == 1
     for page in (clerk_page, citizen_page):
         page.context.close()
+
+
+def test_with_no_clerk_online_the_citizen_sees_the_queue_and_leaves_a_callback_number(live_stack, browser, tmp_path):
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    citizen = make_citizen(code="320613")
+    page = signed_in_page(browser, live_stack, citizen)
+    page.goto(live_stack.url("/assist/"))
+    page.locator("[data-assist-button]").click()
+    page.wait_for_url("**/assist/r/*/")
+    page.wait_for_selector("#queue-position:has-text('1')")
+    assert "暂无工作人员在线" in page.locator("#queue-estimate").inner_text()
+    page.wait_for_selector("#callback-box:not([hidden])")
+    shoot(page, "citizen-queue", tmp_path)
+    page.fill("#callback-phone", "13912345678")
+    page.get_by_role("button", name="请回拨给我").click()
+    page.wait_for_selector("#closed-panel:not([hidden])")
+    assert "回拨" in page.locator("#closed-message").inner_text()
+    request = citizen.assist_requests.get()
+    assert (request.state, request.callback_phone) == ("callback", "13912345678")
+    page.context.close()
