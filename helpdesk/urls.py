@@ -2,4 +2,36 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path
+
+from helpdesk import views
+from helpdesk.api import views as api
+
+app_name = "helpdesk"
+
+api_patterns = [
+    path("requests/", api.AssistRequestCreateView.as_view(), name="api-request-create"),
+    path("requests/<int:pk>/", api.AssistRequestDetailView.as_view(), name="api-request"),
+    path("requests/<int:pk>/queue/", api.AssistRequestQueueView.as_view(), name="api-request-queue"),
+    path("requests/<int:pk>/cancel/", api.AssistRequestCancelView.as_view(), name="api-request-cancel"),
+    path("requests/<int:pk>/callback/", api.AssistRequestCallbackView.as_view(), name="api-request-callback"),
+    path("ice-servers/", api.IceServersView.as_view(), name="api-ice-servers"),
+    path("sessions/", api.CallSessionListView.as_view(), name="api-sessions"),
+    path("sessions/<int:pk>/", api.CallSessionDetailView.as_view(), name="api-session"),
+    path("sessions/<int:pk>/hangup/", api.HangUpView.as_view(), name="api-session-hangup"),
+    path("sessions/<int:pk>/wrap-up/", api.WrapUpView.as_view(), name="api-session-wrap-up"),
+    path("sessions/<int:pk>/rating/", api.RatingView.as_view(), name="api-session-rating"),
+    path("sessions/<int:pk>/snapshots/", api.SnapshotView.as_view(), name="api-session-snapshot"),
+    path("sessions/<int:pk>/case-materials/", api.CaseMaterialsView.as_view(), name="api-session-case-materials"),
+    path("snapshots/<int:pk>/", api.SnapshotFileView.as_view(), name="api-snapshot-file"),
+    path("figures/live/", api.LiveFiguresView.as_view(), name="api-figures-live"),
+    path("figures/period/", api.PeriodFiguresView.as_view(), name="api-figures-period"),
+]
+
+urlpatterns: list = [
+    path("assist/", views.citizen_page, name="citizen"),
+    path("assist/start/", views.assist_start, name="start"),
+    path("assist/r/<int:pk>/", views.request_page, name="request"),
+    path("assist/console/", views.console_page, name="console"),
+    path("api/assist/", include(api_patterns)),
+]

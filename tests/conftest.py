@@ -92,9 +92,13 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
         del log_dir
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium with fake camera and microphone, driven by Playwright."""
+    """Debian's Chromium with fake camera and microphone, driven by Playwright.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
+    started, which breaks asyncio.run and async_to_sync in every later test; stop it after each module.
+    """
     if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")

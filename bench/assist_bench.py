@@ -1,0 +1,449 @@
+"""One-click response benchmarks, each beside the floor measured in the same run.
+
+    .venv/bin/python bench/assist_bench.py                  # everything, default sizes
+    .venv/bin/python bench/assist_bench.py --only ring,relay --clicks 100
+    .venv/bin/python bench/assist_bench.py --sockets 10000  # idle waiting sockets (bounded, loopback only)
+
+It starts its own private stack in a temporary directory: an embedded Redis on a unix
+socket, a fresh SQLite database (or --database-url), one uvicorn process and one Celery
+worker (concurrency 1). Nothing touches port 6379 or another helper's database.
+
+Measured:
+* floor: bare Redis pub/sub round trip; bare WebSocket echo round trip (websockets server, same host);
+* click-to-ring: POST /api/assist/requests/ → the ring frame on the clerk's console socket, with
+  200 citizens already waiting (sign-language callers no clerk can take) and 20 clerks signed in;
+* signalling relay: citizen → server → clerk → server → citizen over the call socket;
+* idle waiting sockets: N citizens' queue sockets held open; server RSS per socket;
+* probe: click → first video frame with an auto-accepting aiortc clerk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> str:
+    return (f"p50 {statistics.median(values):.1f} ms, p99 {pct(values, 99):.1f} ms, "
+            f"max {max(values):.1f} ms (n={len(values)})")
+
+
+def raise_nofile() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 1_048_576
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))  # children (uvicorn) inherit it
+    return target
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# --- floors ---------------------------------------------------------------------------------
+
+
+async def redis_pubsub_floor(url: str, n: int) -> list[float]:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe("bench.floor")
+    await pubsub.get_message(timeout=1)
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        await client.publish("bench.floor", str(i))
+        while True:
+            message = await pubsub.get_message(timeout=5)
+            if message and message["type"] == "message":
+                break
+        times.append((time.perf_counter() - start) * 1000)
+    await pubsub.aclose()
+    await client.aclose()
+    return times
+
+
+ECHO_SERVER = """
+import asyncio, sys, websockets
+async def echo(ws):
+    async for m in ws:
+        await ws.send(m)
+async def main():
+    async with websockets.serve(echo, "127.0.0.1", int(sys.argv[1])):
+        await asyncio.Future()
+asyncio.run(main())
+"""
+
+
+async def websocket_echo_floor(port: int, n: int) -> list[float]:
+    import websockets
+
+    for _ in range(100):
+        try:
+            socket = await websockets.connect(f"ws://127.0.0.1:{port}/")
+            break
+        except OSError:
+            await asyncio.sleep(0.05)
+    times = []
+    async with socket:
+        for i in range(n):
+            start = time.perf_counter()
+            await socket.send(json.dumps({"type": "chat", "text": f"m{i}"}))
+            await socket.recv()
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+# --- the system -----------------------------------------------------------------------------
+
+
+def make_waiting(prefix: str, count: int):
+    """Sign-language callers: no clerk signs, so they stay in the queue and every routing pass sees them."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from helpdesk.models import AssistRequest
+    from standards.models import District
+
+    huangpu = District.objects.get(division_code="310101")
+    now = timezone.now()
+    User.objects.bulk_create([User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password="!",
+                                   role=User.Role.CITIZEN, district=huangpu) for i in range(count)], batch_size=1000)
+    users = list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    AssistRequest.objects.bulk_create(
+        [AssistRequest(citizen=u, district=huangpu, language="csl", created_at=now, callback_offered_at=now)
+         for u in users], batch_size=1000)
+    return users
+
+
+def make_people(*, waiting: int, clerks: int, clickers: int):
+    """Users for the run, made in bulk (no password hashing)."""
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from helpdesk.models import ClerkProfile
+    from standards.models import District, ServiceWindow
+
+    huangpu = District.objects.get(division_code="310101")
+    window = ServiceWindow.objects.get(code="310101-YRD")
+
+    def bulk(prefix: str, count: int, **fields) -> list[User]:
+        users = [User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password="!", **fields)
+                 for i in range(count)]
+        User.objects.bulk_create(users, batch_size=1000)
+        return list(User.objects.filter(username__startswith=prefix).order_by("id"))
+
+    clerk_users = bulk("bclerk", clerks, role=User.Role.CLERK, district=huangpu, window=window)
+    ClerkProfile.objects.bulk_create([ClerkProfile(clerk=c, languages=["zh"]) for c in clerk_users])
+    waiting_users = make_waiting("bwait", waiting)
+    click_users = bulk("bclick", clickers, role=User.Role.CITIZEN, district=huangpu)
+    tokens = {u.pk: Token.objects.create(user=u).key for u in click_users}
+    return clerk_users, waiting_users, click_users, tokens
+
+
+def session_keys(users) -> dict[int, str]:
+    from helpdesk.management.commands.assist_probe import session_key_for
+
+    return {u.pk: session_key_for(u) for u in users}
+
+
+async def click_to_ring(http_base: str, ws: str, clerk_keys: list[str], click_users, tokens,
+                        clicks: int) -> list[float]:
+    import http.client
+    from urllib.parse import urlparse
+
+    import websockets
+
+    from helpdesk.peers import clerk_console
+
+    consoles = [await clerk_console(ws, http_base, key) for key in clerk_keys]
+    rings: asyncio.Queue = asyncio.Queue()
+    cancelled: asyncio.Queue = asyncio.Queue()
+
+    async def listen(socket):
+        try:
+            async for raw in socket:
+                message = json.loads(raw)
+                if message["type"] == "ring":
+                    rings.put_nowait((time.perf_counter(), message))
+                elif message["type"] == "ring.cancelled":
+                    cancelled.put_nowait(message)
+        except websockets.ConnectionClosed:
+            pass
+
+    listeners = [asyncio.ensure_future(listen(c)) for c in consoles]
+    parsed = urlparse(http_base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port)  # keep-alive, like a browser
+    times = []
+    try:
+        for user in click_users[:clicks]:
+            token = tokens[user.pk]
+            start = time.perf_counter()
+            connection.request("POST", "/api/assist/requests/", body=b"{}", headers={
+                "Content-Type": "application/json", "Authorization": f"Token {token}"})
+            response = connection.getresponse()
+            created = json.loads(response.read())
+            rang_at, ring = await asyncio.wait_for(rings.get(), 15)
+            times.append((rang_at - start) * 1000)
+            # Leave the queue again: the clerk is freed without penalty for the next click.
+            connection.request("POST", f"/api/assist/requests/{created['id']}/cancel/", body=b"",
+                               headers={"Authorization": f"Token {token}"})
+            connection.getresponse().read()
+            await asyncio.wait_for(cancelled.get(), 15)
+    finally:
+        connection.close()
+        for task in listeners:
+            task.cancel()
+        for console in consoles:
+            await console.close()
+    return times
+
+
+def connected_session(citizen, clerk):
+    from helpdesk import services
+    from helpdesk.models import ClerkProfile, Offer
+
+    ClerkProfile.objects.filter(clerk=clerk).update(status="available", last_heartbeat=None)
+    request = services.assist_request_create(citizen=citizen, route=True)
+    offer = Offer.objects.filter(request=request, outcome="ringing").first()
+    return services.assist_offer_accept(offer_id=offer.pk, clerk=offer.clerk)
+
+
+async def relay_round_trip(ws: str, origin: str, session_id: int, citizen_key: str, clerk_key: str,
+                           n: int) -> list[float]:
+    import websockets
+
+    from helpdesk.peers import receive_type, ws_headers
+
+    url = f"{ws}/ws/assist/call/{session_id}/"
+    a = await websockets.connect(url, additional_headers=ws_headers(citizen_key), origin=origin)
+    b = await websockets.connect(url, additional_headers=ws_headers(clerk_key), origin=origin)
+    await receive_type(a, "joined")
+    await receive_type(b, "joined")
+    await receive_type(a, "peer.joined")
+
+    async def echo():
+        async for raw in b:
+            message = json.loads(raw)
+            if message.get("type") == "chat":
+                await b.send(json.dumps({"type": "chat", "text": message["text"]}))
+
+    echoer = asyncio.ensure_future(echo())
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        await a.send(json.dumps({"type": "chat", "text": f"m{i}"}))
+        await receive_type(a, "chat", timeout=10)
+        times.append((time.perf_counter() - start) * 1000)
+    echoer.cancel()
+    await a.close()
+    await b.close()
+    return times
+
+
+async def idle_sockets(ws: str, origin: str, keys: list[tuple[int, str]], server_pid: int,
+                       concurrency: int = 50) -> dict:
+    import websockets
+
+    from helpdesk.peers import ws_headers
+
+    before = rss_kib(server_pid)
+    sockets: list = []
+    errors = 0
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def open_one(request_id: int, key: str):
+        nonlocal errors
+        async with semaphore:
+            try:
+                socket = await websockets.connect(f"{ws}/ws/assist/queue/{request_id}/",
+                                                  additional_headers=ws_headers(key), origin=origin,
+                                                  open_timeout=60, ping_interval=None)
+                json.loads(await asyncio.wait_for(socket.recv(), 60))  # the first queue status
+                sockets.append(socket)
+            except Exception:  # noqa: BLE001 - counted, reported
+                errors += 1
+
+    start = time.perf_counter()
+    half = len(keys) // 2
+    # Marginal memory: RSS growth between the first and the second half (the first half also pays the
+    # one-off growth of the allocator and of Django's caches).
+    await asyncio.gather(*(open_one(rid, key) for rid, key in keys[:half]))
+    await asyncio.sleep(5)
+    middle = rss_kib(server_pid)
+    opened_first = len(sockets)
+    await asyncio.gather(*(open_one(rid, key) for rid, key in keys[half:]))
+    opened = time.perf_counter() - start
+    await asyncio.sleep(20)  # hold them idle: sockets the server drops show up here
+    alive = sum(1 for s in sockets if s.state.name == "OPEN")
+    after = rss_kib(server_pid)
+    for chunk in range(0, len(sockets), 500):
+        await asyncio.gather(*(s.close() for s in sockets[chunk:chunk + 500]), return_exceptions=True)
+    return {"requested": len(keys), "opened": len(sockets), "alive_after_20s": alive, "errors": errors,
+            "open_seconds": round(opened, 1), "server_rss_before_mib": round(before / 1024),
+            "server_rss_half_mib": round(middle / 1024), "server_rss_after_mib": round(after / 1024),
+            "kib_per_socket_overall": round((after - before) / max(1, len(sockets)), 1),
+            "kib_per_socket_marginal": round((after - middle) / max(1, len(sockets) - opened_first), 1)}
+
+
+def probe(http: str, ws: str, citizen, clerk, token: str, calls: int) -> list[dict]:
+    from helpdesk.management.commands.assist_probe import session_key_for
+    from helpdesk.models import AssistRequest, CallSession
+    from helpdesk.peers import place_call
+    from helpdesk.services import call_session_wrap_up
+
+    results = []
+    for _ in range(calls):
+        AssistRequest.objects.filter(citizen=citizen, state__in=["waiting", "offered"]).update(state="cancelled")
+        result = asyncio.run(place_call(http_base=http, ws_base=ws, citizen_token=token,
+                                        citizen_cookie=session_key_for(citizen), clerk_cookie=session_key_for(clerk),
+                                        frames=5))
+        results.append(result.as_dict())
+        call_session_wrap_up(session=CallSession.objects.get(pk=result.session_id), clerk=clerk, notes="bench",
+                             outcome="resolved", then_available=False)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="floor,ring,relay,sockets,probe")
+    parser.add_argument("--clicks", type=int, default=200)
+    parser.add_argument("--waiting", type=int, default=200)
+    parser.add_argument("--clerks", type=int, default=20)
+    parser.add_argument("--relay", type=int, default=1000)
+    parser.add_argument("--sockets", type=int, default=10000)
+    parser.add_argument("--probes", type=int, default=10)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    if args.sockets > 20000:
+        parser.error("--sockets is bounded to 20000 on one machine")
+
+    nofile = raise_nofile()
+    var_dir = Path(tempfile.mkdtemp(prefix="assist-bench-"))
+    os.environ.update({"VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "govservice.settings",
+                       "SQLITE_PATH": str(var_dir / "bench.sqlite3"), "DATABASE_URL": args.database_url,
+                       "LOG_LEVEL": "WARNING", "CHANNEL_CAPACITY": "1000"})
+    os.environ.pop("REDIS_URL", None)
+    from govservice import stack
+
+    stack.VAR_DIR = var_dir
+    supervisor = stack.Supervisor()
+    results: dict = {"nofile": nofile}
+    try:
+        os.environ["REDIS_URL"] = stack.start_embedded_redis(supervisor, "redis-bench", persist=False)
+        import django
+
+        django.setup()
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # this script's own set-up queries, outside any loop
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        sockets = args.sockets if "sockets" in only else 0
+        clerks, waiting, clickers, tokens = make_people(waiting=args.waiting, clerks=args.clerks,
+                                                        clickers=args.clicks + 2)
+        port = stack.free_port() if hasattr(stack, "free_port") else None
+        if port is None:
+            import socket as socket_module
+
+            with socket_module.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        env = dict(os.environ)
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        supervisor.spawn("celery-worker", stack.celery_worker_args(concurrency=1, hostname=f"bench-{port}@%h"),
+                         env=env, quiet=True)
+        asgi = supervisor.spawn("asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False),
+                                env=env, quiet=True)
+        http, ws = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
+        stack.wait_for_http(f"{http}/healthz", timeout=120, supervisor=supervisor)
+        print(f"[bench] stack up on {http} (SQLite in {var_dir}, embedded Redis); nofile={nofile}", flush=True)
+
+        if "floor" in only:
+            results["floor_redis_pubsub"] = asyncio.run(redis_pubsub_floor(os.environ["REDIS_URL"], 1000))
+            echo_port = port + 1
+            echo = subprocess.Popen([sys.executable, "-c", ECHO_SERVER, str(echo_port)])
+            try:
+                results["floor_websocket_echo"] = asyncio.run(websocket_echo_floor(echo_port, 1000))
+            finally:
+                echo.terminate()
+                echo.wait(5)
+            print("[bench] floor redis pub/sub:", summary(results["floor_redis_pubsub"]), flush=True)
+            print("[bench] floor websocket echo:", summary(results["floor_websocket_echo"]), flush=True)
+        if "ring" in only:
+            from helpdesk.models import AssistRequest
+
+            keys = list(session_keys(clerks).values())
+            waiting_now = AssistRequest.objects.filter(state="waiting").count()
+            results["click_to_ring"] = asyncio.run(click_to_ring(http, ws, keys, clickers, tokens, args.clicks))
+            print(f"[bench] click-to-ring with {waiting_now} waiting and {len(keys)} clerks:",
+                  summary(results["click_to_ring"]), flush=True)
+        if "relay" in only:
+            from helpdesk.models import ClerkProfile
+
+            citizen, clerk = clickers[-1], clerks[0]
+            ClerkProfile.objects.exclude(clerk=clerk).update(status="offline")
+            session = connected_session(citizen, clerk)
+            keys = session_keys([citizen, clerk])
+            results["relay_round_trip"] = asyncio.run(relay_round_trip(ws, http, session.pk, keys[citizen.pk],
+                                                                       keys[clerk.pk], args.relay))
+            print("[bench] signalling relay round trip:", summary(results["relay_round_trip"]), flush=True)
+            from helpdesk.services import call_session_end
+
+            call_session_end(session=session, actor=clerk)
+        if "probe" in only:
+            from helpdesk.models import ClerkProfile
+
+            citizen, clerk = clickers[-2], clerks[1]
+            ClerkProfile.objects.exclude(clerk=clerk).update(status="offline")
+            runs = probe(http, ws, citizen, clerk, tokens[citizen.pk], args.probes)
+            results["probe"] = runs
+            firsts = [r["time_to_first_frame_ms"] for r in runs]
+            print("[bench] probe click-to-first-frame (auto-accepting aiortc clerk):", summary(firsts), flush=True)
+            print("[bench] probe time to ring:", summary([r["time_to_ring_ms"] for r in runs]), flush=True)
+        if "sockets" in only and sockets:
+            from helpdesk.models import AssistRequest
+
+            if sockets > len(waiting):
+                make_waiting("bidle", sockets - len(waiting))
+            pairs = list(AssistRequest.objects.filter(citizen__username__startswith="b", state="waiting",
+                                                      language="csl").values_list("pk", "citizen_id")[:sockets])
+            from accounts.models import User
+
+            users = {u.pk: u for u in User.objects.filter(pk__in=[c for _, c in pairs])}
+            keys = session_keys(users.values())
+            results["idle_sockets"] = asyncio.run(idle_sockets(ws, http, [(rid, keys[cid]) for rid, cid in pairs],
+                                                               asgi.pid))
+            print("[bench] idle waiting sockets:", results["idle_sockets"], flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+        return 0
+    finally:
+        supervisor.stop_all()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from helpdesk.models import AssistEvent, AssistRequest, CallSession, ClerkProfile, Offer, Snapshot
+
+
+@admin.register(ClerkProfile)
+class ClerkProfileAdmin(admin.ModelAdmin):
+    list_display = ["clerk", "status", "status_since", "last_heartbeat", "idle_since"]
+    list_filter = ["status", "clerk__district"]
+    filter_horizontal = ["items"]
+    # Presence is driven by the console's heartbeat; administrators edit skills only.
+    readonly_fields = ["status", "status_since", "last_heartbeat", "idle_since"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of the queue and calls change through services only (with their audit rows)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssistRequest)
+class AssistRequestAdmin(ReadOnlyAdmin):
+    list_display = ["id", "citizen", "state", "priority_reason", "district", "language", "created_at"]
+    list_filter = ["state", "district", "priority_reason"]
+
+
+@admin.register(Offer)
+class OfferAdmin(ReadOnlyAdmin):
+    list_display = ["id", "request", "clerk", "stage", "outcome", "created_at", "ring_deadline"]
+    list_filter = ["outcome", "stage"]
+
+
+@admin.register(CallSession)
+class CallSessionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "citizen", "clerk", "district", "started_at", "wait_seconds", "talk_seconds", "outcome",
+                    "rating"]
+    list_filter = ["outcome", "district"]
+
+
+admin.site.register(Snapshot, ReadOnlyAdmin)
+admin.site.register(AssistEvent, ReadOnlyAdmin)

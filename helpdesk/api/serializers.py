@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from helpdesk.models import AssistRequest, CallSession, Language, PriorityReason
+
+
+class AssistRequestCreateSerializer(serializers.Serializer):
+    item_version = serializers.IntegerField(required=False, allow_null=True, help_text="ItemVersion id of the page")
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="Case id of the page")
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.MANDARIN)
+    priority_reason = serializers.ChoiceField(choices=PriorityReason.choices, default=PriorityReason.NONE)
+
+
+class QueueStatusSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    position = serializers.IntegerField(allow_null=True)
+    waiting_total = serializers.IntegerField(required=False)
+    eligible_clerks = serializers.IntegerField(required=False)
+    estimate_seconds = serializers.IntegerField(allow_null=True, help_text="An estimate, not a promise")
+    estimate_is_estimate = serializers.BooleanField()
+    callback_offered = serializers.BooleanField(required=False)
+
+
+class AssistRequestSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: an enum named after "state" would collide with the cases app's.
+    state = serializers.CharField(read_only=True, help_text="one of: " + ", ".join(AssistRequest.State.values))
+    item_name = serializers.CharField(source="item_version.name", default=None, read_only=True)
+    district = serializers.CharField(source="district.division_code", default=None, read_only=True)
+    queue_socket = serializers.SerializerMethodField()
+    session = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AssistRequest
+        fields = ["id", "state", "item", "item_name", "case_ref", "district", "language", "priority_reason",
+                  "created_at", "callback_offered_at", "queue_socket", "session"]
+
+    def get_queue_socket(self, obj) -> str:
+        return f"/ws/assist/queue/{obj.pk}/"
+
+    def get_session(self, obj) -> int | None:
+        session = getattr(obj, "session", None) if obj.state in ("connected", "done") else None
+        return session.pk if session else None
+
+
+class CallbackSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class CallSessionSerializer(serializers.ModelSerializer):
+    citizen_name = serializers.SerializerMethodField()
+    clerk_name = serializers.SerializerMethodField()
+    district = serializers.CharField(source="district.division_code", default=None, read_only=True)
+    recording_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CallSession
+        fields = ["id", "request", "citizen_name", "clerk_name", "district", "started_at", "ended_at",
+                  "wait_seconds", "talk_seconds", "outcome", "notes", "case_ref", "rating", "wrapped_up_at",
+                  "recording_required", "recording_url"]
+
+    def get_citizen_name(self, obj) -> str:
+        return obj.citizen.display_name or obj.citizen.username
+
+    def get_clerk_name(self, obj) -> str:
+        return obj.clerk.display_name or obj.clerk.username
+
+    def get_recording_url(self, obj) -> str | None:
+        return obj.recording.url if obj.recording else None
+
+
+class WrapUpSerializer(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True, max_length=4000)
+    outcome = serializers.ChoiceField(choices=[c for c in CallSession.Outcome.choices if c[0] != "ongoing"])
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="the caller's case")
+    new_draft_case = serializers.BooleanField(default=False, help_text="start a draft case for the call's item")
+    then_available = serializers.BooleanField(default=True)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class SnapshotSerializer(serializers.Serializer):
+    image = serializers.FileField()
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="the caller's case")
+    item_material = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                             help_text="file the still as this material of the case")
+
+
+class SnapshotResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    filed_as_case_material = serializers.BooleanField()
+    case_error = serializers.CharField(allow_null=True)
+
+
+class CaseMaterialChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    requirement = serializers.CharField()
+
+
+class CaseMaterialsSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    reference = serializers.CharField()
+    materials = CaseMaterialChoiceSerializer(many=True)
+
+
+class IceServerSerializer(serializers.Serializer):
+    urls = serializers.ListField(child=serializers.CharField())
+    username = serializers.CharField(required=False)
+    credential = serializers.CharField(required=False)
+
+
+class IceServersSerializer(serializers.Serializer):
+    ice_servers = IceServerSerializer(many=True)
+    ttl = serializers.IntegerField()
+
+
+class LiveFiguresSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    district = serializers.CharField(allow_null=True)
+    waiting_now = serializers.IntegerField()
+    longest_wait_seconds = serializers.IntegerField()
+    clerks_by_status = serializers.DictField(child=serializers.IntegerField())
+    available_clerks_by_district = serializers.DictField(child=serializers.IntegerField())
+
+
+class PeriodFiguresSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    district = serializers.CharField(allow_null=True)
+    requests = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    answered_within_20s = serializers.IntegerField()
+    answered_within_20s_ratio = serializers.FloatField(allow_null=True)
+    average_wait_seconds = serializers.FloatField(allow_null=True)
+    longest_wait_seconds = serializers.FloatField(allow_null=True)
+    average_handling_seconds = serializers.FloatField(allow_null=True)
+    abandoned = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    callbacks = serializers.IntegerField()
+    offers_timed_out = serializers.IntegerField()
+    offers_declined = serializers.IntegerField()
+    average_rating = serializers.FloatField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()

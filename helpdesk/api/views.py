@@ -1,0 +1,303 @@
+"""The helpdesk API (/api/assist/...): thin views over services and selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk import selectors, services
+from helpdesk.api import serializers as s
+from helpdesk.models import AssistRequest, CallSession, Snapshot
+from standards.models import District, ItemVersion
+
+
+def _error(exc: services.AssistError) -> Response:
+    code = {"queue_full": status.HTTP_503_SERVICE_UNAVAILABLE, "forbidden": status.HTTP_403_FORBIDDEN,
+            "not_a_citizen": status.HTTP_403_FORBIDDEN, "not_a_clerk": status.HTTP_403_FORBIDDEN}
+    return Response({"code": exc.code, "detail": str(exc)}, status=code.get(exc.code, status.HTTP_409_CONFLICT))
+
+
+class AssistRequestCreateView(APIView):
+    """One click: join the queue with the context of the page (a second click returns the same request)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.AssistRequestCreateSerializer,
+                   responses={201: s.AssistRequestSerializer, 403: s.ErrorSerializer, 503: s.ErrorSerializer})
+    def post(self, request):
+        data = s.AssistRequestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = None
+        if data.validated_data.get("item_version"):
+            version = ItemVersion.objects.filter(pk=data.validated_data["item_version"]).select_related("item").first()
+            if version is None:
+                raise ValidationError({"item_version": "unknown item version"})
+        try:
+            assist = services.assist_request_create(
+                citizen=request.user,
+                item_version=version,
+                case_ref=data.validated_data.get("case"),
+                language=data.validated_data["language"],
+                priority_reason=data.validated_data["priority_reason"],
+            )
+        except services.AssistError as exc:
+            return _error(exc)
+        return Response(s.AssistRequestSerializer(assist).data, status=status.HTTP_201_CREATED)
+
+
+def _own_request(request, pk: int) -> AssistRequest:
+    return get_object_or_404(AssistRequest, pk=pk, citizen=request.user)
+
+
+class AssistRequestDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.AssistRequestSerializer})
+    def get(self, request, pk: int):
+        return Response(s.AssistRequestSerializer(_own_request(request, pk)).data)
+
+
+class AssistRequestQueueView(APIView):
+    """Position in the queue and an estimated wait (an estimate from recent calls and eligible clerks)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.QueueStatusSerializer})
+    def get(self, request, pk: int):
+        return Response(selectors.queue_status(request=_own_request(request, pk)))
+
+
+class AssistRequestCancelView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.AssistRequestSerializer, 409: s.ErrorSerializer})
+    def post(self, request, pk: int):
+        try:
+            assist = services.assist_request_cancel(request=_own_request(request, pk), actor=request.user)
+        except services.AssistError as exc:
+            return _error(exc)
+        return Response(s.AssistRequestSerializer(assist).data)
+
+
+class AssistRequestCallbackView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.CallbackSerializer, responses={200: s.AssistRequestSerializer, 409: s.ErrorSerializer})
+    def post(self, request, pk: int):
+        data = s.CallbackSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            assist = services.assist_request_callback(request=_own_request(request, pk), actor=request.user,
+                                                      phone=data.validated_data.get("phone", ""))
+        except services.AssistError as exc:
+            return _error(exc)
+        return Response(s.AssistRequestSerializer(assist).data)
+
+
+class IceServersView(APIView):
+    """STUN and TURN servers for this user; TURN credentials expire (TURN REST API scheme)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.IceServersSerializer})
+    def get(self, request):
+        return Response({"ice_servers": services.ice_servers_for(request.user), "ttl": settings.TURN_CREDENTIAL_TTL})
+
+
+class CallSessionListView(generics.ListAPIView):
+    """Call records: a citizen sees their own, a clerk their district's, a supervisor all."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.CallSessionSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CallSession.objects.none()
+        return selectors.sessions_visible_to(self.request.user)
+
+
+class CallSessionDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.CallSessionSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CallSession.objects.none()
+        return selectors.sessions_visible_to(self.request.user)
+
+
+def _member_session(request, pk: int) -> CallSession:
+    session = get_object_or_404(CallSession, pk=pk)
+    if not session.is_member(request.user.pk):
+        raise PermissionDenied
+    return session
+
+
+class WrapUpView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.WrapUpSerializer, responses={200: s.CallSessionSerializer, 409: s.ErrorSerializer})
+    def post(self, request, pk: int):
+        data = s.WrapUpSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            session = services.call_session_wrap_up(
+                session=_member_session(request, pk), clerk=request.user, notes=data.validated_data["notes"],
+                outcome=data.validated_data["outcome"], case_ref=data.validated_data.get("case"),
+                new_draft_case=data.validated_data["new_draft_case"],
+                then_available=data.validated_data["then_available"])
+        except services.AssistError as exc:
+            return _error(exc)
+        return Response(s.CallSessionSerializer(session).data)
+
+
+class HangUpView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.CallSessionSerializer})
+    def post(self, request, pk: int):
+        session = services.call_session_end(session=_member_session(request, pk), actor=request.user)
+        return Response(s.CallSessionSerializer(session).data)
+
+
+class RatingView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.RatingSerializer, responses={200: s.CallSessionSerializer, 409: s.ErrorSerializer})
+    def post(self, request, pk: int):
+        data = s.RatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            session = services.call_session_rate(session=_member_session(request, pk), citizen=request.user,
+                                                 rating=data.validated_data["rating"],
+                                                 comment=data.validated_data.get("comment", ""))
+        except services.AssistError as exc:
+            return _error(exc)
+        return Response(s.CallSessionSerializer(session).data)
+
+
+class SnapshotView(APIView):
+    """A still of the citizen's video (checked by content), kept with the call and its linked case."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": s.SnapshotSerializer},
+                   responses={201: s.SnapshotResultSerializer, 409: s.ErrorSerializer})
+    def post(self, request, pk: int):
+        data = s.SnapshotSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
+        try:
+            snapshot = services.call_snapshot_add(session=session, clerk=request.user,
+                                                  uploaded_file=data.validated_data["image"])
+        except services.AssistError as exc:
+            return _error(exc)
+        case_id = data.validated_data.get("case") or session.case_ref or session.request.case_ref
+        case_error = None
+        if data.validated_data.get("item_material"):
+            # The still is kept with the call whatever happens; filing it into the case may be refused.
+            try:
+                if not case_id:
+                    raise services.AssistError(_("Link the caller's case first."), code="no_case")
+                services.call_snapshot_file_to_case(snapshot=snapshot, clerk=request.user, case_id=case_id,
+                                                    item_material_id=data.validated_data["item_material"])
+                snapshot.refresh_from_db()
+            except services.AssistError as exc:
+                case_error = str(exc)
+        return Response({"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
+                         "filed_as_case_material": snapshot.filed_as_case_material, "case_error": case_error},
+                        status=status.HTTP_201_CREATED)
+
+
+class CaseMaterialsView(APIView):
+    """The materials the caller's case asks for (what a snapshot can be filed as), for the clerk of the call."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("case", int, required=True)],
+                   responses={200: s.CaseMaterialsSerializer, 409: s.ErrorSerializer})
+    def get(self, request, pk: int):
+        session = _member_session(request, pk)
+        if session.clerk_id != request.user.pk:
+            raise PermissionDenied
+        case_id = request.query_params.get("case", "")
+        if not case_id.isdigit():
+            raise ValidationError({"case": "a case number"})
+        try:
+            case = services.call_case_for(session=session, case_id=int(case_id))
+        except services.AssistError as exc:
+            return _error(exc)
+        materials = [{"id": m.pk, "name": m.display_name, "requirement": m.get_requirement_display()}
+                     for m in case.item_version.materials.all()]
+        return Response({"case": case.pk, "reference": case.reference, "materials": materials})
+
+
+def _figures_district(request) -> District | None:
+    """Supervisors see any district or the alliance; a clerk sees their own district only."""
+    code = request.query_params.get("district")
+    user = request.user
+    if user.is_supervisor or user.is_superuser:
+        return get_object_or_404(District, division_code=code) if code else None
+    if user.is_clerk:
+        if code and code != user.district.division_code:
+            raise PermissionDenied
+        return user.district
+    raise PermissionDenied
+
+
+DISTRICT_PARAM = OpenApiParameter("district", str, description="division code; empty = alliance-wide (supervisors)")
+
+
+class LiveFiguresView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[DISTRICT_PARAM], responses={200: s.LiveFiguresSerializer})
+    def get(self, request):
+        return Response(s.LiveFiguresSerializer(selectors.figures_live(district=_figures_district(request))).data)
+
+
+class PeriodFiguresView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[DISTRICT_PARAM,
+                    OpenApiParameter("start", str, description="ISO date-time; default 24 h ago"),
+                    OpenApiParameter("end", str, description="ISO date-time; default now")],
+        responses={200: s.PeriodFiguresSerializer, 400: OpenApiResponse(description="bad dates")},
+    )
+    def get(self, request):
+        district = _figures_district(request)
+        end = parse_datetime(request.query_params.get("end", "")) or timezone.now()
+        start = parse_datetime(request.query_params.get("start", "")) or end - dt.timedelta(days=1)
+        if start >= end:
+            raise ValidationError({"start": "start must be before end"})
+        return Response(s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end,
+                                                                           district=district)).data)
+
+
+class SnapshotFileView(APIView):
+    """The image of a snapshot, for the call's members and whoever may see the call record."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "image/*"): OpenApiResponse(description="the image")})
+    def get(self, request, pk: int):
+        snapshot = get_object_or_404(Snapshot, pk=pk)
+        if not selectors.sessions_visible_to(request.user).filter(pk=snapshot.session_id).exists():
+            raise PermissionDenied
+        return FileResponse(snapshot.image.open("rb"))

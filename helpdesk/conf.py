@@ -1,0 +1,42 @@
+"""Helpdesk settings: environment variables with laptop defaults (listed in README.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from govservice.env import env_bool, env_int
+
+
+@dataclass(frozen=True)
+class AssistConf:
+    ring_timeout: int
+    specialist_window: int
+    district_window: int
+    city_window: int
+    alliance_window: int
+    queue_limit: int
+    heartbeat_timeout: int
+    rejoin_grace: int
+    record_calls: bool
+
+
+def conf() -> AssistConf:
+    # Tests override through django settings (ASSIST_* names); production through the environment.
+    def pick(name: str, default: int, minimum: int = 0) -> int:
+        return getattr(settings, name, None) if hasattr(settings, name) else env_int(name, default, minimum=minimum)
+
+    return AssistConf(
+        ring_timeout=pick("ASSIST_RING_TIMEOUT", 20, 3),
+        specialist_window=pick("ASSIST_SPECIALIST_WINDOW", 20),
+        district_window=pick("ASSIST_DISTRICT_WINDOW", 40),
+        city_window=pick("ASSIST_CITY_WINDOW", 40),
+        alliance_window=pick("ASSIST_ALLIANCE_WINDOW", 120),
+        queue_limit=pick("ASSIST_QUEUE_LIMIT", 500, 1),
+        heartbeat_timeout=pick("ASSIST_HEARTBEAT_TIMEOUT", 45, 5),
+        rejoin_grace=pick("ASSIST_REJOIN_GRACE", 30, 5),
+        record_calls=getattr(settings, "ASSIST_RECORD_CALLS", None)
+        if hasattr(settings, "ASSIST_RECORD_CALLS")
+        else env_bool("ASSIST_RECORD_CALLS", False),
+    )

@@ -1,0 +1,318 @@
+"""The helpdesk's sockets: the citizen's queue, the clerk's console, and the signalling of a call.
+
+Thin: authenticate on connect, check access before joining a group, one handler per
+message type, services through database_sync_to_async, always leave groups on close.
+Each party has its own group, so nothing a sender says comes back to the sender.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core import signing
+
+from helpdesk import services, signalling
+from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_GONE = 4410
+
+
+class _Base(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def refuse(self, code: int) -> None:
+        # Accept, then close: a browser cannot read the status of a refused handshake.
+        await self.accept()
+        await self.close(code=code)
+
+    async def join(self, group: str) -> None:
+        self.groups_joined = [*getattr(self, "groups_joined", []), group]
+        await self.channel_layer.group_add(group, self.channel_name)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # noqa: BLE001 - a failed leave expires with the group; never crash the close
+                log.warning("group_discard failed for %s", group)
+
+    async def assist_push(self, event):
+        await self.send_json(event["payload"])
+
+    def query(self, name: str) -> str | None:
+        values = parse_qs(self.scope.get("query_string", b"").decode()).get(name)
+        return values[0] if values else None
+
+    def slim_scope(self) -> None:
+        """A waiting citizen's socket may stay open for long, by the thousand: keep only what later
+        messages need (the user), not the session, the cookies and the handshake headers."""
+        for key in ("session", "cookies", "headers"):
+            self.scope.pop(key, None)
+
+    @property
+    def user(self):
+        return self.scope.get("user")
+
+    def signed_in(self) -> bool:
+        return self.user is not None and self.user.is_authenticated
+
+
+class CitizenQueueConsumer(_Base):
+    """ws/assist/queue/<request_id>/: live position and estimate, cancel, ask for a callback."""
+
+    async def connect(self):
+        if not self.signed_in():
+            return await self.refuse(CLOSE_UNAUTHENTICATED)
+        self.request_id = int(self.scope["url_route"]["kwargs"]["request_id"])
+        request = await database_sync_to_async(self._own_request)()
+        if request is None:
+            return await self.refuse(CLOSE_FORBIDDEN)
+        await self.join(request_group(self.request_id))
+        await self.accept()
+        self.slim_scope()
+        status = await database_sync_to_async(self._returned_and_status)(request)
+        await self.send_json({"type": "queue", **status})
+        session_id = await database_sync_to_async(self._session_id)()
+        if session_id:
+            await self.send_json({"type": "call.start", "session": session_id})
+
+    def _own_request(self):
+        from helpdesk.models import AssistRequest
+
+        return AssistRequest.objects.filter(pk=self.request_id, citizen=self.user).first()
+
+    def _returned_and_status(self, request):
+        from helpdesk import selectors
+
+        if request.citizen_left_at is not None:
+            services.assist_request_returned(request_id=request.pk)
+            request.refresh_from_db()
+        return selectors.queue_status(request=request)
+
+    def _session_id(self):
+        from helpdesk.models import CallSession
+
+        return CallSession.objects.filter(request_id=self.request_id, ended_at__isnull=True).values_list(
+            "pk", flat=True).first()
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        try:
+            if kind == "cancel":
+                await database_sync_to_async(self._cancel)()
+            elif kind == "callback":
+                await database_sync_to_async(self._callback)(str(content.get("phone") or ""))
+            elif kind == "ping":
+                await self.send_json({"type": "pong", "t": content.get("t")})
+        except services.AssistError as exc:
+            await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+
+    def _cancel(self):
+        services.assist_request_cancel(request=self._own_request(), actor=self.user)
+
+    def _callback(self, phone: str):
+        services.assist_request_callback(request=self._own_request(), actor=self.user, phone=phone)
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        if getattr(self, "request_id", None) and self.signed_in():
+            await database_sync_to_async(services.assist_request_left)(request_id=self.request_id)
+
+
+class ClerkConsoleConsumer(_Base):
+    """ws/assist/console/: presence by heartbeat, rings, accept and decline."""
+
+    async def connect(self):
+        if not self.signed_in():
+            return await self.refuse(CLOSE_UNAUTHENTICATED)
+        if self.user.role != "clerk":
+            return await self.refuse(CLOSE_FORBIDDEN)
+        await self.join(clerk_group(self.user.pk))
+        await self.accept()
+        hello = await database_sync_to_async(self._hello)()
+        await self.send_json(hello)
+
+    def _hello(self) -> dict:
+        from helpdesk.models import CallSession, Offer
+
+        profile = services.clerk_heartbeat(clerk=self.user)
+        ringing = Offer.objects.filter(clerk=self.user, outcome=Offer.Outcome.RINGING).select_related(
+            "request__citizen", "request__item_version", "request__item", "request__district", "request__firm").first()
+        session = CallSession.objects.filter(clerk=self.user, wrapped_up_at__isnull=True).first()
+        return {
+            "type": "hello",
+            "status": profile.status,
+            "ring": {"offer": ringing.pk, "deadline": ringing.ring_deadline.isoformat(),
+                     "context": services.request_context(ringing.request)} if ringing else None,
+            "session": {"id": session.pk, "ended": session.ended_at is not None} if session else None,
+        }
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        try:
+            if kind == "heartbeat":
+                profile = await database_sync_to_async(services.clerk_heartbeat)(clerk=self.user)
+                await self.send_json({"type": "heartbeat.ok", "status": profile.status, "t": content.get("t")})
+            elif kind == "presence":
+                await database_sync_to_async(services.clerk_presence_set)(
+                    clerk=self.user, status=str(content.get("status")))
+            elif kind == "accept":
+                await database_sync_to_async(services.assist_offer_accept)(
+                    offer_id=int(content.get("offer")), clerk=self.user)
+            elif kind == "decline":
+                await database_sync_to_async(services.assist_offer_decline)(
+                    offer_id=int(content.get("offer")), clerk=self.user)
+        except services.AssistError as exc:
+            await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+        except (TypeError, ValueError):
+            await self.send_json({"type": "error", "code": "bad_message", "message": "bad message"})
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        if self.signed_in() and self.user.role == "clerk":
+            await database_sync_to_async(services.clerk_console_closed)(clerk=self.user)
+
+
+RECORDER_SALT = "helpdesk.recorder"
+
+
+def recorder_token(session_id: int) -> str:
+    return signing.dumps({"session": session_id}, salt=RECORDER_SALT)
+
+
+class CallSignallingConsumer(_Base):
+    """ws/assist/call/<session_id>/?last_seq=N: offer, answer, ICE candidates, hang-up, chat, screen share.
+
+    Only the session's citizen and clerk (and the recorder service with a signed token)
+    may join. Each message is stamped with a sequence number per recipient and kept for
+    a short while, so a socket that drops and returns within the grace period gets what
+    it missed (`last_seq` = the last number it saw).
+    """
+
+    async def connect(self):
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.role = None
+        token = self.query("recorder_token")
+        if token:
+            try:
+                data = signing.loads(token, salt=RECORDER_SALT, max_age=3600)
+            except signing.BadSignature:
+                return await self.refuse(CLOSE_FORBIDDEN)
+            if data.get("session") != self.session_id:
+                return await self.refuse(CLOSE_FORBIDDEN)
+            self.role = "recorder"
+            self.other_roles = ("citizen",)
+        else:
+            if not self.signed_in():
+                return await self.refuse(CLOSE_UNAUTHENTICATED)
+            info = await database_sync_to_async(self._membership)()
+            if info is None:
+                return await self.refuse(CLOSE_FORBIDDEN)
+            if info == "ended":
+                return await self.refuse(CLOSE_GONE)
+            self.role = info
+            self.other_roles = ("clerk",) if info == "citizen" else ("citizen",)
+        await self.join(call_group(self.session_id, self.role))
+        await self.accept()
+        peer_present = await signalling.mark_present(self.session_id, self.role, self.channel_name)
+        ice_servers = await database_sync_to_async(self._ice_servers)()
+        await self.send_json({
+            "type": "joined",
+            "role": self.role,
+            "session": self.session_id,
+            # The citizen is the polite peer of "perfect negotiation": on a collision it yields.
+            "polite": self.role == "citizen",
+            "peer_present": peer_present.get(self.other_roles[0], False),
+            "recorder_present": peer_present.get("recorder", False),
+            "ice_servers": ice_servers,
+        })
+        last_seq = self.query("last_seq")
+        if last_seq is not None:
+            for message in await signalling.missed(self.session_id, self.role, int(last_seq)):
+                await self.send(text_data=message)
+        for other in signalling.ROLES:
+            if other != self.role:
+                await self.channel_layer.group_send(
+                    call_group(self.session_id, other),
+                    {"type": "assist.push", "payload": {"type": "peer.joined", "role": self.role,
+                                                        "resumed": last_seq is not None}},
+                )
+
+    def _membership(self) -> str | None:
+        from helpdesk.models import CallSession
+
+        session = CallSession.objects.filter(pk=self.session_id).first()
+        if session is None or not session.is_member(self.user.pk):
+            return None
+        if session.ended_at is not None:
+            return "ended"
+        role = session.role_of(self.user.pk)
+        services.call_member_returned(session_id=session.pk, role=role)
+        return role
+
+    def _ice_servers(self):
+        return services.ice_servers_for(self.user) if self.role != "recorder" else []
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            return await self.send_json({"type": "error", "code": "bad_message"})
+        if not isinstance(content, dict):
+            return await self.send_json({"type": "error", "code": "bad_message"})
+        kind = content.get("type")
+        if kind == "ping":
+            return await self.send_json({"type": "pong", "t": content.get("t")})
+        if kind == "hangup" and self.role != "recorder":
+            return await database_sync_to_async(self._hang_up)()
+        if kind not in signalling.RELAYED:
+            return await self.send_json({"type": "error", "code": "unknown_type"})
+        # To the recorder only when addressed to it; otherwise to the other party.
+        to = content.get("to")
+        if to == "recorder" and self.role == "citizen":
+            recipients = ("recorder",)
+        elif self.role == "recorder":
+            recipients = ("citizen",)
+        else:
+            recipients = self.other_roles
+        for recipient in recipients:
+            message = await signalling.stamp(self.session_id, recipient, {**content, "from": self.role})
+            await self.channel_layer.group_send(call_group(self.session_id, recipient),
+                                                {"type": "assist.relay", "text": message})
+
+    def _hang_up(self):
+        from helpdesk.models import CallSession
+
+        session = CallSession.objects.get(pk=self.session_id)
+        services.call_session_end(session=session, actor=self.user)
+
+    async def assist_relay(self, event):
+        await self.send(text_data=event["text"])
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        if not getattr(self, "role", None):
+            return
+        await signalling.mark_absent(self.session_id, self.role, self.channel_name)
+        if self.role != "recorder":
+            await database_sync_to_async(services.call_member_left)(session_id=self.session_id, role=self.role)
+        for other in signalling.ROLES:
+            if other != self.role:
+                try:
+                    await self.channel_layer.group_send(
+                        call_group(self.session_id, other),
+                        {"type": "assist.push", "payload": {"type": "peer.left", "role": self.role}},
+                    )
+                except Exception:  # noqa: BLE001 - the other side learns from the sweep anyway
+                    pass
+
+
+__all__ = ["CitizenQueueConsumer", "ClerkConsoleConsumer", "CallSignallingConsumer", "RECORDER_CHANNEL_GROUP"]

@@ -1,0 +1,255 @@
+"""One-click response (一键呼应): assistance requests, clerk presence, offers and call sessions.
+
+The queue is the set of requests in state `waiting`; an `Offer` is the reservation of one
+request for one clerk with a ring deadline stored here, in the database, so that ring
+timers survive any worker restart. Partial unique indexes make "one ringing offer per
+clerk" and "one ringing offer per request" hold whatever process writes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class PriorityReason(models.TextChoices):
+    NONE = "none", _("None")
+    APPOINTMENT = "appointment", _("Appointment holder")
+    ELDERLY = "elderly", _("Elderly")
+    DISABLED = "disabled", _("Disabled")
+
+
+# Higher goes first; priority beats waiting time.
+PRIORITY_OF_REASON = {
+    PriorityReason.NONE: 0,
+    PriorityReason.APPOINTMENT: 1,
+    PriorityReason.ELDERLY: 2,
+    PriorityReason.DISABLED: 2,
+}
+
+
+class Language(models.TextChoices):
+    MANDARIN = "zh", _("Mandarin")
+    SHANGHAINESE = "wuu-sh", _("Shanghainese")
+    SUZHOUNESE = "wuu-sz", _("Suzhou dialect")
+    HANGZHOUNESE = "wuu-hz", _("Hangzhou dialect")
+    NINGBONESE = "wuu-nb", _("Ningbo dialect")
+    JIANGHUAI = "jianghuai", _("Jianghuai Mandarin (Nanjing, Hefei)")
+    ENGLISH = "en", _("English (spoken)")
+    SIGN = "csl", _("Chinese sign language")
+
+
+class AssistRequest(models.Model):
+    class State(models.TextChoices):
+        WAITING = "waiting", pgettext_lazy("assistance request", "Waiting")
+        OFFERED = "offered", _("Ringing a clerk")
+        CONNECTED = "connected", _("Connected")
+        CALLBACK = "callback", _("Callback requested")
+        CANCELLED = "cancelled", _("Cancelled")
+        ABANDONED = "abandoned", _("Abandoned")
+        DONE = "done", _("Done")
+
+    OPEN_STATES = (State.WAITING, State.OFFERED)
+
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_requests")
+    firm = models.ForeignKey("accounts.Firm", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    item = models.ForeignKey(
+        "standards.ServiceItem", on_delete=models.PROTECT, null=True, blank=True, related_name="assist_requests"
+    )
+    item_version = models.ForeignKey(
+        "standards.ItemVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The sector of the item (skill routing); empty when the citizen called from the home page.
+    sector = models.CharField(_("sector"), max_length=30, blank=True)
+    # The case the citizen called about (a plain id: the cases app owns cases).
+    case_ref = models.PositiveBigIntegerField(_("case"), null=True, blank=True)
+    district = models.ForeignKey(
+        "standards.District", on_delete=models.PROTECT, null=True, blank=True, related_name="assist_requests"
+    )
+    language = models.CharField(
+        _("language or dialect"), max_length=12, choices=Language.choices, default=Language.MANDARIN
+    )
+    priority_reason = models.CharField(
+        _("priority"), max_length=12, choices=PriorityReason.choices, default=PriorityReason.NONE
+    )
+    priority = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.WAITING)
+    callback_phone = models.CharField(_("callback phone"), max_length=20, blank=True)
+    callback_offered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # When the citizen's queue socket closed; the sweep abandons the request if they do not return.
+    citizen_left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "created_at", "id"]
+        verbose_name = _("assistance request")
+        verbose_name_plural = _("assistance requests")
+        indexes = [models.Index(fields=["state", "-priority", "created_at"], name="assist_queue_order")]
+        constraints = [
+            # A citizen waits in the queue once: a second click while waiting returns the same request.
+            models.UniqueConstraint(
+                fields=["citizen"], condition=Q(state__in=["waiting", "offered"]), name="one_open_request_per_citizen"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.citizen} ({self.get_state_display()})"
+
+
+class ClerkProfile(models.Model):
+    """A clerk's presence and skills for video assistance."""
+
+    class Status(models.TextChoices):
+        OFFLINE = "offline", _("Offline")
+        AVAILABLE = "available", _("Available")
+        RINGING = "ringing", _("Ringing")
+        IN_CALL = "in_call", _("In a call")
+        WRAP_UP = "wrap_up", _("Wrap-up")
+        AWAY = "away", _("Away")
+
+    clerk = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assist_profile")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    status_since = models.DateTimeField(null=True, blank=True)
+    last_heartbeat = models.DateTimeField(null=True, blank=True)
+    # Since when the clerk has been available without a call: the longest-idle clerk is chosen first.
+    idle_since = models.DateTimeField(null=True, blank=True)
+    # Skills: sectors (topics) and items; both empty means a generalist who takes every item.
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    items = models.ManyToManyField("standards.ServiceItem", blank=True, related_name="+", verbose_name=_("items"))
+    languages = models.JSONField(_("languages and dialects"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("clerk assistance profile")
+        verbose_name_plural = _("clerk assistance profiles")
+
+    def __str__(self) -> str:
+        return f"{self.clerk} ({self.get_status_display()})"
+
+    @property
+    def spoken_languages(self) -> list[str]:
+        return self.languages or [Language.MANDARIN]
+
+
+class Offer(models.Model):
+    """A reservation: one request rings one clerk until `ring_deadline`."""
+
+    class Outcome(models.TextChoices):
+        RINGING = "ringing", _("Ringing")
+        ACCEPTED = "accepted", pgettext_lazy("video call", "Accepted")
+        DECLINED = "declined", _("Declined")
+        TIMED_OUT = "timed_out", _("Timed out")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, related_name="offers")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_offers")
+    # The routing stage that found the clerk: specialist, district, city, alliance.
+    stage = models.CharField(max_length=12)
+    created_at = models.DateTimeField()
+    ring_deadline = models.DateTimeField(db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RINGING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_clerk"
+            ),
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer #{self.pk} {self.request_id} → {self.clerk_id} ({self.outcome})"
+
+
+class CallSession(models.Model):
+    class Outcome(models.TextChoices):
+        ONGOING = "ongoing", _("Ongoing")
+        RESOLVED = "resolved", _("Resolved")
+        CASE_CREATED = "case_created", _("Case created or linked")
+        FOLLOW_UP = "follow_up", _("Follow-up needed")
+        DROPPED = "dropped", _("Dropped")
+
+    request = models.OneToOneField(AssistRequest, on_delete=models.PROTECT, related_name="session")
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_calls")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_answered")
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, null=True, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    wrapped_up_at = models.DateTimeField(null=True, blank=True)
+    wait_seconds = models.FloatField()
+    talk_seconds = models.FloatField(null=True, blank=True)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.ONGOING)
+    notes = models.TextField(_("wrap-up notes"), blank=True)
+    case_ref = models.PositiveBigIntegerField(_("linked case"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(max_length=300, blank=True)
+    recording_required = models.BooleanField(default=False)
+    recording = models.FileField(upload_to="assist/recordings/%Y/%m/", blank=True)
+    # When a member's socket dropped; a rejoin within the grace period clears it.
+    citizen_left_at = models.DateTimeField(null=True, blank=True)
+    clerk_left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("call session")
+        verbose_name_plural = _("call sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["clerk"], condition=Q(ended_at__isnull=True), name="one_call_per_clerk"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="assist_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"call #{self.pk} {self.citizen} ↔ {self.clerk}"
+
+    def is_member(self, user_id: int) -> bool:
+        return user_id in (self.citizen_id, self.clerk_id)
+
+    def role_of(self, user_id: int) -> str | None:
+        if user_id == self.citizen_id:
+            return "citizen"
+        if user_id == self.clerk_id:
+            return "clerk"
+        return None
+
+
+class Snapshot(models.Model):
+    """A still of the citizen's video taken by the clerk (a document held to the camera)."""
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="snapshots")
+    image = models.FileField(upload_to="assist/snapshots/%Y/%m/")
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(auto_now_add=True)
+    filed_as_case_material = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"snapshot #{self.pk} of call #{self.session_id}"
+
+
+class AssistEvent(models.Model):
+    """Append-only audit trail of every state change (who, what, when)."""
+
+    request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"

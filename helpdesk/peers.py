@@ -1,0 +1,367 @@
+"""aiortc peers that take part in calls through the running system (never inside a consumer).
+
+* `CallPeer`: one side of a call over the signalling socket — sends a synthetic video
+  stream and counts the frames it receives (tests, `manage.py assist_probe`).
+* `place_call`: the whole path — a clerk console that auto-accepts, a citizen's click
+  (POST /api/assist/requests/), the ring, both call sockets, WebRTC media — with timings.
+* `RecorderPeer`: a receive-only peer that writes the citizen's media to a file
+  (`manage.py assist_recorder`).
+
+On loopback and in closed networks: RTCConfiguration(iceServers=[]) — aiortc has no
+trickle ICE and would wait for an unreachable public STUN server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import json
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+
+try:  # aiortc and PyAV are installed with requirements.txt; keep the import error readable
+    import av
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+    from aiortc.contrib.media import MediaRecorder, MediaRelay
+except ImportError as exc:  # pragma: no cover
+    raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
+
+
+class ColourBarsTrack(VideoStreamTrack):
+    """A synthetic camera: a moving colour bar, 320×240 at 15 fps."""
+
+    def __init__(self, *, width: int = 320, height: int = 240, fps: int = 15):
+        super().__init__()
+        self.width, self.height, self.fps = width, height, fps
+        self._count = 0
+        self._started: float | None = None
+
+    async def recv(self):
+        if self._started is None:
+            self._started = time.monotonic()
+        target = self._started + self._count / self.fps
+        delay = target - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        shade = (self._count * 7) % 255
+        for index, plane in enumerate(frame.planes):
+            plane.update(bytes([shade if index == 0 else 128]) * plane.buffer_size)
+        frame.pts = self._count * (90000 // self.fps)
+        frame.time_base = fractions.Fraction(1, 90000)
+        self._count += 1
+        return frame
+
+
+def run_coroutine(coroutine):
+    """asyncio.run in a thread of its own: works even where an event loop already runs in this thread
+    (a management command called from async code, or a test beside Playwright's sync API)."""
+    import threading
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="aiortc-peer")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def ws_headers(session_cookie: str) -> dict[str, str]:
+    return {"Cookie": f"sessionid={session_cookie}"}
+
+
+async def receive_type(socket, wanted: str | set[str], timeout: float = 15.0) -> dict[str, Any]:
+    wanted = {wanted} if isinstance(wanted, str) else wanted
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no {sorted(wanted)} within {timeout} s")
+        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        if message.get("type") in wanted:
+            return message
+
+
+@dataclass
+class CallPeer:
+    """One member of a call: joins the signalling socket, negotiates, sends video, counts frames."""
+
+    ws_base: str
+    origin: str
+    session_id: int
+    session_cookie: str | None = None
+    send_video: bool = True
+    recorder_token: str | None = None
+    frames_received: int = 0
+    first_frame_at: float | None = None
+    connected_at: float | None = None
+    messages: list[dict] = field(default_factory=list)
+    role: str | None = None
+
+    def __post_init__(self):
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self._first_frame = asyncio.Event()
+        self._closed = asyncio.Event()
+        self._offered = False
+        self._tasks: list[asyncio.Task] = []
+        self.socket = None
+        self.last_seq = 0
+        self.relay = MediaRelay()
+        self.camera: ColourBarsTrack | None = None
+        self.recorder_pc: RTCPeerConnection | None = None
+
+        @self.pc.on("track")
+        def on_track(track):
+            if track.kind == "video":
+                self._tasks.append(asyncio.ensure_future(self._consume(track)))
+
+        @self.pc.on("connectionstatechange")
+        async def on_state():
+            if self.pc.connectionState == "connected" and self.connected_at is None:
+                self.connected_at = time.monotonic()
+
+    async def _consume(self, track):
+        from aiortc.mediastreams import MediaStreamError
+
+        while True:
+            try:
+                await track.recv()
+            except MediaStreamError:
+                return
+            self.frames_received += 1
+            if self.first_frame_at is None:
+                self.first_frame_at = time.monotonic()
+                self._first_frame.set()
+
+    @property
+    def url(self) -> str:
+        query = f"?recorder_token={self.recorder_token}" if self.recorder_token else ""
+        return f"{self.ws_base}/ws/assist/call/{self.session_id}/{query}"
+
+    async def start(self) -> None:
+        headers = ws_headers(self.session_cookie) if self.session_cookie else {}
+        self.socket = await websockets.connect(self.url, additional_headers=headers, origin=self.origin)
+        joined = await receive_type(self.socket, "joined")
+        self.role = joined["role"]
+        if self.send_video and self.role != "recorder":
+            self.camera = ColourBarsTrack()
+            self.pc.addTrack(self.relay.subscribe(self.camera))
+        self._tasks.append(asyncio.ensure_future(self._listen()))
+        # The citizen makes the first offer once the clerk is there.
+        if self.role == "citizen" and joined.get("peer_present"):
+            await self._make_offer()
+        if self.role == "citizen" and joined.get("recorder_present"):
+            await self._start_recorder_leg()
+
+    async def _start_recorder_leg(self) -> None:
+        """Recording for audit: a second, send-only connection from the citizen to the recorder."""
+        if self.recorder_pc is not None or self.camera is None:
+            return
+        self.recorder_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.recorder_pc.addTrack(self.relay.subscribe(self.camera))
+        await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())
+        await self._send({"type": "offer", "to": "recorder", "sdp": self.recorder_pc.localDescription.sdp})
+
+    async def _send(self, message: dict) -> None:
+        await self.socket.send(json.dumps(message))
+
+    async def _make_offer(self) -> None:
+        if self._offered:
+            return
+        self._offered = True
+        if not self.pc.getTransceivers():
+            self.pc.addTransceiver("video", direction="recvonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        await self._send({"type": "offer", "sdp": self.pc.localDescription.sdp})
+
+    async def _listen(self) -> None:
+        try:
+            async for raw in self.socket:
+                message = json.loads(raw)
+                self.messages.append(message)
+                self.last_seq = max(self.last_seq, int(message.get("seq") or 0))
+                kind = message.get("type")
+                if kind == "peer.joined" and message.get("role") == "recorder" and self.role == "citizen":
+                    await self._start_recorder_leg()
+                elif kind == "peer.joined" and self.role == "citizen":
+                    await self._make_offer()
+                elif kind == "answer" and message.get("from") == "recorder" and self.recorder_pc is not None:
+                    answer = RTCSessionDescription(sdp=message["sdp"], type="answer")
+                    await self.recorder_pc.setRemoteDescription(answer)
+                elif kind == "offer":
+                    await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
+                    await self.pc.setLocalDescription(await self.pc.createAnswer())
+                    await self._send({"type": "answer", "sdp": self.pc.localDescription.sdp})
+                elif kind == "answer":
+                    await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
+                elif kind == "hangup":
+                    break
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self._closed.set()
+
+    async def wait_for_frames(self, count: int, timeout: float = 20.0) -> int:
+        deadline = time.monotonic() + timeout
+        while self.frames_received < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return self.frames_received
+
+    async def first_frame(self, timeout: float = 20.0) -> float:
+        await asyncio.wait_for(self._first_frame.wait(), timeout)
+        return self.first_frame_at
+
+    async def chat(self, text: str) -> None:
+        await self._send({"type": "chat", "text": text})
+
+    async def hang_up(self, *, wait: float = 5.0) -> None:
+        """Hang up and wait until the server confirms (it sends `hangup` to both members after commit)."""
+        if self.socket is not None:
+            try:
+                await self._send({"type": "hangup"})
+                await asyncio.wait_for(self._closed.wait(), wait)
+            except (websockets.ConnectionClosed, TimeoutError):
+                pass
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+        if self.recorder_pc is not None:
+            await self.recorder_pc.close()
+        if self.socket is not None:
+            await self.socket.close()
+
+
+@dataclass
+class ProbeResult:
+    request_id: int
+    session_id: int
+    time_to_ring_ms: float
+    time_to_accept_ms: float
+    time_to_first_frame_ms: float
+    citizen_first_frame_ms: float
+    clerk_frames: int
+    citizen_frames: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _post_json(url: str, body: dict, *, token: str, origin: str) -> dict:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Origin": origin},
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return json.loads(response.read())
+
+
+async def clerk_console(ws_base: str, origin: str, clerk_cookie: str):
+    """A clerk console socket that is available (signed in, heartbeat sent)."""
+    console = await websockets.connect(f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie),
+                                       origin=origin)
+    await receive_type(console, "hello")
+    await console.send(json.dumps({"type": "presence", "status": "available"}))
+    await receive_type(console, "presence")
+    return console
+
+
+async def place_call(
+    *, http_base: str, ws_base: str, citizen_token: str, citizen_cookie: str, clerk_cookie: str,
+    frames: int = 10, request_body: dict | None = None, hold_seconds: float = 0.0,
+) -> ProbeResult:
+    """The whole path through the running system; returns timings (ms since the click)."""
+    origin = http_base
+    console = await clerk_console(ws_base, origin, clerk_cookie)
+    citizen_peer = clerk_peer = None
+    try:
+        clicked = time.monotonic()
+        created = await asyncio.to_thread(
+            _post_json, f"{http_base}/api/assist/requests/", request_body or {}, token=citizen_token, origin=origin
+        )
+        ring = await receive_type(console, "ring", timeout=30)
+        rang = time.monotonic()
+        await console.send(json.dumps({"type": "accept", "offer": ring["offer"]}))
+        start = await receive_type(console, "call.start")
+        accepted = time.monotonic()
+        session_id = start["session"]
+        clerk_peer = CallPeer(ws_base, origin, session_id, session_cookie=clerk_cookie)
+        citizen_peer = CallPeer(ws_base, origin, session_id, session_cookie=citizen_cookie)
+        await clerk_peer.start()
+        await citizen_peer.start()
+        clerk_first = await clerk_peer.first_frame(timeout=30)
+        citizen_first = await citizen_peer.first_frame(timeout=30)
+        await clerk_peer.wait_for_frames(frames, timeout=30)
+        await citizen_peer.wait_for_frames(frames, timeout=30)
+        if hold_seconds:
+            await asyncio.sleep(hold_seconds)
+        await citizen_peer.hang_up()
+        return ProbeResult(
+            request_id=created["id"],
+            session_id=session_id,
+            time_to_ring_ms=(rang - clicked) * 1000,
+            time_to_accept_ms=(accepted - clicked) * 1000,
+            time_to_first_frame_ms=(clerk_first - clicked) * 1000,
+            citizen_first_frame_ms=(citizen_first - clicked) * 1000,
+            clerk_frames=clerk_peer.frames_received,
+            citizen_frames=citizen_peer.frames_received,
+        )
+    finally:
+        for peer in (citizen_peer, clerk_peer):
+            if peer is not None:
+                await peer.close()
+        await console.close()
+
+
+class RecorderPeer:
+    """Receive-only: joins a session as the recorder and writes the citizen's media to `path`."""
+
+    def __init__(self, *, ws_base: str, origin: str, session_id: int, token: str, path: str):
+        self.ws_base, self.origin, self.session_id, self.token, self.path = ws_base, origin, session_id, token, path
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.recorder = MediaRecorder(path)
+        self.tracks = 0
+
+        @self.pc.on("track")
+        def on_track(track):
+            self.tracks += 1
+            self.recorder.addTrack(track)
+
+    async def run(self, *, max_seconds: float = 4 * 3600) -> int:
+        """Record until the call ends; returns the number of tracks recorded."""
+        url = f"{self.ws_base}/ws/assist/call/{self.session_id}/?recorder_token={self.token}"
+        async with websockets.connect(url, origin=self.origin) as socket:
+            await receive_type(socket, "joined")
+            started = False
+            deadline = time.monotonic() + max_seconds
+            while time.monotonic() < deadline:
+                try:
+                    raw = await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic()))
+                except (TimeoutError, websockets.ConnectionClosed):
+                    break
+                message = json.loads(raw)
+                if message.get("type") == "offer":
+                    await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
+                    await self.pc.setLocalDescription(await self.pc.createAnswer())
+                    await socket.send(json.dumps({"type": "answer", "sdp": self.pc.localDescription.sdp}))
+                    await self.recorder.start()
+                    started = True
+                elif message.get("type") in ("hangup",):
+                    break
+        if started:
+            await self.recorder.stop()
+        await self.pc.close()
+        return self.tracks

@@ -1,0 +1,176 @@
+"""Reads of the helpdesk: queue positions, estimates, figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Q
+from django.utils import timezone
+
+from helpdesk import router
+from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
+from standards.models import District
+
+DEFAULT_HANDLING_SECONDS = 240.0
+DEFAULT_ANSWER_SECONDS = 10.0
+
+
+def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
+    """(average ring-to-accept seconds, average talk seconds) over recent calls, with defaults."""
+    since = now - dt.timedelta(hours=hours)
+    accepted = list(
+        Offer.objects.filter(outcome=Offer.Outcome.ACCEPTED, answered_at__gte=since).values_list(
+            "created_at", "answered_at"
+        )[:500]
+    )
+    answer = (
+        sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
+    )
+    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(
+        t=Avg("talk_seconds")
+    )["t"]
+    return answer, (talk or DEFAULT_HANDLING_SECONDS)
+
+
+def _status(*, request, view, position: int, total: int, clerks, averages, now) -> dict[str, Any]:
+    answer, handling = averages
+    eligible = [
+        c for c in clerks
+        if c.status not in ("offline", "away")
+        and (router.in_stage("alliance", c, view) or router.in_stage("specialist", c, view))
+    ]
+    free = sum(1 for c in eligible if c.available)
+    if not eligible:
+        estimate = None
+    elif position <= free:
+        estimate = answer
+    else:
+        estimate = answer + math.ceil((position - free) / len(eligible)) * handling
+    return {
+        "state": request.state,
+        "position": position,
+        "waiting_total": total,
+        "eligible_clerks": len(eligible),
+        "estimate_seconds": None if estimate is None else round(estimate),
+        "estimate_is_estimate": True,
+        "waited_seconds": round((now - request.created_at).total_seconds()),
+        "callback_offered": request.callback_offered_at is not None,
+    }
+
+
+def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any]]:
+    """For every open request: position in the queue and an estimated wait (an estimate, not a promise)."""
+    from helpdesk.services import _clerk_views, _request_views
+
+    now = now or timezone.now()
+    open_requests = list(
+        AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+        .select_related("district")
+        .order_by("-priority", "created_at", "id")
+        .only("pk", "state", "created_at", "priority", "firm_id", "district__city", "item_id", "sector", "language",
+              "callback_offered_at")
+    )
+    if not open_requests:
+        return {}
+    clerks = _clerk_views()
+    averages = recent_averages(now=now)
+    views = _request_views(open_requests, now)
+    return {
+        request.pk: _status(request=request, view=view, position=position, total=len(open_requests),
+                            clerks=clerks, averages=averages, now=now)
+        for position, (request, view) in enumerate(zip(open_requests, views, strict=True), start=1)
+    }
+
+
+def queue_status(*, request: AssistRequest, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One request's position and estimate by counting (a socket connect must not scan the whole queue)."""
+    from helpdesk.services import _clerk_views, _request_views
+
+    if request.state not in AssistRequest.OPEN_STATES:
+        return {"state": request.state, "position": None, "estimate_seconds": None, "estimate_is_estimate": True}
+    now = now or timezone.now()
+    open_requests = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+    ahead = open_requests.filter(
+        Q(priority__gt=request.priority)
+        | Q(priority=request.priority, created_at__lt=request.created_at)
+        | Q(priority=request.priority, created_at=request.created_at, id__lt=request.pk)
+    ).count()
+    view = _request_views([request], now)[0]
+    return _status(request=request, view=view, position=ahead + 1, total=open_requests.count(),
+                   clerks=_clerk_views(), averages=recent_averages(now=now), now=now)
+
+
+def figures_live(*, now: dt.datetime | None = None, district: District | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    waiting = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+    if district is not None:
+        waiting = waiting.filter(district=district)
+    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    per_district = {
+        row["clerk__district__division_code"]: row["n"]
+        for row in ClerkProfile.objects.filter(status=ClerkProfile.Status.AVAILABLE)
+        .values("clerk__district__division_code")
+        .annotate(n=Count("id"))
+    }
+    presence = dict(
+        ClerkProfile.objects.exclude(status=ClerkProfile.Status.OFFLINE)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    districts = District.objects.all() if district is None else [district]
+    return {
+        "at": now,
+        "district": district.division_code if district else None,
+        "waiting_now": waiting.count(),
+        "longest_wait_seconds": round((now - oldest).total_seconds()) if oldest else 0,
+        "clerks_by_status": presence,
+        "available_clerks_by_district": {d.division_code: per_district.get(d.division_code, 0) for d in districts},
+    }
+
+
+def figures_period(*, start: dt.datetime, end: dt.datetime, district: District | None = None,
+                   answered_within: float = 20.0) -> dict[str, Any]:
+    """Service levels over a period, for one district (the citizen's) or alliance-wide."""
+    requests = AssistRequest.objects.filter(created_at__gte=start, created_at__lt=end)
+    sessions = CallSession.objects.filter(request__created_at__gte=start, request__created_at__lt=end)
+    offers = Offer.objects.filter(created_at__gte=start, created_at__lt=end)
+    if district is not None:
+        requests = requests.filter(district=district)
+        sessions = sessions.filter(request__district=district)
+        offers = offers.filter(request__district=district)
+    total = requests.count()
+    answered = sessions.count()
+    within = sessions.filter(wait_seconds__lte=answered_within).count()
+    agg = sessions.aggregate(avg_wait=Avg("wait_seconds"), avg_talk=Avg("talk_seconds"), max_wait=Max("wait_seconds"))
+    states = dict(requests.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    return {
+        "start": start,
+        "end": end,
+        "district": district.division_code if district else None,
+        "requests": total,
+        "answered": answered,
+        "answered_within_20s": within,
+        "answered_within_20s_ratio": round(within / total, 3) if total else None,
+        "average_wait_seconds": round(agg["avg_wait"], 1) if agg["avg_wait"] is not None else None,
+        "longest_wait_seconds": round(agg["max_wait"], 1) if agg["max_wait"] is not None else None,
+        "average_handling_seconds": round(agg["avg_talk"], 1) if agg["avg_talk"] is not None else None,
+        "abandoned": states.get(AssistRequest.State.ABANDONED, 0),
+        "cancelled": states.get(AssistRequest.State.CANCELLED, 0),
+        "callbacks": states.get(AssistRequest.State.CALLBACK, 0),
+        "offers_timed_out": offers.filter(outcome=Offer.Outcome.TIMED_OUT).count(),
+        "offers_declined": offers.filter(outcome=Offer.Outcome.DECLINED).count(),
+        "average_rating": sessions.filter(rating__isnull=False).aggregate(r=Avg("rating"))["r"],
+    }
+
+
+def sessions_visible_to(user):
+    qs = CallSession.objects.select_related("citizen", "clerk", "district", "request")
+    if user.is_supervisor or user.is_superuser:
+        return qs
+    if user.is_clerk:
+        return qs.filter(Q(clerk=user) | Q(district_id=user.district_id))
+    return qs.filter(citizen=user)
+

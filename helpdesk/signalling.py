@@ -1,0 +1,86 @@
+"""Sequence numbers, a short replay buffer and presence of the members of a call, in Redis.
+
+The channel layer can drop messages (capacity, expiry) and a socket can drop: every
+relayed message gets a number per recipient and stays in a capped list for a while, so
+a returning socket asks for what came after the last number it saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+ROLES = ("citizen", "clerk", "recorder")
+RELAYED = frozenset({"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken"})
+BUFFER_LENGTH = 500
+BUFFER_SECONDS = 300
+
+_clients: dict[int, aioredis.Redis] = {}
+
+
+def client() -> aioredis.Redis:
+    # One pool per event loop (uvicorn runs one loop per process; tests may run several).
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _clients:
+        _clients[loop_id] = aioredis.from_url(settings.REDIS_URL, socket_timeout=5, max_connections=200)
+    return _clients[loop_id]
+
+
+def _key(session_id: int, recipient: str, part: str) -> str:
+    return f"c9:assist:call:{session_id}:{recipient}:{part}"
+
+
+# One round trip per relayed message: number it, keep it for replay, return the numbered JSON.
+_STAMP = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local text = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
+redis.call('RPUSH', KEYS[2], text)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return text
+"""
+
+
+async def stamp(session_id: int, recipient: str, message: dict[str, Any]) -> str:
+    """Number the message for its recipient, keep it for replay, return the JSON to send."""
+    body = json.dumps({k: v for k, v in message.items() if k != "seq"}, ensure_ascii=False)
+    text = await client().eval(
+        _STAMP, 2, _key(session_id, recipient, "seq"), _key(session_id, recipient, "buffer"),
+        body, BUFFER_SECONDS * 12, BUFFER_LENGTH, BUFFER_SECONDS,
+    )
+    return text.decode() if isinstance(text, bytes) else text
+
+
+async def missed(session_id: int, recipient: str, last_seq: int) -> list[str]:
+    raw = await client().lrange(_key(session_id, recipient, "buffer"), 0, -1)
+    out = []
+    for item in raw:
+        text = item.decode() if isinstance(item, bytes) else item
+        if json.loads(text).get("seq", 0) > last_seq:
+            out.append(text)
+    return out
+
+
+async def mark_present(session_id: int, role: str, channel_name: str) -> dict[str, bool]:
+    redis = client()
+    key = f"c9:assist:call:{session_id}:present"
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hset(key, role, channel_name)
+        pipe.expire(key, 6 * 3600)
+        pipe.hgetall(key)
+        _, _, present = await pipe.execute()
+    return {(k.decode() if isinstance(k, bytes) else k): True for k in present}
+
+
+async def mark_absent(session_id: int, role: str, channel_name: str) -> None:
+    redis = client()
+    key = f"c9:assist:call:{session_id}:present"
+    current = await redis.hget(key, role)
+    # A resumed socket may have replaced us already: only remove our own mark.
+    if current is not None and (current.decode() if isinstance(current, bytes) else current) == channel_name:
+        await redis.hdel(key, role)

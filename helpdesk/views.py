@@ -1,0 +1,85 @@
+"""Pages of the one-click response: the citizen's call page and the clerk's console."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from helpdesk import services
+from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
+from standards.models import ItemVersion
+
+ELDERLY_AGE = 65
+
+
+def _age_from_id_number(id_number: str, today: dt.date) -> int | None:
+    try:
+        born = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except (ValueError, IndexError):
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def default_priority_reason(user) -> str:
+    age = _age_from_id_number(user.id_number or "", timezone.localdate())
+    return PriorityReason.ELDERLY if age is not None and age >= ELDERLY_AGE else PriorityReason.NONE
+
+
+@login_required
+@require_POST
+def assist_start(request):
+    """The one-click button: join the queue with the page's context, then watch the queue."""
+    version = None
+    if request.POST.get("item_version", "").isdigit():
+        version = ItemVersion.objects.filter(pk=int(request.POST["item_version"])).select_related("item").first()
+    case_ref = int(request.POST["case"]) if request.POST.get("case", "").isdigit() else None
+    language = request.POST.get("language") if request.POST.get("language") in Language.values else Language.MANDARIN
+    reason = request.POST.get("priority_reason")
+    if reason not in PriorityReason.values or reason == PriorityReason.NONE:
+        reason = default_priority_reason(request.user)
+    try:
+        assist = services.assist_request_create(citizen=request.user, item_version=version, case_ref=case_ref,
+                                                language=language, priority_reason=reason)
+    except services.AssistError as exc:
+        messages.error(request, str(exc))
+        return redirect("helpdesk:citizen")
+    return redirect("helpdesk:request", pk=assist.pk)
+
+
+@login_required
+def citizen_page(request):
+    """The entry page: what one-click response is, the button, and any open request."""
+    if request.user.role == "clerk":
+        return redirect("helpdesk:console")
+    open_request = AssistRequest.objects.filter(citizen=request.user, state__in=AssistRequest.OPEN_STATES).first()
+    recent = CallSession.objects.filter(citizen=request.user).select_related("clerk")[:5]
+    return render(request, "helpdesk/citizen.html", {
+        "open_request": open_request, "recent": recent, "languages": Language.choices,
+        "priority_reasons": PriorityReason.choices,
+    })
+
+
+@login_required
+def request_page(request, pk: int):
+    assist = get_object_or_404(AssistRequest.objects.select_related("item_version", "district"), pk=pk)
+    if assist.citizen_id != request.user.pk:
+        raise PermissionDenied
+    session = CallSession.objects.filter(request=assist).first()
+    return render(request, "helpdesk/request.html", {"assist": assist, "session": session})
+
+
+@login_required
+def console_page(request):
+    if request.user.role != "clerk":
+        raise PermissionDenied
+    profile = services.clerk_profile_for(request.user)
+    return render(request, "helpdesk/console.html", {
+        "profile": profile, "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
+        "statuses": ClerkProfile.Status.choices,
+    })

@@ -1,0 +1,189 @@
+/* The clerk's console: presence by heartbeat, the ring with accept/decline, the call, snapshot, wrap-up. */
+(function () {
+  "use strict";
+  const root = document.getElementById("assist-console");
+  if (!root) return;
+  const t = root.dataset;
+  const $ = (id) => document.getElementById(id);
+  let socket = null;
+  let ring = null;
+  let ringTimer = null;
+  let call = null;
+  let sessionId = null;
+  let heartbeat = null;
+
+  function show(panel) {
+    ["idle-panel", "ring-panel", "call-panel", "wrapup-panel"].forEach((id) => { $(id).hidden = id !== panel; });
+  }
+
+  function setStatus(status) {
+    const badge = $("presence-status");
+    badge.textContent = t["status_" + status] || status;
+    badge.className = "badge " + ({ available: "ok", ringing: "warn", in_call: "warn", wrap_up: "warn", away: "bad", offline: "bad" }[status] || "");
+    badge.dataset.status = status;
+    $("available-button").disabled = status === "available" || status === "ringing" || status === "in_call";
+    $("away-button").disabled = status === "away" || status === "ringing" || status === "in_call";
+  }
+
+  function send(message) { if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message)); }
+
+  function showRing(offer, deadline, context) {
+    ring = offer;
+    show("ring-panel");
+    const lines = [
+      [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, context.district],
+      [t.labelItem, context.item], [t.labelCase, context.case], [t.labelLanguage, context.language],
+      [t.labelPriority, context.priority],
+    ].filter((row) => row[1]);
+    const dl = $("ring-context");
+    dl.innerHTML = "";
+    lines.forEach(([label, value]) => {
+      const dt = document.createElement("dt"); dt.textContent = label;
+      const dd = document.createElement("dd"); dd.textContent = value;
+      dl.append(dt, dd);
+    });
+    if (context.case) { $("wrapup-case").value = context.case; $("snapshot-case").value = context.case; }
+    const end = new Date(deadline).getTime();
+    clearInterval(ringTimer);
+    const tick = () => {
+      const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      $("ring-countdown").textContent = left;
+      if (!left) clearInterval(ringTimer);
+    };
+    tick();
+    ringTimer = setInterval(tick, 250);
+  }
+
+  function addChat(who, text) {
+    const li = document.createElement("li");
+    li.className = who === "clerk" ? "mine" : "theirs";
+    li.textContent = text;
+    $("chat-log").appendChild(li);
+    $("chat-log").scrollTop = $("chat-log").scrollHeight;
+  }
+
+  function startCall(id) {
+    if (call && !call.ended) return;
+    sessionId = id;
+    if ($("snapshot-case").value) $("snapshot-case").dispatchEvent(new Event("change"));
+    clearInterval(ringTimer);
+    show("call-panel");
+    $("chat-log").innerHTML = "";
+    call = new C9.AssistCall({
+      sessionId: id,
+      localVideo: $("local-video"),
+      remoteVideo: $("remote-video"),
+      screenVideo: $("screen-video"),
+      on: {
+        chat: (from, text) => addChat(from, text),
+        state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
+        screen: (on) => { $("screen-box").hidden = !on; },
+        ended: () => { show("wrapup-panel"); },
+      },
+    });
+    window.c9call = call;
+    call.start();
+  }
+
+  function connect() {
+    socket = new WebSocket(C9.wsUrl("/ws/assist/console/"));
+    socket.onmessage = (event) => {
+      const m = JSON.parse(event.data);
+      switch (m.type) {
+        case "hello":
+          setStatus(m.status);
+          if (m.ring) showRing(m.ring.offer, m.ring.deadline, m.ring.context);
+          if (m.session && !m.session.ended) startCall(m.session.id);
+          else if (m.session && m.session.ended) { sessionId = m.session.id; show("wrapup-panel"); }
+          break;
+        case "presence": setStatus(m.status); if (m.status === "available" || m.status === "away") { if (!call || call.ended) { if ($("wrapup-panel").hidden) show("idle-panel"); } } break;
+        case "heartbeat.ok": setStatus(m.status); break;
+        case "ring": setStatus("ringing"); showRing(m.offer, m.deadline, m.context); break;
+        case "ring.cancelled": if (ring === m.offer) { ring = null; clearInterval(ringTimer); show("idle-panel"); } break;
+        case "call.start": setStatus("in_call"); startCall(m.session); break;
+        case "error": $("console-error").textContent = m.message; break;
+      }
+    };
+    socket.onopen = () => {
+      $("console-error").textContent = "";
+      clearInterval(heartbeat);
+      heartbeat = setInterval(() => send({ type: "heartbeat", t: Date.now() }), 15000);
+    };
+    socket.onclose = () => { clearInterval(heartbeat); $("console-error").textContent = t.reconnecting; setTimeout(connect, 2000); };
+  }
+
+  $("available-button").addEventListener("click", () => send({ type: "presence", status: "available" }));
+  $("away-button").addEventListener("click", () => send({ type: "presence", status: "away" }));
+  $("accept-button").addEventListener("click", () => ring && send({ type: "accept", offer: ring }));
+  $("decline-button").addEventListener("click", () => { if (ring) { send({ type: "decline", offer: ring }); ring = null; show("idle-panel"); } });
+  $("mute-button").addEventListener("click", (e) => { const on = call.toggleAudio(); e.target.textContent = on ? t.mute : t.unmute; });
+  $("camera-button").addEventListener("click", (e) => { const on = call.toggleVideo(); e.target.textContent = on ? t.cameraOff : t.cameraOn; });
+  $("hangup-button").addEventListener("click", () => call && call.hangUp());
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("chat-input").value.trim();
+    if (!text || !call) return;
+    call.chat(text);
+    addChat("clerk", text);
+    $("chat-input").value = "";
+  });
+
+  /* A still of the citizen's camera (a document held up to it), kept with the call. */
+  $("snapshot-button").addEventListener("click", async () => {
+    const video = $("remote-video");
+    if (!video.videoWidth) { $("snapshot-result").textContent = t.noVideo; return; }
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+    const form = new FormData();
+    form.append("image", blob, "snapshot.jpg");
+    if ($("snapshot-case").value) form.append("case", $("snapshot-case").value);
+    if ($("snapshot-material").value) form.append("item_material", $("snapshot-material").value);
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/snapshots/", {
+      method: "POST", headers: { "X-CSRFToken": C9.csrfToken() }, body: form,
+    });
+    if (response.ok) {
+      const body = await response.json();
+      const img = document.createElement("img");
+      img.src = body.url; img.alt = t.snapshot; img.className = "snapshot-thumb";
+      $("snapshots").appendChild(img);
+      $("snapshot-result").textContent = body.filed_as_case_material ? t.filed
+        : (body.case_error ? t.notFiled + " " + body.case_error : t.snapshotSaved);
+      if (body.filed_as_case_material || $("snapshot-case").value) $("wrapup-case").value = $("snapshot-case").value;
+      if (call) call.send({ type: "snapshot.taken" });
+    } else {
+      $("snapshot-result").textContent = t.snapshotFailed;
+    }
+  });
+
+  /* The caller's case: list the materials its item asks for, so a snapshot can be filed as one. */
+  $("snapshot-case").addEventListener("change", async () => {
+    const select = $("snapshot-material");
+    select.length = 1;
+    const caseId = $("snapshot-case").value;
+    if (!caseId || !sessionId) return;
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/case-materials/?case=" + encodeURIComponent(caseId));
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) { $("snapshot-result").textContent = body.detail || ""; return; }
+    body.materials.forEach((m) => select.add(new Option(m.name + " (" + m.requirement + ")", m.id)));
+  });
+
+  $("wrapup-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(event.target);
+    const body = {
+      notes: data.get("notes") || "", outcome: data.get("outcome"),
+      case: data.get("case") ? Number(data.get("case")) : null, then_available: data.get("then_available") === "on",
+      new_draft_case: data.get("new_draft_case") === "on",
+    };
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/wrap-up/", {
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() }, body: JSON.stringify(body),
+    });
+    if (response.ok) { event.target.reset(); show("idle-panel"); $("wrapup-error").textContent = ""; }
+    else { const err = await response.json().catch(() => ({})); $("wrapup-error").textContent = err.detail || t.wrapupFailed; }
+  });
+
+  connect();
+})();

@@ -1,0 +1,13 @@
+"""Fixtures of the helpdesk tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpdesk.factories import Clock
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+

@@ -1,0 +1,69 @@
+"""A call's links to the cases app: a snapshot filed as a case material, a new draft case from the wrap-up."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cases.models import Case, CaseMaterial
+from cases.services import case_draft_create
+from helpdesk import services
+from helpdesk.models import ClerkProfile, Offer
+from tests.cases.factories import make_item
+from tests.helpdesk.factories import T0, make_citizen, make_clerk
+from tests.helpdesk.test_api import api, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def call_about(version, *, case=None):
+    clerk = make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=T0)
+    citizen = case.applicant if case else make_citizen(code="310101")
+    request = services.assist_request_create(citizen=citizen, item_version=version, case_ref=case.pk if case else None)
+    offer = Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING)
+    return services.assist_offer_accept(offer_id=offer.pk, clerk=clerk)
+
+
+def test_a_snapshot_of_the_document_is_filed_as_a_material_of_the_callers_case(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    version = make_item()  # accepted in Huangpu
+    citizen = make_citizen(code="310101")
+    case = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
+    session = call_about(version, case=case)
+    form = version.materials.get(name="申请表")
+    clerk = api(session.clerk)
+    listed = clerk.get(f"/api/assist/sessions/{session.pk}/case-materials/?case={case.pk}").json()
+    assert form.pk in [m["id"] for m in listed["materials"]]
+    response = clerk.post(f"/api/assist/sessions/{session.pk}/snapshots/",
+                          {"image": SimpleUploadedFile("s.png", png_bytes()), "item_material": form.pk},
+                          format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["filed_as_case_material"] is True
+    material = CaseMaterial.objects.get(case=case, item_material=form, current=True)
+    assert (material.content_type, material.uploaded_by) == ("image/png", session.clerk)
+
+
+def test_a_clerk_cannot_file_into_someone_elses_case():
+    version = make_item()
+    stranger = make_citizen(code="310101")
+    other_case = case_draft_create(applicant=stranger, item_version=version, actor=stranger)
+    session = call_about(version)
+    clerk = api(session.clerk)
+    assert clerk.get(f"/api/assist/sessions/{session.pk}/case-materials/?case={other_case.pk}").status_code == 409
+    response = clerk.post(f"/api/assist/sessions/{session.pk}/snapshots/",
+                          {"image": SimpleUploadedFile("s.png", png_bytes()), "case": other_case.pk,
+                           "item_material": version.materials.first().pk}, format="multipart")
+    assert response.json()["filed_as_case_material"] is False
+    assert "不属于" in response.json()["case_error"] or "does not belong" in response.json()["case_error"]
+    assert not CaseMaterial.objects.filter(case=other_case).exists()
+
+
+def test_the_wrap_up_can_start_a_new_draft_case_for_the_item_of_the_call():
+    version = make_item()
+    session = call_about(version)
+    response = api(session.clerk).post(f"/api/assist/sessions/{session.pk}/wrap-up/",
+                                       {"notes": "已代为创建草稿", "outcome": "case_created", "new_draft_case": True},
+                                       format="json")
+    assert response.status_code == 200, response.json()
+    case = Case.objects.get(pk=response.json()["case_ref"])
+    assert (case.applicant, case.item_version, case.state) == (session.citizen, version, "draft")
