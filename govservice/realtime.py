@@ -28,8 +28,9 @@ def send_to_group(group: str, payload: dict[str, Any]) -> None:
 
 
 def notify_user_on_commit(user_id: int, payload: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_to_group(user_group(user_id), payload))
+    # robust: the change is committed; a Redis hiccup must not turn it into a server error.
+    transaction.on_commit(lambda: send_to_group(user_group(user_id), payload), robust=True)
 
 
 def notify_district_on_commit(division_code: str, payload: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_to_group(district_group(division_code), payload))
+    transaction.on_commit(lambda: send_to_group(district_group(division_code), payload), robust=True)
