@@ -235,6 +235,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models name their choices `Status`: give each enum its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "ItemVersionStatusEnum": "standards.models.ItemVersion.Status",
+        "CatalogueImportStatusEnum": "standards.models.CatalogueImport.Status",
+        "FollowUpStatusEnum": "cases.models.FollowUp.Status",
+        "ClerkStatusEnum": "helpdesk.models.ClerkProfile.Status",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------

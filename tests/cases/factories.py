@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import itertools
 import uuid
 
@@ -94,7 +96,8 @@ def make_item(
     version = ItemVersion.objects.create(
         item=item,
         number=1,
-        status=ItemVersion.Status.PUBLISHED,
+        # Materials belong to the draft; the version is published once they are in place.
+        status=ItemVersion.Status.DRAFT,
         name=f"养老保险关系转移接续{n}",
         name_en=f"Pension transfer {n}",
         item_type=ItemVersion.ItemType.PUBLIC_SERVICE,
@@ -130,6 +133,10 @@ def make_item(
         source=ItemMaterial.Source.ELICENCE,
         elicence_exempt=elicence_material,
     )
+    ItemVersion.objects.filter(pk=version.pk).update(
+        status=ItemVersion.Status.PUBLISHED, effective_from=dt.date(2024, 1, 1)
+    )
+    version.refresh_from_db()
     for code in sorted(set(accept_in) | set(approve_in)):
         ItemImplementation.objects.create(
             item=item,
