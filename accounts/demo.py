@@ -30,7 +30,10 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
         ("admin", {"role": User.Role.SUPERVISOR, "display_name": "系统管理员", "is_staff": True, "is_superuser": True}),
         ("std_admin", {"role": User.Role.STANDARDS_ADMIN, "display_name": "标准管理员 周敏", "is_staff": True}),
         ("supervisor", {"role": User.Role.SUPERVISOR, "display_name": "联盟督办 陈刚"}),
-        ("zhangsan", {"role": User.Role.CITIZEN, "display_name": "张三", "id_number": DEMO_CITIZEN_ID, "phone": "13800138000"}),
+        (
+            "zhangsan",
+            {"role": User.Role.CITIZEN, "display_name": "张三", "id_number": DEMO_CITIZEN_ID, "phone": "13800138000"},
+        ),
         ("lihua", {"role": User.Role.FIRM, "display_name": "李华（企业经办人）", "firm": firm, "phone": "13900139000"}),
     ]
     for district in District.objects.all():

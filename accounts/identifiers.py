@@ -41,7 +41,9 @@ def validate_credit_code(value: str) -> None:
             code="format",
         )
     if uscc_check_char(value[:17]) != value[17]:
-        raise ValidationError(_("The check character of this credit code is wrong: please check for a typo."), code="check")
+        raise ValidationError(
+            _("The check character of this credit code is wrong: please check for a typo."), code="check"
+        )
 
 
 def mask_id_number(value: str | None) -> str:

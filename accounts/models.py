@@ -35,9 +35,14 @@ class Firm(models.Model):
         blank=True,
         related_name="registered_firms",
     )
-    growth_stage = models.CharField(_("growth stage"), max_length=12, choices=GrowthStage.choices, default=GrowthStage.GROWTH)
+    growth_stage = models.CharField(
+        _("growth stage"), max_length=12, choices=GrowthStage.choices, default=GrowthStage.GROWTH
+    )
     business_mode = models.CharField(
-        _("business mode across provinces"), max_length=15, choices=BusinessMode.choices, default=BusinessMode.SINGLE_SITE
+        _("business mode across provinces"),
+        max_length=15,
+        choices=BusinessMode.choices,
+        default=BusinessMode.SINGLE_SITE,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,9 +65,7 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
-    id_number = models.CharField(
-        _("resident ID number"), max_length=18, blank=True, validators=[validate_id_number]
-    )
+    id_number = models.CharField(_("resident ID number"), max_length=18, blank=True, validators=[validate_id_number])
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     firm = models.ForeignKey(
         Firm, verbose_name=_("firm"), on_delete=models.PROTECT, null=True, blank=True, related_name="representatives"
@@ -146,7 +149,9 @@ class FirmSpecialist(models.Model):
         verbose_name_plural = _("firm specialists")
         constraints = [
             models.UniqueConstraint(
-                fields=["firm", "district"], condition=models.Q(active=True), name="one_active_specialist_per_firm_district"
+                fields=["firm", "district"],
+                condition=models.Q(active=True),
+                name="one_active_specialist_per_firm_district",
             )
         ]
 

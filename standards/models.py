@@ -219,9 +219,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
     effective_from = models.DateField(_("effective from"), null=True, blank=True)
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    published_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
@@ -270,9 +268,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
         verbose_name_plural = _("item versions")
         constraints = [
             models.UniqueConstraint(fields=["item", "number"], name="unique_item_version_number"),
-            models.UniqueConstraint(
-                fields=["item"], condition=models.Q(status="draft"), name="one_draft_per_item"
-            ),
+            models.UniqueConstraint(fields=["item"], condition=models.Q(status="draft"), name="one_draft_per_item"),
             models.CheckConstraint(
                 condition=models.Q(promised_limit__lte=models.F("statutory_limit")),
                 name="promised_within_statutory",
@@ -298,9 +294,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
                 raise ValidationError(_("A published version cannot be changed: create a new draft instead."))
         if self.promised_limit is not None and self.statutory_limit is not None:
             if self.promised_limit > self.statutory_limit:
-                raise ValidationError(
-                    {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
-                )
+                raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
         from standards.text import pinyin_initials
 
         self.name_initials = pinyin_initials(self.name)
@@ -312,9 +306,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
         super().clean()
         if self.promised_limit is not None and self.statutory_limit is not None:
             if self.promised_limit > self.statutory_limit:
-                raise ValidationError(
-                    {"promised_limit": _("The promised time limit cannot exceed the statutory one.")}
-                )
+                raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
 
     def delete(self, *args, **kwargs):
         if self.status != self.Status.DRAFT:
@@ -348,7 +340,9 @@ class ItemMaterial(BilingualNameMixin, models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    requirement = models.CharField(_("requirement"), max_length=12, choices=Requirement.choices, default=Requirement.REQUIRED)
+    requirement = models.CharField(
+        _("requirement"), max_length=12, choices=Requirement.choices, default=Requirement.REQUIRED
+    )
     condition = models.CharField(_("condition"), max_length=300, blank=True)
     medium = models.CharField(_("medium"), max_length=12, choices=Medium.choices, default=Medium.EITHER)
     originals = models.PositiveSmallIntegerField(_("originals"), default=1)
@@ -468,7 +462,12 @@ class CatalogueImport(models.Model):
 
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        "accounts.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.User",
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     file_name = models.CharField(_("file name"), max_length=200)
     file_format = models.CharField(_("format"), max_length=10)  # xlsx | csv

@@ -19,7 +19,17 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "role", "role_label", "id_number", "district", "window", "firm_credit_code"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "role",
+            "role_label",
+            "id_number",
+            "district",
+            "window",
+            "firm_credit_code",
+        ]
 
 
 class MeView(APIView):
