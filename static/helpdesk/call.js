@@ -58,7 +58,12 @@
       const query = this.lastSeq ? "?last_seq=" + this.lastSeq : "";
       const socket = new WebSocket(wsUrl("/ws/assist/call/" + this.sessionId + "/" + query));
       this.socket = socket;
-      socket.onmessage = (event) => this.onMessage(JSON.parse(event.data));
+      // One message at a time: a candidate handled while the offer is still being applied
+      // would be added before the remote description and lost.
+      socket.onmessage = (event) => {
+        const message = JSON.parse(event.data);
+        this.inbox = (this.inbox || Promise.resolve()).then(() => this.onMessage(message));
+      };
       socket.onclose = (event) => {
         if (this.ended || socket !== this.socket) return;
         if (event.code === 4403 || event.code === 4410 || event.code === 4401) { this.finish("gone"); return; }
@@ -101,6 +106,15 @@
         } else if (this.remoteVideo.srcObject.id !== stream.id && track.kind === "video" && this.screenVideo) {
           this.screenVideo.srcObject = stream;  // a second video stream is the shared screen
         }
+      };
+      // A negotiation that ends with no candidate pair (a trickled candidate lost in a glare, say)
+      // leaves ICE at "new" for ever; the impolite side restarts ICE once it has waited long enough.
+      pc.onsignalingstatechange = () => {
+        clearTimeout(this.stuckTimer);
+        if (pc.signalingState !== "stable" || this.polite) return;
+        this.stuckTimer = setTimeout(() => {
+          if (!this.ended && ["new", "checking"].includes(pc.iceConnectionState)) pc.restartIce();
+        }, 5000);
       };
       pc.oniceconnectionstatechange = () => {
         const state = pc.iceConnectionState;

@@ -25,7 +25,12 @@
     $("away-button").disabled = status === "away" || status === "ringing" || status === "in_call";
   }
 
-  function send(message) { if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message)); }
+  // A click made while the socket is still opening (or reconnecting) is sent once it opens.
+  const outbox = [];
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    else if (message.type !== "heartbeat") outbox.push(message);
+  }
 
   function showRing(offer, deadline, context) {
     ring = offer;
@@ -106,6 +111,7 @@
     };
     socket.onopen = () => {
       $("console-error").textContent = "";
+      while (outbox.length) socket.send(JSON.stringify(outbox.shift()));
       clearInterval(heartbeat);
       heartbeat = setInterval(() => send({ type: "heartbeat", t: Date.now() }), 15000);
     };
