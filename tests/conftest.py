@@ -105,6 +105,7 @@ def browser():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     # Playwright's sync API runs an event loop in this thread; Django's ORM guard would
     # then refuse the test's own queries, though they never run inside that loop.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -124,5 +125,11 @@ def browser():
                 "--disable-gpu",
             ],
         )
-        yield chromium
-        chromium.close()
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

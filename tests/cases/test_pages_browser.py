@@ -56,8 +56,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_the_applicant_watches_the_case_move_while_clerks_work_it(cases_browser, live_stack):
-    browser = cases_browser
+def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser, live_stack):
     citizen = f.make_user("citizen", display_name="张三")
     huangpu_clerk = f.make_user("clerk", code=f.HUANGPU, display_name="黄浦店小二")
     shushan_clerk = f.make_user("clerk", code=f.SHUSHAN, display_name="蜀山审批员")

@@ -104,22 +104,3 @@ def published_item(material_types, std_admin):
             can_approve=approves,
         )
     return ItemVersion.objects.get(pk=draft.pk)
-
-
-@pytest.fixture
-def own_browser(monkeypatch):
-    """A Chromium of this test alone. The shared session `browser` would keep Playwright's event loop
-    running in this thread for the rest of the session, and later tests that call asyncio.run() would fail."""
-    from pathlib import Path
-
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield chromium
-        chromium.close()

@@ -45,8 +45,8 @@ def test_a_worker_applies_a_checked_import_and_reports_progress(live_stack, mate
 
 
 @pytest.mark.browser
-def test_a_citizen_finds_an_item_by_pinyin_and_reads_its_materials(live_stack, own_browser, published_item):
-    page = own_browser.new_page(viewport={"width": 1280, "height": 900})
+def test_a_citizen_finds_an_item_by_pinyin_and_reads_its_materials(live_stack, browser, published_item):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_stack.url("/items/"))
     page.get_by_role("searchbox").fill("yyzz")
     page.get_by_role("button", name="搜索").click()
