@@ -272,6 +272,7 @@ def main() -> int:
     parser.add_argument("--latency-cases", type=int, default=300, help="cases per fixed-rate run (default 300)")
     parser.add_argument("--rates", default="10,100", help="offered rates (cases/s) for the latency runs")
     parser.add_argument("--noop-samples", type=int, default=300)
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure, each -c 1 (default 1,2)")
     args = parser.parse_args()
 
     supervisor = stack.Supervisor()
@@ -282,7 +283,7 @@ def main() -> int:
 
         data = reference_data()
         print(f"database: {connection.vendor}; broker: {os.environ['REDIS_URL']}", flush=True)
-        for workers in (1, 2):
+        for workers in [int(w) for w in args.workers.split(",")]:
             names = start_workers(supervisor, workers)
             noop = noop_round_trip(args.noop_samples)
             tput = throughput(args.cases, data)

@@ -5,9 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent
+
+
+def with_chain_head(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Read the chain's last seq and hash with the case row: one round trip less per transition.
+
+    Only for the locked row of a transition: event_append trusts these values and keeps them
+    current; the (case, seq) unique constraint still refuses a fork if they were stale.
+    """
+    last = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-seq")
+    return cases.annotate(
+        chain_head_seq=Subquery(last.values("seq")[:1]),
+        chain_head_hash=Subquery(last.values("hash")[:1]),
+    )
 
 
 def event_append(
@@ -24,7 +38,10 @@ def event_append(
     window_code: str | None = None,
 ) -> CaseEvent:
     """Append one event. The caller holds the case's row lock (or SQLite's write lock) in a transaction."""
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
+    if hasattr(case, "chain_head_seq"):
+        last = {"seq": case.chain_head_seq, "hash": case.chain_head_hash} if case.chain_head_seq else None
+    else:
+        last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
     if actor is not None and getattr(actor, "role", "") == "clerk":
         district_code = district_code if district_code is not None else actor.district.division_code
         window_code = window_code if window_code is not None else actor.window.code
@@ -46,6 +63,8 @@ def event_append(
     )
     event.hash = event.compute_hash()
     event.save()
+    if hasattr(case, "chain_head_seq"):
+        case.chain_head_seq, case.chain_head_hash = event.seq, event.hash
     return event
 
 

@@ -31,10 +31,13 @@ def use_worker_loop() -> None:
 
 
 class _LoopSender:
+    MAX_PENDING = 200
+
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
         self.layer = None
+        self.pending: set = set()
         threading.Thread(target=self.loop.run_forever, name="cases-push", daemon=True).start()
 
     async def _send(self, groups: list[str], payload: dict[str, Any]) -> None:
@@ -49,11 +52,24 @@ class _LoopSender:
                 logger.warning("push to %s failed: %r", group, result)
 
     def send(self, groups: list[str], payload: dict[str, Any]) -> None:
+        """Hand the push to the loop and return: the next task need not wait for Redis.
+
+        A push is best effort (the change is committed; pages reload their state on reconnect),
+        but a stuck loop must not pile up sends without bound, so past a backlog we wait.
+        """
         future = asyncio.run_coroutine_threadsafe(self._send(groups, payload), self.loop)
-        try:
-            future.result(timeout=2)
-        except Exception as error:  # noqa: BLE001 - a lost push must not fail a committed change
-            logger.warning("push of %s timed out or failed: %r", payload.get("type"), error)
+        self.pending.add(future)
+        future.add_done_callback(self._done)
+        if len(self.pending) > self.MAX_PENDING:
+            try:
+                future.result(timeout=2)
+            except Exception as error:  # noqa: BLE001 - a lost push must not fail a committed change
+                logger.warning("push of %s timed out or failed: %r", payload.get("type"), error)
+
+    def _done(self, future) -> None:
+        self.pending.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            logger.warning("push failed: %r", future.exception())
 
 
 def _worker_sender() -> _LoopSender:

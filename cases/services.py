@@ -19,12 +19,13 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Firm, FirmSpecialist, User
-from cases.chain import chain_verify, event_append
+from cases import routing_queries
+from cases.chain import chain_verify, event_append, with_chain_head
 from cases.deadlines import due_date, shift_due, working_days_left
 from cases.models import (
     CLOCK_STOPPED_STATES,
@@ -32,7 +33,6 @@ from cases.models import (
     Case,
     CaseMaterial,
     CaseState,
-    ClerkSkill,
     DeliveryMethod,
     FollowUp,
     Rating,
@@ -64,11 +64,13 @@ def _today():
 
 
 def _lock(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update()
-        .select_related("accepting_district", "approving_district", "item_version", "accepting_window")
-        .get(pk=case.pk)
-    )
+    # of=self: lock the case row only, not the districts, window and item version it joins
+    # (those would serialise every transition in a district on PostgreSQL).
+    return with_chain_head(
+        Case.objects.select_for_update(of=("self",)).select_related(
+            "accepting_district", "approving_district", "item_version", "accepting_window"
+        )
+    ).get(pk=case.pk)
 
 
 def _is_applicant_side(case: Case, user: User) -> bool:
@@ -106,7 +108,6 @@ def _move(
     request_id: str = "",
     district_code: str | None = None,
     fields: dict[str, Any] | None = None,
-    extra_user_ids: set[int] | None = None,
 ) -> Case:
     """Compare-and-set the state, then record the event; the caller holds the lock inside a transaction."""
     if case.state not in sources:
@@ -134,7 +135,7 @@ def _move(
         request_id=request_id,
         district_code=district_code,
     )
-    _announce(case, action=action, extra_user_ids=extra_user_ids)
+    _announce(case, action=action)
     return case
 
 
@@ -142,8 +143,8 @@ def _supervisor_ids() -> list[int]:
     return list(User.objects.filter(role=User.Role.SUPERVISOR, is_active=True).values_list("pk", flat=True))
 
 
-def _announce(case: Case, *, action: str, extra_user_ids: set[int] | None = None) -> None:
-    """After commit: the applicant's pages and both districts' workbenches hear of the change."""
+def _announce(case: Case, *, action: str) -> None:
+    """After commit: the applicant's pages and both districts' workbenches (the case's clerks among them) hear of it."""
     payload = {
         "type": "case.updated",
         "reference": case.reference,
@@ -152,7 +153,7 @@ def _announce(case: Case, *, action: str, extra_user_ids: set[int] | None = None
         "action": action,
     }
     push_on_commit(
-        user_ids={case.applicant_id, case.agent_id, *(extra_user_ids or set())},
+        user_ids={case.applicant_id, case.agent_id},
         division_codes={case.accepting_district.division_code, case.approving_district.division_code},
         payload=payload,
     )
@@ -496,69 +497,31 @@ def _hold_for_tests() -> None:
         time.sleep(0.02)
 
 
-def _routing_target(case: Case) -> tuple[ServiceWindow | None, User | None]:
+def _routing_target(case: Case) -> tuple[ServiceWindow | None, int | None]:
     """The approving district's window and clerk: item skills, then open windows, then the lightest load."""
     district = case.approving_district
-    implementation = (
-        ItemImplementation.objects.filter(item_id=case.item_version.item_id, district=district, active=True)
-        .select_related("window")
-        .first()
+    window = routing_queries.item_window(item_id=case.item_version.item_id, district_id=district.pk)
+    clerks = routing_queries.candidates(
+        district_id=district.pk, sector=case.item_version.sector, load_states=LOAD_STATES
     )
-    now = timezone.localtime()
-    # Only the columns routing needs: this runs for every transfer, on the hot path.
-    clerks = list(
-        User.objects.filter(role=User.Role.CLERK, district=district, is_active=True)
-        .select_related("window")
-        .only(
-            "id",
-            "window__id",
-            "window__code",
-            "window__active",
-            "window__open_weekdays",
-            "window__opens_at",
-            "window__closes_at",
-        )
-        .annotate(load=Count("cases_to_approve", filter=Q(cases_to_approve__state__in=LOAD_STATES)))
-    )
-    window = implementation.window if implementation else None
     if not clerks:
         return window, None
-    skilled = set(
-        ClerkSkill.objects.filter(clerk__in=clerks, sector=case.item_version.sector).values_list("clerk_id", flat=True)
-    )
+    now = timezone.localtime()
+    any_skilled = any(clerk.skilled for clerk in clerks)
 
-    def rank(clerk: User) -> tuple:
+    def rank(clerk: routing_queries.Candidate) -> tuple:
         return (
-            bool(skilled) and clerk.pk not in skilled,
+            any_skilled and not clerk.skilled,
             not clerk.window.is_open_at(now),
-            window is not None and clerk.window_id != window.pk,
+            window is not None and clerk.window.pk != window.pk,
             clerk.load,
-            clerk.pk,
+            clerk.clerk_id,
         )
 
     clerk = min(clerks, key=rank)
     if window is None or not window.is_open_at(now):
         window = clerk.window if clerk.window.is_open_at(now) or window is None else window
-    return window, clerk
-
-
-_ROUTING_FIELDS = (
-    "id",
-    "reference",
-    "state",
-    "transfer_number",
-    "routed_transfer_number",
-    "routing_attempts",
-    "applicant_id",
-    "agent_id",
-    "accepting_district__id",
-    "accepting_district__division_code",
-    "approving_district__id",
-    "approving_district__division_code",
-    "item_version__id",
-    "item_version__item_id",
-    "item_version__sector",
-)
+    return window, clerk.clerk_id
 
 
 def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
@@ -566,28 +529,20 @@ def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
     # 1. Count the attempt first, committed on its own (one compare-and-set UPDATE), so that a
     #    worker killed mid-routing and redelivered by reject_on_worker_lost leaves a trace, and
     #    a poison message stops after MAX_ROUTING_ATTEMPTS instead of looping for ever.
-    counted = Case.objects.filter(
-        pk=case_id,
-        state=CaseState.ACCEPTED,
-        transfer_number=transfer_number,
-        routed_transfer_number__lt=transfer_number,
-        routing_poisoned=False,
-        routing_attempts__lt=MAX_ROUTING_ATTEMPTS,
-    ).update(routing_attempts=F("routing_attempts") + 1)
+    counted = routing_queries.count_attempt(
+        case_id=case_id, transfer_number=transfer_number, max_attempts=MAX_ROUTING_ATTEMPTS
+    )
     if not counted:
         return _route_not_counted(case_id=case_id, transfer_number=transfer_number)
 
     # 2. The move itself, guarded again under the lock: a duplicate that raced us finds it done.
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update()
-            .select_related("accepting_district", "approving_district", "item_version")
-            .only(*_ROUTING_FIELDS)
-            .get(pk=case_id)
-        )
+        case = routing_queries.lock_case(case_id)
+        if case is None:
+            return RoutingOutcome("gone")
         if case.state != CaseState.ACCEPTED or case.routed_transfer_number >= transfer_number:
             return RoutingOutcome("already")
-        window, clerk = _routing_target(case)
+        window, clerk_id = _routing_target(case)
         _hold_for_tests()
         _move(
             case,
@@ -599,25 +554,26 @@ def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
                 "transfer": transfer_number,
                 "attempt": case.routing_attempts,
                 "window": window.code if window else "",
-                "clerk": clerk.pk if clerk else None,
-                "held": clerk is None,
+                "clerk": clerk_id,
+                "held": clerk_id is None,
             },
             district_code=case.approving_district.division_code,
             fields={
                 "routed_transfer_number": transfer_number,
                 "routed_at": timezone.now(),
                 "approving_window": window,
-                "approving_clerk": clerk,
+                "approving_clerk_id": clerk_id,
             },
-            extra_user_ids={clerk.pk} if clerk else None,
         )
-    return RoutingOutcome("routed" if clerk else "held", clerk.pk if clerk else None)
+    return RoutingOutcome("routed" if clerk_id else "held", clerk_id)
 
 
 def _route_not_counted(*, case_id: int, transfer_number: int) -> RoutingOutcome:
     """Why the attempt was not counted: gone, already moved, already stopped, or out of attempts."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("approving_district").filter(pk=case_id).first()
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related("approving_district").filter(pk=case_id).first()
+        )
         if case is None:
             return RoutingOutcome("gone")
         if (

@@ -47,22 +47,8 @@ def noop(reply_to: str, sent_at: float) -> None:
 
 
 @worker_process_init.connect
-def _worker_process_tuning(**kwargs) -> None:
-    """Per pool process: push over one event loop, and keep the database connection between tasks.
-
-    Celery's Django fix-up closes "obsolete" connections around every task, and with
-    CONN_MAX_AGE = 0 every connection is obsolete: each routing then paid a new connection
-    (measured ~25-35 ms of a ~50 ms routing on SQLite). Worker processes keep theirs for a
-    minute, with Django's health check before reuse. (A WORKER_CONN_MAX_AGE setting in
-    govservice/settings.py would be the tidier home for this: see the cases report.)
-    """
-    from django.db import connections
-
+def _worker_process_push(**kwargs) -> None:
+    """Per pool process: send pushes over one long-lived event loop (cases/push.py)."""
     from cases.push import use_worker_loop
 
     use_worker_loop()
-    for alias in connections:
-        settings_dict = connections[alias].settings_dict
-        if not settings_dict.get("CONN_MAX_AGE"):
-            settings_dict["CONN_MAX_AGE"] = 60
-            settings_dict["CONN_HEALTH_CHECKS"] = True

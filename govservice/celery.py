@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
 
@@ -22,3 +23,14 @@ def _merge_app_schedules(sender, **kwargs):
     from standards.schedule import BEAT_SCHEDULE as standards_schedule
 
     sender.conf.beat_schedule = {**standards_schedule, **cases_schedule, **helpdesk_schedule}
+
+
+@worker_process_init.connect
+def _keep_worker_connections(**kwargs):
+    # Per pool process: keep the database connection between tasks (see WORKER_CONN_MAX_AGE).
+    from django.conf import settings
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].settings_dict["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
+        connections[alias].settings_dict["CONN_HEALTH_CHECKS"] = True

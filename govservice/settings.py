@@ -130,6 +130,11 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Celery's Django fix-up closes "obsolete" connections around every task, and with CONN_MAX_AGE = 0
+# every connection is obsolete: a task would pay a new connection each time (25-35 ms on SQLite).
+# Worker processes keep theirs this long (govservice/celery.py), checked before each task's
+# first query, so a restarted database costs a reconnect, not a failed task.
+WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
 
 # --- Redis: channel layer, Celery broker, cache ----------------------------------
 # Unset means the embedded server that `make run` / `make test` start on this socket.
