@@ -9,6 +9,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
 django_asgi_app = get_asgi_application()
 
+from govservice.sqlite_wal import start_wal_checkpointer  # noqa: E402
+
+start_wal_checkpointer()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs the app registry loaded
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

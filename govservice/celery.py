@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
 
@@ -34,3 +34,10 @@ def _keep_worker_connections(**kwargs):
     for alias in connections:
         connections[alias].settings_dict["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
         connections[alias].settings_dict["CONN_HEALTH_CHECKS"] = True
+
+
+@worker_init.connect
+def _checkpoint_sqlite(**kwargs):
+    from govservice.sqlite_wal import start_wal_checkpointer
+
+    start_wal_checkpointer()

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,11 +61,26 @@ def audit(*, kind: str, at: dt.datetime, actor: User | None = None, request: Ass
     AssistEvent.objects.create(kind=kind, at=at, actor=actor, request=request, session=session, data=data)
 
 
+# Changes within this many seconds share one fan-out of queue positions.
+QUEUE_BROADCAST_DELAY = 0.25
+QUEUE_BROADCAST_PENDING = "helpdesk:queue-broadcast-pending"
+
+
 def _queue_changed_on_commit() -> None:
-    """Waiting citizens' positions changed: the worker pushes the new positions (fan-out off the hot path)."""
+    """Waiting citizens' positions changed: the worker pushes them, off the request path.
+
+    Each change would otherwise fan out to every waiting citizen (200 sends with 200 waiting,
+    twice per click and cancel); a burst of changes shares one fan-out a quarter second later.
+    """
+    transaction.on_commit(_schedule_queue_broadcast, robust=True)
+
+
+def _schedule_queue_broadcast() -> None:
     from helpdesk.tasks import assist_queue_broadcast
 
-    transaction.on_commit(lambda: assist_queue_broadcast.delay())
+    # The key expires by itself, so a lost broadcast task delays updates by seconds, not for ever.
+    if cache.add(QUEUE_BROADCAST_PENDING, 1, timeout=5):
+        assist_queue_broadcast.apply_async(countdown=QUEUE_BROADCAST_DELAY)
 
 
 # --- Requests ------------------------------------------------------------------------------
@@ -85,38 +101,40 @@ def assist_request_create(
     cfg = conf()
     if citizen.role not in (User.Role.CITIZEN, User.Role.FIRM):
         raise AssistError(_("Only citizens and firms call for assistance."), code="not_a_citizen")
-    with transaction.atomic():
-        existing = AssistRequest.objects.filter(citizen=citizen, state__in=AssistRequest.OPEN_STATES).first()
-        if existing:
-            return existing
-        if AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES).count() >= cfg.queue_limit:
-            raise AssistError(
-                _("The queue is full. Please try again later or leave a callback number."), code="queue_full"
-            )
-        try:
-            with transaction.atomic():
-                request = AssistRequest.objects.create(
-                    citizen=citizen,
-                    firm=citizen.firm if citizen.role == User.Role.FIRM else None,
-                    item=item_version.item if item_version else None,
-                    item_version=item_version,
-                    sector=item_version.sector if item_version else "",
-                    case_ref=case_ref,
-                    district=citizen.district,
-                    language=language,
-                    priority_reason=priority_reason,
-                    priority=PRIORITY_OF_REASON[PriorityReason(priority_reason)],
-                    created_at=now,
+    open_requests = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+    try:
+        with transaction.atomic():
+            # One query for both checks: the citizen's own open request, and a full queue.
+            counts = open_requests.aggregate(total=Count("pk"), mine=Count("pk", filter=Q(citizen=citizen)))
+            if counts["mine"]:
+                return open_requests.get(citizen=citizen)
+            if counts["total"] >= cfg.queue_limit:
+                raise AssistError(
+                    _("The queue is full. Please try again later or leave a callback number."), code="queue_full"
                 )
-        except IntegrityError:  # a double click raced us: the other click's request is the one
-            return AssistRequest.objects.get(citizen=citizen, state__in=AssistRequest.OPEN_STATES)
-        audit(kind="request.created", at=now, actor=citizen, request=request,
-              item=request.item_id, case=case_ref, priority=priority_reason, language=language)
+            request = AssistRequest.objects.create(
+                citizen=citizen,
+                firm_id=citizen.firm_id if citizen.role == User.Role.FIRM else None,
+                item=item_version.item if item_version else None,
+                item_version=item_version,
+                sector=item_version.sector if item_version else "",
+                case_ref=case_ref,
+                district_id=citizen.district_id,
+                language=language,
+                priority_reason=priority_reason,
+                priority=PRIORITY_OF_REASON[PriorityReason(priority_reason)],
+                created_at=now,
+            )
+            audit(kind="request.created", at=now, actor=citizen, request=request,
+                  item=request.item_id, case=case_ref, priority=priority_reason, language=language)
+    except IntegrityError:  # a double click raced us (one open request per citizen): the other click's is the one
+        return open_requests.get(citizen=citizen)
     if route:
         assist_route(now=now)
+        # The pass may have offered it already; the caller reads the state it ends in.
+        request.state = AssistRequest.objects.filter(pk=request.pk).values_list("state", flat=True).get()
     # Positions of everyone waiting changed: pushed by the worker, after the ring has gone out.
     _queue_changed_on_commit()
-    request.refresh_from_db()
     return request
 
 

@@ -25,10 +25,14 @@ def assist_queue_broadcast() -> int:
     """Push each waiting citizen their live position and estimated wait (fan-out off the request path)."""
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
+    from django.core.cache import cache
 
     from helpdesk import selectors
     from helpdesk.realtime import request_group
+    from helpdesk.services import QUEUE_BROADCAST_PENDING
 
+    # Changes from now on schedule the next fan-out; this one reads the queue after the delete.
+    cache.delete(QUEUE_BROADCAST_PENDING)
     statuses = selectors.queue_statuses()
 
     async def send_all():
