@@ -13,16 +13,16 @@ from govservice.sqlite_wal import start_wal_checkpointer  # noqa: E402
 
 start_wal_checkpointer()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs the app registry loaded
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from govservice.routing import websocket_urlpatterns  # noqa: E402
+from govservice.ws_auth import SessionUserMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Browsers send cookies with cross-site WebSocket handshakes: check the Origin.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(SessionUserMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

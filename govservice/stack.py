@@ -202,6 +202,10 @@ def asgi_server_args(*, host: str, port: int, access_log: bool = True) -> list[s
         str(port),
         "--ws",
         "websockets-sansio",
+        # Our frames are small JSON; per-message deflate would keep a zlib compressor and
+        # decompressor per socket (~45 KiB each, measured) and cost CPU on every relay.
+        "--ws-per-message-deflate",
+        "false",
         "--lifespan",
         "off",
     ]

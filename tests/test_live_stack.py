@@ -73,3 +73,22 @@ def test_an_anonymous_or_foreign_origin_socket_is_refused(live_stack):
     assert closed.value.rcvd.code == 4401
     with pytest.raises(websockets.exceptions.InvalidStatus):
         asyncio.run(connect(origin="https://evil.example"))
+
+
+def test_a_socket_with_a_stale_or_garbled_session_is_anonymous(live_stack):
+    """The session is checked once at connect: a password changed since login ends it, as for pages."""
+    user = User.objects.create_user(username=f"ws-{uuid.uuid4().hex[:6]}", password="old-pass-2026")
+    cookie = session_cookie_for(user)
+    user.set_password("new-pass-2026")
+    user.save()
+
+    async def close_code(cookie_header: str) -> int:
+        async with websockets.connect(
+            live_stack.ws("/ws/events/"), additional_headers={"Cookie": cookie_header}, origin=live_stack.http_url
+        ) as socket:
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                await socket.recv()
+            return closed.value.rcvd.code
+
+    assert asyncio.run(close_code(f"sessionid={cookie}")) == 4401
+    assert asyncio.run(close_code('sessionid="\\x00;; =')) == 4401
