@@ -15,14 +15,20 @@ app.autodiscover_tasks()
 app.conf.imports = ("govservice.tasks",)
 
 
-@app.on_after_configure.connect
-def _merge_app_schedules(sender, **kwargs):
-    # Each app keeps its beat entries beside its tasks (<app>/schedule.py).
+def _app_schedules() -> dict:
+    # Each app keeps its beat entries beside its tasks (<app>/schedule.py); these modules
+    # import only celery.schedules, so they load before Django is set up.
     from cases.schedule import BEAT_SCHEDULE as cases_schedule
     from helpdesk.schedule import BEAT_SCHEDULE as helpdesk_schedule
     from standards.schedule import BEAT_SCHEDULE as standards_schedule
 
-    sender.conf.beat_schedule = {**standards_schedule, **cases_schedule, **helpdesk_schedule}
+    return {**standards_schedule, **cases_schedule, **helpdesk_schedule}
+
+
+# Set directly, not in an on_after_configure handler: the lines above have already configured
+# the app, so such a handler never ran and beat had no entries at all. (Settings must not
+# define CELERY_BEAT_SCHEDULE: under the CELERY namespace it would win over this.)
+app.conf.beat_schedule = _app_schedules()
 
 
 @worker_process_init.connect
