@@ -13,13 +13,15 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -555,14 +557,91 @@ def case_accept(*, case: Case, actor: User, request_id: str = "") -> Case:
             case.transfer_number,
             district_queue(case.approving_district.division_code),
         )
-        transaction.on_commit(lambda: _enqueue_route(case_id, transfer_number, queue))
+        # robust: the acceptance is committed whatever the broker says; a message that could not be
+        # queued is logged and sent again by the routing sweep (case_routing_sweep, every minute).
+        transaction.on_commit(lambda: _enqueue_route(case_id, transfer_number, queue), robust=True)
     return case
 
 
-def _enqueue_route(case_id: int, transfer_number: int, queue: str) -> None:
+def _enqueue_route(case_id: int, transfer_number: int, queue: str) -> bool:
+    """Queue the routing task; False (and an error in the log) when the broker cannot take it."""
     from cases.tasks import route_case
 
-    route_case.apply_async(args=[case_id, transfer_number], queue=queue)
+    try:
+        route_case.apply_async(args=[case_id, transfer_number], queue=queue)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep sends it again
+        logger.exception(
+            "route_case for case %s (transfer %s) could not be queued on %s; the routing sweep will retry",
+            case_id,
+            transfer_number,
+            queue,
+        )
+        return False
+    return True
+
+
+# An accepted case whose routing message went missing (the broker was down when the acceptance
+# committed, or the message was lost) is queued again after this long in `accepted`. Routing is
+# idempotent per transfer number, so a duplicate of a message that was merely slow does nothing.
+ROUTING_SWEEP_AFTER_SECONDS = int(getattr(settings, "CASES_ROUTING_SWEEP_AFTER", 60))
+# ...and then at most once per this long: while a district's worker is down its queue would
+# otherwise gain one duplicate per stuck case every minute.
+ROUTING_SWEEP_REPEAT_SECONDS = int(getattr(settings, "CASES_ROUTING_SWEEP_REPEAT", 300))
+ROUTING_SWEEP_BATCH = 500
+
+
+def _sweep_claim(key: str) -> bool:
+    """Claim a re-send for ROUTING_SWEEP_REPEAT_SECONDS (cache.add is atomic in Redis)."""
+    try:
+        return cache.add(key, 1, ROUTING_SWEEP_REPEAT_SECONDS)
+    except Exception:  # noqa: BLE001 - without the cache, send anyway: duplicates are harmless
+        logger.warning("routing sweep: cache unavailable, re-sending without throttle")
+        return True
+
+
+def _sweep_release(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:  # noqa: BLE001 - the claim then simply expires
+        pass
+
+
+def case_routing_sweep(*, now=None, older_than_seconds: int | None = None) -> dict[str, int]:
+    """Queue `route_case` again for accepted cases that never reached the approving district.
+
+    Candidates: state `accepted`, this transfer not routed yet, not stopped as poison, and in that
+    state for more than ROUTING_SWEEP_AFTER_SECONDS. Run by beat every minute (cases/schedule.py).
+    A case is queued again at most once per ROUTING_SWEEP_REPEAT_SECONDS; one whose routing keeps
+    failing still stops after MAX_ROUTING_ATTEMPTS counted attempts and is flagged to supervisors.
+    """
+    now = now or timezone.now()
+    age = ROUTING_SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    stale = (
+        Case.objects.filter(
+            state=CaseState.ACCEPTED,
+            routing_poisoned=False,
+            routed_transfer_number__lt=F("transfer_number"),
+            state_changed_at__lte=now - timedelta(seconds=age),
+        )
+        .order_by("state_changed_at")
+        .values_list("pk", "reference", "transfer_number", "approving_district__division_code")[:ROUTING_SWEEP_BATCH]
+    )
+    counts = {"queued": 0, "failed": 0, "recently_queued": 0}
+    for case_id, reference, transfer_number, division_code in stale:
+        # By reference, not id: ids can come back on SQLite, references never do.
+        key = f"cases:route-resent:{reference}:{transfer_number}"
+        if not _sweep_claim(key):
+            counts["recently_queued"] += 1
+            continue
+        if _enqueue_route(case_id, transfer_number, district_queue(division_code)):
+            counts["queued"] += 1
+        else:
+            # Not sent: the next run tries again rather than waiting out the claim.
+            _sweep_release(key)
+            counts["failed"] += 1
+    if counts["queued"] or counts["failed"]:
+        logger.warning("routing sweep: %(queued)s accepted cases queued again, %(failed)s failed", counts)
+    return counts
 
 
 def case_not_accept(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
