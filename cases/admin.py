@@ -57,7 +57,7 @@ class CaseAdmin(admin.ModelAdmin):
         "routing_poisoned",
     ]
     list_filter = ["state", "accepting_district", "approving_district", "routing_poisoned"]
-    search_fields = ["reference", "applicant__username", "firm__name"]
+    search_fields = ["reference", "applicant__username", "agent__username", "firm__name", "applicant_credit_code"]
     inlines = [CaseMaterialInline, CaseEventInline]
     exclude = ["applicant_id_number"]
     readonly_fields = ["masked_applicant_id_number"]

@@ -64,8 +64,15 @@ class Case(models.Model):
     item_version = models.ForeignKey(
         "standards.ItemVersion", verbose_name=_("item version"), on_delete=models.PROTECT, related_name="cases"
     )
+    # The applicant's (principal's) account. Empty when an agent applied for someone who has no
+    # account here; they are identified by applicant_id_number or applicant_credit_code instead.
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="cases"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
     )
     firm = models.ForeignKey(
         "accounts.Firm", verbose_name=_("firm"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
@@ -82,6 +89,8 @@ class Case(models.Model):
     # the full number, and each such reading is written to the case's event chain.
     applicant_id_number = models.CharField(_("applicant ID number"), max_length=18, blank=True)
     applicant_name = models.CharField(_("applicant name"), max_length=200, blank=True)
+    # The applying firm's unified social credit code (also when the firm has no account here).
+    applicant_credit_code = models.CharField(_("applicant credit code"), max_length=18, blank=True)
 
     accepting_district = models.ForeignKey(
         "standards.District",
@@ -168,6 +177,9 @@ class Case(models.Model):
             models.Index(fields=["state", "promised_due"]),
             # The routing task counts each approving clerk's load.
             models.Index(fields=["approving_district", "state", "approving_clerk"]),
+            # A principal's account finds the cases an agent filed in their name (selectors.cases_visible_to).
+            models.Index(fields=["applicant_id_number"], name="case_principal_id_number"),
+            models.Index(fields=["applicant_credit_code"], name="case_principal_credit_code"),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +188,21 @@ class Case(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.applicant_id_number)
+
+    @property
+    def principal_kind(self) -> str:
+        """Who applies: a natural person ("person") or a legal person ("firm")."""
+        return "firm" if self.firm_id or self.applicant_credit_code else "person"
+
+    @property
+    def principal_credit_code(self) -> str:
+        if self.applicant_credit_code:
+            return self.applicant_credit_code
+        return self.firm.credit_code if self.firm_id else ""
+
+    @property
+    def masked_agent_id_number(self) -> str:
+        return mask_id_number(self.agent.id_number) if self.agent_id else ""
 
     @property
     def clock_stopped(self) -> bool:

@@ -11,4 +11,12 @@ BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/15"),
         "options": {"queue": "default"},
     },
+    # An acceptance whose routing message was never queued (Redis down at commit) or got lost
+    # would stay `accepted` for ever: queue it again. A minute's run finds nothing most of the time.
+    "cases-sweep-routing": {
+        "task": "cases.sweep_routing",
+        "schedule": 60.0,
+        # Expires before the next run: a beat backlog never piles up sweeps.
+        "options": {"queue": "default", "expires": 55},
+    },
 }

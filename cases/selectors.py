@@ -10,8 +10,46 @@ from cases.models import FINISHED_STATES, OPEN_STATES, Case, CaseEvent, CaseStat
 from standards.models import District, ItemVersion
 
 
+def _applicant_side_q(user: User) -> Q:
+    """The cases a citizen or firm user acts on: as applicant or agent, or as the principal an agent applied for.
+
+    A principal is matched by their account's resident ID number (set by administrators after real-name
+    checks, never by the user) or their firm's credit code, so a principal who opens an account after the
+    agent applied still finds the case. A person's number matches only cases of a natural person: a firm
+    representative's own number on a firm case does not open that case to their private account.
+    """
+    own = Q(applicant=user) | Q(agent=user)
+    if user.role == User.Role.CITIZEN and user.id_number:
+        own |= Q(applicant_id_number=user.id_number.upper(), firm__isnull=True, applicant_credit_code="")
+    if user.role == User.Role.FIRM and user.firm_id:
+        own |= Q(firm_id=user.firm_id) | Q(applicant_credit_code=user.firm.credit_code)
+    return own
+
+
+def case_is_applicant_side(*, case: Case, user: User) -> bool:
+    """The same rule as _applicant_side_q, for one case in hand (the services' guard)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk in (case.applicant_id, case.agent_id):
+        return True
+    if user.role == User.Role.CITIZEN and user.id_number:
+        return (
+            case.firm_id is None
+            and not case.applicant_credit_code
+            and case.applicant_id_number == user.id_number.upper()
+        )
+    if user.role == User.Role.FIRM and user.firm_id:
+        if case.firm_id is not None and case.firm_id == user.firm_id:
+            return True
+        return bool(case.applicant_credit_code) and case.applicant_credit_code == user.firm.credit_code
+    return False
+
+
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    """A citizen sees their own, a firm user their firm's, a clerk their district's, a supervisor all."""
+    """A citizen sees their own, a firm user their firm's, a clerk their district's, a supervisor all.
+
+    "Their own" includes the cases they file as an agent and those an agent filed for them.
+    """
     cases = Case.objects.select_related(
         "item_version",
         "item_version__item",
@@ -21,6 +59,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         "approving_window",
         "applicant",
         "firm",
+        "agent",
     )
     if not user.is_authenticated or not user.is_active:
         return cases.none()
@@ -35,11 +74,8 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
             (Q(accepting_district_id=user.district_id) & ~Q(state=CaseState.DRAFT))
             | Q(approving_district_id=user.district_id, routed_at__isnull=False)
         )
-    own = Q(applicant=user) | Q(agent=user)
-    if user.role == User.Role.FIRM and user.firm_id:
-        own |= Q(firm_id=user.firm_id)
     if user.role in (User.Role.CITIZEN, User.Role.FIRM):
-        return cases.filter(own)
+        return cases.filter(_applicant_side_q(user))
     return cases.none()
 
 
@@ -196,9 +232,7 @@ def firms_visible_to(user: User) -> QuerySet[Firm]:
 def case_steps_for(*, case: Case, user: User) -> list[str]:
     """The steps this user may take on this case now (the services check again)."""
     steps: list[str] = []
-    applicant_side = user.pk in (case.applicant_id, case.agent_id) or (
-        user.role == User.Role.FIRM and case.firm_id is not None and user.firm_id == case.firm_id
-    )
+    applicant_side = case_is_applicant_side(case=case, user=user)
     at_accepting = user.role == User.Role.CLERK and user.district_id == case.accepting_district_id
     at_approving = user.role == User.Role.CLERK and user.district_id == case.approving_district_id
     state = case.state

@@ -13,16 +13,19 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.identifiers import validate_credit_code, validate_id_number
 from accounts.models import Firm, FirmSpecialist, User
 from cases import routing_queries
 from cases.chain import chain_verify, event_append, with_chain_head
@@ -38,6 +41,7 @@ from cases.models import (
     Rating,
 )
 from cases.push import push_on_commit
+from cases.selectors import case_is_applicant_side
 from govservice.queues import district_queue
 from standards.models import District, ItemImplementation, ItemMaterial, ItemVersion, ServiceWindow
 
@@ -74,9 +78,9 @@ def _lock(case: Case) -> Case:
 
 
 def _is_applicant_side(case: Case, user: User) -> bool:
-    if user.pk in (case.applicant_id, case.agent_id):
-        return True
-    return user.role == User.Role.FIRM and case.firm_id is not None and user.firm_id == case.firm_id
+    # The applicant, their agent, any representative of the applying firm, or the principal an agent
+    # applied for (matched by ID number or credit code): one rule, shared with what they may see.
+    return case_is_applicant_side(case=case, user=user)
 
 
 def _require_applicant_side(case: Case, actor: User) -> None:
@@ -205,8 +209,7 @@ def case_draft_create(
     """Start an application for a published item version (by the applicant, or a clerk helping them)."""
     if actor.pk != applicant.pk and actor.role != User.Role.CLERK and (agent is None or actor.pk != agent.pk):
         raise PermissionDenied(_("Only the applicant, their agent or a clerk may start an application."))
-    if item_version.status != ItemVersion.Status.PUBLISHED:
-        raise ValidationError(_("Only a published item version can be applied for."))
+    _require_published(item_version)
     if applicant.role == User.Role.FIRM:
         firm = firm or applicant.firm
         if firm is None or firm.pk != applicant.firm_id:
@@ -215,7 +218,134 @@ def case_draft_create(
         raise ValidationError(_("Only a firm representative can apply for a firm."))
     if firm is not None and not item_version.for_legal_person:
         raise ValidationError(_("This item is not for legal persons."))
+    if agent is not None:
+        _require_power_of_attorney_standard(item_version)
+    return _draft_insert(
+        item_version=item_version,
+        actor=actor,
+        accepting_district=accepting_district,
+        values={
+            "applicant": applicant,
+            "firm": firm,
+            "agent": agent,
+            "applicant_id_number": applicant.id_number,
+            "applicant_name": firm.name if firm else str(applicant),
+            "applicant_credit_code": firm.credit_code if firm else "",
+        },
+        event_data={"agent": agent.pk} if agent is not None else {},
+        request_id=request_id,
+    )
 
+
+# Materials an item's standard lists "when someone else applies on the applicant's behalf"
+# (委托他人代为办理的): conditional in general, required in an agent's application.
+POWER_OF_ATTORNEY = "AGENT_AUTH"  # 授权委托书
+AGENT_MATERIAL_TYPES = (POWER_OF_ATTORNEY, "AGENT_ID")  # and 经办人身份证件
+
+
+def case_agent_draft_create(
+    *,
+    agent: User,
+    item_version: ItemVersion,
+    principal_name: str = "",
+    principal_id_number: str = "",
+    principal_credit_code: str = "",
+    accepting_district: District | None = None,
+    request_id: str = "",
+) -> Case:
+    """代办: a citizen or firm user starts an application on behalf of a person (ID number) or a firm (credit code).
+
+    The agent acts on the case like an applicant; the principal's account, if there is one (matched by
+    ID number or by firm), sees it and may act too. Before submission the agent attaches the item's power
+    of attorney (授权委托书), checked like every material against the pinned version's standard.
+    """
+    if agent.role not in (User.Role.CITIZEN, User.Role.FIRM) or not agent.is_active:
+        raise PermissionDenied(_("Only a citizen or a firm representative may apply on someone's behalf."))
+    _require_published(item_version)
+    principal_id_number = (principal_id_number or "").strip().upper()
+    principal_credit_code = (principal_credit_code or "").strip().upper()
+    principal_name = (principal_name or "").strip()
+    if bool(principal_id_number) == bool(principal_credit_code):
+        raise ValidationError(
+            _("Name the principal by a resident ID number (a person) or a credit code (a firm), not both.")
+        )
+    firm = None
+    applicant = None
+    if principal_id_number:
+        try:
+            validate_id_number(principal_id_number)
+        except ValidationError as error:
+            raise ValidationError({"principal_id_number": error.messages}) from error
+        if principal_id_number == (agent.id_number or "").upper():
+            raise ValidationError(
+                {"principal_id_number": _("This is your own ID number: apply in your own name instead.")}
+            )
+        if not item_version.for_natural_person:
+            raise ValidationError(_("This item is not for natural persons."))
+        # The principal's own account, when exactly one citizen holds the number (set after real-name checks).
+        holders = list(User.objects.filter(role=User.Role.CITIZEN, is_active=True, id_number=principal_id_number)[:2])
+        applicant = holders[0] if len(holders) == 1 else None
+    else:
+        try:
+            validate_credit_code(principal_credit_code)
+        except ValidationError as error:
+            raise ValidationError({"principal_credit_code": error.messages}) from error
+        if not item_version.for_legal_person:
+            raise ValidationError(_("This item is not for legal persons."))
+        firm = Firm.objects.filter(credit_code=principal_credit_code).first()
+        if firm is not None and agent.role == User.Role.FIRM and agent.firm_id == firm.pk:
+            raise ValidationError({"principal_credit_code": _("This is your own firm: apply for it directly instead.")})
+        # The register's name wins over what the agent typed.
+        principal_name = firm.name if firm is not None else principal_name
+    if not principal_name:
+        raise ValidationError({"principal_name": _("Give the principal's name as on the power of attorney.")})
+    _require_power_of_attorney_standard(item_version)
+    return _draft_insert(
+        item_version=item_version,
+        actor=agent,
+        accepting_district=accepting_district,
+        values={
+            "applicant": applicant,
+            "firm": firm,
+            "agent": agent,
+            "applicant_id_number": principal_id_number,
+            "applicant_name": principal_name[:200],
+            "applicant_credit_code": principal_credit_code,
+        },
+        # Never the principal's number in the chain: events are shown to everyone who sees the case.
+        event_data={"agent": agent.pk, "principal": "firm" if principal_credit_code else "person"},
+        request_id=request_id,
+    )
+
+
+def _require_published(item_version: ItemVersion) -> None:
+    if item_version.status != ItemVersion.Status.PUBLISHED:
+        raise ValidationError(_("Only a published item version can be applied for."))
+
+
+def version_accepts_agents(item_version: ItemVersion) -> bool:
+    """An item can be applied for through an agent when its standard lists the power of attorney."""
+    return item_version.materials.filter(material_type__code=POWER_OF_ATTORNEY).exists()
+
+
+def _require_power_of_attorney_standard(item_version: ItemVersion) -> None:
+    # The accepting and the approving district check the same standard (互认): a power of attorney
+    # accepted here must be one the standard asks for, so an item without it takes no agents.
+    if not version_accepts_agents(item_version):
+        raise ValidationError(
+            _("This item's material standard lists no power of attorney (授权委托书): apply in person.")
+        )
+
+
+def _draft_insert(
+    *,
+    item_version: ItemVersion,
+    actor: User,
+    accepting_district: District | None,
+    values: dict[str, Any],
+    event_data: dict[str, Any],
+    request_id: str,
+) -> Case:
     implementations = ItemImplementation.objects.filter(item_id=item_version.item_id, active=True).select_related(
         "district", "window"
     )
@@ -237,21 +367,17 @@ def case_draft_create(
         case = Case.objects.create(
             reference=_new_reference(accept_at.district.division_code),
             item_version=item_version,
-            applicant=applicant,
-            firm=firm,
-            agent=agent,
-            applicant_id_number=applicant.id_number,
-            applicant_name=firm.name if firm else str(applicant),
             accepting_district=accept_at.district,
             accepting_window=accept_at.window,
             approving_district=approve_at.district,
+            **values,
         )
         event_append(
             case=case,
             action="draft_created",
             actor=actor,
             to_state=CaseState.DRAFT,
-            data={"item": item_version.item.code, "version": item_version.number},
+            data={"item": item_version.item.code, "version": item_version.number, **event_data},
             request_id=request_id,
         )
     return case
@@ -336,13 +462,18 @@ def case_material_add(
     return material
 
 
+def case_required_materials(case: Case) -> list[ItemMaterial]:
+    """The materials this case must provide: the standard's required ones, and in an agent's
+    application also the conditional ones for agents (power of attorney, the agent's ID)."""
+    wanted = Q(requirement=ItemMaterial.Requirement.REQUIRED)
+    if case.agent_id is not None:
+        wanted |= Q(requirement=ItemMaterial.Requirement.CONDITIONAL, material_type__code__in=AGENT_MATERIAL_TYPES)
+    return list(case.item_version.materials.filter(wanted).select_related("material_type"))
+
+
 def _missing_materials(case: Case) -> list[ItemMaterial]:
     present = set(case.materials.filter(current=True).values_list("item_material_id", flat=True))
-    return [
-        m
-        for m in case.item_version.materials.filter(requirement=ItemMaterial.Requirement.REQUIRED)
-        if m.pk not in present and not m.elicence_exempt
-    ]
+    return [m for m in case_required_materials(case) if m.pk not in present and not m.elicence_exempt]
 
 
 def _spare_by_elicence(case: Case, actor: User) -> list[str]:
@@ -426,14 +557,91 @@ def case_accept(*, case: Case, actor: User, request_id: str = "") -> Case:
             case.transfer_number,
             district_queue(case.approving_district.division_code),
         )
-        transaction.on_commit(lambda: _enqueue_route(case_id, transfer_number, queue))
+        # robust: the acceptance is committed whatever the broker says; a message that could not be
+        # queued is logged and sent again by the routing sweep (case_routing_sweep, every minute).
+        transaction.on_commit(lambda: _enqueue_route(case_id, transfer_number, queue), robust=True)
     return case
 
 
-def _enqueue_route(case_id: int, transfer_number: int, queue: str) -> None:
+def _enqueue_route(case_id: int, transfer_number: int, queue: str) -> bool:
+    """Queue the routing task; False (and an error in the log) when the broker cannot take it."""
     from cases.tasks import route_case
 
-    route_case.apply_async(args=[case_id, transfer_number], queue=queue)
+    try:
+        route_case.apply_async(args=[case_id, transfer_number], queue=queue)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep sends it again
+        logger.exception(
+            "route_case for case %s (transfer %s) could not be queued on %s; the routing sweep will retry",
+            case_id,
+            transfer_number,
+            queue,
+        )
+        return False
+    return True
+
+
+# An accepted case whose routing message went missing (the broker was down when the acceptance
+# committed, or the message was lost) is queued again after this long in `accepted`. Routing is
+# idempotent per transfer number, so a duplicate of a message that was merely slow does nothing.
+ROUTING_SWEEP_AFTER_SECONDS = int(getattr(settings, "CASES_ROUTING_SWEEP_AFTER", 60))
+# ...and then at most once per this long: while a district's worker is down its queue would
+# otherwise gain one duplicate per stuck case every minute.
+ROUTING_SWEEP_REPEAT_SECONDS = int(getattr(settings, "CASES_ROUTING_SWEEP_REPEAT", 300))
+ROUTING_SWEEP_BATCH = 500
+
+
+def _sweep_claim(key: str) -> bool:
+    """Claim a re-send for ROUTING_SWEEP_REPEAT_SECONDS (cache.add is atomic in Redis)."""
+    try:
+        return cache.add(key, 1, ROUTING_SWEEP_REPEAT_SECONDS)
+    except Exception:  # noqa: BLE001 - without the cache, send anyway: duplicates are harmless
+        logger.warning("routing sweep: cache unavailable, re-sending without throttle")
+        return True
+
+
+def _sweep_release(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:  # noqa: BLE001 - the claim then simply expires
+        pass
+
+
+def case_routing_sweep(*, now=None, older_than_seconds: int | None = None) -> dict[str, int]:
+    """Queue `route_case` again for accepted cases that never reached the approving district.
+
+    Candidates: state `accepted`, this transfer not routed yet, not stopped as poison, and in that
+    state for more than ROUTING_SWEEP_AFTER_SECONDS. Run by beat every minute (cases/schedule.py).
+    A case is queued again at most once per ROUTING_SWEEP_REPEAT_SECONDS; one whose routing keeps
+    failing still stops after MAX_ROUTING_ATTEMPTS counted attempts and is flagged to supervisors.
+    """
+    now = now or timezone.now()
+    age = ROUTING_SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
+    stale = (
+        Case.objects.filter(
+            state=CaseState.ACCEPTED,
+            routing_poisoned=False,
+            routed_transfer_number__lt=F("transfer_number"),
+            state_changed_at__lte=now - timedelta(seconds=age),
+        )
+        .order_by("state_changed_at")
+        .values_list("pk", "reference", "transfer_number", "approving_district__division_code")[:ROUTING_SWEEP_BATCH]
+    )
+    counts = {"queued": 0, "failed": 0, "recently_queued": 0}
+    for case_id, reference, transfer_number, division_code in stale:
+        # By reference, not id: ids can come back on SQLite, references never do.
+        key = f"cases:route-resent:{reference}:{transfer_number}"
+        if not _sweep_claim(key):
+            counts["recently_queued"] += 1
+            continue
+        if _enqueue_route(case_id, transfer_number, district_queue(division_code)):
+            counts["queued"] += 1
+        else:
+            # Not sent: the next run tries again rather than waiting out the claim.
+            _sweep_release(key)
+            counts["failed"] += 1
+    if counts["queued"] or counts["failed"]:
+        logger.warning("routing sweep: %(queued)s accepted cases queued again, %(failed)s failed", counts)
+    return counts
 
 
 def case_not_accept(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:

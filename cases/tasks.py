@@ -31,6 +31,12 @@ def scan_deadlines() -> dict[str, int]:
     return services.case_deadlines_scan()
 
 
+@shared_task(name="cases.sweep_routing", ignore_result=True)
+def sweep_routing() -> dict[str, int]:
+    """Beat, every minute: queue `route_case` again for accepted cases whose message never arrived."""
+    return services.case_routing_sweep()
+
+
 _redis_client = None
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/workbench/", views.workbench, name="cases-workbench"),
     path("cases/supervision/", views.supervision, name="cases-supervision"),
     path("cases/apply/<int:version_id>/", views.apply, name="cases-apply"),
+    path("cases/apply/<int:version_id>/agent/", views.apply_as_agent, name="cases-apply-agent"),
     path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
     path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),
 ]

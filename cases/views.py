@@ -96,12 +96,43 @@ def apply(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
+    """代办 from an item page: the signed-in citizen or firm user applies for a person or a firm."""
+    version = get_object_or_404(ItemVersion, pk=version_id, status=ItemVersion.Status.PUBLISHED)
+    kind = request.POST.get("principal_kind")
+    code = request.POST.get("principal_code", "")
+    try:
+        case = services.case_agent_draft_create(
+            agent=request.user,
+            item_version=version,
+            principal_name=request.POST.get("principal_name", ""),
+            principal_id_number=code if kind == "person" else "",
+            principal_credit_code=code if kind == "firm" else "",
+            request_id=request.request_id,
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(request.META.get("HTTP_REFERER") or "cases-mine")
+    messages.success(
+        request,
+        _(
+            "Your application %(reference)s for %(principal)s was started: upload the power of attorney and the "
+            "other materials, then submit it."
+        )
+        % {"reference": case.reference, "principal": case.applicant_name},
+    )
+    return redirect("cases-detail", reference=case.reference)
+
+
+@login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     events = selectors.case_events_visible_to(case=case, user=request.user)
     steps = selectors.case_steps_for(case=case, user=request.user)
     materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
     standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
+    required = {m.pk for m in services.case_required_materials(case)}
     return render(
         request,
         "cases/case_detail.html",
@@ -110,6 +141,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "events": events,
             "steps": steps,
             "standard": standard,
+            "required": required,
             "delivery_methods": DeliveryMethod.choices,
             "scores": [5, 4, 3, 2, 1],
             "rating": getattr(case, "rating", None) if case.state == CaseState.RATED else None,

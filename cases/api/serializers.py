@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.identifiers import validate_credit_code, validate_id_number
 from accounts.models import FirmSpecialist
 from cases.models import Case, CaseEvent, CaseMaterial, DeliveryMethod, FollowUp, Holiday, Rating
 from standards.models import ItemMaterial, ItemVersion
@@ -35,9 +36,17 @@ class RatingSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    """A case; the applicant's ID number is always masked here."""
+    """A case; the applicant's and the agent's ID numbers are always masked here."""
 
     applicant_id_number = serializers.CharField(source="masked_id_number", read_only=True)
+    applicant_kind = serializers.ChoiceField(
+        source="principal_kind",
+        choices=[("person", "natural person"), ("firm", "legal person")],
+        read_only=True,
+        help_text="who applies: a natural person (ID number) or a firm (credit code)",
+    )
+    agent_name = serializers.CharField(source="agent.__str__", default=None, read_only=True)
+    agent_id_number = serializers.CharField(source="masked_agent_id_number", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     item_code = serializers.CharField(source="item_version.item.code", read_only=True)
     item_name = serializers.CharField(source="item_version.display_name", read_only=True)
@@ -46,7 +55,7 @@ class CaseSerializer(serializers.ModelSerializer):
     approving_district = serializers.CharField(source="approving_district.division_code", read_only=True)
     accepting_window = serializers.CharField(source="accepting_window.code", read_only=True)
     approving_window = serializers.CharField(source="approving_window.code", default=None, read_only=True)
-    firm_credit_code = serializers.CharField(source="firm.credit_code", default=None, read_only=True)
+    firm_credit_code = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -59,11 +68,14 @@ class CaseSerializer(serializers.ModelSerializer):
             "item_name",
             "item_version_number",
             "applicant",
+            "applicant_kind",
             "applicant_name",
             "applicant_id_number",
             "firm",
             "firm_credit_code",
             "agent",
+            "agent_name",
+            "agent_id_number",
             "accepting_district",
             "accepting_window",
             "accepting_clerk",
@@ -89,6 +101,10 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_firm_credit_code(self, case) -> str | None:
+        """The applying firm's credit code (also a firm without an account here); null for a person."""
+        return case.principal_credit_code or None
+
 
 class CaseDetailSerializer(CaseSerializer):
     materials = CaseMaterialSerializer(many=True, read_only=True)
@@ -99,9 +115,46 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
+class PrincipalSerializer(serializers.Serializer):
+    """代办: the person or firm the caller applies for, by exactly one of ID number or credit code."""
+
+    id_number = serializers.CharField(
+        required=False,
+        max_length=18,
+        validators=[validate_id_number],
+        help_text="resident ID number of a natural person (never shown in full again)",
+    )
+    credit_code = serializers.CharField(
+        required=False, max_length=18, validators=[validate_credit_code], help_text="unified social credit code"
+    )
+    name = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="name as on the power of attorney (a firm known here keeps its registered name)",
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = {
+                k: (v.strip().upper() if k in ("id_number", "credit_code") and isinstance(v, str) else v)
+                for k, v in data.items()
+            }
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if bool(attrs.get("id_number")) == bool(attrs.get("credit_code")):
+            raise serializers.ValidationError("Give either id_number (a person) or credit_code (a firm).")
+        return attrs
+
+
 class CaseCreateSerializer(serializers.Serializer):
     item_version = serializers.PrimaryKeyRelatedField(queryset=ItemVersion.objects.filter(status="published"))
     accepting_district = serializers.CharField(required=False, help_text="division code of the accepting district")
+    principal = PrincipalSerializer(
+        required=False,
+        help_text="apply as an agent (代办) for this person or firm; the case then needs the item's power of "
+        "attorney (授权委托书) before it can be submitted",
+    )
 
 
 class MaterialUploadSerializer(serializers.Serializer):

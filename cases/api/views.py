@@ -91,21 +91,39 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer})
     def create(self, request):
-        """Start a draft for a published item version (a firm representative applies for their firm)."""
+        """Start a draft for a published item version (a firm representative applies for their firm).
+
+        With `principal`, the caller applies as an agent (代办) for that person (ID number) or firm (credit
+        code): they act on the case, the principal's account sees it too, and the item's power of attorney
+        (授权委托书) must be uploaded before submission.
+        """
         incoming = s.CaseCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         district = None
         if incoming.validated_data.get("accepting_district"):
             district = get_object_or_404(District, division_code=incoming.validated_data["accepting_district"])
-        case = call_service(
-            services.case_draft_create,
-            applicant=request.user,
-            item_version=incoming.validated_data["item_version"],
-            actor=request.user,
-            firm=request.user.firm if request.user.role == User.Role.FIRM else None,
-            accepting_district=district,
-            request_id=request.request_id,
-        )
+        principal = incoming.validated_data.get("principal")
+        if principal is not None:
+            case = call_service(
+                services.case_agent_draft_create,
+                agent=request.user,
+                item_version=incoming.validated_data["item_version"],
+                principal_name=principal.get("name", ""),
+                principal_id_number=principal.get("id_number", ""),
+                principal_credit_code=principal.get("credit_code", ""),
+                accepting_district=district,
+                request_id=request.request_id,
+            )
+        else:
+            case = call_service(
+                services.case_draft_create,
+                applicant=request.user,
+                item_version=incoming.validated_data["item_version"],
+                actor=request.user,
+                firm=request.user.firm if request.user.role == User.Role.FIRM else None,
+                accepting_district=district,
+                request_id=request.request_id,
+            )
         return Response(s.CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.MaterialUploadSerializer, responses={201: s.CaseMaterialSerializer})

@@ -44,3 +44,11 @@ def requirement(value: str) -> str:
     from cases.labels import REQUIREMENTS
 
     return str(REQUIREMENTS.get(value, value))
+
+
+@register.filter
+def accepts_agents(item_version) -> bool:
+    """Whether the version's standard lists a power of attorney, so an agent may apply (代办)."""
+    from cases.services import version_accepts_agents
+
+    return version_accepts_agents(item_version)

@@ -88,8 +88,14 @@ def make_item(
     for_legal_person: bool = True,
     sector: str = "hr_social",
     elicence_material: bool = True,
+    agent_materials: bool = False,
+    for_natural_person: bool = True,
 ) -> ItemVersion:
-    """An item accepted in Huangpu and approved in Shushan by default, with two materials."""
+    """An item accepted in Huangpu and approved in Shushan by default, with two materials.
+
+    With agent_materials, also the two the catalogue lists "when someone else applies on the applicant's
+    behalf": the power of attorney (AGENT_AUTH) and the agent's ID card (AGENT_ID, electronic licence).
+    """
     n = next(_counter)
     item = ServiceItem.objects.create(code=f"T{uuid.uuid4().hex[:10].upper()}")
     version = ItemVersion.objects.create(
@@ -102,6 +108,7 @@ def make_item(
         item_type=ItemVersion.ItemType.PUBLIC_SERVICE,
         sector=sector,
         for_legal_person=for_legal_person,
+        for_natural_person=for_natural_person,
         statutory_limit=statutory,
         promised_limit=promised,
         limit_unit=unit,
@@ -132,6 +139,42 @@ def make_item(
         source=ItemMaterial.Source.ELICENCE,
         elicence_exempt=elicence_material,
     )
+    if agent_materials:
+        power_of_attorney, _ = MaterialType.objects.get_or_create(
+            code="AGENT_AUTH", defaults={"name": "授权委托书", "name_en": "Power of attorney"}
+        )
+        agent_id, _ = MaterialType.objects.get_or_create(
+            code="AGENT_ID",
+            defaults={
+                "name": "经办人身份证件",
+                "name_en": "Identity document of the agent",
+                "elicence_name": "居民身份证电子证照",
+            },
+        )
+        ItemMaterial.objects.create(
+            version=version,
+            material_type=power_of_attorney,
+            name="授权委托书",
+            name_en="Power of attorney",
+            position=3,
+            requirement=ItemMaterial.Requirement.CONDITIONAL,
+            condition="委托他人代为办理的",
+            formats=["pdf", "jpg"],
+            max_size_mb=1,
+        )
+        ItemMaterial.objects.create(
+            version=version,
+            material_type=agent_id,
+            name="经办人身份证件",
+            name_en="Identity document of the agent",
+            position=4,
+            requirement=ItemMaterial.Requirement.CONDITIONAL,
+            condition="委托他人代为办理的",
+            formats=["pdf", "jpg"],
+            max_size_mb=1,
+            source=ItemMaterial.Source.ELICENCE,
+            elicence_exempt=True,
+        )
     ItemVersion.objects.filter(pk=version.pk).update(
         status=ItemVersion.Status.PUBLISHED, effective_from=dt.date(2024, 1, 1)
     )

@@ -39,6 +39,7 @@ def cast(db):
         "colleague": f.make_user("firm", firm=firm),
         "other_firm": f.make_user("firm"),
         "citizen": f.make_user("citizen"),
+        "agent": f.make_user("citizen"),
         "huangpu_clerk": f.make_user("clerk", code=f.HUANGPU),
         "shushan_clerk": f.make_user("clerk", code=f.SHUSHAN),
         "gusu_clerk": f.make_user("clerk", code=f.GUSU),
@@ -65,7 +66,23 @@ def client_for(user) -> APIClient:
 
 
 SEES = {"owner", "colleague", "huangpu_clerk", "shushan_clerk", "supervisor"}
-OUTSIDERS = {"other_firm", "citizen", "gusu_clerk", "standards_admin"}
+OUTSIDERS = {"other_firm", "citizen", "agent", "gusu_clerk", "standards_admin"}
+
+
+@pytest.fixture
+def agent_case(cast):
+    """代办: the cast's agent (a citizen) applies for the owner's firm by its credit code, and submits."""
+    version = f.make_item(agent_materials=True)
+    case = services.case_agent_draft_create(
+        agent=cast["agent"], item_version=version, principal_credit_code=cast["owner"].firm.credit_code
+    )
+    f.upload_required(case, cast["agent"])  # the power of attorney among them
+    return services.case_submit(case=case, actor=cast["agent"])
+
+
+# Submitted, not yet transferred: the approving district (Shushan) does not see it yet.
+AGENT_CASE_SEES = {"agent", "owner", "colleague", "huangpu_clerk", "supervisor"}
+AGENT_CASE_OUTSIDERS = {"other_firm", "citizen", "shushan_clerk", "gusu_clerk", "standards_admin"}
 
 
 @pytest.mark.parametrize("who", sorted(SEES | OUTSIDERS))
@@ -93,6 +110,47 @@ def test_an_outsider_gets_404_for_every_step(cast, firm_case, who, step):
     assert response.status_code == 404
     firm_case.refresh_from_db()
     assert firm_case.state == CaseState.TRANSFERRED
+
+
+@pytest.mark.parametrize("who", sorted(AGENT_CASE_SEES | AGENT_CASE_OUTSIDERS))
+@pytest.mark.parametrize("endpoint", READ_ENDPOINTS)
+def test_an_agents_case_is_seen_by_the_agent_and_the_principal_firm_and_nobody_else(cast, agent_case, who, endpoint):
+    response = client_for(cast[who]).get(f"/api/cases/{agent_case.reference}/{endpoint}")
+    assert response.status_code == (200 if who in AGENT_CASE_SEES else 404)
+    listed = {row["reference"] for row in client_for(cast[who]).get("/api/cases/").json()["results"]}
+    assert (agent_case.reference in listed) == (who in AGENT_CASE_SEES)
+
+
+@pytest.mark.parametrize("who", sorted(AGENT_CASE_OUTSIDERS - {"shushan_clerk"}))
+@pytest.mark.parametrize("step", STEPS)
+def test_an_outsider_gets_404_for_every_step_of_an_agents_case(cast, agent_case, who, step):
+    response = client_for(cast[who]).post(f"/api/cases/{agent_case.reference}/{step}/", {}, format="json")
+    assert response.status_code == 404
+    agent_case.refresh_from_db()
+    assert agent_case.state == CaseState.SUBMITTED
+
+
+def test_the_agent_and_the_principal_act_on_the_case_and_the_agents_id_number_stays_masked(
+    cast, agent_case, django_capture_on_commit_callbacks
+):
+    agent = cast["agent"]
+    for who in AGENT_CASE_SEES:
+        for path in [f"/api/cases/{agent_case.reference}/", "/api/cases/"]:
+            body = client_for(cast[who]).get(path).content.decode()
+            assert agent.id_number not in body and agent.id_number[:6] in body
+    assert client_for(agent).post(f"/api/cases/{agent_case.reference}/accept/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=False):
+        services.case_accept(case=agent_case, actor=cast["huangpu_clerk"])
+    case = Case.objects.get(pk=agent_case.pk)
+    services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
+    services.case_review_start(case=case, actor=cast["shushan_clerk"])
+    services.case_approve(case=case, actor=cast["shushan_clerk"])
+    services.case_deliver(case=case, actor=cast["huangpu_clerk"], method="elicence")
+    assert client_for(agent).post(f"/api/cases/{case.reference}/close/").status_code == 200
+    rate = {"score": 5, "attitude": 5, "speed": 5, "convenience": 5}
+    assert (
+        client_for(cast["colleague"]).post(f"/api/cases/{case.reference}/rate/", rate, format="json").status_code == 200
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.utils import timezone
 
 from cases import services
-from cases.deadlines import due_date, shift_due
+from cases.deadlines import due_date, shift_due, working_days_left
 from cases.models import Case, CaseState, Holiday
 from cases.schedule import BEAT_SCHEDULE
 from tests.cases import factories as f
@@ -18,27 +19,70 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-def national_day_2026():
-    # 国庆 2026: 1-7 October off, Sunday 27 September and Saturday 10 October worked.
-    for day in range(1, 8):
-        Holiday.objects.create(date=D(2026, 10, day), name="国庆节")
-    Holiday.objects.create(date=D(2026, 9, 27), kind=Holiday.Kind.MAKEUP_WORKDAY, name="国庆调休")
-    Holiday.objects.create(date=D(2026, 10, 10), kind=Holiday.Kind.MAKEUP_WORKDAY, name="国庆调休")
+CALENDAR_MIGRATION = importlib.import_module("cases.migrations.0004_holidays_2025_2026")
 
 
-def test_it_counts_working_days_around_a_long_holiday_and_make_up_days():
-    national_day_2026()
-    # Accepted Friday 25 September: 27 Sep (Sun, worked), 28, 29, 30, then 8, 9, 10 (Sat, worked), 12...
-    assert due_date(start=D(2026, 9, 25), limit=1, unit="working_days") == D(2026, 9, 27)
-    assert due_date(start=D(2026, 9, 25), limit=4, unit="working_days") == D(2026, 9, 30)
-    assert due_date(start=D(2026, 9, 25), limit=5, unit="working_days") == D(2026, 10, 8)
-    assert due_date(start=D(2026, 9, 25), limit=7, unit="working_days") == D(2026, 10, 10)
-    assert due_date(start=D(2026, 9, 25), limit=8, unit="working_days") == D(2026, 10, 12)
-    assert due_date(start=D(2026, 9, 25), limit=5, unit="calendar_days") == D(2026, 9, 30)
+@pytest.fixture
+def official_calendar(db):
+    """The 2025-2026 calendar the data migration preloads (loaded again, idempotently, in case a
+    transactional test emptied the tables before this one)."""
+    CALENDAR_MIGRATION.load(Holiday)
 
 
-def test_a_stopped_clock_moves_the_deadline_by_the_working_days_it_stood_still():
-    national_day_2026()
+def test_the_official_2025_and_2026_calendar_is_preloaded_and_loading_it_again_changes_nothing():
+    assert Holiday.objects.filter(date__year=2025, kind=Holiday.Kind.HOLIDAY).count() == 28
+    assert Holiday.objects.filter(date__year=2025, kind=Holiday.Kind.MAKEUP_WORKDAY).count() == 5
+    assert Holiday.objects.filter(date__year=2026, kind=Holiday.Kind.HOLIDAY).count() == 33
+    assert Holiday.objects.filter(date__year=2026, kind=Holiday.Kind.MAKEUP_WORKDAY).count() == 6
+    assert Holiday.objects.get(date=D(2025, 1, 28)).name == "春节"
+    assert Holiday.objects.get(date=D(2025, 10, 8)).name == "国庆节、中秋节"
+    assert Holiday.objects.get(date=D(2026, 1, 4)).kind == Holiday.Kind.MAKEUP_WORKDAY
+    # Every make-up working day is a weekend day, every holiday period is in the right year.
+    assert all(
+        d.isoweekday() >= 6 for d in Holiday.objects.filter(kind="makeup_workday").values_list("date", flat=True)
+    )
+    # A day mislabelled in the admin is put right, nothing is added.
+    Holiday.objects.filter(date=D(2026, 2, 14)).update(kind=Holiday.Kind.HOLIDAY, name="wrong")
+    CALENDAR_MIGRATION.load(Holiday)
+    CALENDAR_MIGRATION.load(Holiday)
+    assert Holiday.objects.filter(date__year__in=[2025, 2026]).count() == 72
+    assert Holiday.objects.get(date=D(2026, 2, 14)).kind == Holiday.Kind.MAKEUP_WORKDAY
+
+
+def test_a_deadline_across_the_2026_spring_festival_skips_it_and_counts_the_make_up_saturdays(official_calendar):
+    # 春节 2026: 15-23 February off; Saturdays 14 and 28 February worked. Accepted Friday 13 February.
+    assert due_date(start=D(2026, 2, 13), limit=1, unit="working_days") == D(2026, 2, 14)
+    assert due_date(start=D(2026, 2, 13), limit=2, unit="working_days") == D(2026, 2, 24)
+    assert due_date(start=D(2026, 2, 13), limit=5, unit="working_days") == D(2026, 2, 27)
+    assert due_date(start=D(2026, 2, 13), limit=6, unit="working_days") == D(2026, 2, 28)
+    assert due_date(start=D(2026, 2, 13), limit=7, unit="working_days") == D(2026, 3, 2)
+    assert working_days_left(today=D(2026, 2, 13), due=D(2026, 3, 2)) == 7
+    # A clock stopped on 13 February and restarted on the 25th lost the 14th, 24th and 25th only.
+    assert shift_due(
+        due=D(2026, 3, 2), stopped_from=D(2026, 2, 13), resumed_on=D(2026, 2, 25), unit="working_days"
+    ) == (D(2026, 3, 5), 3)
+
+
+def test_the_2025_spring_festival_make_up_sunday_counts_and_the_holiday_does_not(official_calendar):
+    # 春节 2025: 28 January - 4 February off; Sunday 26 January and Saturday 8 February worked.
+    assert due_date(start=D(2025, 1, 24), limit=1, unit="working_days") == D(2025, 1, 26)
+    assert due_date(start=D(2025, 1, 24), limit=2, unit="working_days") == D(2025, 1, 27)
+    assert due_date(start=D(2025, 1, 24), limit=3, unit="working_days") == D(2025, 2, 5)
+
+
+def test_it_counts_working_days_around_a_long_holiday_and_make_up_days(official_calendar):
+    # 中秋 2026: 25-27 September; 国庆: 1-7 October; Sunday 20 September and Saturday 10 October worked.
+    assert due_date(start=D(2026, 9, 18), limit=1, unit="working_days") == D(2026, 9, 20)
+    # Accepted Thursday 24 September: 28, 29, 30 September, then 8, 9, 10 (Sat, worked), 12 October.
+    assert due_date(start=D(2026, 9, 24), limit=1, unit="working_days") == D(2026, 9, 28)
+    assert due_date(start=D(2026, 9, 24), limit=3, unit="working_days") == D(2026, 9, 30)
+    assert due_date(start=D(2026, 9, 24), limit=4, unit="working_days") == D(2026, 10, 8)
+    assert due_date(start=D(2026, 9, 24), limit=6, unit="working_days") == D(2026, 10, 10)
+    assert due_date(start=D(2026, 9, 24), limit=7, unit="working_days") == D(2026, 10, 12)
+    assert due_date(start=D(2026, 9, 24), limit=5, unit="calendar_days") == D(2026, 9, 29)
+
+
+def test_a_stopped_clock_moves_the_deadline_by_the_working_days_it_stood_still(official_calendar):
     # Stopped on Wednesday 30 September, restarted Friday 9 October: 8 and 9 October are lost.
     due, days = shift_due(
         due=D(2026, 10, 12), stopped_from=D(2026, 9, 30), resumed_on=D(2026, 10, 9), unit="working_days"

@@ -102,3 +102,22 @@ def test_a_firm_user_sees_items_recommended_for_the_firms_growth_stage():
     page = client_for(user).get(reverse("cases-mine")).content.decode()
     assert wanted.name in page and other.name not in page
     assert reverse("cases-apply", args=[wanted.pk]) in page
+
+
+def _card(page: str, title: str) -> str:
+    """The home page card (an <article>) whose heading is `title`."""
+    return next(chunk for chunk in page.split("<article")[1:] if title in chunk.split("</h2>")[0])
+
+
+def test_the_home_cards_lead_to_the_catalogue_and_to_the_users_cases(citizen):
+    anonymous = Client().get("/").content.decode()
+    items_card = _card(anonymous, "办事事项")
+    assert f'href="{reverse("standards-items")}"' in items_card and "查找事项" in items_card
+    cases_card = _card(anonymous, "我的办件")
+    assert f'href="{reverse("cases-mine")}"' in cases_card and "登录查看我的办件" in cases_card
+    mine = _card(client_for(citizen).get("/").content.decode(), "我的办件")
+    assert f'href="{reverse("cases-mine")}"' in mine and "查看我的办件" in mine
+    # The links lead where they say: the catalogue for anyone, the cases page (or the login) for the user.
+    assert Client().get(reverse("standards-items")).status_code == 200
+    assert client_for(citizen).get(reverse("cases-mine")).status_code == 200
+    assert Client().get(reverse("cases-mine")).url.startswith(reverse("login"))
