@@ -15,7 +15,7 @@ def test_a_citizen_logs_in_and_switches_to_english(live_stack, browser, tmp_path
     page.goto(live_stack.url("/"))
     assert "C9通办" in page.title()
     assert page.locator("table.table tbody tr").count() == 9
-    page.get_by_role("link", name="登录").click()
+    page.get_by_role("link", name="登录", exact=True).click()
     page.fill("#id_username", "zhangsan")
     page.fill("#id_password", DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()

@@ -132,13 +132,9 @@ def test_the_beat_runs_the_sweep_every_minute():
     assert "cases.sweep_routing" in app.tasks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="govservice/celery.py sets app.conf.imports, which configures the app before the on_after_configure "
-    "handler that merges the apps' BEAT_SCHEDULEs is connected: beat runs no app entry at all",
-)
 def test_the_celery_app_carries_the_cases_beat_entries():
     from govservice.celery import app
 
     assert app.conf.beat_schedule["cases-sweep-routing"]["task"] == "cases.sweep_routing"
     assert app.conf.beat_schedule["cases-scan-deadlines"]["task"] == "cases.scan_deadlines"
+    assert app.conf.beat_schedule["helpdesk-assist-sweep"]["task"] == "helpdesk.assist_sweep"
