@@ -138,7 +138,9 @@ def assist_request_create(
     return request
 
 
-def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> None:
+def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> bool:
+    """End the ring of a request that leaves the queue; True when a clerk was ringing for it."""
+    withdrawn = False
     for offer in Offer.objects.filter(request=request, outcome=Offer.Outcome.RINGING):
         if Offer.objects.filter(pk=offer.pk, outcome=Offer.Outcome.RINGING).update(
             outcome=Offer.Outcome.WITHDRAWN, answered_at=now
@@ -148,10 +150,12 @@ def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> None:
                 status=Status.AVAILABLE, status_since=now
             )
             send_on_commit(clerk_group(offer.clerk_id), {"type": "ring.cancelled", "offer": offer.pk})
+            withdrawn = True
+    return withdrawn
 
 
 def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.datetime | None = None,
-                          abandoned: bool = False) -> AssistRequest:
+                          abandoned: bool = False, route: bool = True) -> AssistRequest:
     now = _now(now)
     new_state = State.ABANDONED if abandoned else State.CANCELLED
     with transaction.atomic():
@@ -159,16 +163,19 @@ def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.dateti
             state=new_state, closed_at=now
         ):
             raise AssistError(_("This request is no longer waiting."))
-        _withdraw_ringing_offer(request, now)
+        withdrawn = _withdraw_ringing_offer(request, now)
         audit(kind=f"request.{new_state}", at=now, actor=actor, request=request)
         send_on_commit(request_group(request.pk), {"type": "state", "state": new_state})
         _queue_changed_on_commit()
+    if withdrawn and route:
+        # The clerk who was ringing is available again: the next waiting citizen need not wait for the beat.
+        assist_route(now=now)
     request.refresh_from_db()
     return request
 
 
 def assist_request_callback(*, request: AssistRequest, actor: User, phone: str = "",
-                            now: dt.datetime | None = None) -> AssistRequest:
+                            now: dt.datetime | None = None, route: bool = True) -> AssistRequest:
     """The citizen leaves the queue and asks to be called back (the request keeps its context)."""
     now = _now(now)
     phone = (phone or actor.phone or "").strip()
@@ -179,10 +186,12 @@ def assist_request_callback(*, request: AssistRequest, actor: User, phone: str =
             state=State.CALLBACK, callback_phone=phone[:20], closed_at=now
         ):
             raise AssistError(_("This request is no longer waiting."))
-        _withdraw_ringing_offer(request, now)
+        withdrawn = _withdraw_ringing_offer(request, now)
         audit(kind="request.callback", at=now, actor=actor, request=request)
         send_on_commit(request_group(request.pk), {"type": "state", "state": State.CALLBACK})
         _queue_changed_on_commit()
+    if withdrawn and route:
+        assist_route(now=now)
     request.refresh_from_db()
     return request
 
@@ -672,7 +681,8 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     abandoned = 0
     for request in AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES, citizen_left_at__lt=grace):
         try:
-            assist_request_cancel(request=request, actor=request.citizen, now=now, abandoned=True)
+            # The pass below routes for all of them at once.
+            assist_request_cancel(request=request, actor=request.citizen, now=now, abandoned=True, route=False)
             abandoned += 1
         except AssistError:
             pass
