@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from helpdesk.models import AssistEvent, AssistRequest, CallSession, ClerkProfile, Offer, Snapshot
+from helpdesk.models import AssistEvent, AssistRequest, Callback, CallSession, ClerkProfile, Offer, Snapshot
 
 
 @admin.register(ClerkProfile)
@@ -44,6 +44,12 @@ class CallSessionAdmin(ReadOnlyAdmin):
     list_display = ["id", "citizen", "clerk", "district", "started_at", "wait_seconds", "talk_seconds", "outcome",
                     "rating"]
     list_filter = ["outcome", "district"]
+
+
+@admin.register(Callback)
+class CallbackAdmin(ReadOnlyAdmin):
+    list_display = ["id", "request", "status", "attempts", "claimed_by", "created_at", "closed_at"]
+    list_filter = ["status", "request__district"]
 
 
 admin.site.register(Snapshot, ReadOnlyAdmin)

@@ -20,6 +20,8 @@ class AssistConf:
     heartbeat_timeout: int
     rejoin_grace: int
     record_calls: bool
+    callback_max_attempts: int = 3
+    callback_claim_timeout: int = 1800
 
 
 def conf() -> AssistConf:
@@ -39,4 +41,6 @@ def conf() -> AssistConf:
         record_calls=getattr(settings, "ASSIST_RECORD_CALLS", None)
         if hasattr(settings, "ASSIST_RECORD_CALLS")
         else env_bool("ASSIST_RECORD_CALLS", False),
+        callback_max_attempts=pick("ASSIST_CALLBACK_MAX_ATTEMPTS", 3, 1),
+        callback_claim_timeout=pick("ASSIST_CALLBACK_CLAIM_TIMEOUT", 1800, 60),
     )

@@ -236,6 +236,61 @@ class Snapshot(models.Model):
         return f"snapshot #{self.pk} of call #{self.session_id}"
 
 
+class Callback(models.Model):
+    """A citizen's "call me back" (the request in state `callback`), worked by clerks from a list.
+
+    A clerk claims it (compare-and-set: one clerk wins), phones the citizen and records the
+    outcome: reached closes it; no answer puts it back on the list with one more attempt,
+    and after the last allowed attempt it is closed as unreachable.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("callback", "Open")
+        CLAIMED = "claimed", pgettext_lazy("callback", "Claimed")
+        REACHED = "reached", pgettext_lazy("callback", "Reached")
+        UNREACHABLE = "unreachable", pgettext_lazy("callback", "Unreachable")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", pgettext_lazy("callback", "Reached")
+        NO_ANSWER = "no_answer", pgettext_lazy("callback", "No answer")
+
+    OPEN_STATUSES = (Status.OPEN, Status.CLAIMED)
+
+    request = models.OneToOneField(AssistRequest, on_delete=models.CASCADE, related_name="callback")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("claimed by"),
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_note = models.CharField(_("last note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested at"))
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        indexes = [models.Index(fields=["status", "created_at"], name="assist_callback_list")]
+        constraints = [
+            # An open callback is nobody's; a claimed one is someone's; a closed one keeps the clerk who closed it.
+            models.CheckConstraint(
+                condition=Q(status="open", claimed_by__isnull=True)
+                | Q(status__in=["claimed", "reached", "unreachable"], claimed_by__isnull=False),
+                name="assist_callback_claimed_by_matches_status",
+            ),
+            # A clerk phones one citizen at a time: no hoarding of the list.
+            models.UniqueConstraint(
+                fields=["claimed_by"], condition=Q(status="claimed"), name="one_claimed_callback_per_clerk"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"callback #{self.pk} for request {self.request_id} ({self.get_status_display()})"
+
+
 class AssistEvent(models.Model):
     """Append-only audit trail of every state change (who, what, when)."""
 

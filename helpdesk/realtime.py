@@ -35,3 +35,15 @@ def send_now(group: str, payload: dict[str, Any]) -> None:
 
 def send_on_commit(group: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: send_now(group, payload))
+
+
+def send_many_now(groups: list[str], payload: dict[str, Any]) -> None:
+    """The same message to many groups with one event loop and one Redis pool (not one per group)."""
+
+    async def send_all() -> None:
+        layer = get_channel_layer()
+        for group in groups:
+            await layer.group_send(group, {"type": "assist.push", "payload": payload})
+
+    if groups:
+        async_to_sync(send_all)()

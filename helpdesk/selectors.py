@@ -9,8 +9,10 @@ from typing import Any
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
+from accounts.models import FirmSpecialist
 from helpdesk import router
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
+from helpdesk.conf import conf
+from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Language, Offer
 from standards.models import District
 
 DEFAULT_HANDLING_SECONDS = 240.0
@@ -121,6 +123,15 @@ def figures_live(*, now: dt.datetime | None = None, district: District | None = 
         .values_list("status", "n")
     )
     districts = District.objects.all() if district is None else [district]
+    open_callbacks = Callback.objects.filter(status__in=Callback.OPEN_STATUSES)
+    callbacks_per_district = {
+        code: n
+        for code, n in open_callbacks.values_list("request__district__division_code")
+        .annotate(n=Count("id"))
+        .values_list("request__district__division_code", "n")
+    }
+    if district is not None:
+        open_callbacks = open_callbacks.filter(request__district=district)
     return {
         "at": now,
         "district": district.division_code if district else None,
@@ -128,6 +139,9 @@ def figures_live(*, now: dt.datetime | None = None, district: District | None = 
         "longest_wait_seconds": round((now - oldest).total_seconds()) if oldest else 0,
         "clerks_by_status": presence,
         "available_clerks_by_district": {d.division_code: per_district.get(d.division_code, 0) for d in districts},
+        "open_callbacks": open_callbacks.count(),
+        "open_callbacks_by_district": {d.division_code: callbacks_per_district.get(d.division_code, 0)
+                                       for d in districts},
     }
 
 
@@ -174,3 +188,113 @@ def sessions_visible_to(user):
         return qs.filter(Q(clerk=user) | Q(district_id=user.district_id))
     return qs.filter(citizen=user)
 
+
+
+# --- Callbacks ---------------------------------------------------------------------------------
+
+# The clerk's own district first, then the same city, then the rest of the alliance (a firm's own
+# specialist before all): the order in which a ring would have reached them.
+CALLBACK_SCOPES = ("specialist", "district", "city", "alliance")
+
+
+def _clerk_view(clerk) -> router.ClerkView:
+    profile = ClerkProfile.objects.filter(clerk=clerk).first()
+    district = clerk.district
+    return router.ClerkView(
+        user_id=clerk.pk,
+        profile_id=profile.pk if profile else 0,
+        district_id=clerk.district_id,
+        city=district.city if district else "",
+        status=profile.status if profile else ClerkProfile.Status.OFFLINE,
+        idle_since=None,
+        sectors=frozenset(profile.sectors or []) if profile else frozenset(),
+        item_ids=frozenset(profile.items.values_list("pk", flat=True)) if profile else frozenset(),
+        languages=frozenset(profile.spoken_languages if profile else [Language.MANDARIN]),
+        specialist_firm_ids=frozenset(
+            FirmSpecialist.objects.filter(clerk=clerk, active=True).values_list("firm_id", flat=True)
+        ),
+    )
+
+
+def _request_view(request: AssistRequest) -> router.RequestView:
+    return router.RequestView(
+        id=request.pk, created_at=request.created_at, priority=request.priority, firm_id=request.firm_id,
+        district_id=request.district_id, city=request.district.city if request.district_id else "",
+        item_id=request.item_id, sector=request.sector, language=request.language,
+    )
+
+
+def _callback_scope(clerk_view: router.ClerkView, request: AssistRequest) -> str | None:
+    """The narrowest routing stage that puts the clerk in reach of this citizen, or None (no skill)."""
+    view = _request_view(request)
+    return next((scope for scope in CALLBACK_SCOPES if router.in_stage(scope, clerk_view, view)), None)
+
+
+def callback_may_handle(*, clerk, callback: Callback) -> bool:
+    """A clerk handles the callbacks a ring could have reached them for (language, sector or item)."""
+    if callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk:
+        return True
+    return _callback_scope(_clerk_view(clerk), callback.request) is not None
+
+
+def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts: int) -> dict[str, Any]:
+    request = callback.request
+    citizen = request.citizen
+    mine = callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk
+    return {
+        "id": callback.pk,
+        "request": request.pk,
+        "status": callback.status,
+        "scope": scope or "",
+        "citizen": citizen.display_name or citizen.username,
+        "firm": request.firm.name if request.firm_id else None,
+        "district": request.district.division_code if request.district_id else None,
+        "district_name": str(request.district) if request.district_id else None,
+        "item": request.item_version.name if request.item_version_id else None,
+        "case": request.case_ref,
+        "language": request.get_language_display(),
+        "priority": request.get_priority_reason_display() if request.priority else None,
+        "requested_at": callback.created_at,
+        "attempts": callback.attempts,
+        "max_attempts": max_attempts,
+        "last_attempt_at": callback.last_attempt_at,
+        "last_note": callback.last_note,
+        "claimed_by_me": mine,
+        "claimed_at": callback.claimed_at if mine else None,
+        # The number is for the clerk who has claimed the callback, and for nobody else.
+        "phone": request.callback_phone if mine else None,
+    }
+
+
+def _callbacks_with_context():
+    return Callback.objects.select_related(
+        "request__citizen", "request__firm", "request__district", "request__item_version"
+    )
+
+
+def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
+    """The callback list of one clerk: the one they have claimed, then the open callbacks they may
+    handle — their own district's citizens first, then the same city's, then the alliance's; within
+    each, the untried before those who did not answer, then priority (elderly, disabled…), then the
+    longest waiting."""
+    clerk_view = _clerk_view(clerk)
+    max_attempts = conf().callback_max_attempts
+    rows = []
+    for callback in _callbacks_with_context().filter(
+        Q(status=Callback.Status.OPEN) | Q(status=Callback.Status.CLAIMED, claimed_by=clerk)
+    ):
+        scope = _callback_scope(clerk_view, callback.request)
+        mine = callback.status == Callback.Status.CLAIMED
+        if scope is None and not mine:
+            continue
+        rank = -1 if mine else CALLBACK_SCOPES.index(scope)
+        key = (rank, callback.attempts, -callback.request.priority, callback.created_at, callback.pk)
+        rows.append((key, _callback_row(callback, clerk=clerk, scope=scope, max_attempts=max_attempts)))
+    rows.sort(key=lambda row: row[0])
+    return [row for _key, row in rows[:limit]]
+
+
+def callback_row_for(*, clerk, callback: Callback) -> dict[str, Any]:
+    callback = _callbacks_with_context().get(pk=callback.pk)
+    return _callback_row(callback, clerk=clerk, scope=_callback_scope(_clerk_view(clerk), callback.request),
+                         max_attempts=conf().callback_max_attempts)

@@ -29,6 +29,7 @@ from helpdesk.models import (
     PRIORITY_OF_REASON,
     AssistEvent,
     AssistRequest,
+    Callback,
     CallSession,
     ClerkProfile,
     Language,
@@ -36,7 +37,14 @@ from helpdesk.models import (
     PriorityReason,
     Snapshot,
 )
-from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group, send_on_commit
+from helpdesk.realtime import (
+    RECORDER_CHANNEL_GROUP,
+    call_group,
+    clerk_group,
+    request_group,
+    send_many_now,
+    send_on_commit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +146,9 @@ def assist_request_create(
     return request
 
 
-def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> None:
+def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> bool:
+    """End the ring of a request that leaves the queue; True when a clerk was ringing for it."""
+    withdrawn = False
     for offer in Offer.objects.filter(request=request, outcome=Offer.Outcome.RINGING):
         if Offer.objects.filter(pk=offer.pk, outcome=Offer.Outcome.RINGING).update(
             outcome=Offer.Outcome.WITHDRAWN, answered_at=now
@@ -148,10 +158,12 @@ def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> None:
                 status=Status.AVAILABLE, status_since=now
             )
             send_on_commit(clerk_group(offer.clerk_id), {"type": "ring.cancelled", "offer": offer.pk})
+            withdrawn = True
+    return withdrawn
 
 
 def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.datetime | None = None,
-                          abandoned: bool = False) -> AssistRequest:
+                          abandoned: bool = False, route: bool = True) -> AssistRequest:
     now = _now(now)
     new_state = State.ABANDONED if abandoned else State.CANCELLED
     with transaction.atomic():
@@ -159,17 +171,23 @@ def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.dateti
             state=new_state, closed_at=now
         ):
             raise AssistError(_("This request is no longer waiting."))
-        _withdraw_ringing_offer(request, now)
+        withdrawn = _withdraw_ringing_offer(request, now)
         audit(kind=f"request.{new_state}", at=now, actor=actor, request=request)
         send_on_commit(request_group(request.pk), {"type": "state", "state": new_state})
         _queue_changed_on_commit()
+    if withdrawn and route:
+        # The clerk who was ringing is available again: the next waiting citizen need not wait for the beat.
+        assist_route(now=now)
     request.refresh_from_db()
     return request
 
 
 def assist_request_callback(*, request: AssistRequest, actor: User, phone: str = "",
-                            now: dt.datetime | None = None) -> AssistRequest:
-    """The citizen leaves the queue and asks to be called back (the request keeps its context)."""
+                            now: dt.datetime | None = None, route: bool = True) -> AssistRequest:
+    """The citizen leaves the queue and asks to be called back (the request keeps its context).
+
+    The callback joins the clerks' list (`Callback`), and every signed-in console is told so.
+    """
     now = _now(now)
     phone = (phone or actor.phone or "").strip()
     if not phone:
@@ -179,10 +197,14 @@ def assist_request_callback(*, request: AssistRequest, actor: User, phone: str =
             state=State.CALLBACK, callback_phone=phone[:20], closed_at=now
         ):
             raise AssistError(_("This request is no longer waiting."))
-        _withdraw_ringing_offer(request, now)
-        audit(kind="request.callback", at=now, actor=actor, request=request)
+        withdrawn = _withdraw_ringing_offer(request, now)
+        callback = Callback.objects.create(request=request, created_at=now)
+        audit(kind="request.callback", at=now, actor=actor, request=request, callback=callback.pk)
         send_on_commit(request_group(request.pk), {"type": "state", "state": State.CALLBACK})
         _queue_changed_on_commit()
+        _callbacks_changed_on_commit()
+    if withdrawn and route:
+        assist_route(now=now)
     request.refresh_from_db()
     return request
 
@@ -672,13 +694,134 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     abandoned = 0
     for request in AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES, citizen_left_at__lt=grace):
         try:
-            assist_request_cancel(request=request, actor=request.citizen, now=now, abandoned=True)
+            # The pass below routes for all of them at once.
+            assist_request_cancel(request=request, actor=request.citizen, now=now, abandoned=True, route=False)
             abandoned += 1
         except AssistError:
             pass
+    released = callback_claims_expire(now=now, cfg=cfg)
     result = assist_route(now=now)
     return {"offline": offline, "dropped": dropped, "abandoned": abandoned, "expired": result.expired,
-            "offered": len(result.offers)}
+            "offered": len(result.offers), "callbacks_released": released}
+
+
+# --- Callbacks: the clerks' list of citizens to phone back ---------------------------------------
+
+
+def _callbacks_changed_on_commit() -> None:
+    transaction.on_commit(_push_callbacks_changed, robust=True)
+
+
+def _push_callbacks_changed() -> None:
+    """Every open console fetches its own view of the list again (the message carries no names).
+
+    Open consoles are those with a recent heartbeat, whatever the presence: a clerk who works the
+    callback list while not taking video calls still sees it change.
+    """
+    alive = timezone.now() - dt.timedelta(seconds=conf().heartbeat_timeout)
+    clerk_ids = ClerkProfile.objects.filter(last_heartbeat__gte=alive).values_list("clerk_id", flat=True)
+    send_many_now([clerk_group(clerk_id) for clerk_id in clerk_ids], {"type": "callbacks"})
+
+
+def _callback_for(*, callback_id: int, clerk: User) -> Callback:
+    """The callback if the clerk may handle it (the skills of a ring: language, sector or item)."""
+    from helpdesk import selectors
+
+    clerk_profile_for(clerk)
+    callback = Callback.objects.select_related("request").filter(pk=callback_id).first()
+    if callback is None or not selectors.callback_may_handle(clerk=clerk, callback=callback):
+        raise AssistError(_("No such callback in your list."), code="not_found")
+    return callback
+
+
+def callback_claim(*, callback_id: int, clerk: User, now: dt.datetime | None = None) -> Callback:
+    """The clerk takes the callback: only they see the number until they record the outcome or give it back."""
+    now = _now(now)
+    callback = _callback_for(callback_id=callback_id, clerk=clerk)
+    try:
+        with transaction.atomic():
+            # Compare-and-set: of two clerks claiming at once, the second UPDATE re-reads the
+            # committed row (PostgreSQL) or waits for the first writer (SQLite) and matches nothing.
+            if not Callback.objects.filter(pk=callback.pk, status=Callback.Status.OPEN).update(
+                status=Callback.Status.CLAIMED, claimed_by=clerk, claimed_at=now
+            ):
+                raise AssistError(_("Another clerk has already claimed this callback."), code="already_claimed")
+            audit(kind="callback.claimed", at=now, actor=clerk, request=callback.request, callback=callback.pk)
+            _callbacks_changed_on_commit()
+    except IntegrityError as exc:  # one claimed callback per clerk
+        raise AssistError(_("Finish the callback you have claimed first."), code="callback_in_hand") from exc
+    callback.refresh_from_db()
+    return callback
+
+
+def callback_release(*, callback_id: int, clerk: User, now: dt.datetime | None = None) -> Callback:
+    """The clerk gives a claimed callback back to the list, untried."""
+    now = _now(now)
+    callback = _callback_for(callback_id=callback_id, clerk=clerk)
+    with transaction.atomic():
+        if not Callback.objects.filter(pk=callback.pk, status=Callback.Status.CLAIMED, claimed_by=clerk).update(
+            status=Callback.Status.OPEN, claimed_by=None, claimed_at=None
+        ):
+            raise AssistError(_("You have not claimed this callback."), code="not_claimed")
+        audit(kind="callback.released", at=now, actor=clerk, request=callback.request, callback=callback.pk)
+        _callbacks_changed_on_commit()
+    callback.refresh_from_db()
+    return callback
+
+
+def callback_done(*, callback_id: int, clerk: User, outcome: str, note: str = "",
+                  now: dt.datetime | None = None) -> Callback:
+    """The clerk phoned: reached closes it; no answer puts it back on the list, or closes it as
+    unreachable after the last allowed attempt (`ASSIST_CALLBACK_MAX_ATTEMPTS`)."""
+    now = _now(now)
+    cfg = conf()
+    if outcome not in Callback.Outcome.values:
+        raise AssistError(_("Choose an outcome."), code="outcome_required")
+    callback = _callback_for(callback_id=callback_id, clerk=clerk)
+    note = note.strip()[:500]
+    attempts = callback.attempts + 1
+    fields: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now, "last_note": note}
+    if outcome == Callback.Outcome.REACHED:
+        fields.update(status=Callback.Status.REACHED, closed_at=now)
+    elif attempts >= cfg.callback_max_attempts:
+        fields.update(status=Callback.Status.UNREACHABLE, closed_at=now)
+    else:
+        fields.update(status=Callback.Status.OPEN, claimed_by=None, claimed_at=None)
+    with transaction.atomic():
+        # Compare-and-set on the attempt count too: a double submit counts one attempt.
+        if not Callback.objects.filter(pk=callback.pk, status=Callback.Status.CLAIMED, claimed_by=clerk,
+                                       attempts=callback.attempts).update(**fields):
+            raise AssistError(_("You have not claimed this callback."), code="not_claimed")
+        audit(kind=f"callback.{outcome}", at=now, actor=clerk, request=callback.request, callback=callback.pk,
+              attempt=attempts, note=note)
+        if fields["status"] == Callback.Status.UNREACHABLE:
+            audit(kind="callback.unreachable", at=now, actor=clerk, request=callback.request, callback=callback.pk,
+                  attempts=attempts)
+        _callbacks_changed_on_commit()
+    callback.refresh_from_db()
+    return callback
+
+
+def callback_claims_expire(*, now: dt.datetime | None = None, cfg: AssistConf | None = None) -> int:
+    """A claim nobody closed (the clerk left, say) goes back to the list after `ASSIST_CALLBACK_CLAIM_TIMEOUT`."""
+    now = _now(now)
+    cfg = cfg or conf()
+    cutoff = now - dt.timedelta(seconds=cfg.callback_claim_timeout)
+    released = 0
+    for pk, request_id, clerk_id in Callback.objects.filter(
+        status=Callback.Status.CLAIMED, claimed_at__lt=cutoff
+    ).values_list("pk", "request_id", "claimed_by_id"):
+        with transaction.atomic():
+            if Callback.objects.filter(pk=pk, status=Callback.Status.CLAIMED, claimed_by_id=clerk_id,
+                                       claimed_at__lt=cutoff).update(
+                status=Callback.Status.OPEN, claimed_by=None, claimed_at=None
+            ):
+                AssistEvent.objects.create(kind="callback.claim_expired", at=now, request_id=request_id,
+                                           actor_id=clerk_id, data={"callback": pk})
+                released += 1
+    if released:
+        _callbacks_changed_on_commit()
+    return released
 
 
 # --- Links to the cases app --------------------------------------------------------------------

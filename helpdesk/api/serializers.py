@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from helpdesk.models import AssistRequest, CallSession, Language, PriorityReason
+from helpdesk.models import AssistRequest, Callback, CallSession, Language, PriorityReason
 
 
 class AssistRequestCreateSerializer(serializers.Serializer):
@@ -126,6 +126,10 @@ class LiveFiguresSerializer(serializers.Serializer):
     longest_wait_seconds = serializers.IntegerField()
     clerks_by_status = serializers.DictField(child=serializers.IntegerField())
     available_clerks_by_district = serializers.DictField(child=serializers.IntegerField())
+    open_callbacks = serializers.IntegerField(help_text="callbacks not yet closed (open or claimed)")
+    open_callbacks_by_district = serializers.DictField(
+        child=serializers.IntegerField(), help_text="open callbacks by the citizen's district (division code)"
+    )
 
 
 class PeriodFiguresSerializer(serializers.Serializer):
@@ -145,6 +149,36 @@ class PeriodFiguresSerializer(serializers.Serializer):
     offers_timed_out = serializers.IntegerField()
     offers_declined = serializers.IntegerField()
     average_rating = serializers.FloatField(allow_null=True)
+
+
+class CallbackItemSerializer(serializers.Serializer):
+    """A callback in a clerk's list; the phone number only for the clerk who has claimed it."""
+
+    id = serializers.IntegerField()
+    request = serializers.IntegerField()
+    status = serializers.CharField(help_text="one of: " + ", ".join(Callback.Status.values))
+    scope = serializers.CharField(help_text="how near the citizen is: specialist, district, city or alliance")
+    citizen = serializers.CharField()
+    firm = serializers.CharField(allow_null=True)
+    district = serializers.CharField(allow_null=True, help_text="the citizen's district (division code)")
+    district_name = serializers.CharField(allow_null=True)
+    item = serializers.CharField(allow_null=True)
+    case = serializers.IntegerField(allow_null=True)
+    language = serializers.CharField()
+    priority = serializers.CharField(allow_null=True)
+    requested_at = serializers.DateTimeField()
+    attempts = serializers.IntegerField()
+    max_attempts = serializers.IntegerField()
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_note = serializers.CharField(allow_blank=True)
+    claimed_by_me = serializers.BooleanField()
+    claimed_at = serializers.DateTimeField(allow_null=True)
+    phone = serializers.CharField(allow_null=True, help_text="only once you have claimed the callback")
+
+
+class CallbackDoneSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Callback.Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class ErrorSerializer(serializers.Serializer):

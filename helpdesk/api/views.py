@@ -27,7 +27,8 @@ from standards.models import District, ItemVersion
 
 def _error(exc: services.AssistError) -> Response:
     code = {"queue_full": status.HTTP_503_SERVICE_UNAVAILABLE, "forbidden": status.HTTP_403_FORBIDDEN,
-            "not_a_citizen": status.HTTP_403_FORBIDDEN, "not_a_clerk": status.HTTP_403_FORBIDDEN}
+            "not_a_citizen": status.HTTP_403_FORBIDDEN, "not_a_clerk": status.HTTP_403_FORBIDDEN,
+            "not_found": status.HTTP_404_NOT_FOUND}
     return Response({"code": exc.code, "detail": str(exc)}, status=code.get(exc.code, status.HTTP_409_CONFLICT))
 
 
@@ -106,6 +107,74 @@ class AssistRequestCallbackView(APIView):
         except services.AssistError as exc:
             return _error(exc)
         return Response(s.AssistRequestSerializer(assist).data)
+
+
+def _clerk_only(request) -> None:
+    if not request.user.is_clerk:
+        raise PermissionDenied(_("Only clerks answer calls."))
+
+
+class CallbackListView(APIView):
+    """The clerk's callback list: the one they have claimed, then open callbacks they may handle (their
+    district's citizens first, then the same city's, then the alliance's). Numbers only once claimed."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.CallbackItemSerializer(many=True), 403: s.ErrorSerializer})
+    def get(self, request):
+        _clerk_only(request)
+        return Response(s.CallbackItemSerializer(selectors.callbacks_for_clerk(clerk=request.user), many=True).data)
+
+
+def _callback_answer(request, action) -> Response:
+    """Run a callback service for the signed-in clerk; answer with the callback as they now see it."""
+    _clerk_only(request)
+    try:
+        callback = action()
+    except services.AssistError as exc:
+        return _error(exc)
+    row = selectors.callback_row_for(clerk=request.user, callback=callback)
+    return Response(s.CallbackItemSerializer(row).data)
+
+
+_CALLBACK_RESPONSES = {200: s.CallbackItemSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer,
+                       409: s.ErrorSerializer}
+
+
+class CallbackClaimView(APIView):
+    """Claim a callback (one clerk wins a race; a clerk holds one at a time); the answer carries the number."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=_CALLBACK_RESPONSES)
+    def post(self, request, pk: int):
+        return _callback_answer(request, lambda: services.callback_claim(callback_id=pk, clerk=request.user))
+
+
+class CallbackReleaseView(APIView):
+    """Give a claimed callback back to the list, untried."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=_CALLBACK_RESPONSES)
+    def post(self, request, pk: int):
+        return _callback_answer(request, lambda: services.callback_release(callback_id=pk, clerk=request.user))
+
+
+class CallbackDoneView(APIView):
+    """The outcome of the phone call: reached closes the callback; no answer returns it to the list with one
+    more attempt, and the last allowed attempt (ASSIST_CALLBACK_MAX_ATTEMPTS) closes it as unreachable."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.CallbackDoneSerializer, responses=_CALLBACK_RESPONSES)
+    def post(self, request, pk: int):
+        _clerk_only(request)
+        data = s.CallbackDoneSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _callback_answer(request, lambda: services.callback_done(
+            callback_id=pk, clerk=request.user, outcome=data.validated_data["outcome"],
+            note=data.validated_data.get("note", "")))
 
 
 class IceServersView(APIView):

@@ -5,6 +5,13 @@
  * missed. Renegotiation (screen share on/off) uses the "perfect negotiation" pattern:
  * the citizen is the polite peer and yields on an offer collision, the clerk does not.
  * ICE restarts when the connection stays "disconnected" for a few seconds, or at "failed".
+ *
+ * Collisions are handled, but avoided where we can: the clerk (impolite) makes the first
+ * offer and every ICE restart offer; the citizen adds its tracks when it answers. When the
+ * polite side rolls back its own offer while Chromium is still gathering candidates for it,
+ * the answer that follows may gather none at all, ever (seen about one call in six when both
+ * sides offered at once on joining): ICE then stays "new" on both sides and no restart from
+ * the other side recovers it.
  */
 (function () {
   "use strict";
@@ -120,15 +127,36 @@
         const state = pc.iceConnectionState;
         this.on.state(state);
         clearTimeout(this.disconnectedTimer);
-        if (state === "failed") pc.restartIce();
+        if (state === "failed") this.restartIce();
         if (state === "disconnected") {
           // "disconnected" comes and goes; restart only when it lasts.
           this.disconnectedTimer = setTimeout(() => {
-            if (pc.iceConnectionState === "disconnected") { pc.restartIce(); this.send({ type: "ice.restart" }); }
+            if (pc.iceConnectionState === "disconnected") this.restartIce();
           }, 4000);
         }
       };
       return pc;
+    }
+
+    /* Only the impolite side makes restart offers: two at once would collide (see the top). */
+    restartIce() {
+      if (!this.pc) return;
+      if (this.polite) this.send({ type: "ice.restart" });
+      else this.pc.restartIce();
+    }
+
+    resetPeerConnection() {
+      const old = this.pc;
+      old.onnegotiationneeded = old.onicecandidate = old.ontrack = null;
+      old.onsignalingstatechange = old.oniceconnectionstatechange = null;
+      clearTimeout(this.stuckTimer);
+      clearTimeout(this.disconnectedTimer);
+      old.close();
+      this.tracksAdded = false;
+      this.makingOffer = false;
+      this.ignoreOffer = false;
+      this.remoteVideo.srcObject = null;
+      this.createPeerConnection(this.iceServers);
     }
 
     addLocalTracks() {
@@ -157,16 +185,20 @@
         switch (message.type) {
           case "joined":
             this.polite = message.polite;
+            this.iceServers = message.ice_servers;
             if (!this.pc) this.createPeerConnection(message.ice_servers);
-            if (message.peer_present) this.addLocalTracks();
+            // The impolite side offers first; the polite one adds its tracks when it answers.
+            if (message.peer_present && !this.polite) this.addLocalTracks();
             if (message.recorder_present && message.role === "citizen") this.startRecorderLeg();
             this.on.state(message.peer_present ? "peer-present" : "waiting-peer");
             break;
           case "peer.joined":
             if (message.role === "recorder") { if (!this.polite) break; this.startRecorderLeg(); break; }
             this.on.state("peer-present");
-            this.addLocalTracks();
-            if (message.resumed && this.pc && ["disconnected", "failed"].includes(this.pc.iceConnectionState)) this.pc.restartIce();
+            // The other side opened a new page (not a resumed socket): its connection is new, so is ours.
+            if (!message.resumed && this.pc && this.pc.remoteDescription) this.resetPeerConnection();
+            if (!this.polite) this.addLocalTracks();
+            if (message.resumed && this.pc && ["disconnected", "failed"].includes(this.pc.iceConnectionState)) this.restartIce();
             break;
           case "peer.left":
             if (message.role !== "recorder") this.on.state("peer-left");
@@ -181,7 +213,8 @@
             try { await this.pc.addIceCandidate(message.candidate); } catch (err) { if (!this.ignoreOffer) console.warn(err); }
             break;
           case "ice.restart":
-            if (this.pc) this.pc.restartIce();
+            // The polite side asks; the impolite side makes the restart offer (one offer, no collision).
+            if (this.pc && !this.polite) this.pc.restartIce();
             break;
           case "chat":
             this.on.chat(message.from, message.text);

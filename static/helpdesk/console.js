@@ -97,6 +97,7 @@
       switch (m.type) {
         case "hello":
           setStatus(m.status);
+          loadCallbacksSoon();
           if (m.ring) showRing(m.ring.offer, m.ring.deadline, m.ring.context);
           if (m.session && !m.session.ended) startCall(m.session.id);
           else if (m.session && m.session.ended) { sessionId = m.session.id; show("wrapup-panel"); }
@@ -106,6 +107,7 @@
         case "ring": setStatus("ringing"); showRing(m.offer, m.deadline, m.context); break;
         case "ring.cancelled": if (ring === m.offer) { ring = null; clearInterval(ringTimer); show("idle-panel"); } break;
         case "call.start": setStatus("in_call"); startCall(m.session); break;
+        case "callbacks": loadCallbacksSoon(); break;
         case "error": $("console-error").textContent = m.message; break;
       }
     };
@@ -191,5 +193,101 @@
     else { const err = await response.json().catch(() => ({})); $("wrapup-error").textContent = err.detail || t.wrapupFailed; }
   });
 
+  /* The callback list: citizens who asked to be called back. The number shows once claimed. */
+  let callbacksTimer = null;
+  function loadCallbacksSoon() {
+    // A burst of changes (several consoles claiming) costs one fetch.
+    clearTimeout(callbacksTimer);
+    callbacksTimer = setTimeout(loadCallbacks, 250);
+  }
+
+  async function loadCallbacks() {
+    const response = await fetch("/api/assist/callbacks/", { headers: { Accept: "application/json" } }).catch(() => null);
+    if (!response || !response.ok) { $("callbacks-error").textContent = t.cbFailed; return; }
+    $("callbacks-error").textContent = "";
+    renderCallbacks(await response.json());
+  }
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function button(label, className, onClick) {
+    const b = el("button", className, label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function renderCallbacks(rows) {
+    const list = $("callbacks-list");
+    // A push may re-render the list while the clerk types the note of their call: keep it.
+    const typing = list.querySelector("li.mine input");
+    const kept = typing ? { id: typing.closest("li").dataset.callback, value: typing.value, focused: document.activeElement === typing } : null;
+    list.innerHTML = "";
+    $("callbacks-count").textContent = rows.length;
+    $("callbacks-empty").hidden = rows.length > 0;
+    rows.forEach((row) => {
+      const li = el("li", "callback-item" + (row.claimed_by_me ? " mine" : ""));
+      li.dataset.callback = row.id;
+      const head = el("div", "callback-head");
+      head.append(el("strong", "", row.citizen));
+      if (row.scope) head.append(el("span", "badge" + (row.scope === "district" || row.scope === "specialist" ? " ok" : ""), t["cbScope_" + row.scope] || row.scope));
+      if (row.priority) head.append(el("span", "badge warn", row.priority));
+      li.append(head);
+      const meta = [row.district_name, row.firm, row.item, row.language, t.cbAsked.replace("%s", clock(row.requested_at))];
+      if (row.attempts) meta.push(t.cbAttempts.replace("%s", row.attempts).replace("%s", row.max_attempts));
+      if (row.last_note) meta.push("“" + row.last_note + "”");
+      li.append(el("div", "callback-meta", meta.filter(Boolean).join(" · ")));
+      if (row.claimed_by_me) {
+        const phone = el("a", "callback-phone", row.phone);
+        phone.href = "tel:" + row.phone;
+        li.append(phone);
+        const form = el("div", "callback-done");
+        const note = el("input");
+        note.maxLength = 500;
+        note.placeholder = t.cbNote;
+        note.setAttribute("aria-label", t.cbNote);
+        if (kept && kept.id === String(row.id)) note.value = kept.value;
+        form.append(note,
+          button(t.cbReached, "button", () => callbackAction(row.id, "done", { outcome: "reached", note: note.value })),
+          button(t.cbNoAnswer, "button secondary", () => callbackAction(row.id, "done", { outcome: "no_answer", note: note.value })),
+          button(t.cbRelease, "button secondary", () => callbackAction(row.id, "release")));
+        li.append(form);
+      } else {
+        const claim = button(t.cbClaim, "button", () => callbackAction(row.id, "claim"));
+        const actions = el("div", "callback-done");
+        actions.append(claim);
+        li.append(actions);
+      }
+      list.append(li);
+      if (kept && kept.focused && row.claimed_by_me && kept.id === String(row.id)) li.querySelector("input").focus();
+    });
+  }
+
+  async function callbackAction(id, action, body) {
+    const response = await fetch("/api/assist/callbacks/" + id + "/" + action + "/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify(body || {}),
+    }).catch(() => null);
+    if (!response || !response.ok) {
+      const err = response ? await response.json().catch(() => ({})) : {};
+      $("callbacks-error").textContent = err.detail || t.cbFailed;
+    } else {
+      $("callbacks-error").textContent = "";
+    }
+    loadCallbacks();
+  }
+
+  // The push covers changes; this covers a missed push (a reconnecting console, say).
+  setInterval(loadCallbacks, 60000);
   connect();
 })();

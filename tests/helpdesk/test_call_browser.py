@@ -45,10 +45,6 @@ def wait_for_video_both_ways(page, timeout=30.0) -> dict:
     return stats
 
 
-# Known flake (about 1 run in 6 on a loaded 2-core machine): the two Chromiums finish the SDP exchange but the
-# citizen's side never trickles a candidate, so ICE stays "new" on both; the clerk's ICE restart does not recover
-# it. Rerun while that is open (see the closing note); every assertion still has to hold on the run that passes.
-@pytest.mark.flaky(reruns=2)
 def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_stack, browser, tmp_path):
     if SCREENSHOTS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

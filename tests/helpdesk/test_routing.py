@@ -236,6 +236,32 @@ def test_cancelling_while_ringing_frees_the_clerk_without_penalty(clock):
     assert ClerkProfile.objects.get(clerk=clerk).idle_since == ago(60)
 
 
+@pytest.mark.parametrize("leave", ["cancel", "callback"])
+def test_a_clerk_whose_ring_is_withdrawn_rings_for_the_next_waiting_citizen_at_once(clock, leave):
+    clerk = make_clerk("310101", status=AVAILABLE, idle_since=ago(60))
+    first = services.assist_request_create(citizen=make_citizen(), now=clock())
+    clock.advance(1)
+    second = services.assist_request_create(citizen=make_citizen(), now=clock())
+    assert ringing(second) == []  # the only clerk is ringing for the first citizen
+    clock.advance(1)
+    if leave == "cancel":
+        services.assist_request_cancel(request=first, actor=first.citizen, now=clock())
+    else:
+        services.assist_request_callback(request=first, actor=first.citizen, phone="13900000003", now=clock())
+    # No waiting for the beat's sweep: the withdrawal itself ran a routing pass.
+    assert [(o.clerk, o.created_at) for o in ringing(second)] == [(clerk, clock())]
+    assert status_of(clerk) == ClerkProfile.Status.RINGING
+
+
+def test_leaving_the_queue_with_no_ring_to_withdraw_runs_no_routing_pass(clock, monkeypatch):
+    make_clerk("310101", status=AWAY, idle_since=ago(60))
+    request = services.assist_request_create(citizen=make_citizen(), now=clock())
+    passes = []
+    monkeypatch.setattr(services, "assist_route", lambda **kwargs: passes.append(kwargs))
+    services.assist_request_cancel(request=request, actor=request.citizen, now=clock())
+    assert passes == []
+
+
 def test_a_call_ends_in_wrap_up_then_the_clerk_is_available_again(clock):
     clerk = make_clerk("310101", status=AVAILABLE, idle_since=ago(60))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())

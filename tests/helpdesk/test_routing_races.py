@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from helpdesk import services
-from helpdesk.models import AssistRequest, ClerkProfile, Offer
+from helpdesk.models import AssistEvent, AssistRequest, ClerkProfile, Offer
 from tests.helpdesk.factories import make_citizen, make_clerk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -53,3 +53,47 @@ def test_concurrent_routing_passes_never_double_book_a_clerk_or_a_request():
     # The eight longest-waiting requests are the ones ringing.
     oldest = set(AssistRequest.objects.order_by("created_at").values_list("pk", flat=True)[:8])
     assert {o.request_id for o in offers} == oldest
+
+
+
+def _claim_at_once(callback_id: int, clerks) -> tuple[list[int], list[str], list[BaseException]]:
+    """Each clerk claims the callback in their own thread (and connection), released together."""
+    start = threading.Barrier(len(clerks))
+    won: list[int] = []
+    lost: list[str] = []
+    errors: list[BaseException] = []
+
+    def claim(clerk):
+        try:
+            start.wait()
+            services.callback_claim(callback_id=callback_id, clerk=clerk)
+            won.append(clerk.pk)
+        except services.AssistError as exc:
+            lost.append(exc.code)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim, args=(clerk,)) for clerk in clerks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return won, lost, errors
+
+
+def test_two_clerks_claiming_a_callback_at_once_exactly_one_wins():
+    if connection.vendor != "postgresql":
+        pytest.skip("a real race needs PostgreSQL")
+    for _round in range(5):
+        citizen = make_citizen()
+        request = services.assist_request_create(citizen=citizen, route=False)
+        services.assist_request_callback(request=request, actor=citizen, phone="13900000002")
+        callback = request.callback
+        won, lost, errors = _claim_at_once(callback.pk, [make_clerk("310101"), make_clerk("310101")])
+        assert errors == []
+        assert len(won) == 1 and lost == ["already_claimed"]
+        callback.refresh_from_db()
+        assert callback.claimed_by_id == won[0]
+        assert AssistEvent.objects.filter(kind="callback.claimed", data__callback=callback.pk).count() == 1
