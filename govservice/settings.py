@@ -110,7 +110,15 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL", None)
 if _database_url:
     try:
-        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
+        # Persistent connections, checked before reuse: opening a PostgreSQL connection costs more
+        # than a whole helpdesk click (all sync database code of a server runs in one thread).
+        DATABASES = {
+            "default": dj_database_url.parse(
+                _database_url,
+                conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+                conn_health_checks=True,
+            )
+        }
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:

@@ -137,10 +137,8 @@ def assist_request_create(
                   item=request.item_id, case=case_ref, priority=priority_reason, language=language)
     except IntegrityError:  # a double click raced us (one open request per citizen): the other click's is the one
         return open_requests.get(citizen=citizen)
-    if route:
-        assist_route(now=now)
-        # The pass may have offered it already; the caller reads the state it ends in.
-        request.state = AssistRequest.objects.filter(pk=request.pk).values_list("state", flat=True).get()
+    if route and any(offer.request_id == request.pk for offer in assist_route(now=now).offers):
+        request.state = State.OFFERED  # already ringing (the queue socket hears of any later change)
     # Positions of everyone waiting changed: pushed by the worker, after the ring has gone out.
     _queue_changed_on_commit()
     return request
@@ -284,8 +282,12 @@ def clerk_console_closed(*, clerk: User, now: dt.datetime | None = None) -> None
 # --- Routing ----------------------------------------------------------------------------------
 
 
-def _clerk_views() -> list[router.ClerkView]:
-    # Plain values, no model instances: this runs on every click and every presence change.
+def _clerk_views(*, firms: bool = True, items: bool = True) -> list[router.ClerkView]:
+    """Plain values, no model instances: this runs on every click and every presence change.
+
+    A pass whose waiting requests name no firm (or no item) skips reading the specialists (or the
+    clerks' items): the router only looks at them for such requests.
+    """
     rows = list(
         ClerkProfile.objects.exclude(status=Status.OFFLINE).values_list(
             "pk", "clerk_id", "clerk__district_id", "clerk__district__city", "status", "idle_since", "sectors",
@@ -294,15 +296,17 @@ def _clerk_views() -> list[router.ClerkView]:
     )
     clerk_ids = [row[1] for row in rows]
     specialists: dict[int, set[int]] = {}
-    for clerk_id, firm_id in FirmSpecialist.objects.filter(active=True, clerk_id__in=clerk_ids).values_list(
-        "clerk_id", "firm_id"
-    ):
-        specialists.setdefault(clerk_id, set()).add(firm_id)
-    items: dict[int, set[int]] = {}
-    for profile_id, item_id in ClerkProfile.items.through.objects.filter(
-        clerkprofile_id__in=[row[0] for row in rows]
-    ).values_list("clerkprofile_id", "serviceitem_id"):
-        items.setdefault(profile_id, set()).add(item_id)
+    if firms and rows:
+        for clerk_id, firm_id in FirmSpecialist.objects.filter(active=True, clerk_id__in=clerk_ids).values_list(
+            "clerk_id", "firm_id"
+        ):
+            specialists.setdefault(clerk_id, set()).add(firm_id)
+    item_skills: dict[int, set[int]] = {}
+    if items and rows:
+        for profile_id, item_id in ClerkProfile.items.through.objects.filter(
+            clerkprofile_id__in=[row[0] for row in rows]
+        ).values_list("clerkprofile_id", "serviceitem_id"):
+            item_skills.setdefault(profile_id, set()).add(item_id)
     return [
         router.ClerkView(
             user_id=clerk_id,
@@ -312,7 +316,7 @@ def _clerk_views() -> list[router.ClerkView]:
             status=status,
             idle_since=idle_since,
             sectors=frozenset(sectors or []),
-            item_ids=frozenset(items.get(profile_id, ())),
+            item_ids=frozenset(item_skills.get(profile_id, ())),
             languages=frozenset(languages or [Language.MANDARIN]),
             specialist_firm_ids=frozenset(specialists.get(clerk_id, ())),
         )
@@ -377,7 +381,7 @@ def assist_route(*, now: dt.datetime | None = None, cfg: AssistConf | None = Non
     views = _request_views(AssistRequest.objects.filter(state=State.WAITING), now)
     if not views:
         return RoutePass([], expired, 0)
-    clerks = _clerk_views()
+    clerks = _clerk_views(firms=any(v.firm_id for v in views), items=any(v.item_id for v in views))
     offers, lost = [], 0
     for request_view, clerk_view, stage in router.plan_offers(views, clerks, cfg, now):
         request = AssistRequest.objects.select_related(
