@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseState, ClerkSkill
@@ -56,16 +56,8 @@ def _window(row) -> ServiceWindow:
 
 
 def count_attempt(*, case_id: int, transfer_number: int, max_attempts: int) -> bool:
-    """Compare-and-set +1 on the case's routing attempts, committed on its own; False if not (or no longer) due.
-
-    On PostgreSQL this commit does not wait for the WAL flush (synchronous_commit off for this
-    transaction only): a database crash could forget one increment, never a case, while every
-    routing saves a disk flush (~1 ms here). The move itself commits durably before the message is
-    acknowledged.
-    """
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    """Compare-and-set +1 on the case's routing attempts, committed on its own; False if not (or no longer) due."""
+    with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_CASE} SET routing_attempts = routing_attempts + 1"
             " WHERE id = %s AND state = %s AND transfer_number = %s AND routed_transfer_number < %s"
