@@ -384,7 +384,9 @@ def main() -> int:
                                 env=env, quiet=True)
         http, ws = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
         stack.wait_for_http(f"{http}/healthz", timeout=120, supervisor=supervisor)
-        print(f"[bench] stack up on {http} ({'PostgreSQL' if args.database_url else 'SQLite'}, var in {var_dir}, embedded Redis); nofile={nofile}", flush=True)
+        database = "PostgreSQL" if args.database_url else "SQLite"
+        print(f"[bench] stack up on {http} ({database}, var in {var_dir}, embedded Redis); nofile={nofile}",
+              flush=True)
 
         if "floor" in only:
             results["floor_redis_pubsub"] = asyncio.run(redis_pubsub_floor(os.environ["REDIS_URL"], 1000))

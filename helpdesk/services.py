@@ -837,10 +837,10 @@ def _case_error(exc: Exception) -> AssistError:
 
 
 def call_case_for(*, session: CallSession, case_id: int):
-    """The citizen's own case: a clerk never reaches another person's case through a call."""
-    from cases.models import Case
+    """A case the caller may see (their own, as applicant, agent or principal): never another person's."""
+    from cases.selectors import cases_visible_to
 
-    case = Case.objects.filter(pk=case_id, applicant_id=session.citizen_id).select_related("item_version").first()
+    case = cases_visible_to(session.citizen).filter(pk=case_id).first()
     if case is None:
         raise AssistError(_("This case does not belong to the caller."), code="case_not_found")
     return case

@@ -67,3 +67,23 @@ def test_the_wrap_up_can_start_a_new_draft_case_for_the_item_of_the_call():
     assert response.status_code == 200, response.json()
     case = Case.objects.get(pk=response.json()["case_ref"])
     assert (case.applicant, case.item_version, case.state) == (session.citizen, version, "draft")
+
+
+def test_a_call_from_an_agent_links_the_case_they_file_for_someone_else():
+    from cases.services import case_agent_draft_create
+    from tests.cases import factories as cf
+
+    version = cf.make_item(agent_materials=True)
+    agent = make_citizen(code="310101")
+    principal = cf.make_user("citizen")
+    case = case_agent_draft_create(agent=agent, item_version=version, principal_name="王五",
+                                   principal_id_number=principal.id_number)
+    assert case.applicant_id != agent.pk
+    clerk = make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=T0)
+    request = services.assist_request_create(citizen=agent, item_version=version, case_ref=case.pk)
+    offer = Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING)
+    session = services.assist_offer_accept(offer_id=offer.pk, clerk=clerk)
+    assert services.call_case_for(session=session, case_id=case.pk) == case
+    session = services.call_session_wrap_up(session=session, clerk=clerk, notes="代办材料", outcome="resolved",
+                                            case_ref=case.pk)
+    assert session.case_ref == case.pk
