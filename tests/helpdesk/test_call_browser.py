@@ -80,6 +80,17 @@ def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_
     clerk_page.wait_for_selector("#chat-log li.theirs:has-text('我想咨询公积金转移')")
     assert citizen_page.locator("#chat-log li").count() == 1  # no echo of the citizen's own message
 
+    # Screen sharing renegotiates the running call: the clerk gets a second video with frames, then loses it.
+    citizen_page.locator("#screen-button").click()
+    clerk_page.wait_for_selector("#screen-box:not([hidden])", timeout=15000)
+    clerk_page.wait_for_function(
+        "() => { const v = document.getElementById('screen-video'); return !!v.srcObject && v.videoWidth > 0; }",
+        timeout=15000)
+    shoot(clerk_page, "console-screen", tmp_path)
+    citizen_page.locator("#screen-button").click()
+    clerk_page.wait_for_selector("#screen-box", state="hidden", timeout=15000)
+    assert video_bytes(citizen_page)["sent"] > 0
+
     clerk_page.get_by_role("button", name="拍摄证件快照").click()
     clerk_page.wait_for_selector(".snapshot-thumb")
     shoot(citizen_page, "citizen-call", tmp_path)
