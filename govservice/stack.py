@@ -319,6 +319,9 @@ def cmd_test(pytest_args: list[str]) -> int:
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
         else:
             env["REDIS_URL"] = start_embedded_redis(supervisor, "redis-test", persist=False)
+        # The test databases are dropped at the end of the run: a connection kept alive in a
+        # thread of the test process (sync_to_async, race tests) would hold PostgreSQL's open.
+        env.setdefault("DATABASE_CONN_MAX_AGE", "0")
         result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
         if result.returncode == 5:
             say("pytest collected no tests: that is a failure")
