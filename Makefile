@@ -23,7 +23,7 @@ lint: $(STAMP)
 
 # Refresh the translation catalogues after changing user-visible strings (needs gettext).
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:
