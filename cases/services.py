@@ -77,14 +77,10 @@ def _lock(case: Case) -> Case:
     ).get(pk=case.pk)
 
 
-def _is_applicant_side(case: Case, user: User) -> bool:
+def _require_applicant_side(case: Case, actor: User) -> None:
     # The applicant, their agent, any representative of the applying firm, or the principal an agent
     # applied for (matched by ID number or credit code): one rule, shared with what they may see.
-    return case_is_applicant_side(case=case, user=user)
-
-
-def _require_applicant_side(case: Case, actor: User) -> None:
-    if not _is_applicant_side(case, actor):
+    if not case_is_applicant_side(case=case, user=actor):
         raise PermissionDenied(_("Only the applicant (or their agent or firm) may do this."))
 
 
@@ -399,7 +395,7 @@ def case_material_add(
     if item_material.version_id != case.item_version_id:
         raise ValidationError(_("This material is not part of the item version the case is pinned to."))
     if not (
-        _is_applicant_side(case, actor)
+        case_is_applicant_side(case=case, user=actor)
         or (actor.role == User.Role.CLERK and actor.district_id == case.accepting_district_id)
     ):
         raise PermissionDenied(_("Only the applicant or a clerk of the accepting district may add materials."))
@@ -951,7 +947,7 @@ def case_deliver(*, case: Case, actor: User, method: str, detail: str = "", requ
 def case_close(*, case: Case, actor: User, request_id: str = "") -> Case:
     with transaction.atomic():
         case = _lock(case)
-        if not _is_applicant_side(case, actor):
+        if not case_is_applicant_side(case=case, user=actor):
             _require_clerk_of(actor, case.accepting_district)
         return _move(
             case,
