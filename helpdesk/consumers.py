@@ -51,12 +51,6 @@ class _Base(AsyncJsonWebsocketConsumer):
         values = parse_qs(self.scope.get("query_string", b"").decode()).get(name)
         return values[0] if values else None
 
-    def slim_scope(self) -> None:
-        """A waiting citizen's socket may stay open for long, by the thousand: keep only what later
-        messages need (the user), not the session, the cookies and the handshake headers."""
-        for key in ("session", "cookies", "headers"):
-            self.scope.pop(key, None)
-
     @property
     def user(self):
         return self.scope.get("user")
@@ -77,7 +71,6 @@ class CitizenQueueConsumer(_Base):
             return await self.refuse(CLOSE_FORBIDDEN)
         await self.join(request_group(self.request_id))
         await self.accept()
-        self.slim_scope()
         status = await database_sync_to_async(self._returned_and_status)(request)
         await self.send_json({"type": "queue", **status})
         session_id = await database_sync_to_async(self._session_id)()
