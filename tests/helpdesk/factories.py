@@ -87,3 +87,20 @@ def make_item_version(*, sector: str = "housing_fund", name: str = "住房公积
         item=item, number=1, status=ItemVersion.Status.PUBLISHED, name=name, item_type="public_service",
         sector=sector, statutory_limit=20, promised_limit=10,
     )
+
+
+def close_console(page, clerk: User, timeout: float = 15.0) -> None:
+    """Close a clerk's browser and wait until the server has handled the console socket's close.
+
+    The close handler writes (declines a ring, goes offline, audits) in its own transaction; a
+    test that ended while it ran would have its database flushed under it, and on PostgreSQL the
+    flush's TRUNCATE and that transaction can deadlock.
+    """
+    import time
+
+    page.context.close()
+    deadline = time.monotonic() + timeout
+    while ClerkProfile.objects.filter(clerk=clerk).exclude(status=ClerkProfile.Status.OFFLINE).exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the console of {clerk} did not go offline in {timeout:.0f} s")
+        time.sleep(0.05)

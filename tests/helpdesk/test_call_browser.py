@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from helpdesk.models import CallSession, Snapshot
-from tests.helpdesk.factories import make_citizen, make_clerk
+from tests.helpdesk.factories import close_console, make_citizen, make_clerk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,8 +112,8 @@ def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_
     assert (session.notes, session.rating, session.outcome) == ("已指导在线提交材料", 5, "resolved")
     assert session.talk_seconds > 0
     assert Snapshot.objects.filter(session=session).count() == 1
-    for page in (clerk_page, citizen_page):
-        page.context.close()
+    citizen_page.context.close()
+    close_console(clerk_page, clerk)
 
 
 def test_with_no_clerk_online_the_citizen_sees_the_queue_and_leaves_a_callback_number(live_stack, browser, tmp_path):

@@ -9,7 +9,7 @@ from django.db import connections
 
 from helpdesk import services
 from helpdesk.models import Callback
-from tests.helpdesk.factories import make_citizen, make_clerk
+from tests.helpdesk.factories import close_console, make_citizen, make_clerk
 from tests.helpdesk.test_call_browser import signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,4 +64,4 @@ def test_a_clerk_claims_a_callback_sees_the_number_and_records_no_answer(live_st
     in_own_thread(lambda: ask_callback("310101", "新的回拨", "13911110003"))
     page.wait_for_selector("#callbacks-list li:has-text('新的回拨')", timeout=10000)
     assert page.locator("#callbacks-count").inner_text() == "3"
-    page.context.close()
+    close_console(page, clerk)
