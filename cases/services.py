@@ -40,8 +40,8 @@ from cases.models import (
     FollowUp,
     Rating,
 )
-from cases.push import push_on_commit
 from cases.selectors import case_is_applicant_side
+from govservice import events
 from govservice.queues import district_queue
 from standards.models import District, ItemImplementation, ItemMaterial, ItemVersion, ServiceWindow
 
@@ -152,10 +152,12 @@ def _announce(case: Case, *, action: str) -> None:
         "state_label": str(CaseState(case.state).label),
         "action": action,
     }
-    push_on_commit(
-        user_ids={case.applicant_id, case.agent_id},
-        division_codes={case.accepting_district.division_code, case.approving_district.division_code},
-        payload=payload,
+    events.send_on_commit(
+        events.recipients(
+            user_ids={case.applicant_id, case.agent_id},
+            division_codes={case.accepting_district.division_code, case.approving_district.division_code},
+        ),
+        payload,
     )
 
 
@@ -799,10 +801,9 @@ def _route_not_counted(*, case_id: int, transfer_number: int) -> RoutingOutcome:
             data={"transfer": transfer_number},
             district_code=case.approving_district.division_code,
         )
-        push_on_commit(
-            user_ids=set(_supervisor_ids()),
-            division_codes={case.approving_district.division_code},
-            payload={"type": "case.routing_stopped", "reference": case.reference},
+        events.send_on_commit(
+            events.recipients(user_ids=set(_supervisor_ids()), division_codes={case.approving_district.division_code}),
+            {"type": "case.routing_stopped", "reference": case.reference},
         )
     logger.error("routing of case %s stopped after %s attempts", case_id, MAX_ROUTING_ATTEMPTS)
     return RoutingOutcome("poisoned")
@@ -1008,10 +1009,9 @@ def case_rate(
                 role=User.Role.SUPERVISOR,
                 is_active=True,
             ).values_list("pk", flat=True)
-            push_on_commit(
-                user_ids=set(supervisors),
-                division_codes=set(),
-                payload={"type": "case.bad_rating", "reference": case.reference, "score": score},
+            events.send_on_commit(
+                events.recipients(user_ids=set(supervisors), division_codes=set()),
+                {"type": "case.bad_rating", "reference": case.reference, "score": score},
             )
     return rating
 
@@ -1082,12 +1082,14 @@ def case_deadlines_scan(*, today=None) -> dict[str, int]:
                 "working_days_left": left,
             }
             at_approving = case.state in LOAD_STATES
-            push_on_commit(
-                user_ids={case.approving_clerk_id if at_approving else case.accepting_clerk_id, *supervisors},
-                division_codes={
-                    case.approving_district.division_code if at_approving else case.accepting_district.division_code
-                },
-                payload=payload,
+            events.send_on_commit(
+                events.recipients(
+                    user_ids={case.approving_clerk_id if at_approving else case.accepting_clerk_id, *supervisors},
+                    division_codes={
+                        case.approving_district.division_code if at_approving else case.accepting_district.division_code
+                    },
+                ),
+                payload,
             )
         counts[kind] += 1
     return counts
@@ -1107,7 +1109,8 @@ def firm_specialist_assign(*, firm: Firm, district: District, clerk: User, actor
             active=False
         )
         specialist = FirmSpecialist.objects.create(firm=firm, district=district, clerk=clerk, assigned_by=actor)
-        push_on_commit(
-            user_ids={clerk.pk}, division_codes=set(), payload={"type": "firm.specialist_assigned", "firm": firm.name}
+        events.send_on_commit(
+            events.recipients(user_ids={clerk.pk}, division_codes=set()),
+            {"type": "firm.specialist_assigned", "firm": firm.name},
         )
     return specialist

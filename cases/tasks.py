@@ -54,7 +54,7 @@ def noop(reply_to: str, sent_at: float) -> None:
 
 @worker_process_init.connect
 def _worker_process_push(**kwargs) -> None:
-    """Per pool process: send pushes over one long-lived event loop (cases/push.py)."""
-    from cases.push import use_worker_loop
+    """Per pool process: send events over one long-lived event loop (govservice/events.py)."""
+    from govservice.events import use_worker_loop
 
     use_worker_loop()

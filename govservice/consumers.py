@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from govservice.realtime import district_group, user_group
+from govservice.events import district_group, user_group
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):

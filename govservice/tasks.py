@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from govservice.realtime import send_to_group, user_group
+from govservice import events
 
 
 @shared_task(name="govservice.push_to_user")
 def push_to_user(user_id: int, payload: dict) -> None:
     """Deliver an event to every open socket of a user, from a worker."""
-    send_to_group(user_group(user_id), payload)
+    events.send_now([events.user_group(user_id)], payload)

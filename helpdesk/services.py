@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import FirmSpecialist, User
+from govservice import events
 from helpdesk import router
 from helpdesk.conf import AssistConf, conf
 from helpdesk.models import (
@@ -37,14 +38,7 @@ from helpdesk.models import (
     PriorityReason,
     Snapshot,
 )
-from helpdesk.realtime import (
-    RECORDER_CHANNEL_GROUP,
-    call_group,
-    clerk_group,
-    request_group,
-    send_many_now,
-    send_on_commit,
-)
+from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +58,15 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def audit(*, kind: str, at: dt.datetime, actor: User | None = None, request: AssistRequest | None = None,
-          session: CallSession | None = None, **data: Any) -> None:
+def audit(
+    *,
+    kind: str,
+    at: dt.datetime,
+    actor: User | None = None,
+    request: AssistRequest | None = None,
+    session: CallSession | None = None,
+    **data: Any,
+) -> None:
     AssistEvent.objects.create(kind=kind, at=at, actor=actor, request=request, session=session, data=data)
 
 
@@ -133,8 +134,16 @@ def assist_request_create(
                 priority=PRIORITY_OF_REASON[PriorityReason(priority_reason)],
                 created_at=now,
             )
-            audit(kind="request.created", at=now, actor=citizen, request=request,
-                  item=request.item_id, case=case_ref, priority=priority_reason, language=language)
+            audit(
+                kind="request.created",
+                at=now,
+                actor=citizen,
+                request=request,
+                item=request.item_id,
+                case=case_ref,
+                priority=priority_reason,
+                language=language,
+            )
     except IntegrityError:  # a double click raced us (one open request per citizen): the other click's is the one
         return open_requests.get(citizen=citizen)
     if route and any(offer.request_id == request.pk for offer in assist_route(now=now).offers):
@@ -155,13 +164,18 @@ def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> bool:
             ClerkProfile.objects.filter(clerk_id=offer.clerk_id, status=Status.RINGING).update(
                 status=Status.AVAILABLE, status_since=now
             )
-            send_on_commit(clerk_group(offer.clerk_id), {"type": "ring.cancelled", "offer": offer.pk})
+            events.send_on_commit(
+                [clerk_group(offer.clerk_id)],
+                handler=events.ASSIST_PUSH,
+                payload={"type": "ring.cancelled", "offer": offer.pk},
+            )
             withdrawn = True
     return withdrawn
 
 
-def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.datetime | None = None,
-                          abandoned: bool = False, route: bool = True) -> AssistRequest:
+def assist_request_cancel(
+    *, request: AssistRequest, actor: User, now: dt.datetime | None = None, abandoned: bool = False, route: bool = True
+) -> AssistRequest:
     now = _now(now)
     new_state = State.ABANDONED if abandoned else State.CANCELLED
     with transaction.atomic():
@@ -171,7 +185,9 @@ def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.dateti
             raise AssistError(_("This request is no longer waiting."))
         withdrawn = _withdraw_ringing_offer(request, now)
         audit(kind=f"request.{new_state}", at=now, actor=actor, request=request)
-        send_on_commit(request_group(request.pk), {"type": "state", "state": new_state})
+        events.send_on_commit(
+            [request_group(request.pk)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": new_state}
+        )
         _queue_changed_on_commit()
     if withdrawn and route:
         # The clerk who was ringing is available again: the next waiting citizen need not wait for the beat.
@@ -180,8 +196,9 @@ def assist_request_cancel(*, request: AssistRequest, actor: User, now: dt.dateti
     return request
 
 
-def assist_request_callback(*, request: AssistRequest, actor: User, phone: str = "",
-                            now: dt.datetime | None = None, route: bool = True) -> AssistRequest:
+def assist_request_callback(
+    *, request: AssistRequest, actor: User, phone: str = "", now: dt.datetime | None = None, route: bool = True
+) -> AssistRequest:
     """The citizen leaves the queue and asks to be called back (the request keeps its context).
 
     The callback joins the clerks' list (`Callback`), and every signed-in console is told so.
@@ -198,7 +215,9 @@ def assist_request_callback(*, request: AssistRequest, actor: User, phone: str =
         withdrawn = _withdraw_ringing_offer(request, now)
         callback = Callback.objects.create(request=request, created_at=now)
         audit(kind="request.callback", at=now, actor=actor, request=request, callback=callback.pk)
-        send_on_commit(request_group(request.pk), {"type": "state", "state": State.CALLBACK})
+        events.send_on_commit(
+            [request_group(request.pk)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": State.CALLBACK}
+        )
         _queue_changed_on_commit()
         _callbacks_changed_on_commit()
     if withdrawn and route:
@@ -245,10 +264,13 @@ def clerk_presence_set(*, clerk: User, status: str, now: dt.datetime | None = No
             updated = ClerkProfile.objects.filter(pk=profile.pk, status__in=allowed_from).update(**fields)
         if not updated:
             profile.refresh_from_db()
-            raise AssistError(_("Finish the current call first (status: %(status)s).") % {
-                "status": profile.get_status_display()})
+            raise AssistError(
+                _("Finish the current call first (status: %(status)s).") % {"status": profile.get_status_display()}
+            )
         audit(kind=f"clerk.{status}", at=now, actor=clerk)
-        send_on_commit(clerk_group(clerk.pk), {"type": "presence", "status": status})
+        events.send_on_commit(
+            [clerk_group(clerk.pk)], handler=events.ASSIST_PUSH, payload={"type": "presence", "status": status}
+        )
     if route and status == Status.AVAILABLE:
         assist_route(now=now)
     profile.refresh_from_db()
@@ -290,7 +312,13 @@ def _clerk_views(*, firms: bool = True, items: bool = True) -> list[router.Clerk
     """
     rows = list(
         ClerkProfile.objects.exclude(status=Status.OFFLINE).values_list(
-            "pk", "clerk_id", "clerk__district_id", "clerk__district__city", "status", "idle_since", "sectors",
+            "pk",
+            "clerk_id",
+            "clerk__district_id",
+            "clerk__district__city",
+            "status",
+            "idle_since",
+            "sectors",
             "languages",
         )
     )
@@ -324,15 +352,38 @@ def _clerk_views(*, firms: bool = True, items: bool = True) -> list[router.Clerk
     ]
 
 
-REQUEST_VIEW_FIELDS = ("pk", "created_at", "priority", "firm_id", "district_id", "district__city", "item_id",
-                       "sector", "language", "callback_offered_at")
+REQUEST_VIEW_FIELDS = (
+    "pk",
+    "created_at",
+    "priority",
+    "firm_id",
+    "district_id",
+    "district__city",
+    "item_id",
+    "sector",
+    "language",
+    "callback_offered_at",
+)
 
 
 def _request_views(requests, now: dt.datetime) -> list[router.RequestView]:
     """Snapshots of requests (model instances or a queryset, read as plain values)."""
     if isinstance(requests, list):
-        rows = [(r.pk, r.created_at, r.priority, r.firm_id, r.district_id, r.district.city if r.district_id else "",
-                 r.item_id, r.sector, r.language, r.callback_offered_at) for r in requests]
+        rows = [
+            (
+                r.pk,
+                r.created_at,
+                r.priority,
+                r.firm_id,
+                r.district_id,
+                r.district.city if r.district_id else "",
+                r.item_id,
+                r.sector,
+                r.language,
+                r.callback_offered_at,
+            )
+            for r in requests
+        ]
     else:
         rows = list(requests.values_list(*REQUEST_VIEW_FIELDS))
     recent = now - dt.timedelta(seconds=60)
@@ -356,8 +407,7 @@ def _request_views(requests, now: dt.datetime) -> list[router.RequestView]:
             excluded_clerk_ids=frozenset(excluded.get(pk, ())),
             callback_offered=callback_offered_at is not None,
         )
-        for pk, created_at, priority, firm_id, district_id, city, item_id, sector, language, callback_offered_at
-        in rows
+        for pk, created_at, priority, firm_id, district_id, city, item_id, sector, language, callback_offered_at in rows
     ]
 
 
@@ -384,10 +434,17 @@ def assist_route(*, now: dt.datetime | None = None, cfg: AssistConf | None = Non
     clerks = _clerk_views(firms=any(v.firm_id for v in views), items=any(v.item_id for v in views))
     offers, lost = [], 0
     for request_view, clerk_view, stage in router.plan_offers(views, clerks, cfg, now):
-        request = AssistRequest.objects.select_related(
-            "citizen", "firm", "item", "item_version", "district").get(pk=request_view.id)
-        offer = _offer_create(request=request, clerk_id=clerk_view.user_id,
-                              profile_id=clerk_view.profile_id, stage=stage, now=now, cfg=cfg)
+        request = AssistRequest.objects.select_related("citizen", "firm", "item", "item_version", "district").get(
+            pk=request_view.id
+        )
+        offer = _offer_create(
+            request=request,
+            clerk_id=clerk_view.user_id,
+            profile_id=clerk_view.profile_id,
+            stage=stage,
+            now=now,
+            cfg=cfg,
+        )
         if offer is None:
             lost += 1
         else:
@@ -401,8 +458,9 @@ def assist_route(*, now: dt.datetime | None = None, cfg: AssistConf | None = Non
     return RoutePass(offers, expired, lost)
 
 
-def _offer_create(*, request: AssistRequest, clerk_id: int, profile_id: int, stage: str, now: dt.datetime,
-                  cfg: AssistConf) -> Offer | None:
+def _offer_create(
+    *, request: AssistRequest, clerk_id: int, profile_id: int, stage: str, now: dt.datetime, cfg: AssistConf
+) -> Offer | None:
     try:
         with transaction.atomic():
             # Compare-and-set on both rows: whoever changes the row first wins; the other
@@ -414,20 +472,34 @@ def _offer_create(*, request: AssistRequest, clerk_id: int, profile_id: int, sta
             if not AssistRequest.objects.filter(pk=request.pk, state=State.WAITING).update(state=State.OFFERED):
                 raise _LostRace
             deadline = now + dt.timedelta(seconds=cfg.ring_timeout)
-            offer = Offer.objects.create(request=request, clerk_id=clerk_id, stage=stage, created_at=now,
-                                         ring_deadline=deadline)
-            AssistEvent.objects.create(kind="offer.ringing", at=now, request=request, actor_id=clerk_id,
-                                       data={"offer": offer.pk, "stage": stage})
-            send_on_commit(clerk_group(clerk_id), {
-                "type": "ring",
-                "offer": offer.pk,
-                "request": request.pk,
-                "stage": stage,
-                "deadline": deadline.isoformat(),
-                "ring_seconds": cfg.ring_timeout,
-                "context": request_context(request),
-            })
-            send_on_commit(request_group(request.pk), {"type": "state", "state": State.OFFERED})
+            offer = Offer.objects.create(
+                request=request, clerk_id=clerk_id, stage=stage, created_at=now, ring_deadline=deadline
+            )
+            AssistEvent.objects.create(
+                kind="offer.ringing",
+                at=now,
+                request=request,
+                actor_id=clerk_id,
+                data={"offer": offer.pk, "stage": stage},
+            )
+            events.send_on_commit(
+                [clerk_group(clerk_id)],
+                handler=events.ASSIST_PUSH,
+                payload={
+                    "type": "ring",
+                    "offer": offer.pk,
+                    "request": request.pk,
+                    "stage": stage,
+                    "deadline": deadline.isoformat(),
+                    "ring_seconds": cfg.ring_timeout,
+                    "context": request_context(request),
+                },
+            )
+            events.send_on_commit(
+                [request_group(request.pk)],
+                handler=events.ASSIST_PUSH,
+                payload={"type": "state", "state": State.OFFERED},
+            )
     except (_LostRace, IntegrityError):
         return None
     return offer
@@ -460,7 +532,9 @@ def _callback_offer(*, request_id: int, now: dt.datetime) -> None:
             callback_offered_at=now
         ):
             AssistEvent.objects.create(kind="request.callback_offered", at=now, request_id=request_id)
-            send_on_commit(request_group(request_id), {"type": "callback.offer"})
+            events.send_on_commit(
+                [request_group(request_id)], handler=events.ASSIST_PUSH, payload={"type": "callback.offer"}
+            )
 
 
 def assist_offers_expire(*, now: dt.datetime | None = None) -> int:
@@ -484,15 +558,23 @@ def _offer_release(*, offer: Offer, now: dt.datetime, kind: str) -> None:
         status=Status.AWAY, status_since=now
     )
     AssistRequest.objects.filter(pk=offer.request_id, state=State.OFFERED).update(state=State.WAITING)
-    AssistEvent.objects.create(kind=kind, at=now, request_id=offer.request_id, actor_id=offer.clerk_id,
-                               data={"offer": offer.pk})
-    send_on_commit(clerk_group(offer.clerk_id), {"type": "ring.cancelled", "offer": offer.pk})
-    send_on_commit(clerk_group(offer.clerk_id), {"type": "presence", "status": Status.AWAY})
-    send_on_commit(request_group(offer.request_id), {"type": "state", "state": State.WAITING})
+    AssistEvent.objects.create(
+        kind=kind, at=now, request_id=offer.request_id, actor_id=offer.clerk_id, data={"offer": offer.pk}
+    )
+    events.send_on_commit(
+        [clerk_group(offer.clerk_id)], handler=events.ASSIST_PUSH, payload={"type": "ring.cancelled", "offer": offer.pk}
+    )
+    events.send_on_commit(
+        [clerk_group(offer.clerk_id)], handler=events.ASSIST_PUSH, payload={"type": "presence", "status": Status.AWAY}
+    )
+    events.send_on_commit(
+        [request_group(offer.request_id)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": State.WAITING}
+    )
 
 
-def assist_offer_decline(*, offer_id: int, clerk: User, now: dt.datetime | None = None, route: bool = True,
-                         reason: str = "declined") -> None:
+def assist_offer_decline(
+    *, offer_id: int, clerk: User, now: dt.datetime | None = None, route: bool = True, reason: str = "declined"
+) -> None:
     now = _now(now)
     with transaction.atomic():
         offer = Offer.objects.filter(pk=offer_id, clerk=clerk).first()
@@ -514,8 +596,9 @@ def ice_servers_for(user: User) -> list[dict[str, Any]]:
         expires = int(time.time()) + settings.TURN_CREDENTIAL_TTL
         username = f"{expires}:{user.pk}"
         digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
-        servers.append({"urls": list(settings.TURN_URLS), "username": username,
-                        "credential": base64.b64encode(digest).decode()})
+        servers.append(
+            {"urls": list(settings.TURN_URLS), "username": username, "credential": base64.b64encode(digest).decode()}
+        )
     return servers
 
 
@@ -543,11 +626,22 @@ def assist_offer_accept(*, offer_id: int, clerk: User, now: dt.datetime | None =
         )
         audit(kind="call.started", at=now, actor=clerk, request=request, session=session)
         for group, peer in ((request_group(request.pk), clerk), (clerk_group(clerk.pk), request.citizen)):
-            send_on_commit(group, {"type": "call.start", "session": session.pk,
-                                   "peer": peer.display_name or peer.username,
-                                   "recording": session.recording_required})
+            events.send_on_commit(
+                [group],
+                handler=events.ASSIST_PUSH,
+                payload={
+                    "type": "call.start",
+                    "session": session.pk,
+                    "peer": peer.display_name or peer.username,
+                    "recording": session.recording_required,
+                },
+            )
         if session.recording_required:
-            send_on_commit(RECORDER_CHANNEL_GROUP, {"type": "record.start", "session": session.pk})
+            events.send_on_commit(
+                [RECORDER_CHANNEL_GROUP],
+                handler=events.ASSIST_PUSH,
+                payload={"type": "record.start", "session": session.pk},
+            )
         _queue_changed_on_commit()
     return session
 
@@ -555,8 +649,9 @@ def assist_offer_accept(*, offer_id: int, clerk: User, now: dt.datetime | None =
 # --- The call ---------------------------------------------------------------------------------
 
 
-def call_session_end(*, session: CallSession, actor: User | None, now: dt.datetime | None = None,
-                     dropped: bool = False) -> CallSession:
+def call_session_end(
+    *, session: CallSession, actor: User | None, now: dt.datetime | None = None, dropped: bool = False
+) -> CallSession:
     now = _now(now)
     with transaction.atomic():
         fields: dict[str, Any] = {"ended_at": now, "talk_seconds": (now - session.started_at).total_seconds()}
@@ -574,8 +669,14 @@ def call_session_end(*, session: CallSession, actor: User | None, now: dt.dateti
         audit(kind="call.dropped" if dropped else "call.ended", at=now, actor=actor, session=session)
         by = session.role_of(actor.pk) if actor else None
         for role in ("citizen", "clerk", "recorder"):
-            send_on_commit(call_group(session.pk, role), {"type": "hangup", "by": by})
-        send_on_commit(clerk_group(session.clerk_id), {"type": "presence", "status": Status.WRAP_UP})
+            events.send_on_commit(
+                [call_group(session.pk, role)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
+            )
+        events.send_on_commit(
+            [clerk_group(session.clerk_id)],
+            handler=events.ASSIST_PUSH,
+            payload={"type": "presence", "status": Status.WRAP_UP},
+        )
     session.refresh_from_db()
     return session
 
@@ -589,9 +690,17 @@ def call_member_returned(*, session_id: int, role: str) -> None:
     CallSession.objects.filter(pk=session_id, ended_at__isnull=True).update(**{f"{role}_left_at": None})
 
 
-def call_session_wrap_up(*, session: CallSession, clerk: User, notes: str, outcome: str,
-                         case_ref: int | None = None, new_draft_case: bool = False, then_available: bool = True,
-                         now: dt.datetime | None = None) -> CallSession:
+def call_session_wrap_up(
+    *,
+    session: CallSession,
+    clerk: User,
+    notes: str,
+    outcome: str,
+    case_ref: int | None = None,
+    new_draft_case: bool = False,
+    then_available: bool = True,
+    now: dt.datetime | None = None,
+) -> CallSession:
     now = _now(now)
     if session.clerk_id != clerk.pk:
         raise AssistError(_("Only the clerk of the call writes its wrap-up."), code="forbidden")
@@ -618,8 +727,9 @@ def call_session_wrap_up(*, session: CallSession, clerk: User, notes: str, outco
     return session
 
 
-def call_session_rate(*, session: CallSession, citizen: User, rating: int, comment: str = "",
-                      now: dt.datetime | None = None) -> CallSession:
+def call_session_rate(
+    *, session: CallSession, citizen: User, rating: int, comment: str = "", now: dt.datetime | None = None
+) -> CallSession:
     now = _now(now)
     if session.citizen_id != citizen.pk:
         raise AssistError(_("Only the caller rates the call."), code="forbidden")
@@ -685,8 +795,9 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             if ClerkProfile.objects.filter(pk=profile.pk, status=profile.status).update(
                 status=Status.OFFLINE, status_since=now
             ):
-                AssistEvent.objects.create(kind="clerk.offline", at=now, actor_id=profile.clerk_id,
-                                           data={"reason": "no_heartbeat"})
+                AssistEvent.objects.create(
+                    kind="clerk.offline", at=now, actor_id=profile.clerk_id, data={"reason": "no_heartbeat"}
+                )
                 offline += 1
     grace = now - dt.timedelta(seconds=cfg.rejoin_grace)
     dropped = 0
@@ -705,8 +816,14 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             pass
     released = callback_claims_expire(now=now, cfg=cfg)
     result = assist_route(now=now)
-    return {"offline": offline, "dropped": dropped, "abandoned": abandoned, "expired": result.expired,
-            "offered": len(result.offers), "callbacks_released": released}
+    return {
+        "offline": offline,
+        "dropped": dropped,
+        "abandoned": abandoned,
+        "expired": result.expired,
+        "offered": len(result.offers),
+        "callbacks_released": released,
+    }
 
 
 # --- Callbacks: the clerks' list of citizens to phone back ---------------------------------------
@@ -724,7 +841,9 @@ def _push_callbacks_changed() -> None:
     """
     alive = timezone.now() - dt.timedelta(seconds=conf().heartbeat_timeout)
     clerk_ids = ClerkProfile.objects.filter(last_heartbeat__gte=alive).values_list("clerk_id", flat=True)
-    send_many_now([clerk_group(clerk_id) for clerk_id in clerk_ids], {"type": "callbacks"})
+    events.send_now(
+        [clerk_group(clerk_id) for clerk_id in clerk_ids], {"type": "callbacks"}, handler=events.ASSIST_PUSH
+    )
 
 
 def _callback_for(*, callback_id: int, clerk: User) -> Callback:
@@ -773,8 +892,9 @@ def callback_release(*, callback_id: int, clerk: User, now: dt.datetime | None =
     return callback
 
 
-def callback_done(*, callback_id: int, clerk: User, outcome: str, note: str = "",
-                  now: dt.datetime | None = None) -> Callback:
+def callback_done(
+    *, callback_id: int, clerk: User, outcome: str, note: str = "", now: dt.datetime | None = None
+) -> Callback:
     """The clerk phoned: reached closes it; no answer puts it back on the list, or closes it as
     unreachable after the last allowed attempt (`ASSIST_CALLBACK_MAX_ATTEMPTS`)."""
     now = _now(now)
@@ -793,14 +913,28 @@ def callback_done(*, callback_id: int, clerk: User, outcome: str, note: str = ""
         fields.update(status=Callback.Status.OPEN, claimed_by=None, claimed_at=None)
     with transaction.atomic():
         # Compare-and-set on the attempt count too: a double submit counts one attempt.
-        if not Callback.objects.filter(pk=callback.pk, status=Callback.Status.CLAIMED, claimed_by=clerk,
-                                       attempts=callback.attempts).update(**fields):
+        if not Callback.objects.filter(
+            pk=callback.pk, status=Callback.Status.CLAIMED, claimed_by=clerk, attempts=callback.attempts
+        ).update(**fields):
             raise AssistError(_("You have not claimed this callback."), code="not_claimed")
-        audit(kind=f"callback.{outcome}", at=now, actor=clerk, request=callback.request, callback=callback.pk,
-              attempt=attempts, note=note)
+        audit(
+            kind=f"callback.{outcome}",
+            at=now,
+            actor=clerk,
+            request=callback.request,
+            callback=callback.pk,
+            attempt=attempts,
+            note=note,
+        )
         if fields["status"] == Callback.Status.UNREACHABLE:
-            audit(kind="callback.unreachable", at=now, actor=clerk, request=callback.request, callback=callback.pk,
-                  attempts=attempts)
+            audit(
+                kind="callback.unreachable",
+                at=now,
+                actor=clerk,
+                request=callback.request,
+                callback=callback.pk,
+                attempts=attempts,
+            )
         _callbacks_changed_on_commit()
     callback.refresh_from_db()
     return callback
@@ -816,12 +950,16 @@ def callback_claims_expire(*, now: dt.datetime | None = None, cfg: AssistConf | 
         status=Callback.Status.CLAIMED, claimed_at__lt=cutoff
     ).values_list("pk", "request_id", "claimed_by_id"):
         with transaction.atomic():
-            if Callback.objects.filter(pk=pk, status=Callback.Status.CLAIMED, claimed_by_id=clerk_id,
-                                       claimed_at__lt=cutoff).update(
-                status=Callback.Status.OPEN, claimed_by=None, claimed_at=None
-            ):
-                AssistEvent.objects.create(kind="callback.claim_expired", at=now, request_id=request_id,
-                                           actor_id=clerk_id, data={"callback": pk})
+            if Callback.objects.filter(
+                pk=pk, status=Callback.Status.CLAIMED, claimed_by_id=clerk_id, claimed_at__lt=cutoff
+            ).update(status=Callback.Status.OPEN, claimed_by=None, claimed_at=None):
+                AssistEvent.objects.create(
+                    kind="callback.claim_expired",
+                    at=now,
+                    request_id=request_id,
+                    actor_id=clerk_id,
+                    data={"callback": pk},
+                )
                 released += 1
     if released:
         _callbacks_changed_on_commit()
@@ -846,8 +984,9 @@ def call_case_for(*, session: CallSession, case_id: int):
     return case
 
 
-def call_snapshot_file_to_case(*, snapshot: Snapshot, clerk: User, case_id: int, item_material_id: int,
-                               now: dt.datetime | None = None) -> None:
+def call_snapshot_file_to_case(
+    *, snapshot: Snapshot, clerk: User, case_id: int, item_material_id: int, now: dt.datetime | None = None
+) -> None:
     """File a snapshot as a material of the caller's case (checked like any upload by the cases app)."""
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.core.files import File
@@ -863,16 +1002,24 @@ def call_snapshot_file_to_case(*, snapshot: Snapshot, clerk: User, case_id: int,
         raise AssistError(_("This material is not asked for by the case's item."), code="bad_material")
     try:
         with snapshot.image.open("rb") as handle:
-            case_material_add(case=case, item_material=item_material, uploaded_file=File(handle, name=handle.name),
-                              actor=clerk)
+            case_material_add(
+                case=case, item_material=item_material, uploaded_file=File(handle, name=handle.name), actor=clerk
+            )
     except (ValidationError, PermissionDenied) as exc:
         raise _case_error(exc) from exc
     with transaction.atomic():
         Snapshot.objects.filter(pk=snapshot.pk).update(filed_as_case_material=True)
         if session.case_ref is None:
             CallSession.objects.filter(pk=session.pk, case_ref__isnull=True).update(case_ref=case.pk)
-        audit(kind="call.snapshot_filed", at=now, actor=clerk, session=session, snapshot=snapshot.pk, case=case.pk,
-              material=item_material.pk)
+        audit(
+            kind="call.snapshot_filed",
+            at=now,
+            actor=clerk,
+            session=session,
+            snapshot=snapshot.pk,
+            case=case.pk,
+            material=item_material.pk,
+        )
 
 
 def call_case_draft_create(*, session: CallSession, clerk: User) -> int:
@@ -885,8 +1032,12 @@ def call_case_draft_create(*, session: CallSession, clerk: User) -> int:
     if request.item_version_id is None:
         raise AssistError(_("The call is not about an item: no draft case can be started."), code="no_item")
     try:
-        case = case_draft_create(applicant=session.citizen, item_version=request.item_version, actor=clerk,
-                                 firm=request.firm if request.firm_id else None)
+        case = case_draft_create(
+            applicant=session.citizen,
+            item_version=request.item_version,
+            actor=clerk,
+            firm=request.firm if request.firm_id else None,
+        )
     except (ValidationError, PermissionDenied) as exc:
         raise _case_error(exc) from exc
     return case.pk

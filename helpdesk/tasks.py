@@ -23,10 +23,9 @@ def assist_route() -> int:
 @shared_task(name="helpdesk.assist_queue_broadcast", ignore_result=True)
 def assist_queue_broadcast() -> int:
     """Push each waiting citizen their live position and estimated wait (fan-out off the request path)."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
     from django.core.cache import cache
 
+    from govservice import events
     from helpdesk import selectors
     from helpdesk.realtime import request_group
     from helpdesk.services import QUEUE_BROADCAST_PENDING
@@ -34,14 +33,9 @@ def assist_queue_broadcast() -> int:
     # Changes from now on schedule the next fan-out; this one reads the queue after the delete.
     cache.delete(QUEUE_BROADCAST_PENDING)
     statuses = selectors.queue_statuses()
-
-    async def send_all():
-        # One event loop and one Redis pool for the whole fan-out: async_to_sync per message
-        # would build both again for each waiting citizen (~3 ms each).
-        layer = get_channel_layer()
-        for request_id, status in statuses.items():
-            await layer.group_send(request_group(request_id), {"type": "assist.push",
-                                                               "payload": {"type": "queue", **status}})
-
-    async_to_sync(send_all)()
+    # One batch: one event loop and one Redis pool for the whole fan-out.
+    events.dispatch(
+        [(request_group(request_id), {"type": "queue", **status}) for request_id, status in statuses.items()],
+        handler=events.ASSIST_PUSH,
+    )
     return len(statuses)
