@@ -149,7 +149,7 @@ def start_workers(supervisor: stack.Supervisor, count: int) -> list[str]:
         supervisor.spawn(
             name,
             stack.celery_worker_args(concurrency=1, hostname=f"bench{n}-{uuid.uuid4().hex[:4]}@%h", queues=[QUEUE])
-            + ["--loglevel", "WARNING"],
+            + ["--loglevel", "WARNING", "--include", "bench.worker_tasks"],
             env=env,
             quiet=True,
         )
@@ -173,7 +173,7 @@ def noop_round_trip(samples: int) -> dict:
     import redis
     from django.conf import settings
 
-    from cases.tasks import noop
+    from bench.worker_tasks import noop
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     reply = f"bench-reply-{uuid.uuid4().hex[:8]}"
