@@ -403,3 +403,81 @@ RATED = STEPS["rate"].target
 
 def queue_states(queue: Queue) -> tuple[str, ...]:
     return tuple(spec.value for spec in STATES.values() if spec.queue == queue)
+
+
+# --- the diagram (docs/life_cycle.md, `manage.py life_cycle_diagram`) ------------------------------
+
+_SIDE_NAMES = {
+    Side.APPLICANT: "applicant side",
+    Side.ACCEPTING_CLERK: "accepting district clerk",
+    Side.APPROVING_CLERK: "approving district clerk",
+    Side.SYSTEM: "system (routing)",
+}
+
+
+def diagram_markdown() -> str:
+    """The life cycle as Markdown: a Mermaid stateDiagram-v2, then the steps and the states as tables.
+
+    In English (the source language), so the output is the same on every machine.
+    """
+    from django.utils import translation
+
+    with translation.override("en"):
+        return _diagram_markdown()
+
+
+def _diagram_markdown() -> str:
+    final = [value for value in STATES if not steps_from(value)]
+    lines = [
+        "# The case life cycle",
+        "",
+        "Generated from `cases/life_cycle.py` by `python manage.py life_cycle_diagram > docs/life_cycle.md`;",
+        "do not edit it by hand (a test checks that it equals the generated output).",
+        "",
+        "```mermaid",
+        "stateDiagram-v2",
+        f"    [*] --> {INITIAL_STATE}",
+    ]
+    for spec in STEPS.values():
+        for source in spec.sources:
+            lines.append(f"    {source} --> {spec.target}: {spec.name}")
+    lines += [f"    {value} --> [*]" for value in final]
+    stopped = ",".join(sorted(CLOCK_STOPPED_STATES))
+    lines += [
+        "    classDef clockStopped stroke-dasharray: 5 5",
+        f"    class {stopped} clockStopped",
+        "```",
+        "",
+        "Dashed: the deadline clock stands still.",
+        "",
+        "## Steps",
+        "",
+        "| step | from | to | side | reason | clock | event action | API (POST /api/cases/<reference>/…) | inputs |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for spec in STEPS.values():
+        sides = " or ".join(_SIDE_NAMES[side] for side in spec.sides)
+        inputs = ", ".join(str(kind) for kind in spec.inputs) or "—"
+        url = f"`{spec.url_path}/`" if spec.url_path else "— (a Celery task)"
+        reason = "required" if spec.reason_required else ("optional" if Input.REASON in spec.inputs else "—")
+        lines.append(
+            f"| {spec.name} ({spec.label}) | {', '.join(spec.sources)} | {spec.target} | {sides} | {reason} "
+            f"| {spec.clock} | `{spec.action}` | {url} | {inputs} |"
+        )
+    lines += [
+        "",
+        "## States",
+        "",
+        "| state | label | badge | clock stopped | open | finished | clerk load | materials open | workbench queue |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def mark(flag: bool) -> str:
+        return "yes" if flag else ""
+
+    for spec in STATES.values():
+        lines.append(
+            f"| {spec.value} | {spec.label} | {spec.badge or '—'} | {mark(spec.clock_stopped)} | {mark(spec.open)} "
+            f"| {mark(spec.finished)} | {mark(spec.load)} | {mark(spec.materials_open)} | {spec.queue or ''} |"
+        )
+    return "\n".join(lines) + "\n"
