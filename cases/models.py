@@ -271,7 +271,8 @@ class CaseEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="one_event_per_case_seq")]
 
     def __str__(self) -> str:
-        return f"{self.case_id}#{self.seq} {self.action}"
+        # By reference: the id is internal (and can come back on SQLite); people name a case by its reference.
+        return f"{self.case.reference}#{self.seq} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
