@@ -117,11 +117,13 @@ def reference_data():
 
 
 def make_cases(n: int, *, state: str, version, applicant, huangpu, shushan) -> list[int]:
+    from cases import life_cycle
     from cases.models import Case
 
     # Earlier runs' cases count as the Shushan clerks' load, and nobody reviews them here: close
     # them first (bench database only), so every run routes against a realistic, small load.
-    Case.objects.filter(reference__contains="BENCH").exclude(state="closed").update(state="closed")
+    closed = life_cycle.STEPS["close"].target
+    Case.objects.filter(reference__contains="BENCH").exclude(state=closed).update(state=closed)
 
     stamp = uuid.uuid4().hex[:6].upper()
     rows = [
@@ -133,7 +135,7 @@ def make_cases(n: int, *, state: str, version, applicant, huangpu, shushan) -> l
             accepting_window=huangpu.windows.get(code__endswith="YRD"),
             approving_district=shushan,
             state=state,
-            transfer_number=1 if state == "accepted" else 0,
+            transfer_number=1 if state == life_cycle.AWAITING_ROUTING else 0,
         )
         for i in range(n)
     ]
@@ -149,7 +151,7 @@ def start_workers(supervisor: stack.Supervisor, count: int) -> list[str]:
         supervisor.spawn(
             name,
             stack.celery_worker_args(concurrency=1, hostname=f"bench{n}-{uuid.uuid4().hex[:4]}@%h", queues=[QUEUE])
-            + ["--loglevel", "WARNING"],
+            + ["--loglevel", "WARNING", "--include", "bench.worker_tasks"],
             env=env,
             quiet=True,
         )
@@ -173,7 +175,7 @@ def noop_round_trip(samples: int) -> dict:
     import redis
     from django.conf import settings
 
-    from cases.tasks import noop
+    from bench.worker_tasks import noop
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     reply = f"bench-reply-{uuid.uuid4().hex[:8]}"
@@ -188,14 +190,15 @@ def noop_round_trip(samples: int) -> dict:
 
 
 def wait_routed(ids: list[int], timeout: float) -> None:
+    from cases.life_cycle import ROUTED
     from cases.models import Case
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if Case.objects.filter(pk__in=ids, state="transferred").count() == len(ids):
+        if Case.objects.filter(pk__in=ids, state=ROUTED).count() == len(ids):
             return
         time.sleep(0.05)
-    done = Case.objects.filter(pk__in=ids, state="transferred").count()
+    done = Case.objects.filter(pk__in=ids, state=ROUTED).count()
     raise SystemExit(f"only {done}/{len(ids)} cases routed in {timeout:.0f} s")
 
 
@@ -203,11 +206,12 @@ def throughput(n: int, data) -> dict:
     from django.db.models import Max
     from django.utils import timezone
 
+    from cases.life_cycle import AWAITING_ROUTING
     from cases.models import Case
     from cases.tasks import route_case
 
     version, applicant, _clerk, huangpu, shushan = data
-    ids = make_cases(n, state="accepted", version=version, applicant=applicant, huangpu=huangpu, shushan=shushan)
+    ids = make_cases(n, state=AWAITING_ROUTING, version=version, applicant=applicant, huangpu=huangpu, shushan=shushan)
     started = timezone.now()
     for case_id in ids:
         route_case.apply_async(args=[case_id, 1], queue=QUEUE)
@@ -220,11 +224,12 @@ def throughput(n: int, data) -> dict:
 def latency_at_rate(n: int, rate: float, data) -> dict:
     """Accepted cases whose routing messages leave at a fixed rate, as the accepting commits would
     send them; arrival is the routing transaction's `routed_at`. Same clock (this host)."""
+    from cases.life_cycle import AWAITING_ROUTING
     from cases.models import Case
     from cases.tasks import route_case
 
     version, applicant, _clerk, huangpu, shushan = data
-    ids = make_cases(n, state="accepted", version=version, applicant=applicant, huangpu=huangpu, shushan=shushan)
+    ids = make_cases(n, state=AWAITING_ROUTING, version=version, applicant=applicant, huangpu=huangpu, shushan=shushan)
     sent_at: dict[int, float] = {}
     interval = 1.0 / rate
     begin = time.perf_counter()
@@ -253,10 +258,13 @@ def latency_at_rate(n: int, rate: float, data) -> dict:
 def accept_service_timing(n: int, data) -> dict:
     """The accepting side for scale: `case_accept` itself (lock, checks, deadlines, event chain, enqueue)."""
     from cases import services
+    from cases.life_cycle import STEPS
     from cases.models import Case
 
     version, applicant, clerk, huangpu, shushan = data
-    ids = make_cases(n, state="submitted", version=version, applicant=applicant, huangpu=huangpu, shushan=shushan)
+    ids = make_cases(
+        n, state=STEPS["accept"].sources[0], version=version, applicant=applicant, huangpu=huangpu, shushan=shushan
+    )
     times = []
     for case in Case.objects.filter(pk__in=ids).order_by("pk"):
         started = time.perf_counter()

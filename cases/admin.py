@@ -79,6 +79,7 @@ class CaseAdmin(admin.ModelAdmin):
 @admin.register(CaseEvent)
 class CaseEventAdmin(admin.ModelAdmin):
     list_display = ["case", "seq", "action", "from_state", "to_state", "actor", "district_code", "created_at"]
+    list_select_related = ["case", "actor"]
     list_filter = ["action", "district_code"]
     search_fields = ["case__reference", "request_id"]
 

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.life_cycle import STEPS
+
+# Events that are not life-cycle steps; the steps' own (submitted, accepted, …) come from their declaration.
 ACTION_LABELS = {
     "draft_created": _("Application started"),
     "material_added": _("Material uploaded"),
-    "submitted": _("Submitted"),
-    "accepted": _("Accepted (受理)"),
-    "not_accepted": _("Not accepted"),
-    "correction_requested": _("Correction requested"),
-    "transferred": _("Transferred to the approving district"),
     "routing_stopped": _("Routing stopped: needs a supervisor"),
-    "recognised": _("Acceptance recognised, review started"),
-    "returned": _("Returned to the accepting window"),
-    "special_procedure_started": _("Special procedure started (clock stopped)"),
-    "special_procedure_ended": _("Special procedure ended"),
-    "approved": _("Approved"),
-    "refused": _("Refused"),
-    "delivered": _("Result delivered"),
-    "closed": _("Closed"),
-    "rated": _("Rated"),
     "id_number_revealed": _("Full ID number read"),
     "follow_up_done": _("Bad rating followed up"),
+    **{step.action: step.event_label for step in STEPS.values()},
 }
 
 # Units of the catalogue's time limits, shown in sentences on the case page.

@@ -21,6 +21,9 @@ from standards.models import Sector
 
 
 class CaseState(models.TextChoices):
+    """The states' values and labels (the database's choices); their groups, badges and the steps
+    between them are declared in cases.life_cycle."""
+
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     ACCEPTED = "accepted", _("Accepted")
@@ -35,22 +38,6 @@ class CaseState(models.TextChoices):
     DELIVERED = "delivered", _("Result delivered")
     CLOSED = "closed", _("Closed")
     RATED = "rated", _("Rated")
-
-
-# States in which the deadline clock does not run (补正, 特别程序).
-CLOCK_STOPPED_STATES = frozenset({CaseState.CORRECTION_REQUESTED, CaseState.SPECIAL_PROCEDURE})
-# States in which the case is still being worked on and can fall due.
-OPEN_STATES = frozenset(
-    {
-        CaseState.ACCEPTED,
-        CaseState.TRANSFERRED,
-        CaseState.IN_REVIEW,
-        CaseState.RETURNED,
-        CaseState.APPROVED,
-        CaseState.REFUSED,
-    }
-)
-FINISHED_STATES = frozenset({CaseState.DELIVERED, CaseState.CLOSED, CaseState.RATED})
 
 
 class DeliveryMethod(models.TextChoices):
@@ -206,6 +193,8 @@ class Case(models.Model):
 
     @property
     def clock_stopped(self) -> bool:
+        from cases.life_cycle import CLOCK_STOPPED_STATES
+
         return self.state in CLOCK_STOPPED_STATES
 
 
@@ -282,7 +271,8 @@ class CaseEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="one_event_per_case_seq")]
 
     def __str__(self) -> str:
-        return f"{self.case_id}#{self.seq} {self.action}"
+        # By reference: the id is internal (and can come back on SQLite); people name a case by its reference.
+        return f"{self.case.reference}#{self.seq} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -4,7 +4,7 @@ Routing runs once per transfer on every district's queue, and its statements are
 path Django's query compilation cost 0.3-0.8 ms a statement, 10-20 times what SQLite took to run
 them (docs/benchmarks.md, "Case routing"). The statements are written out here, portable between
 SQLite and PostgreSQL, with the tables' names taken from the models. The rest of the transition
-(the guarded state change and the hash-chained event) stays with the ORM in cases.services.
+(the guarded state change and the hash-chained event) stays with the ORM in cases.services.routing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.db import connection
 
 from accounts.models import User
-from cases.models import Case, CaseEvent, CaseState, ClerkSkill
+from cases import life_cycle
+from cases.models import Case, CaseEvent, ClerkSkill
 from standards.models import District, ItemImplementation, ItemVersion, ServiceWindow
 
 _CASE = Case._meta.db_table
@@ -62,7 +63,7 @@ def count_attempt(*, case_id: int, transfer_number: int, max_attempts: int) -> b
             f"UPDATE {_CASE} SET routing_attempts = routing_attempts + 1"
             " WHERE id = %s AND state = %s AND transfer_number = %s AND routed_transfer_number < %s"
             " AND routing_poisoned = %s AND routing_attempts < %s",
-            [case_id, CaseState.ACCEPTED, transfer_number, transfer_number, False, max_attempts],
+            [case_id, life_cycle.AWAITING_ROUTING, transfer_number, transfer_number, False, max_attempts],
         )
         return cursor.rowcount == 1
 

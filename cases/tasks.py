@@ -37,21 +37,6 @@ def sweep_routing() -> dict[str, int]:
     return services.case_routing_sweep()
 
 
-_redis_client = None
-
-
-@shared_task(name="cases.noop")
-def noop(reply_to: str, sent_at: float) -> None:
-    """Does nothing but answer on a Redis list: the benchmark's baseline for a Celery round trip."""
-    global _redis_client
-    if _redis_client is None:
-        import redis
-        from django.conf import settings
-
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
-    _redis_client.rpush(reply_to, sent_at)
-
-
 @worker_process_init.connect
 def _worker_process_push(**kwargs) -> None:
     """Per pool process: send events over one long-lived event loop (govservice/events.py)."""

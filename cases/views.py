@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,8 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from cases import selectors, services
-from cases.models import Case, CaseState, DeliveryMethod
+from cases import life_cycle, selectors, services
+from cases.life_cycle import Input, Step
+from cases.models import Case, DeliveryMethod, FollowUp
+from govservice import errors
+from govservice.errors import Invalid
 from standards.models import ItemMaterial, ItemVersion
 
 
@@ -26,7 +31,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         return redirect("cases-workbench")
     cases = selectors.cases_visible_to(request.user)
     state = request.GET.get("state")
-    if state in CaseState.values:
+    if state in life_cycle.STATES:
         cases = cases.filter(state=state)
     recommended = []
     if request.user.role == User.Role.FIRM and request.user.firm_id:
@@ -34,7 +39,12 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/my_cases.html",
-        {"cases": cases[:200], "states": CaseState.choices, "state": state, "recommended": recommended},
+        {
+            "cases": cases[:200],
+            "states": [(value, spec.label) for value, spec in life_cycle.STATES.items()],
+            "state": state,
+            "recommended": recommended,
+        },
     )
 
 
@@ -56,8 +66,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def supervision(request: HttpRequest) -> HttpResponse:
     if request.user.role != User.Role.SUPERVISOR:
         raise PermissionDenied
-    from cases.models import FollowUp
-
     return render(
         request,
         "cases/supervision.html",
@@ -67,7 +75,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
             "follow_ups": FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
                 "rating__case", "district"
             ),
-            "stopped": Case.objects.filter(routing_poisoned=True, state=CaseState.ACCEPTED),
+            "stopped": Case.objects.filter(routing_poisoned=True, state=life_cycle.AWAITING_ROUTING),
         },
     )
 
@@ -84,8 +92,8 @@ def apply(request: HttpRequest, version_id: int) -> HttpResponse:
             firm=request.user.firm if request.user.role == User.Role.FIRM else None,
             request_id=request.request_id,
         )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except (errors.DomainError, ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(dict.fromkeys(errors.error_messages(error))))
         return redirect(request.META.get("HTTP_REFERER") or "cases-mine")
     messages.success(
         request,
@@ -111,8 +119,8 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
             principal_credit_code=code if kind == "firm" else "",
             request_id=request.request_id,
         )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except (errors.DomainError, ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(dict.fromkeys(errors.error_messages(error))))
         return redirect(request.META.get("HTTP_REFERER") or "cases-mine")
     messages.success(
         request,
@@ -140,67 +148,66 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "case": case,
             "events": events,
             "steps": steps,
+            # The declared steps offered now, for the forms (the names above say what to show).
+            "step_forms": [life_cycle.STEPS[name] for name in steps if name in life_cycle.STEPS],
             "standard": standard,
             "required": required,
             "delivery_methods": DeliveryMethod.choices,
             "scores": [5, 4, 3, 2, 1],
-            "rating": getattr(case, "rating", None) if case.state == CaseState.RATED else None,
+            "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
         },
     )
 
 
-def _run_step(request: HttpRequest, case: Case, step: str) -> None:
-    user, rid, post = request.user, request.request_id, request.POST
-    common = {"case": case, "actor": user, "request_id": rid}
-    if step == "material":
-        material = get_object_or_404(ItemMaterial, pk=post.get("item_material"), version=case.item_version)
+def _step_inputs(request: HttpRequest, case: Case, step: Step) -> dict[str, Any]:
+    """The service's keyword arguments from the form, by the step's declared inputs."""
+    post = request.POST
+    kwargs: dict[str, Any] = {}
+    for kind in step.inputs:
+        if kind == Input.REASON:
+            kwargs["reason"] = post.get("reason", "")
+        elif kind == Input.MATERIALS:
+            kwargs["materials"] = list(
+                ItemMaterial.objects.filter(pk__in=post.getlist("materials"), version=case.item_version)
+            )
+        elif kind == Input.DELIVERY:
+            kwargs["method"] = post.get("method", "")
+            kwargs["detail"] = post.get("detail", "")
+        elif kind == Input.RATING:
+            for name in ("score", "attitude", "speed", "convenience"):
+                try:
+                    kwargs[name] = int(post.get(name, ""))
+                except ValueError:
+                    kwargs[name] = 0
+            kwargs["comment"] = post.get("comment", "")
+    return kwargs
+
+
+def _run_step(request: HttpRequest, case: Case, name: str) -> None:
+    common = {"case": case, "actor": request.user, "request_id": request.request_id}
+    if name == life_cycle.MATERIAL:
+        material = get_object_or_404(ItemMaterial, pk=request.POST.get("item_material"), version=case.item_version)
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError(_("Choose a file."))
+            message = _("Choose a file.")
+            raise Invalid(message, fields={"file": [message]})
         services.case_material_add(item_material=material, uploaded_file=upload, **common)
-    elif step == "submit":
-        services.case_submit(**common)
-    elif step == "accept":
-        services.case_accept(**common)
-    elif step == "not_accept":
-        services.case_not_accept(reason=post.get("reason", ""), **common)
-    elif step == "request_correction":
-        chosen = list(ItemMaterial.objects.filter(pk__in=post.getlist("materials"), version=case.item_version))
-        services.case_request_correction(materials=chosen, reason=post.get("reason", ""), **common)
-    elif step == "recognise":
-        services.case_review_start(**common)
-    elif step == "return":
-        services.case_return(reason=post.get("reason", ""), **common)
-    elif step == "special_procedure_start":
-        services.case_special_procedure_start(reason=post.get("reason", ""), **common)
-    elif step == "special_procedure_end":
-        services.case_special_procedure_end(reason=post.get("reason", ""), **common)
-    elif step == "approve":
-        services.case_approve(reason=post.get("reason", ""), **common)
-    elif step == "refuse":
-        services.case_refuse(reason=post.get("reason", ""), **common)
-    elif step == "deliver":
-        services.case_deliver(method=post.get("method", ""), detail=post.get("detail", ""), **common)
-    elif step == "close":
-        services.case_close(**common)
-    elif step == "rate":
-
-        def score(name: str) -> int:
-            try:
-                return int(post.get(name, ""))
-            except ValueError:
-                return 0
-
-        services.case_rate(
-            score=score("score"),
-            attitude=score("attitude"),
-            speed=score("speed"),
-            convenience=score("convenience"),
-            comment=post.get("comment", ""),
-            **common,
-        )
-    else:
+        return
+    step = life_cycle.STEPS.get(name)
+    if step is None or step.url_path is None:
         raise Http404
+    getattr(services, step.service)(**_step_inputs(request, case, step), **common)
+
+
+def _show_error(request: HttpRequest, error: Exception) -> None:
+    """The one way a page reports a refused request: a message (403 and 404 stay error pages, as ever)."""
+    domain = errors.as_domain_error(error)
+    if isinstance(domain, errors.NotAllowed):
+        raise PermissionDenied(domain.message) from error
+    if isinstance(domain, errors.NotFound):
+        raise Http404(domain.message) from error
+    # A field's message often repeats the general one: show each once.
+    messages.error(request, " ".join(dict.fromkeys(errors.error_messages(error))))
 
 
 @login_required
@@ -209,10 +216,11 @@ def case_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     case = _visible_case(request, reference)
     try:
         _run_step(request, case, step)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except (errors.DomainError, ValidationError) as error:
+        _show_error(request, error)
     else:
         messages.success(request, _("Done."))
-    if step == "recognise" or request.POST.get("next") != "workbench":
+    declared = life_cycle.STEPS.get(step)
+    if (declared is not None and declared.opens_case) or request.POST.get("next") != "workbench":
         return redirect("cases-detail", reference=case.reference)
     return redirect("cases-workbench")

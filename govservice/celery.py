@@ -12,7 +12,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
 app = Celery("govservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.imports = ("govservice.tasks",)
 
 
 def _app_schedules() -> dict:

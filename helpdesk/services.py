@@ -992,6 +992,7 @@ def call_snapshot_file_to_case(
     from django.core.files import File
 
     from cases.services import case_material_add
+    from govservice.errors import DomainError
     from standards.models import ItemMaterial
 
     now = _now(now)
@@ -1005,7 +1006,7 @@ def call_snapshot_file_to_case(
             case_material_add(
                 case=case, item_material=item_material, uploaded_file=File(handle, name=handle.name), actor=clerk
             )
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, DomainError) as exc:
         raise _case_error(exc) from exc
     with transaction.atomic():
         Snapshot.objects.filter(pk=snapshot.pk).update(filed_as_case_material=True)
@@ -1027,6 +1028,7 @@ def call_case_draft_create(*, session: CallSession, clerk: User) -> int:
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from cases.services import case_draft_create
+    from govservice.errors import DomainError
 
     request = session.request
     if request.item_version_id is None:
@@ -1038,6 +1040,6 @@ def call_case_draft_create(*, session: CallSession, clerk: User) -> int:
             actor=clerk,
             firm=request.firm if request.firm_id else None,
         )
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, DomainError) as exc:
         raise _case_error(exc) from exc
     return case.pk

@@ -83,7 +83,12 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     supervisor = stack.Supervisor()
     log_dir = Path(env["VAR_DIR"])
     try:
-        supervisor.spawn("celery-worker", stack.celery_worker_args(concurrency=2, hostname=f"test-{port}@%h"), env=env)
+        # tests.worker_hooks: the test-only tasks (e.g. push_to_user) live there, not in the system's modules.
+        worker = stack.celery_worker_args(concurrency=2, hostname=f"test-{port}@%h") + [
+            "--include",
+            "tests.worker_hooks",
+        ]
+        supervisor.spawn("celery-worker", worker, env=env)
         supervisor.spawn("asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False), env=env)
         stack.wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=90, supervisor=supervisor)
         yield LiveStack(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", supervisor, env)

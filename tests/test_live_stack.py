@@ -12,7 +12,7 @@ import websockets
 from django.test import Client
 
 from accounts.models import User
-from govservice.tasks import push_to_user
+from tests.worker_hooks import push_to_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -2,73 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Firm, FirmSpecialist, User
-from cases import selectors, services
+from cases import life_cycle, selectors, services
 from cases.api import serializers as s
 from cases.chain import chain_verify
+from cases.life_cycle import Input, Step
 from cases.models import Case, FollowUp, Holiday
 from standards.models import District
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The case is not in a state that allows this."
-    default_code = "conflict"
+# The request body of a step, by its declared inputs (cases.life_cycle); None: no body.
+def _step_serializer(step: Step) -> type | None:
+    if step.inputs == (Input.MATERIALS, Input.REASON):
+        return s.CorrectionSerializer
+    if step.inputs == (Input.REASON,):
+        return s.RequiredReasonSerializer if step.reason_required else s.ReasonSerializer
+    if step.inputs == (Input.DELIVERY,):
+        return s.DeliverySerializer
+    if step.inputs == (Input.RATING,):
+        return s.RateSerializer
+    if not step.inputs:
+        return None
+    raise ImproperlyConfigured(f"no request serializer for the inputs of step {step.name!r}: {step.inputs}")
 
 
-def call_service(service: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a service and turn its domain errors into HTTP answers (403, 400, 409)."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from error
-    except services.TransitionNotAllowed as error:
-        raise Conflict(" ".join(error.messages)) from error
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from error
+def _step_action(step: Step):
+    """The POST action of one declared step: validate the body, call the step's service, answer the case."""
+    serializer = _step_serializer(step)
+    service = getattr(services, step.service)
 
-
-def _transition(
-    url_path: str, service: Callable[..., Any], serializer: type | None, to_kwargs: Callable, doc: str, name: str = ""
-):
     def view(self, request, reference=None):
         case = self.get_object()
         data: dict = {}
         if serializer is not None:
             incoming = serializer(data=request.data)
             incoming.is_valid(raise_exception=True)
-            data = incoming.validated_data
-        call_service(service, case=case, actor=request.user, request_id=request.request_id, **to_kwargs(data))
+            data = dict(incoming.validated_data)
+        # Domain errors propagate: the global handler (govservice.errors) answers 400/403/409.
+        service(case=case, actor=request.user, request_id=request.request_id, **data)
         return Response(s.CaseDetailSerializer(Case.objects.get(pk=case.pk), context={"request": request}).data)
 
-    view.__name__ = name or url_path.replace("-", "_")
-    view.__doc__ = doc
-    view = extend_schema(request=serializer, responses={200: s.CaseDetailSerializer}, description=doc)(view)
-    return action(detail=True, methods=["post"], url_path=url_path)(view)
+    view.__name__ = step.api_name
+    view.__doc__ = step.doc
+    view = extend_schema(request=serializer, responses={200: s.CaseDetailSerializer}, description=step.doc)(view)
+    return action(detail=True, methods=["post"], url_path=step.url_path)(view)
 
 
-def _none(_data):
-    return {}
+def _with_declared_steps(viewset: type) -> type:
+    """Add one action per declared step with an API path (same URLs as the pages' step names, dashed)."""
+    for step in life_cycle.api_steps():
+        setattr(viewset, step.api_name, _step_action(step))
+    return viewset
 
 
-def _reason(data):
-    return {"reason": data.get("reason", "")}
-
-
+@_with_declared_steps
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases the caller may see: own (citizen), own firm's (firm), district's (clerk), all (supervisor).
 
@@ -104,8 +101,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             district = get_object_or_404(District, division_code=incoming.validated_data["accepting_district"])
         principal = incoming.validated_data.get("principal")
         if principal is not None:
-            case = call_service(
-                services.case_agent_draft_create,
+            case = services.case_agent_draft_create(
                 agent=request.user,
                 item_version=incoming.validated_data["item_version"],
                 principal_name=principal.get("name", ""),
@@ -115,8 +111,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 request_id=request.request_id,
             )
         else:
-            case = call_service(
-                services.case_draft_create,
+            case = services.case_draft_create(
                 applicant=request.user,
                 item_version=incoming.validated_data["item_version"],
                 actor=request.user,
@@ -133,8 +128,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         incoming = s.MaterialUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        material = call_service(
-            services.case_material_add,
+        material = services.case_material_add(
             case=case,
             item_material=incoming.validated_data["item_material"],
             uploaded_file=incoming.validated_data["file"],
@@ -163,71 +157,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def id_number(self, request, reference=None):
         """The applicant's full ID number, for holders of cases.view_full_id_number; each reading is audited."""
         case = self.get_object()
-        number = call_service(
-            services.case_id_number_reveal, case=case, actor=request.user, request_id=request.request_id
-        )
+        number = services.case_id_number_reveal(case=case, actor=request.user, request_id=request.request_id)
         return Response({"reference": case.reference, "applicant_id_number": number})
-
-    submit = _transition("submit", services.case_submit, None, _none, "Submit (or resubmit after a correction).")
-    accept = _transition("accept", services.case_accept, None, _none, "受理: accept at the accepting window.")
-    not_accept = _transition(
-        "not-accept", services.case_not_accept, s.RequiredReasonSerializer, _reason, "不予受理, with a reason."
-    )
-    request_correction = _transition(
-        "request-correction",
-        services.case_request_correction,
-        s.CorrectionSerializer,
-        lambda d: {"reason": d["reason"], "materials": d["materials"]},
-        "补正: name the materials and why; the clock stops until resubmission.",
-    )
-    recognise = _transition(
-        "recognise",
-        services.case_review_start,
-        None,
-        _none,
-        "互认: the approving district verifies the record and takes the case into review (one clerk wins).",
-    )
-    return_case = _transition(
-        "return",
-        services.case_return,
-        s.RequiredReasonSerializer,
-        _reason,
-        "Return the case through the accepting window, with reasons.",
-        name="return_case",
-    )
-    special_procedure_start = _transition(
-        "special-procedure-start",
-        services.case_special_procedure_start,
-        s.RequiredReasonSerializer,
-        _reason,
-        "Start a special procedure (the clock stops).",
-    )
-    special_procedure_end = _transition(
-        "special-procedure-end",
-        services.case_special_procedure_end,
-        s.ReasonSerializer,
-        _reason,
-        "End the special procedure (the clock runs again).",
-    )
-    approve = _transition("approve", services.case_approve, s.ReasonSerializer, _reason, "准予: approve.")
-    refuse = _transition(
-        "refuse", services.case_refuse, s.RequiredReasonSerializer, _reason, "不予: refuse, with a reason."
-    )
-    deliver = _transition(
-        "deliver",
-        services.case_deliver,
-        s.DeliverySerializer,
-        lambda d: {"method": d["method"], "detail": d.get("detail", "")},
-        "送达 through the accepting district: electronic licence, courier or pick-up.",
-    )
-    close = _transition("close", services.case_close, None, _none, "办结: close a delivered case.")
-    rate = _transition(
-        "rate",
-        services.case_rate,
-        s.RateSerializer,
-        lambda d: dict(d),
-        "好差评 once per closed case; 2 or less opens a follow-up.",
-    )
 
     @extend_schema(responses={200: s.QueueSerializer(many=True)})
     @action(detail=False, methods=["get"])
@@ -269,8 +200,8 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         follow_up = self.get_object()
         incoming = s.FollowUpCloseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        follow_up = call_service(
-            services.follow_up_close, follow_up=follow_up, actor=request.user, note=incoming.validated_data["note"]
+        follow_up = services.follow_up_close(
+            follow_up=follow_up, actor=request.user, note=incoming.validated_data["note"]
         )
         return Response(s.FollowUpSerializer(follow_up).data)
 
@@ -322,7 +253,5 @@ class FirmViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         district = get_object_or_404(District, division_code=incoming.validated_data["district"])
         clerk = get_object_or_404(User, pk=incoming.validated_data["clerk"])
-        specialist = call_service(
-            services.firm_specialist_assign, firm=firm, district=district, clerk=clerk, actor=request.user
-        )
+        specialist = services.firm_specialist_assign(firm=firm, district=district, clerk=clerk, actor=request.user)
         return Response(s.FirmSpecialistSerializer(specialist).data, status=status.HTTP_201_CREATED)

@@ -1,21 +1,22 @@
+"""Labels, badges and workbench shortcuts: read from the declared life cycle (cases.life_cycle)."""
+
 from __future__ import annotations
 
 from django import template
 
-register = template.Library()
+from cases import life_cycle
 
-_GOOD = {"approved", "delivered", "closed", "rated", "accepted", "transferred", "in_review"}
-_BAD = {"not_accepted", "refused", "returned"}
-_WAIT = {"correction_requested", "special_procedure", "submitted"}
+register = template.Library()
 
 
 @register.filter
 def state_badge(state: str) -> str:
-    if state in _BAD:
-        return "bad"
-    if state in _WAIT:
-        return "warn"
-    return "ok" if state in _GOOD else ""
+    return life_cycle.badge(state)
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return life_cycle.label(state)
 
 
 @register.filter
@@ -26,10 +27,17 @@ def action_label(action: str) -> str:
 
 
 @register.filter
-def state_label(state: str) -> str:
-    from cases.models import CaseState
+def quick_step(case, user):
+    """The step a clerk can take from the workbench's row (accept, recognise, approve, deliver), or None."""
+    from cases.selectors import quick_step_for
 
-    return str(CaseState(state).label) if state in CaseState.values else state
+    return quick_step_for(case=case, user=user)
+
+
+@register.filter
+def held_without_clerk(case) -> bool:
+    """Routed to the approving district, but no clerk there to take it (held in the district's queue)."""
+    return case.state == life_cycle.ROUTED and not case.approving_clerk_id
 
 
 @register.filter

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from cases import services
 from cases.chain import chain_verify
 from cases.models import Case, CaseEvent, CaseState
+from govservice.errors import Invalid, NotAllowed
 from tests.cases import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_it_pins_the_item_version_and_routes_between_the_implementing_districts(
 
 def test_it_refuses_to_submit_without_the_required_materials(citizen, item):
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(Invalid) as error:
         services.case_submit(case=case, actor=citizen)
     assert "申请表" in str(error.value)
 
@@ -40,9 +41,9 @@ def test_it_marks_a_material_spared_by_an_electronic_licence(citizen, item):
 def test_it_checks_uploads_by_their_bytes_and_size(citizen, item):
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     form = item.materials.get(material_type__code="M-FORM")
-    with pytest.raises(ValidationError, match="pdf"):
+    with pytest.raises(Invalid, match="pdf"):
         services.case_material_add(case=case, item_material=form, uploaded_file=f.fake_pdf_upload(), actor=citizen)
-    with pytest.raises(ValidationError, match="1 MB"):
+    with pytest.raises(Invalid, match="1 MB"):
         services.case_material_add(
             case=case, item_material=form, uploaded_file=f.pdf_upload(size=1024 * 1024 + 1), actor=citizen
         )
@@ -54,15 +55,15 @@ def test_it_checks_uploads_by_their_bytes_and_size(citizen, item):
 def test_it_refuses_a_material_of_another_item_version(citizen, item):
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     other = f.make_item().materials.first()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.case_material_add(case=case, item_material=other, uploaded_file=f.pdf_upload(), actor=citizen)
 
 
 def test_only_a_clerk_of_the_accepting_district_accepts(citizen, item, shushan_clerk, huangpu_clerk):
     case = f.submitted_case(applicant=citizen, version=item)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_accept(case=case, actor=shushan_clerk)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_accept(case=case, actor=citizen)
     case = services.case_accept(case=case, actor=huangpu_clerk)
     assert case.state == CaseState.ACCEPTED
@@ -71,7 +72,7 @@ def test_only_a_clerk_of_the_accepting_district_accepts(citizen, item, shushan_c
 
 def test_a_refusal_to_accept_needs_a_reason(citizen, item, huangpu_clerk):
     case = f.submitted_case(applicant=citizen, version=item)
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.case_not_accept(case=case, actor=huangpu_clerk, reason="  ")
     case = services.case_not_accept(case=case, actor=huangpu_clerk, reason="不属于受理范围")
     assert case.state == CaseState.NOT_ACCEPTED
@@ -105,10 +106,10 @@ def test_the_whole_loop_in_one_process(citizen, item, huangpu_clerk, shushan_cle
     assert case.state == CaseState.TRANSFERRED and case.approving_clerk == shushan_clerk
     # The approving district recognises the acceptance; it cannot deliver, only the accepting district can.
     case = services.case_review_start(case=case, actor=shushan_clerk)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_approve(case=case, actor=huangpu_clerk)
     case = services.case_approve(case=case, actor=shushan_clerk)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_deliver(case=case, actor=shushan_clerk, method="pickup")
     case = services.case_deliver(case=case, actor=huangpu_clerk, method="elicence")
     case = services.case_close(case=case, actor=citizen)
@@ -220,10 +221,10 @@ def test_the_approving_district_returns_through_the_accepting_window(
     case = f.submitted_case(applicant=citizen, version=item)
     case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     case = services.case_review_start(case=case, actor=shushan_clerk)
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.case_return(case=case, actor=shushan_clerk, reason="")
     # The approving clerk has no way to ask the applicant directly.
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_request_correction(
             case=case, actor=shushan_clerk, materials=list(item.materials.all()), reason="x"
         )
@@ -250,9 +251,9 @@ def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
         services.case_rate(case=case, actor=citizen, score=1, attitude=1, speed=1, convenience=1)
     case = services.case_close(case=case, actor=huangpu_clerk)
     outsider = f.make_user("citizen")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_rate(case=case, actor=outsider, score=5, attitude=5, speed=5, convenience=5)
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.case_rate(case=case, actor=citizen, score=6, attitude=5, speed=5, convenience=5)
     services.case_rate(case=case, actor=citizen, score=2, attitude=1, speed=2, convenience=3, comment="太慢")
     follow_up = FollowUp.objects.get(rating__case=case)
@@ -269,7 +270,7 @@ def test_reading_the_full_id_number_needs_the_permission_and_is_audited(citizen,
     from django.contrib.auth.models import Permission
 
     case = f.submitted_case(applicant=citizen, version=item)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotAllowed):
         services.case_id_number_reveal(case=case, actor=huangpu_clerk)
     huangpu_clerk.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     clerk = type(huangpu_clerk).objects.get(pk=huangpu_clerk.pk)

@@ -20,6 +20,7 @@ from django.test import Client
 
 from cases import services
 from cases.models import Case, CaseState
+from cases.services import routing as routing_services
 from govservice import stack
 from tests.cases import factories as f
 
@@ -109,7 +110,7 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
     hold_file.write_text("hold")
     # Only this test's own worker listens on this queue, and only it holds in the middle of routing.
     monkeypatch.setattr(
-        services,
+        routing_services,
         "_enqueue_route",
         lambda case_id, number, _queue: route_case.apply_async(args=[case_id, number], queue=queue),
     )
@@ -118,7 +119,9 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
     try:
         worker = supervisor.spawn(
             "kill-test-worker",
-            stack.celery_worker_args(concurrency=1, hostname=f"kill-{uuid.uuid4().hex[:6]}@%h", queues=[queue]),
+            # tests.worker_hooks holds routing while the hold file exists (CASES_ROUTING_HOLD_FILE).
+            stack.celery_worker_args(concurrency=1, hostname=f"kill-{uuid.uuid4().hex[:6]}@%h", queues=[queue])
+            + ["--include", "tests.worker_hooks"],
             env=env,
         )
         citizen = f.make_user("citizen")
@@ -169,7 +172,7 @@ def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch)
     huangpu_clerk = f.make_user("clerk", code=f.HUANGPU)
     clerks = [f.make_user("clerk", code=f.SHUSHAN), f.make_user("clerk", code=f.SHUSHAN)]
     results: dict[int, str] = {}
-    monkeypatch.setattr(services, "_enqueue_route", lambda *args: None)  # routed by hand below
+    monkeypatch.setattr(routing_services, "_enqueue_route", lambda *args: None)  # routed by hand below
     for _round in range(3):
         case = f.submitted_case(applicant=citizen, version=f.make_item())
         case = services.case_accept(case=case, actor=huangpu_clerk)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case
 from cases.selectors import figures
+from govservice.errors import NotAllowed
 from tests.cases import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +35,12 @@ def test_the_routing_message_goes_to_the_approving_districts_queue_only_after_co
 def test_a_failed_acceptance_sends_nothing(
     citizen, item, shushan_clerk, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from django.core.exceptions import PermissionDenied
-
     from cases.tasks import route_case
 
     sent = []
     monkeypatch.setattr(route_case, "apply_async", lambda args, queue: sent.append((args, queue)))
     case = f.submitted_case(applicant=citizen, version=item)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotAllowed):
         services.case_accept(case=case, actor=shushan_clerk)
     assert sent == []
 

@@ -1,0 +1,31 @@
+"""Reads, by job (HackSoft-style selectors; changes are in cases.services).
+
+- visibility: who sees which case and its events; who stands on which side of a case
+- queues: the clerk's workbench, the district queues
+- figures: per district and alliance-wide
+- firms: recommended items, visible firms
+- steps: the declared steps a user may take now (cases.life_cycle)
+"""
+
+from __future__ import annotations
+
+from cases.selectors.figures import figures
+from cases.selectors.firms import firm_recommended_items, firms_visible_to
+from cases.selectors.queues import district_queues, workbench_for
+from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
+from cases.selectors.visibility import actor_is, case_events_visible_to, case_is_applicant_side, cases_visible_to
+
+__all__ = [
+    "actor_is",
+    "case_events_visible_to",
+    "case_is_applicant_side",
+    "case_steps_for",
+    "cases_visible_to",
+    "district_queues",
+    "figures",
+    "firm_recommended_items",
+    "firms_visible_to",
+    "offered_steps",
+    "quick_step_for",
+    "workbench_for",
+]

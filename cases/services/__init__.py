@@ -1,0 +1,89 @@
+"""Every change to a case, by job (HackSoft-style services; reads are in cases.selectors).
+
+- applications: drafts in one's own name or as an agent (代办); the audited full ID number
+- materials: uploads checked against the pinned standard; what a case must provide
+- transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
+- routing: the transfer to the approving district's queue, and the sweep
+- deadlines: the due-soon / overdue scan
+- firms: firm specialists (精服务)
+- guards: the row lock, side and reason guards, the errors, the announcement
+
+The public functions are re-exported here: `from cases import services; services.case_accept(...)`.
+"""
+
+from __future__ import annotations
+
+from cases.services.applications import (
+    AGENT_MATERIAL_TYPES,
+    POWER_OF_ATTORNEY,
+    case_agent_draft_create,
+    case_draft_create,
+    case_id_number_reveal,
+    version_accepts_agents,
+)
+from cases.services.deadlines import DUE_SOON_WORKING_DAYS, case_deadlines_scan
+from cases.services.firms import firm_specialist_assign
+from cases.services.guards import ChainBroken, TransitionNotAllowed
+from cases.services.materials import case_material_add, case_required_materials
+from cases.services.routing import (
+    MAX_ROUTING_ATTEMPTS,
+    ROUTING_SWEEP_AFTER_SECONDS,
+    ROUTING_SWEEP_BATCH,
+    ROUTING_SWEEP_REPEAT_SECONDS,
+    RoutingOutcome,
+    case_route,
+    case_routing_sweep,
+)
+from cases.services.transitions import (
+    case_accept,
+    case_approve,
+    case_close,
+    case_deliver,
+    case_not_accept,
+    case_rate,
+    case_refuse,
+    case_request_correction,
+    case_return,
+    case_review_start,
+    case_special_procedure_end,
+    case_special_procedure_start,
+    case_submit,
+    follow_up_close,
+)
+
+__all__ = [
+    "AGENT_MATERIAL_TYPES",
+    "DUE_SOON_WORKING_DAYS",
+    "MAX_ROUTING_ATTEMPTS",
+    "POWER_OF_ATTORNEY",
+    "ROUTING_SWEEP_AFTER_SECONDS",
+    "ROUTING_SWEEP_BATCH",
+    "ROUTING_SWEEP_REPEAT_SECONDS",
+    "ChainBroken",
+    "RoutingOutcome",
+    "TransitionNotAllowed",
+    "case_accept",
+    "case_agent_draft_create",
+    "case_approve",
+    "case_close",
+    "case_deadlines_scan",
+    "case_deliver",
+    "case_draft_create",
+    "case_id_number_reveal",
+    "case_material_add",
+    "case_not_accept",
+    "case_rate",
+    "case_refuse",
+    "case_request_correction",
+    "case_required_materials",
+    "case_return",
+    "case_review_start",
+    "case_route",
+    "case_routing_sweep",
+    "case_special_procedure_end",
+    "case_special_procedure_start",
+    "case_submit",
+    "firm_specialist_assign",
+    "follow_up_close",
+    "version_accepts_agents",
+]

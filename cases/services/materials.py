@@ -1,0 +1,124 @@
+"""Materials: uploads checked against the pinned version's standard, and what a case must provide."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import filetype
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases import life_cycle
+from cases.chain import event_append
+from cases.models import Case, CaseMaterial
+from cases.services.applications import AGENT_MATERIAL_TYPES
+from cases.services.guards import TransitionNotAllowed, actor_is, announce, lock
+from govservice.errors import Invalid, NotAllowed
+from standards.models import ItemMaterial
+
+_UPLOADING_SIDES = (life_cycle.Side.APPLICANT, life_cycle.Side.ACCEPTING_CLERK)
+
+
+def _invalid_file(message: str) -> Invalid:
+    return Invalid(message, fields={"file": [message]})
+
+
+_FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
+_DEFAULT_FORMATS = ["pdf", "jpg", "png"]
+
+
+def _normalise_format(name: str) -> str:
+    name = name.lower().lstrip(".")
+    return _FORMAT_ALIASES.get(name, name)
+
+
+def case_material_add(
+    *, case: Case, item_material: ItemMaterial, uploaded_file: Any, actor: User, request_id: str = ""
+) -> CaseMaterial:
+    """Attach a file to a case, checked against the pinned version's material standard."""
+    if item_material.version_id != case.item_version_id:
+        raise Invalid(_("This material is not part of the item version the case is pinned to."))
+    # The applicant side, or the accepting window helping them (the sides that submit and accept).
+    if not any(actor_is(side, case=case, actor=actor) for side in _UPLOADING_SIDES):
+        raise NotAllowed(_("Only the applicant or a clerk of the accepting district may add materials."))
+    limit = item_material.max_size_mb * 1024 * 1024
+    size = getattr(uploaded_file, "size", None)
+    if size is None or size > limit:
+        raise _invalid_file(_("The file is larger than %(mb)s MB.") % {"mb": item_material.max_size_mb})
+    if size == 0:
+        raise _invalid_file(_("The file is empty."))
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8192)
+    uploaded_file.seek(0)
+    kind = filetype.guess(head)
+    allowed = [_normalise_format(f) for f in (item_material.formats or _DEFAULT_FORMATS)]
+    detected = _normalise_format(kind.extension) if kind else ""
+    if detected not in allowed:
+        raise _invalid_file(
+            _("The file's content is %(found)s; accepted formats: %(allowed)s.")
+            % {"found": detected or _("not recognised"), "allowed": ", ".join(allowed)}
+        )
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    with transaction.atomic():
+        case = lock(case)
+        if case.state not in life_cycle.MATERIALS_OPEN_STATES:
+            raise TransitionNotAllowed(_("Materials can only be added before acceptance or during a correction."))
+        case.materials.filter(item_material=item_material, current=True).update(current=False)
+        material = CaseMaterial(
+            case=case,
+            item_material=item_material,
+            original_name=(getattr(uploaded_file, "name", "") or "")[:200],
+            content_type=kind.mime,
+            extension=detected,
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        material.file.save(f"{detected}", uploaded_file, save=False)
+        material.save()
+        event_append(
+            case=case,
+            action="material_added",
+            actor=actor,
+            data={
+                "material": item_material.material_type.code,
+                "name": item_material.name,
+                "sha256": material.sha256,
+                "size": size,
+                "content_type": kind.mime,
+            },
+            request_id=request_id,
+        )
+        announce(case, action="material_added")
+    return material
+
+
+def case_required_materials(case: Case) -> list[ItemMaterial]:
+    """The materials this case must provide: the standard's required ones, and in an agent's
+    application also the conditional ones for agents (power of attorney, the agent's ID)."""
+    wanted = Q(requirement=ItemMaterial.Requirement.REQUIRED)
+    if case.agent_id is not None:
+        wanted |= Q(requirement=ItemMaterial.Requirement.CONDITIONAL, material_type__code__in=AGENT_MATERIAL_TYPES)
+    return list(case.item_version.materials.filter(wanted).select_related("material_type"))
+
+
+def missing_materials(case: Case) -> list[ItemMaterial]:
+    present = set(case.materials.filter(current=True).values_list("item_material_id", flat=True))
+    return [m for m in case_required_materials(case) if m.pk not in present and not m.elicence_exempt]
+
+
+def spare_by_elicence(case: Case, actor: User) -> list[str]:
+    """Required materials an electronic licence stands in for are marked so, not asked for."""
+    present = set(case.materials.filter(current=True).values_list("item_material_id", flat=True))
+    spared = []
+    for material in case.item_version.materials.filter(elicence_exempt=True).select_related("material_type"):
+        if material.pk not in present:
+            CaseMaterial.objects.create(case=case, item_material=material, spared_by_elicence=True, uploaded_by=actor)
+            spared.append(material.material_type.code)
+    return spared

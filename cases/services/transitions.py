@@ -1,0 +1,430 @@
+"""The life-cycle steps: one function per step declared in cases.life_cycle, and `_move`.
+
+Each one runs in one transaction, locks the case row (select_for_update; on SQLite the
+IMMEDIATE transaction holds the database's write lock), checks the actor's side as the step
+declares it, changes the state with a compare-and-set guarded by the step's declared sources,
+applies the step's declared effect on the deadline clock, appends the hash-chained event, and
+sends Celery tasks and channel-layer events only after commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases import life_cycle
+from cases.chain import chain_verify, event_append
+from cases.deadlines import due_date, shift_due
+from cases.life_cycle import Clock, Step
+from cases.models import Case, DeliveryMethod, FollowUp, Rating
+from cases.services.guards import (
+    ChainBroken,
+    TransitionNotAllowed,
+    announce,
+    lock,
+    require_side,
+    required_reason,
+    step_reason,
+)
+from cases.services.materials import missing_materials, spare_by_elicence
+from govservice import events
+from govservice.errors import Conflict, Invalid, NotAllowed
+from govservice.queues import district_queue
+from standards.models import ItemMaterial
+
+STEPS = life_cycle.STEPS
+
+
+def _move(
+    case: Case,
+    *,
+    step: Step,
+    actor: User | None,
+    reason: str = "",
+    data: dict | None = None,
+    request_id: str = "",
+    district_code: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Case:
+    """Take a declared step: compare-and-set the state, apply the clock, record the event.
+
+    The caller holds the lock inside a transaction and has checked the side.
+    """
+    if not step.leaves(case.state):
+        raise TransitionNotAllowed(
+            _("This step is not possible while the case is “%(state)s”.") % {"state": life_cycle.label(case.state)}
+        )
+    now = timezone.now()
+    fields = {**_clock_fields(step, case, now=now), **(fields or {})}
+    changed = Case.objects.filter(pk=case.pk, state=case.state).update(
+        state=step.target, state_changed_at=now, **fields
+    )
+    if changed != 1:
+        raise TransitionNotAllowed(_("Someone else changed this case first: reload it."), code="changed_meanwhile")
+    from_state = case.state
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.state = step.target
+    case.state_changed_at = now
+    event_append(
+        case=case,
+        action=step.action,
+        actor=actor,
+        from_state=from_state,
+        to_state=step.target,
+        reason=reason,
+        data=data,
+        request_id=request_id,
+        district_code=district_code,
+    )
+    announce(case, action=step.action)
+    return case
+
+
+# --- the deadline clock, as each step declares it ---------------------------------------------------
+
+
+def _clock_fields(step: Step, case: Case, *, now) -> dict[str, Any]:
+    if step.clock == Clock.START:
+        return _clock_start_fields(case, now=now)
+    if step.clock == Clock.STOP:
+        return _clock_stop_fields(case)
+    if step.clock == Clock.RESUME:
+        return _clock_resume_fields(case)
+    return {}
+
+
+def _clock_start_fields(case: Case, *, now) -> dict[str, Any]:
+    # Only the first acceptance: a case returned and accepted again keeps its deadlines.
+    if case.accepted_at is not None:
+        return {}
+    version = case.item_version
+    today = timezone.localdate(now)
+    return {
+        "accepted_at": now,
+        "promised_due": due_date(start=today, limit=version.promised_limit, unit=version.limit_unit),
+        "statutory_due": due_date(start=today, limit=version.statutory_limit, unit=version.limit_unit),
+    }
+
+
+def _clock_stop_fields(case: Case) -> dict[str, Any]:
+    if case.promised_due and case.clock_stopped_since is None:
+        return {"clock_stopped_since": timezone.localdate()}
+    return {}
+
+
+def _clock_resume_fields(case: Case) -> dict[str, Any]:
+    if case.clock_stopped_since is None:
+        return {}
+    unit = case.item_version.limit_unit
+    today = timezone.localdate()
+    promised, days = shift_due(
+        due=case.promised_due, stopped_from=case.clock_stopped_since, resumed_on=today, unit=unit
+    )
+    statutory, _days = shift_due(
+        due=case.statutory_due, stopped_from=case.clock_stopped_since, resumed_on=today, unit=unit
+    )
+    return {
+        "promised_due": promised,
+        "statutory_due": statutory,
+        "clock_stopped_since": None,
+        "stopped_days": case.stopped_days + days,
+        "due_soon_notified": False,
+    }
+
+
+def _invalid(field: str, message: str, *, code: str = "invalid") -> Invalid:
+    return Invalid(message, code=code, fields={field: [message]})
+
+
+# --- the applicant side and the accepting district ---------------------------------------------------
+
+
+def case_submit(*, case: Case, actor: User, request_id: str = "") -> Case:
+    step = STEPS["submit"]
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        missing = missing_materials(case)
+        if missing:
+            raise _invalid(
+                "materials",
+                _("Required materials are missing: %(names)s") % {"names": "、".join(m.name for m in missing)},
+                code="materials_missing",
+            )
+        spared = spare_by_elicence(case, actor)
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            data={"spared_by_elicence": spared} if spared else None,
+            request_id=request_id,
+            district_code=case.accepting_district.division_code,
+            fields={"submitted_at": timezone.now()},
+        )
+
+
+def case_accept(*, case: Case, actor: User, request_id: str = "") -> Case:
+    """受理 at the accepting window: sets the deadlines (first time) and queues the transfer after commit."""
+    from cases.services import routing
+
+    step = STEPS["accept"]
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        if missing_materials(case):
+            raise Invalid(_("Required materials are missing: ask for a correction instead."), code="materials_missing")
+        fields: dict[str, Any] = {
+            "accepting_clerk": actor,
+            "accepting_window": actor.window,
+            "transfer_number": case.transfer_number + 1,
+            "routing_attempts": 0,
+            "routing_poisoned": False,
+            "routing_error": "",
+            "approving_clerk": None,
+        }
+        case = _move(
+            case,
+            step=step,
+            actor=actor,
+            data={"transfer": fields["transfer_number"], "approving_district": case.approving_district.division_code},
+            request_id=request_id,
+            fields=fields,
+        )
+        case_id, transfer_number, queue = (
+            case.pk,
+            case.transfer_number,
+            district_queue(case.approving_district.division_code),
+        )
+        # robust: the acceptance is committed whatever the broker says; a message that could not be
+        # queued is logged and sent again by the routing sweep (case_routing_sweep, every minute).
+        # Looked up on the module when the commit runs, so a test can redirect it.
+        transaction.on_commit(lambda: routing._enqueue_route(case_id, transfer_number, queue), robust=True)
+    return case
+
+
+def case_not_accept(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
+    step = STEPS["not_accept"]
+    reason = step_reason(step, reason)
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            reason=reason,
+            request_id=request_id,
+            fields={"outcome_reason": reason, "closed_at": timezone.now()},
+        )
+
+
+def case_request_correction(
+    *, case: Case, actor: User, materials: list[ItemMaterial], reason: str, request_id: str = ""
+) -> Case:
+    """补正: name the materials and why; the clock (if running) stops until the applicant resubmits."""
+    step = STEPS["request_correction"]
+    reason = step_reason(step, reason)
+    if not materials:
+        raise _invalid("materials", _("Name the materials to correct."))
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        if any(m.version_id != case.item_version_id for m in materials):
+            raise _invalid("materials", _("These materials are not part of the case's item version."))
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            reason=reason,
+            data={"materials": [m.material_type.code for m in materials], "names": [m.name for m in materials]},
+            request_id=request_id,
+        )
+
+
+# --- the approving district -------------------------------------------------------------------
+
+
+def case_review_start(*, case: Case, actor: User, request_id: str = "") -> Case:
+    """互认: the approving district verifies the accepting district's record and takes the case on."""
+    step = STEPS["recognise"]
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        report = chain_verify(case=case)
+        if not report.ok:
+            raise ChainBroken(
+                _("The accepting district's record does not verify (event %(seq)s: %(problem)s).")
+                % {"seq": report.broken_at, "problem": report.problem}
+            )
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            data={"chain_events_verified": report.events},
+            request_id=request_id,
+            fields={"approving_clerk": actor, "approving_window": actor.window},
+        )
+
+
+def _approving_step(name: str, *, case: Case, actor: User, reason: str, request_id: str, **fields: Any) -> Case:
+    """A step of the approving clerk that carries only a reason (return, special procedure)."""
+    step = STEPS[name]
+    reason = step_reason(step, reason)
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        return _move(case, step=step, actor=actor, reason=reason, request_id=request_id, fields=fields)
+
+
+def case_return(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
+    """The approving district cannot ask the applicant again: it returns the case through the accepting window."""
+    return _approving_step("return", case=case, actor=actor, reason=reason, request_id=request_id)
+
+
+def case_special_procedure_start(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
+    return _approving_step("special_procedure_start", case=case, actor=actor, reason=reason, request_id=request_id)
+
+
+def case_special_procedure_end(*, case: Case, actor: User, reason: str = "", request_id: str = "") -> Case:
+    return _approving_step("special_procedure_end", case=case, actor=actor, reason=reason, request_id=request_id)
+
+
+def case_approve(*, case: Case, actor: User, reason: str = "", request_id: str = "") -> Case:
+    return _decide("approve", case=case, actor=actor, reason=reason, request_id=request_id)
+
+
+def case_refuse(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
+    return _decide("refuse", case=case, actor=actor, reason=reason, request_id=request_id)
+
+
+def _decide(name: str, *, case: Case, actor: User, reason: str, request_id: str) -> Case:
+    # A reason is required only where the step declares it; the original text is kept otherwise.
+    step = STEPS[name]
+    reason = step_reason(step, reason)
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            reason=reason,
+            request_id=request_id,
+            fields={"decided_at": timezone.now(), "outcome_reason": reason},
+        )
+
+
+# --- back at the accepting district ----------------------------------------------------------------
+
+
+def case_deliver(*, case: Case, actor: User, method: str, detail: str = "", request_id: str = "") -> Case:
+    """送达 through the accepting district: electronic licence, courier, or pick-up at its window."""
+    step = STEPS["deliver"]
+    if method not in DeliveryMethod.values:
+        raise _invalid("method", _("Unknown delivery method."))
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        if method == DeliveryMethod.COURIER and not detail.strip():
+            raise _invalid("detail", _("A courier delivery needs the tracking number."))
+        fields: dict[str, Any] = {"delivered_at": timezone.now(), "delivery_method": method, "delivery_detail": detail}
+        if method == DeliveryMethod.PICKUP:
+            fields["onsite_visits_made"] = case.onsite_visits_made + 1
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            data={"method": method, "detail": detail},
+            request_id=request_id,
+            fields=fields,
+        )
+
+
+def case_close(*, case: Case, actor: User, request_id: str = "") -> Case:
+    step = STEPS["close"]
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            request_id=request_id,
+            district_code=case.accepting_district.division_code,
+            fields={"closed_at": timezone.now()},
+        )
+
+
+def case_rate(
+    *,
+    case: Case,
+    actor: User,
+    score: int,
+    attitude: int,
+    speed: int,
+    convenience: int,
+    comment: str = "",
+    request_id: str = "",
+) -> Rating:
+    """好差评, once per closed case; 2 or less opens a follow-up for the district's supervisor."""
+    step = STEPS["rate"]
+    for name, value in {"score": score, "attitude": attitude, "speed": speed, "convenience": convenience}.items():
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise _invalid(name, _("A score is a whole number from 1 to 5."))
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        if Rating.objects.filter(case=case).exists():
+            raise TransitionNotAllowed(_("This case has already been rated."), code="already_rated")
+        _move(
+            case,
+            step=step,
+            actor=actor,
+            data={"score": score, "attitude": attitude, "speed": speed, "convenience": convenience},
+            reason=comment,
+            request_id=request_id,
+            district_code=case.accepting_district.division_code,
+        )
+        rating = Rating.objects.create(
+            case=case,
+            rater=actor,
+            score=score,
+            attitude=attitude,
+            speed=speed,
+            convenience=convenience,
+            comment=comment,
+        )
+        if score <= 2:
+            FollowUp.objects.create(rating=rating, district=case.accepting_district)
+            supervisors = User.objects.filter(
+                Q(district=case.accepting_district) | Q(district__isnull=True),
+                role=User.Role.SUPERVISOR,
+                is_active=True,
+            ).values_list("pk", flat=True)
+            events.send_on_commit(
+                events.recipients(user_ids=set(supervisors), division_codes=set()),
+                {"type": "case.bad_rating", "reference": case.reference, "score": score},
+            )
+    return rating
+
+
+def follow_up_close(*, follow_up: FollowUp, actor: User, note: str) -> FollowUp:
+    if actor.role != User.Role.SUPERVISOR:
+        raise NotAllowed(_("Only a supervisor closes a follow-up."))
+    note = required_reason(note, field="note")
+    with transaction.atomic():
+        changed = FollowUp.objects.filter(pk=follow_up.pk, status=FollowUp.Status.OPEN).update(
+            status=FollowUp.Status.DONE, note=note, handled_by=actor, closed_at=timezone.now()
+        )
+        if changed != 1:
+            raise Conflict(_("This follow-up is already done."), code="already_done")
+        follow_up.refresh_from_db()
+        case = lock(follow_up.rating.case)
+        event_append(case=case, action="follow_up_done", actor=actor, reason=note)
+    return follow_up

@@ -1,0 +1,52 @@
+"""Test-only hooks for the Celery workers the tests start (`--include tests.worker_hooks`).
+
+Nothing here is imported by the system itself: the live stack's worker (tests/conftest.py) and the
+routing kill test's worker (tests/cases/test_live_routing.py) include this module.
+
+- `push_to_user`: a task that pushes an event to a user's sockets from a worker (tests/test_live_stack.py).
+- the routing hold: when CASES_ROUTING_HOLD_FILE names a file, each pool process wraps routing's
+  choice of clerk so that, inside the routing transaction and before the move, it waits while that
+  file exists (at most 60 s): the test kills the worker there, then removes the file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from celery import shared_task
+from celery.signals import worker_process_init
+
+HOLD_FILE_ENV = "CASES_ROUTING_HOLD_FILE"
+
+
+@shared_task(name="tests.push_to_user")
+def push_to_user(user_id: int, payload: dict) -> None:
+    """Deliver an event to every open socket of a user, from a worker."""
+    from govservice import events
+
+    events.send_now([events.user_group(user_id)], payload)
+
+
+def _hold(hold_file: str) -> None:
+    deadline = time.monotonic() + 60
+    while os.path.exists(hold_file) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@worker_process_init.connect
+def _hold_routing_when_asked(**kwargs) -> None:
+    hold_file = os.environ.get(HOLD_FILE_ENV)
+    if not hold_file:
+        return
+    from cases.services import routing
+
+    choose = routing._routing_target
+
+    def routing_target_then_hold(case):
+        # Called inside the routing transaction, after the attempt was counted and before the move.
+        target = choose(case)
+        _hold(hold_file)
+        return target
+
+    routing._routing_target = routing_target_then_hold
