@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core import signing
 
+from govservice.errors import DomainError
 from helpdesk import services, signalling
 from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
 
@@ -105,7 +106,7 @@ class CitizenQueueConsumer(_Base):
                 await database_sync_to_async(self._callback)(str(content.get("phone") or ""))
             elif kind == "ping":
                 await self.send_json({"type": "pong", "t": content.get("t")})
-        except services.AssistError as exc:
+        except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
 
     def _cancel(self):
@@ -163,7 +164,7 @@ class ClerkConsoleConsumer(_Base):
             elif kind == "decline":
                 await database_sync_to_async(services.assist_offer_decline)(
                     offer_id=int(content.get("offer")), clerk=self.user)
-        except services.AssistError as exc:
+        except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
         except (TypeError, ValueError):
             await self.send_json({"type": "error", "code": "bad_message", "message": "bad message"})

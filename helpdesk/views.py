@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from govservice.errors import DomainError, error_messages
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
 from standards.models import ItemVersion
@@ -38,7 +39,8 @@ def assist_start(request):
     version = None
     if request.POST.get("item_version", "").isdigit():
         version = ItemVersion.objects.filter(pk=int(request.POST["item_version"])).select_related("item").first()
-    case_ref = int(request.POST["case"]) if request.POST.get("case", "").isdigit() else None
+    # The case of the page, by its reference (never its primary key).
+    case_ref = request.POST.get("case", "").strip()[:32]
     language = request.POST.get("language") if request.POST.get("language") in Language.values else Language.MANDARIN
     reason = request.POST.get("priority_reason")
     if reason not in PriorityReason.values or reason == PriorityReason.NONE:
@@ -46,8 +48,9 @@ def assist_start(request):
     try:
         assist = services.assist_request_create(citizen=request.user, item_version=version, case_ref=case_ref,
                                                 language=language, priority_reason=reason)
-    except services.AssistError as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
         return redirect("helpdesk:citizen")
     return redirect("helpdesk:request", pk=assist.pk)
 

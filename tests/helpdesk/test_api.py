@@ -151,7 +151,7 @@ def test_wrap_up_and_rating_through_the_api_make_the_session_record():
     session = _session()
     case = case_draft_create(applicant=session.citizen, item_version=make_item(), actor=session.citizen)
     response = api(session.clerk).post(f"/api/assist/sessions/{session.pk}/wrap-up/",
-                                       {"notes": "指导补正材料", "outcome": "follow_up", "case": case.pk},
+                                       {"notes": "指导补正材料", "outcome": "follow_up", "case": case.reference},
                                        format="json")
     assert response.status_code == 200
     assert api(session.citizen).post(f"/api/assist/sessions/{session.pk}/wrap-up/",
@@ -160,7 +160,7 @@ def test_wrap_up_and_rating_through_the_api_make_the_session_record():
                                      format="json").status_code == 200
     record = api(session.citizen).get(f"/api/assist/sessions/{session.pk}/").json()
     summary = (record["notes"], record["outcome"], record["case_ref"], record["rating"])
-    assert summary == ("指导补正材料", "follow_up", case.pk, 4)
+    assert summary == ("指导补正材料", "follow_up", case.reference, 4)
     assert record["talk_seconds"] is not None and record["wait_seconds"] is not None
     assert api(make_citizen()).get(f"/api/assist/sessions/{session.pk}/").status_code == 404
 

@@ -257,7 +257,7 @@ def test_leaving_the_queue_with_no_ring_to_withdraw_runs_no_routing_pass(clock, 
     make_clerk("310101", status=AWAY, idle_since=ago(60))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
     passes = []
-    monkeypatch.setattr(services, "assist_route", lambda **kwargs: passes.append(kwargs))
+    monkeypatch.setattr(services.routing, "assist_route", lambda **kwargs: passes.append(kwargs))
     services.assist_request_cancel(request=request, actor=request.citizen, now=clock())
     assert passes == []
 
