@@ -261,7 +261,11 @@ class Callback(models.Model):
     request = models.OneToOneField(AssistRequest, on_delete=models.CASCADE, related_name="callback")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("claimed by"),
     )
     claimed_at = models.DateTimeField(null=True, blank=True)

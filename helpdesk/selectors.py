@@ -27,19 +27,18 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
             "created_at", "answered_at"
         )[:500]
     )
-    answer = (
-        sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
-    )
-    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(
-        t=Avg("talk_seconds")
-    )["t"]
+    answer = sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
+    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(t=Avg("talk_seconds"))[
+        "t"
+    ]
     return answer, (talk or DEFAULT_HANDLING_SECONDS)
 
 
 def _status(*, request, view, position: int, total: int, clerks, averages, now) -> dict[str, Any]:
     answer, handling = averages
     eligible = [
-        c for c in clerks
+        c
+        for c in clerks
         if c.status not in ("offline", "away")
         and (router.in_stage("alliance", c, view) or router.in_stage("specialist", c, view))
     ]
@@ -69,8 +68,18 @@ def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any
         AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
         .select_related("district")
         .order_by("-priority", "created_at", "id")
-        .only("pk", "state", "created_at", "priority", "firm_id", "district__city", "item_id", "sector", "language",
-              "callback_offered_at")
+        .only(
+            "pk",
+            "state",
+            "created_at",
+            "priority",
+            "firm_id",
+            "district__city",
+            "item_id",
+            "sector",
+            "language",
+            "callback_offered_at",
+        )
     )
     if not open_requests:
         return {}
@@ -78,8 +87,15 @@ def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any
     averages = recent_averages(now=now)
     views = request_views(open_requests, now)
     return {
-        request.pk: _status(request=request, view=view, position=position, total=len(open_requests),
-                            clerks=clerks, averages=averages, now=now)
+        request.pk: _status(
+            request=request,
+            view=view,
+            position=position,
+            total=len(open_requests),
+            clerks=clerks,
+            averages=averages,
+            now=now,
+        )
         for position, (request, view) in enumerate(zip(open_requests, views, strict=True), start=1)
     }
 
@@ -96,8 +112,15 @@ def queue_status(*, request: AssistRequest, now: dt.datetime | None = None) -> d
         | Q(priority=request.priority, created_at=request.created_at, id__lt=request.pk)
     ).count()
     view = request_views([request], now)[0]
-    return _status(request=request, view=view, position=ahead + 1, total=open_requests.count(),
-                   clerks=clerk_views(), averages=recent_averages(now=now), now=now)
+    return _status(
+        request=request,
+        view=view,
+        position=ahead + 1,
+        total=open_requests.count(),
+        clerks=clerk_views(),
+        averages=recent_averages(now=now),
+        now=now,
+    )
 
 
 def figures_live(*, now: dt.datetime | None = None, district: District | None = None) -> dict[str, Any]:
@@ -136,13 +159,15 @@ def figures_live(*, now: dt.datetime | None = None, district: District | None = 
         "clerks_by_status": presence,
         "available_clerks_by_district": {d.division_code: per_district.get(d.division_code, 0) for d in districts},
         "open_callbacks": open_callbacks.count(),
-        "open_callbacks_by_district": {d.division_code: callbacks_per_district.get(d.division_code, 0)
-                                       for d in districts},
+        "open_callbacks_by_district": {
+            d.division_code: callbacks_per_district.get(d.division_code, 0) for d in districts
+        },
     }
 
 
-def figures_period(*, start: dt.datetime, end: dt.datetime, district: District | None = None,
-                   answered_within: float = 20.0) -> dict[str, Any]:
+def figures_period(
+    *, start: dt.datetime, end: dt.datetime, district: District | None = None, answered_within: float = 20.0
+) -> dict[str, Any]:
     """Service levels over a period, for one district (the citizen's) or alliance-wide."""
     requests = AssistRequest.objects.filter(created_at__gte=start, created_at__lt=end)
     sessions = CallSession.objects.filter(request__created_at__gte=start, request__created_at__lt=end)
@@ -183,7 +208,6 @@ def sessions_visible_to(user):
     if user.is_clerk:
         return qs.filter(Q(clerk=user) | Q(district_id=user.district_id))
     return qs.filter(citizen=user)
-
 
 
 # --- Callbacks ---------------------------------------------------------------------------------
@@ -265,5 +289,9 @@ def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
 
 def callback_row_for(*, clerk, callback: Callback) -> dict[str, Any]:
     callback = _callbacks_with_context().get(pk=callback.pk)
-    return _callback_row(callback, clerk=clerk, scope=_callback_scope(clerk_view_of(clerk), callback.request),
-                         max_attempts=conf().callback_max_attempts)
+    return _callback_row(
+        callback,
+        clerk=clerk,
+        scope=_callback_scope(clerk_view_of(clerk), callback.request),
+        max_attempts=conf().callback_max_attempts,
+    )

@@ -46,8 +46,9 @@ def assist_start(request):
     if reason not in PriorityReason.values or reason == PriorityReason.NONE:
         reason = default_priority_reason(request.user)
     try:
-        assist = services.assist_request_create(citizen=request.user, item_version=version, case_ref=case_ref,
-                                                language=language, priority_reason=reason)
+        assist = services.assist_request_create(
+            citizen=request.user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
+        )
     except DomainError as exc:
         for message in error_messages(exc):
             messages.error(request, message)
@@ -62,10 +63,16 @@ def citizen_page(request):
         return redirect("helpdesk:console")
     open_request = AssistRequest.objects.filter(citizen=request.user, state__in=AssistRequest.OPEN_STATES).first()
     recent = CallSession.objects.filter(citizen=request.user).select_related("clerk")[:5]
-    return render(request, "helpdesk/citizen.html", {
-        "open_request": open_request, "recent": recent, "languages": Language.choices,
-        "priority_reasons": PriorityReason.choices,
-    })
+    return render(
+        request,
+        "helpdesk/citizen.html",
+        {
+            "open_request": open_request,
+            "recent": recent,
+            "languages": Language.choices,
+            "priority_reasons": PriorityReason.choices,
+        },
+    )
 
 
 @login_required
@@ -82,7 +89,12 @@ def console_page(request):
     if request.user.role != "clerk":
         raise PermissionDenied
     profile = services.clerk_profile_for(request.user)
-    return render(request, "helpdesk/console.html", {
-        "profile": profile, "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
-        "statuses": ClerkProfile.Status.choices,
-    })
+    return render(
+        request,
+        "helpdesk/console.html",
+        {
+            "profile": profile,
+            "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
+            "statuses": ClerkProfile.Status.choices,
+        },
+    )

@@ -17,8 +17,13 @@ class CaseReferenceField(serializers.CharField):
 
 class AssistRequestCreateSerializer(serializers.Serializer):
     item_version = serializers.IntegerField(required=False, allow_null=True, help_text="ItemVersion id of the page")
-    case = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32,
-                                 help_text="Reference of the case of the page, e.g. C93101012026112600A1B2")
+    case = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=32,
+        help_text="Reference of the case of the page, e.g. C93101012026112600A1B2",
+    )
     language = serializers.ChoiceField(choices=Language.choices, default=Language.MANDARIN)
     priority_reason = serializers.ChoiceField(choices=PriorityReason.choices, default=PriorityReason.NONE)
 
@@ -44,8 +49,20 @@ class AssistRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssistRequest
-        fields = ["id", "state", "item", "item_name", "case_ref", "district", "language", "priority_reason",
-                  "created_at", "callback_offered_at", "queue_socket", "session"]
+        fields = [
+            "id",
+            "state",
+            "item",
+            "item_name",
+            "case_ref",
+            "district",
+            "language",
+            "priority_reason",
+            "created_at",
+            "callback_offered_at",
+            "queue_socket",
+            "session",
+        ]
 
     def get_queue_socket(self, obj) -> str:
         return f"/ws/assist/queue/{obj.pk}/"
@@ -68,9 +85,24 @@ class CallSessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallSession
-        fields = ["id", "request", "citizen_name", "clerk_name", "district", "started_at", "ended_at",
-                  "wait_seconds", "talk_seconds", "outcome", "notes", "case_ref", "rating", "wrapped_up_at",
-                  "recording_required", "recording_url"]
+        fields = [
+            "id",
+            "request",
+            "citizen_name",
+            "clerk_name",
+            "district",
+            "started_at",
+            "ended_at",
+            "wait_seconds",
+            "talk_seconds",
+            "outcome",
+            "notes",
+            "case_ref",
+            "rating",
+            "wrapped_up_at",
+            "recording_required",
+            "recording_url",
+        ]
 
     def get_citizen_name(self, obj) -> str:
         return obj.citizen.display_name or obj.citizen.username
@@ -85,8 +117,9 @@ class CallSessionSerializer(serializers.ModelSerializer):
 class WrapUpSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, max_length=4000)
     outcome = serializers.ChoiceField(choices=[c for c in CallSession.Outcome.choices if c[0] != "ongoing"])
-    case = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32,
-                                 help_text="reference of the caller's case")
+    case = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
+    )
     new_draft_case = serializers.BooleanField(default=False, help_text="start a draft case for the call's item")
     then_available = serializers.BooleanField(default=True)
 
@@ -98,10 +131,12 @@ class RatingSerializer(serializers.Serializer):
 
 class SnapshotSerializer(serializers.Serializer):
     image = serializers.FileField()
-    case = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32,
-                                 help_text="reference of the caller's case")
-    item_material = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                             help_text="file the still as this material of the case")
+    case = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
+    )
+    item_material = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="file the still as this material of the case"
+    )
 
 
 class SnapshotResultSerializer(serializers.Serializer):
@@ -194,4 +229,3 @@ class CallbackItemSerializer(serializers.Serializer):
 class CallbackDoneSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Callback.Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-

@@ -31,8 +31,9 @@ class AssistRequestCreateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.AssistRequestCreateSerializer,
-                   responses={201: s.AssistRequestSerializer, 503: ErrorSerializer})
+    @extend_schema(
+        request=s.AssistRequestCreateSerializer, responses={201: s.AssistRequestSerializer, 503: ErrorSerializer}
+    )
     def post(self, request):
         data = s.AssistRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -89,8 +90,9 @@ class AssistRequestCallbackView(APIView):
     def post(self, request, pk: int):
         data = s.CallbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assist = services.assist_request_callback(request=_own_request(request, pk), actor=request.user,
-                                                  phone=data.validated_data.get("phone", ""))
+        assist = services.assist_request_callback(
+            request=_own_request(request, pk), actor=request.user, phone=data.validated_data.get("phone", "")
+        )
         return Response(s.AssistRequestSerializer(assist).data)
 
 
@@ -153,9 +155,15 @@ class CallbackDoneView(APIView):
         _clerk_only(request)
         data = s.CallbackDoneSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _callback_answer(request, lambda: services.callback_done(
-            callback_id=pk, clerk=request.user, outcome=data.validated_data["outcome"],
-            note=data.validated_data.get("note", "")))
+        return _callback_answer(
+            request,
+            lambda: services.callback_done(
+                callback_id=pk,
+                clerk=request.user,
+                outcome=data.validated_data["outcome"],
+                note=data.validated_data.get("note", ""),
+            ),
+        )
 
 
 class IceServersView(APIView):
@@ -205,10 +213,14 @@ class WrapUpView(APIView):
         data = s.WrapUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = services.call_session_wrap_up(
-            session=_member_session(request, pk), clerk=request.user, notes=data.validated_data["notes"],
-            outcome=data.validated_data["outcome"], case_ref=data.validated_data.get("case") or "",
+            session=_member_session(request, pk),
+            clerk=request.user,
+            notes=data.validated_data["notes"],
+            outcome=data.validated_data["outcome"],
+            case_ref=data.validated_data.get("case") or "",
             new_draft_case=data.validated_data["new_draft_case"],
-            then_available=data.validated_data["then_available"])
+            then_available=data.validated_data["then_available"],
+        )
         return Response(s.CallSessionSerializer(session).data)
 
 
@@ -228,9 +240,12 @@ class RatingView(APIView):
     def post(self, request, pk: int):
         data = s.RatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = services.call_session_rate(session=_member_session(request, pk), citizen=request.user,
-                                             rating=data.validated_data["rating"],
-                                             comment=data.validated_data.get("comment", ""))
+        session = services.call_session_rate(
+            session=_member_session(request, pk),
+            citizen=request.user,
+            rating=data.validated_data["rating"],
+            comment=data.validated_data.get("comment", ""),
+        )
         return Response(s.CallSessionSerializer(session).data)
 
 
@@ -240,17 +255,26 @@ class SnapshotView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": s.SnapshotSerializer},
-                   responses={201: s.SnapshotResultSerializer})
+    @extend_schema(request={"multipart/form-data": s.SnapshotSerializer}, responses={201: s.SnapshotResultSerializer})
     def post(self, request, pk: int):
         data = s.SnapshotSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         snapshot, case_error = services.call_snapshot_take(
-            session=_member_session(request, pk), clerk=request.user, uploaded_file=data.validated_data["image"],
-            case_ref=data.validated_data.get("case") or "", item_material_id=data.validated_data.get("item_material"))
-        return Response({"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
-                         "filed_as_case_material": snapshot.filed_as_case_material, "case_error": case_error},
-                        status=status.HTTP_201_CREATED)
+            session=_member_session(request, pk),
+            clerk=request.user,
+            uploaded_file=data.validated_data["image"],
+            case_ref=data.validated_data.get("case") or "",
+            item_material_id=data.validated_data.get("item_material"),
+        )
+        return Response(
+            {
+                "id": snapshot.pk,
+                "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
+                "filed_as_case_material": snapshot.filed_as_case_material,
+                "case_error": case_error,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CaseMaterialsView(APIView):
@@ -258,9 +282,12 @@ class CaseMaterialsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OpenApiParameter("case", str, required=True,
-                                                description="the case reference, e.g. C93101012026112600A1B2")],
-                   responses={200: s.CaseMaterialsSerializer, 409: ErrorSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("case", str, required=True, description="the case reference, e.g. C93101012026112600A1B2")
+        ],
+        responses={200: s.CaseMaterialsSerializer, 409: ErrorSerializer},
+    )
     def get(self, request, pk: int):
         session = _member_session(request, pk)
         if session.clerk_id != request.user.pk:
@@ -269,8 +296,10 @@ class CaseMaterialsView(APIView):
         if not case_ref:
             raise ValidationError({"case": "a case reference"})
         case = services.call_case_for(session=session, case_ref=case_ref)
-        materials = [{"id": m.pk, "name": m.display_name, "requirement": m.get_requirement_display()}
-                     for m in case.item_version.materials.all()]
+        materials = [
+            {"id": m.pk, "name": m.display_name, "requirement": m.get_requirement_display()}
+            for m in case.item_version.materials.all()
+        ]
         return Response({"case": case.reference, "reference": case.reference, "materials": materials})
 
 
@@ -302,9 +331,11 @@ class PeriodFiguresView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[DISTRICT_PARAM,
-                    OpenApiParameter("start", str, description="ISO date-time; default 24 h ago"),
-                    OpenApiParameter("end", str, description="ISO date-time; default now")],
+        parameters=[
+            DISTRICT_PARAM,
+            OpenApiParameter("start", str, description="ISO date-time; default 24 h ago"),
+            OpenApiParameter("end", str, description="ISO date-time; default now"),
+        ],
         responses={200: s.PeriodFiguresSerializer, 400: OpenApiResponse(description="bad dates")},
     )
     def get(self, request):
@@ -313,8 +344,9 @@ class PeriodFiguresView(APIView):
         start = parse_datetime(request.query_params.get("start", "")) or end - dt.timedelta(days=1)
         if start >= end:
             raise ValidationError({"start": "start must be before end"})
-        return Response(s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end,
-                                                                           district=district)).data)
+        return Response(
+            s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end, district=district)).data
+        )
 
 
 class SnapshotFileView(APIView):

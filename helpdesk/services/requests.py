@@ -152,9 +152,7 @@ def assist_request_callback(
             raise Conflict(_("This request is no longer waiting."), code="invalid_state")
         withdrawn = _withdraw_ringing_offer(request, now)
         callback = Callback.objects.create(request=request, created_at=now)
-        assist_audit(
-            kind=Kind.REQUEST_CALLBACK, at=now, actor_id=actor.pk, request_id=request.pk, callback=callback.pk
-        )
+        assist_audit(kind=Kind.REQUEST_CALLBACK, at=now, actor_id=actor.pk, request_id=request.pk, callback=callback.pk)
         events.send_on_commit(
             [request_group(request.pk)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": State.CALLBACK}
         )

@@ -86,7 +86,6 @@
         ended: () => { show("wrapup-panel"); },
       },
     });
-    window.c9call = call;
     call.start();
   }
 

@@ -270,8 +270,13 @@ def test_a_call_ends_in_wrap_up_then_the_clerk_is_available_again(clock):
     services.call_session_end(session=session, actor=request.citizen, now=clock())
     assert status_of(clerk) == ClerkProfile.Status.WRAP_UP
     clock.advance(30)
-    session = services.call_session_wrap_up(session=CallSession.objects.get(pk=session.pk), clerk=clerk,
-                                            notes="已指导上传材料", outcome="resolved", now=clock())
+    session = services.call_session_wrap_up(
+        session=CallSession.objects.get(pk=session.pk),
+        clerk=clerk,
+        notes="已指导上传材料",
+        outcome="resolved",
+        now=clock(),
+    )
     assert (session.talk_seconds, session.outcome, session.notes) == (125, "resolved", "已指导上传材料")
     profile = ClerkProfile.objects.get(clerk=clerk)
     assert (profile.status, profile.idle_since) == (AVAILABLE, clock())
