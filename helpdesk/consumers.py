@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core import signing
 
+from govservice.errors import DomainError
 from helpdesk import services, signalling
 from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
 
@@ -93,8 +94,11 @@ class CitizenQueueConsumer(_Base):
     def _session_id(self):
         from helpdesk.models import CallSession
 
-        return CallSession.objects.filter(request_id=self.request_id, ended_at__isnull=True).values_list(
-            "pk", flat=True).first()
+        return (
+            CallSession.objects.filter(request_id=self.request_id, ended_at__isnull=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
@@ -105,7 +109,7 @@ class CitizenQueueConsumer(_Base):
                 await database_sync_to_async(self._callback)(str(content.get("phone") or ""))
             elif kind == "ping":
                 await self.send_json({"type": "pong", "t": content.get("t")})
-        except services.AssistError as exc:
+        except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
 
     def _cancel(self):
@@ -137,14 +141,24 @@ class ClerkConsoleConsumer(_Base):
         from helpdesk.models import CallSession, Offer
 
         profile = services.clerk_heartbeat(clerk=self.user)
-        ringing = Offer.objects.filter(clerk=self.user, outcome=Offer.Outcome.RINGING).select_related(
-            "request__citizen", "request__item_version", "request__item", "request__district", "request__firm").first()
+        ringing = (
+            Offer.objects.filter(clerk=self.user, outcome=Offer.Outcome.RINGING)
+            .select_related(
+                "request__citizen", "request__item_version", "request__item", "request__district", "request__firm"
+            )
+            .first()
+        )
         session = CallSession.objects.filter(clerk=self.user, wrapped_up_at__isnull=True).first()
         return {
             "type": "hello",
             "status": profile.status,
-            "ring": {"offer": ringing.pk, "deadline": ringing.ring_deadline.isoformat(),
-                     "context": services.request_context(ringing.request)} if ringing else None,
+            "ring": {
+                "offer": ringing.pk,
+                "deadline": ringing.ring_deadline.isoformat(),
+                "context": services.request_context(ringing.request),
+            }
+            if ringing
+            else None,
             "session": {"id": session.pk, "ended": session.ended_at is not None} if session else None,
         }
 
@@ -156,14 +170,17 @@ class ClerkConsoleConsumer(_Base):
                 await self.send_json({"type": "heartbeat.ok", "status": profile.status, "t": content.get("t")})
             elif kind == "presence":
                 await database_sync_to_async(services.clerk_presence_set)(
-                    clerk=self.user, status=str(content.get("status")))
+                    clerk=self.user, status=str(content.get("status"))
+                )
             elif kind == "accept":
                 await database_sync_to_async(services.assist_offer_accept)(
-                    offer_id=int(content.get("offer")), clerk=self.user)
+                    offer_id=int(content.get("offer")), clerk=self.user
+                )
             elif kind == "decline":
                 await database_sync_to_async(services.assist_offer_decline)(
-                    offer_id=int(content.get("offer")), clerk=self.user)
-        except services.AssistError as exc:
+                    offer_id=int(content.get("offer")), clerk=self.user
+                )
+        except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
         except (TypeError, ValueError):
             await self.send_json({"type": "error", "code": "bad_message", "message": "bad message"})
@@ -217,16 +234,18 @@ class CallSignallingConsumer(_Base):
         await self.accept()
         peer_present = await signalling.mark_present(self.session_id, self.role, self.channel_name)
         ice_servers = await database_sync_to_async(self._ice_servers)()
-        await self.send_json({
-            "type": "joined",
-            "role": self.role,
-            "session": self.session_id,
-            # The citizen is the polite peer of "perfect negotiation": on a collision it yields.
-            "polite": self.role == "citizen",
-            "peer_present": peer_present.get(self.other_roles[0], False),
-            "recorder_present": peer_present.get("recorder", False),
-            "ice_servers": ice_servers,
-        })
+        await self.send_json(
+            {
+                "type": "joined",
+                "role": self.role,
+                "session": self.session_id,
+                # The citizen is the polite peer of "perfect negotiation": on a collision it yields.
+                "polite": self.role == "citizen",
+                "peer_present": peer_present.get(self.other_roles[0], False),
+                "recorder_present": peer_present.get("recorder", False),
+                "ice_servers": ice_servers,
+            }
+        )
         last_seq = self.query("last_seq")
         if last_seq is not None:
             for message in await signalling.missed(self.session_id, self.role, int(last_seq)):
@@ -235,8 +254,10 @@ class CallSignallingConsumer(_Base):
             if other != self.role:
                 await self.channel_layer.group_send(
                     call_group(self.session_id, other),
-                    {"type": "assist.push", "payload": {"type": "peer.joined", "role": self.role,
-                                                        "resumed": last_seq is not None}},
+                    {
+                        "type": "assist.push",
+                        "payload": {"type": "peer.joined", "role": self.role, "resumed": last_seq is not None},
+                    },
                 )
 
     def _membership(self) -> str | None:
@@ -278,8 +299,9 @@ class CallSignallingConsumer(_Base):
             recipients = self.other_roles
         for recipient in recipients:
             message = await signalling.stamp(self.session_id, recipient, {**content, "from": self.role})
-            await self.channel_layer.group_send(call_group(self.session_id, recipient),
-                                                {"type": "assist.relay", "text": message})
+            await self.channel_layer.group_send(
+                call_group(self.session_id, recipient), {"type": "assist.relay", "text": message}
+            )
 
     def _hang_up(self):
         from helpdesk.models import CallSession

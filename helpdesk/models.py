@@ -64,8 +64,9 @@ class AssistRequest(models.Model):
     )
     # The sector of the item (skill routing); empty when the citizen called from the home page.
     sector = models.CharField(_("sector"), max_length=30, blank=True)
-    # The case the citizen called about (a plain id: the cases app owns cases).
-    case_ref = models.PositiveBigIntegerField(_("case"), null=True, blank=True)
+    # The reference of the case the citizen called about (e.g. C93101012026112600A1B2; the cases app
+    # owns cases, and a reference never changes); empty when they called from another page.
+    case_ref = models.CharField(_("case"), max_length=32, blank=True, default="")
     district = models.ForeignKey(
         "standards.District", on_delete=models.PROTECT, null=True, blank=True, related_name="assist_requests"
     )
@@ -189,7 +190,8 @@ class CallSession(models.Model):
     talk_seconds = models.FloatField(null=True, blank=True)
     outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.ONGOING)
     notes = models.TextField(_("wrap-up notes"), blank=True)
-    case_ref = models.PositiveBigIntegerField(_("linked case"), null=True, blank=True)
+    # The reference of the caller's case linked to the call; empty when none.
+    case_ref = models.CharField(_("linked case"), max_length=32, blank=True, default="")
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(max_length=300, blank=True)
     recording_required = models.BooleanField(default=False)
@@ -259,7 +261,11 @@ class Callback(models.Model):
     request = models.OneToOneField(AssistRequest, on_delete=models.CASCADE, related_name="callback")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("claimed by"),
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -292,14 +298,45 @@ class Callback(models.Model):
 
 
 class AssistEvent(models.Model):
-    """Append-only audit trail of every state change (who, what, when)."""
+    """Append-only audit trail of every state change (who, what, when).
+
+    Every row is written by `helpdesk.services.audit.assist_audit`, which refuses a kind not declared here.
+    """
+
+    class Kind(models.TextChoices):
+        REQUEST_CREATED = "request.created", _("Request created")
+        REQUEST_CANCELLED = "request.cancelled", _("Request cancelled")
+        REQUEST_ABANDONED = "request.abandoned", _("Request abandoned (the citizen left)")
+        REQUEST_CALLBACK = "request.callback", _("Callback asked for")
+        REQUEST_CALLBACK_OFFERED = "request.callback_offered", _("Callback offered")
+        CLERK_AVAILABLE = "clerk.available", _("Clerk available")
+        CLERK_AWAY = "clerk.away", _("Clerk away")
+        CLERK_OFFLINE = "clerk.offline", _("Clerk offline")
+        OFFER_RINGING = "offer.ringing", _("Ringing a clerk")
+        OFFER_TIMED_OUT = "offer.timed_out", _("Ring timed out")
+        OFFER_DECLINED = "offer.declined", _("Ring declined")
+        OFFER_CONSOLE_CLOSED = "offer.console_closed", _("Ring ended: the console closed")
+        CALL_STARTED = "call.started", _("Call started")
+        CALL_ENDED = "call.ended", _("Call ended")
+        CALL_DROPPED = "call.dropped", _("Call dropped")
+        CALL_WRAPPED_UP = "call.wrapped_up", _("Call wrapped up")
+        CALL_RATED = "call.rated", _("Call rated")
+        CALL_SNAPSHOT = "call.snapshot", _("Snapshot taken")
+        CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
+        CALL_RECORDED = "call.recorded", _("Call recorded")
+        CALLBACK_CLAIMED = "callback.claimed", _("Callback claimed")
+        CALLBACK_RELEASED = "callback.released", _("Callback released")
+        CALLBACK_REACHED = "callback.reached", _("Callback: reached")
+        CALLBACK_NO_ANSWER = "callback.no_answer", _("Callback: no answer")
+        CALLBACK_UNREACHABLE = "callback.unreachable", _("Callback closed as unreachable")
+        CALLBACK_CLAIM_EXPIRED = "callback.claim_expired", _("Callback claim expired")
 
     request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     session = models.ForeignKey(CallSession, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
 

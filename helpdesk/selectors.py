@@ -9,10 +9,10 @@ from typing import Any
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
-from accounts.models import FirmSpecialist
 from helpdesk import router
 from helpdesk.conf import conf
-from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Language, Offer
+from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Offer
+from helpdesk.router_inputs import clerk_view_of, clerk_views, request_view_of, request_views
 from standards.models import District
 
 DEFAULT_HANDLING_SECONDS = 240.0
@@ -27,19 +27,18 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
             "created_at", "answered_at"
         )[:500]
     )
-    answer = (
-        sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
-    )
-    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(
-        t=Avg("talk_seconds")
-    )["t"]
+    answer = sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
+    talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(t=Avg("talk_seconds"))[
+        "t"
+    ]
     return answer, (talk or DEFAULT_HANDLING_SECONDS)
 
 
 def _status(*, request, view, position: int, total: int, clerks, averages, now) -> dict[str, Any]:
     answer, handling = averages
     eligible = [
-        c for c in clerks
+        c
+        for c in clerks
         if c.status not in ("offline", "away")
         and (router.in_stage("alliance", c, view) or router.in_stage("specialist", c, view))
     ]
@@ -64,32 +63,45 @@ def _status(*, request, view, position: int, total: int, clerks, averages, now) 
 
 def queue_statuses(*, now: dt.datetime | None = None) -> dict[int, dict[str, Any]]:
     """For every open request: position in the queue and an estimated wait (an estimate, not a promise)."""
-    from helpdesk.services import _clerk_views, _request_views
-
     now = now or timezone.now()
     open_requests = list(
         AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
         .select_related("district")
         .order_by("-priority", "created_at", "id")
-        .only("pk", "state", "created_at", "priority", "firm_id", "district__city", "item_id", "sector", "language",
-              "callback_offered_at")
+        .only(
+            "pk",
+            "state",
+            "created_at",
+            "priority",
+            "firm_id",
+            "district__city",
+            "item_id",
+            "sector",
+            "language",
+            "callback_offered_at",
+        )
     )
     if not open_requests:
         return {}
-    clerks = _clerk_views()
+    clerks = clerk_views()
     averages = recent_averages(now=now)
-    views = _request_views(open_requests, now)
+    views = request_views(open_requests, now)
     return {
-        request.pk: _status(request=request, view=view, position=position, total=len(open_requests),
-                            clerks=clerks, averages=averages, now=now)
+        request.pk: _status(
+            request=request,
+            view=view,
+            position=position,
+            total=len(open_requests),
+            clerks=clerks,
+            averages=averages,
+            now=now,
+        )
         for position, (request, view) in enumerate(zip(open_requests, views, strict=True), start=1)
     }
 
 
 def queue_status(*, request: AssistRequest, now: dt.datetime | None = None) -> dict[str, Any]:
     """One request's position and estimate by counting (a socket connect must not scan the whole queue)."""
-    from helpdesk.services import _clerk_views, _request_views
-
     if request.state not in AssistRequest.OPEN_STATES:
         return {"state": request.state, "position": None, "estimate_seconds": None, "estimate_is_estimate": True}
     now = now or timezone.now()
@@ -99,9 +111,16 @@ def queue_status(*, request: AssistRequest, now: dt.datetime | None = None) -> d
         | Q(priority=request.priority, created_at__lt=request.created_at)
         | Q(priority=request.priority, created_at=request.created_at, id__lt=request.pk)
     ).count()
-    view = _request_views([request], now)[0]
-    return _status(request=request, view=view, position=ahead + 1, total=open_requests.count(),
-                   clerks=_clerk_views(), averages=recent_averages(now=now), now=now)
+    view = request_views([request], now)[0]
+    return _status(
+        request=request,
+        view=view,
+        position=ahead + 1,
+        total=open_requests.count(),
+        clerks=clerk_views(),
+        averages=recent_averages(now=now),
+        now=now,
+    )
 
 
 def figures_live(*, now: dt.datetime | None = None, district: District | None = None) -> dict[str, Any]:
@@ -140,13 +159,15 @@ def figures_live(*, now: dt.datetime | None = None, district: District | None = 
         "clerks_by_status": presence,
         "available_clerks_by_district": {d.division_code: per_district.get(d.division_code, 0) for d in districts},
         "open_callbacks": open_callbacks.count(),
-        "open_callbacks_by_district": {d.division_code: callbacks_per_district.get(d.division_code, 0)
-                                       for d in districts},
+        "open_callbacks_by_district": {
+            d.division_code: callbacks_per_district.get(d.division_code, 0) for d in districts
+        },
     }
 
 
-def figures_period(*, start: dt.datetime, end: dt.datetime, district: District | None = None,
-                   answered_within: float = 20.0) -> dict[str, Any]:
+def figures_period(
+    *, start: dt.datetime, end: dt.datetime, district: District | None = None, answered_within: float = 20.0
+) -> dict[str, Any]:
     """Service levels over a period, for one district (the citizen's) or alliance-wide."""
     requests = AssistRequest.objects.filter(created_at__gte=start, created_at__lt=end)
     sessions = CallSession.objects.filter(request__created_at__gte=start, request__created_at__lt=end)
@@ -189,7 +210,6 @@ def sessions_visible_to(user):
     return qs.filter(citizen=user)
 
 
-
 # --- Callbacks ---------------------------------------------------------------------------------
 
 # The clerk's own district first, then the same city, then the rest of the alliance (a firm's own
@@ -197,36 +217,9 @@ def sessions_visible_to(user):
 CALLBACK_SCOPES = ("specialist", "district", "city", "alliance")
 
 
-def _clerk_view(clerk) -> router.ClerkView:
-    profile = ClerkProfile.objects.filter(clerk=clerk).first()
-    district = clerk.district
-    return router.ClerkView(
-        user_id=clerk.pk,
-        profile_id=profile.pk if profile else 0,
-        district_id=clerk.district_id,
-        city=district.city if district else "",
-        status=profile.status if profile else ClerkProfile.Status.OFFLINE,
-        idle_since=None,
-        sectors=frozenset(profile.sectors or []) if profile else frozenset(),
-        item_ids=frozenset(profile.items.values_list("pk", flat=True)) if profile else frozenset(),
-        languages=frozenset(profile.spoken_languages if profile else [Language.MANDARIN]),
-        specialist_firm_ids=frozenset(
-            FirmSpecialist.objects.filter(clerk=clerk, active=True).values_list("firm_id", flat=True)
-        ),
-    )
-
-
-def _request_view(request: AssistRequest) -> router.RequestView:
-    return router.RequestView(
-        id=request.pk, created_at=request.created_at, priority=request.priority, firm_id=request.firm_id,
-        district_id=request.district_id, city=request.district.city if request.district_id else "",
-        item_id=request.item_id, sector=request.sector, language=request.language,
-    )
-
-
 def _callback_scope(clerk_view: router.ClerkView, request: AssistRequest) -> str | None:
     """The narrowest routing stage that puts the clerk in reach of this citizen, or None (no skill)."""
-    view = _request_view(request)
+    view = request_view_of(request)
     return next((scope for scope in CALLBACK_SCOPES if router.in_stage(scope, clerk_view, view)), None)
 
 
@@ -234,7 +227,7 @@ def callback_may_handle(*, clerk, callback: Callback) -> bool:
     """A clerk handles the callbacks a ring could have reached them for (language, sector or item)."""
     if callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk:
         return True
-    return _callback_scope(_clerk_view(clerk), callback.request) is not None
+    return _callback_scope(clerk_view_of(clerk), callback.request) is not None
 
 
 def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts: int) -> dict[str, Any]:
@@ -251,7 +244,7 @@ def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts:
         "district": request.district.division_code if request.district_id else None,
         "district_name": str(request.district) if request.district_id else None,
         "item": request.item_version.name if request.item_version_id else None,
-        "case": request.case_ref,
+        "case": request.case_ref or None,
         "language": request.get_language_display(),
         "priority": request.get_priority_reason_display() if request.priority else None,
         "requested_at": callback.created_at,
@@ -277,7 +270,7 @@ def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
     handle — their own district's citizens first, then the same city's, then the alliance's; within
     each, the untried before those who did not answer, then priority (elderly, disabled…), then the
     longest waiting."""
-    clerk_view = _clerk_view(clerk)
+    clerk_view = clerk_view_of(clerk)
     max_attempts = conf().callback_max_attempts
     rows = []
     for callback in _callbacks_with_context().filter(
@@ -296,5 +289,9 @@ def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
 
 def callback_row_for(*, clerk, callback: Callback) -> dict[str, Any]:
     callback = _callbacks_with_context().get(pk=callback.pk)
-    return _callback_row(callback, clerk=clerk, scope=_callback_scope(_clerk_view(clerk), callback.request),
-                         max_attempts=conf().callback_max_attempts)
+    return _callback_row(
+        callback,
+        clerk=clerk,
+        scope=_callback_scope(clerk_view_of(clerk), callback.request),
+        max_attempts=conf().callback_max_attempts,
+    )

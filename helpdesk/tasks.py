@@ -1,4 +1,4 @@
-"""Celery tasks of the helpdesk: thin, they call services."""
+"""Celery tasks of the helpdesk: thin, they call services and selectors."""
 
 from __future__ import annotations
 
@@ -13,13 +13,6 @@ def assist_sweep() -> dict:
     return services.assist_sweep()
 
 
-@shared_task(name="helpdesk.assist_route", ignore_result=True)
-def assist_route() -> int:
-    from helpdesk import services
-
-    return len(services.assist_route().offers)
-
-
 @shared_task(name="helpdesk.assist_queue_broadcast", ignore_result=True)
 def assist_queue_broadcast() -> int:
     """Push each waiting citizen their live position and estimated wait (fan-out off the request path)."""
@@ -28,7 +21,7 @@ def assist_queue_broadcast() -> int:
     from govservice import events
     from helpdesk import selectors
     from helpdesk.realtime import request_group
-    from helpdesk.services import QUEUE_BROADCAST_PENDING
+    from helpdesk.services.fanout import QUEUE_BROADCAST_PENDING
 
     # Changes from now on schedule the next fan-out; this one reads the queue after the delete.
     cache.delete(QUEUE_BROADCAST_PENDING)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from govservice.errors import DomainError, error_messages
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
 from standards.models import ItemVersion
@@ -38,16 +39,19 @@ def assist_start(request):
     version = None
     if request.POST.get("item_version", "").isdigit():
         version = ItemVersion.objects.filter(pk=int(request.POST["item_version"])).select_related("item").first()
-    case_ref = int(request.POST["case"]) if request.POST.get("case", "").isdigit() else None
+    # The case of the page, by its reference (never its primary key).
+    case_ref = request.POST.get("case", "").strip()[:32]
     language = request.POST.get("language") if request.POST.get("language") in Language.values else Language.MANDARIN
     reason = request.POST.get("priority_reason")
     if reason not in PriorityReason.values or reason == PriorityReason.NONE:
         reason = default_priority_reason(request.user)
     try:
-        assist = services.assist_request_create(citizen=request.user, item_version=version, case_ref=case_ref,
-                                                language=language, priority_reason=reason)
-    except services.AssistError as exc:
-        messages.error(request, str(exc))
+        assist = services.assist_request_create(
+            citizen=request.user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
+        )
+    except DomainError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
         return redirect("helpdesk:citizen")
     return redirect("helpdesk:request", pk=assist.pk)
 
@@ -59,10 +63,16 @@ def citizen_page(request):
         return redirect("helpdesk:console")
     open_request = AssistRequest.objects.filter(citizen=request.user, state__in=AssistRequest.OPEN_STATES).first()
     recent = CallSession.objects.filter(citizen=request.user).select_related("clerk")[:5]
-    return render(request, "helpdesk/citizen.html", {
-        "open_request": open_request, "recent": recent, "languages": Language.choices,
-        "priority_reasons": PriorityReason.choices,
-    })
+    return render(
+        request,
+        "helpdesk/citizen.html",
+        {
+            "open_request": open_request,
+            "recent": recent,
+            "languages": Language.choices,
+            "priority_reasons": PriorityReason.choices,
+        },
+    )
 
 
 @login_required
@@ -79,7 +89,12 @@ def console_page(request):
     if request.user.role != "clerk":
         raise PermissionDenied
     profile = services.clerk_profile_for(request.user)
-    return render(request, "helpdesk/console.html", {
-        "profile": profile, "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
-        "statuses": ClerkProfile.Status.choices,
-    })
+    return render(
+        request,
+        "helpdesk/console.html",
+        {
+            "profile": profile,
+            "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
+            "statuses": ClerkProfile.Status.choices,
+        },
+    )

@@ -5,9 +5,25 @@ from rest_framework import serializers
 from helpdesk.models import AssistRequest, Callback, CallSession, Language, PriorityReason
 
 
+class CaseReferenceField(serializers.CharField):
+    """A case reference, or null when none (the models keep an empty string)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class AssistRequestCreateSerializer(serializers.Serializer):
     item_version = serializers.IntegerField(required=False, allow_null=True, help_text="ItemVersion id of the page")
-    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="Case id of the page")
+    case = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=32,
+        help_text="Reference of the case of the page, e.g. C93101012026112600A1B2",
+    )
     language = serializers.ChoiceField(choices=Language.choices, default=Language.MANDARIN)
     priority_reason = serializers.ChoiceField(choices=PriorityReason.choices, default=PriorityReason.NONE)
 
@@ -27,13 +43,26 @@ class AssistRequestSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text="one of: " + ", ".join(AssistRequest.State.values))
     item_name = serializers.CharField(source="item_version.name", default=None, read_only=True)
     district = serializers.CharField(source="district.division_code", default=None, read_only=True)
+    case_ref = CaseReferenceField(read_only=True)
     queue_socket = serializers.SerializerMethodField()
     session = serializers.SerializerMethodField()
 
     class Meta:
         model = AssistRequest
-        fields = ["id", "state", "item", "item_name", "case_ref", "district", "language", "priority_reason",
-                  "created_at", "callback_offered_at", "queue_socket", "session"]
+        fields = [
+            "id",
+            "state",
+            "item",
+            "item_name",
+            "case_ref",
+            "district",
+            "language",
+            "priority_reason",
+            "created_at",
+            "callback_offered_at",
+            "queue_socket",
+            "session",
+        ]
 
     def get_queue_socket(self, obj) -> str:
         return f"/ws/assist/queue/{obj.pk}/"
@@ -51,13 +80,29 @@ class CallSessionSerializer(serializers.ModelSerializer):
     citizen_name = serializers.SerializerMethodField()
     clerk_name = serializers.SerializerMethodField()
     district = serializers.CharField(source="district.division_code", default=None, read_only=True)
+    case_ref = CaseReferenceField(read_only=True, help_text="reference of the linked case, null when none")
     recording_url = serializers.SerializerMethodField()
 
     class Meta:
         model = CallSession
-        fields = ["id", "request", "citizen_name", "clerk_name", "district", "started_at", "ended_at",
-                  "wait_seconds", "talk_seconds", "outcome", "notes", "case_ref", "rating", "wrapped_up_at",
-                  "recording_required", "recording_url"]
+        fields = [
+            "id",
+            "request",
+            "citizen_name",
+            "clerk_name",
+            "district",
+            "started_at",
+            "ended_at",
+            "wait_seconds",
+            "talk_seconds",
+            "outcome",
+            "notes",
+            "case_ref",
+            "rating",
+            "wrapped_up_at",
+            "recording_required",
+            "recording_url",
+        ]
 
     def get_citizen_name(self, obj) -> str:
         return obj.citizen.display_name or obj.citizen.username
@@ -72,7 +117,9 @@ class CallSessionSerializer(serializers.ModelSerializer):
 class WrapUpSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, max_length=4000)
     outcome = serializers.ChoiceField(choices=[c for c in CallSession.Outcome.choices if c[0] != "ongoing"])
-    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="the caller's case")
+    case = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
+    )
     new_draft_case = serializers.BooleanField(default=False, help_text="start a draft case for the call's item")
     then_available = serializers.BooleanField(default=True)
 
@@ -84,9 +131,12 @@ class RatingSerializer(serializers.Serializer):
 
 class SnapshotSerializer(serializers.Serializer):
     image = serializers.FileField()
-    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="the caller's case")
-    item_material = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                             help_text="file the still as this material of the case")
+    case = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
+    )
+    item_material = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="file the still as this material of the case"
+    )
 
 
 class SnapshotResultSerializer(serializers.Serializer):
@@ -103,7 +153,7 @@ class CaseMaterialChoiceSerializer(serializers.Serializer):
 
 
 class CaseMaterialsSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
+    case = serializers.CharField(help_text="the case reference")
     reference = serializers.CharField()
     materials = CaseMaterialChoiceSerializer(many=True)
 
@@ -163,7 +213,7 @@ class CallbackItemSerializer(serializers.Serializer):
     district = serializers.CharField(allow_null=True, help_text="the citizen's district (division code)")
     district_name = serializers.CharField(allow_null=True)
     item = serializers.CharField(allow_null=True)
-    case = serializers.IntegerField(allow_null=True)
+    case = serializers.CharField(allow_null=True, help_text="reference of the case the citizen called about")
     language = serializers.CharField()
     priority = serializers.CharField(allow_null=True)
     requested_at = serializers.DateTimeField()
@@ -179,8 +229,3 @@ class CallbackItemSerializer(serializers.Serializer):
 class CallbackDoneSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Callback.Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()

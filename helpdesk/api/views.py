@@ -19,17 +19,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govservice.errors import ErrorSerializer
 from helpdesk import selectors, services
 from helpdesk.api import serializers as s
 from helpdesk.models import AssistRequest, CallSession, Snapshot
 from standards.models import District, ItemVersion
-
-
-def _error(exc: services.AssistError) -> Response:
-    code = {"queue_full": status.HTTP_503_SERVICE_UNAVAILABLE, "forbidden": status.HTTP_403_FORBIDDEN,
-            "not_a_citizen": status.HTTP_403_FORBIDDEN, "not_a_clerk": status.HTTP_403_FORBIDDEN,
-            "not_found": status.HTTP_404_NOT_FOUND}
-    return Response({"code": exc.code, "detail": str(exc)}, status=code.get(exc.code, status.HTTP_409_CONFLICT))
 
 
 class AssistRequestCreateView(APIView):
@@ -37,8 +31,9 @@ class AssistRequestCreateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.AssistRequestCreateSerializer,
-                   responses={201: s.AssistRequestSerializer, 403: s.ErrorSerializer, 503: s.ErrorSerializer})
+    @extend_schema(
+        request=s.AssistRequestCreateSerializer, responses={201: s.AssistRequestSerializer, 503: ErrorSerializer}
+    )
     def post(self, request):
         data = s.AssistRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -47,16 +42,13 @@ class AssistRequestCreateView(APIView):
             version = ItemVersion.objects.filter(pk=data.validated_data["item_version"]).select_related("item").first()
             if version is None:
                 raise ValidationError({"item_version": "unknown item version"})
-        try:
-            assist = services.assist_request_create(
-                citizen=request.user,
-                item_version=version,
-                case_ref=data.validated_data.get("case"),
-                language=data.validated_data["language"],
-                priority_reason=data.validated_data["priority_reason"],
-            )
-        except services.AssistError as exc:
-            return _error(exc)
+        assist = services.assist_request_create(
+            citizen=request.user,
+            item_version=version,
+            case_ref=data.validated_data.get("case") or "",
+            language=data.validated_data["language"],
+            priority_reason=data.validated_data["priority_reason"],
+        )
         return Response(s.AssistRequestSerializer(assist).data, status=status.HTTP_201_CREATED)
 
 
@@ -85,27 +77,22 @@ class AssistRequestQueueView(APIView):
 class AssistRequestCancelView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.AssistRequestSerializer, 409: s.ErrorSerializer})
+    @extend_schema(request=None, responses={200: s.AssistRequestSerializer})
     def post(self, request, pk: int):
-        try:
-            assist = services.assist_request_cancel(request=_own_request(request, pk), actor=request.user)
-        except services.AssistError as exc:
-            return _error(exc)
+        assist = services.assist_request_cancel(request=_own_request(request, pk), actor=request.user)
         return Response(s.AssistRequestSerializer(assist).data)
 
 
 class AssistRequestCallbackView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.CallbackSerializer, responses={200: s.AssistRequestSerializer, 409: s.ErrorSerializer})
+    @extend_schema(request=s.CallbackSerializer, responses={200: s.AssistRequestSerializer})
     def post(self, request, pk: int):
         data = s.CallbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            assist = services.assist_request_callback(request=_own_request(request, pk), actor=request.user,
-                                                      phone=data.validated_data.get("phone", ""))
-        except services.AssistError as exc:
-            return _error(exc)
+        assist = services.assist_request_callback(
+            request=_own_request(request, pk), actor=request.user, phone=data.validated_data.get("phone", "")
+        )
         return Response(s.AssistRequestSerializer(assist).data)
 
 
@@ -120,7 +107,7 @@ class CallbackListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: s.CallbackItemSerializer(many=True), 403: s.ErrorSerializer})
+    @extend_schema(responses={200: s.CallbackItemSerializer(many=True)})
     def get(self, request):
         _clerk_only(request)
         return Response(s.CallbackItemSerializer(selectors.callbacks_for_clerk(clerk=request.user), many=True).data)
@@ -129,16 +116,12 @@ class CallbackListView(APIView):
 def _callback_answer(request, action) -> Response:
     """Run a callback service for the signed-in clerk; answer with the callback as they now see it."""
     _clerk_only(request)
-    try:
-        callback = action()
-    except services.AssistError as exc:
-        return _error(exc)
+    callback = action()
     row = selectors.callback_row_for(clerk=request.user, callback=callback)
     return Response(s.CallbackItemSerializer(row).data)
 
 
-_CALLBACK_RESPONSES = {200: s.CallbackItemSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer,
-                       409: s.ErrorSerializer}
+_CALLBACK_RESPONSES = {200: s.CallbackItemSerializer}
 
 
 class CallbackClaimView(APIView):
@@ -172,9 +155,15 @@ class CallbackDoneView(APIView):
         _clerk_only(request)
         data = s.CallbackDoneSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _callback_answer(request, lambda: services.callback_done(
-            callback_id=pk, clerk=request.user, outcome=data.validated_data["outcome"],
-            note=data.validated_data.get("note", "")))
+        return _callback_answer(
+            request,
+            lambda: services.callback_done(
+                callback_id=pk,
+                clerk=request.user,
+                outcome=data.validated_data["outcome"],
+                note=data.validated_data.get("note", ""),
+            ),
+        )
 
 
 class IceServersView(APIView):
@@ -219,18 +208,19 @@ def _member_session(request, pk: int) -> CallSession:
 class WrapUpView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.WrapUpSerializer, responses={200: s.CallSessionSerializer, 409: s.ErrorSerializer})
+    @extend_schema(request=s.WrapUpSerializer, responses={200: s.CallSessionSerializer})
     def post(self, request, pk: int):
         data = s.WrapUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            session = services.call_session_wrap_up(
-                session=_member_session(request, pk), clerk=request.user, notes=data.validated_data["notes"],
-                outcome=data.validated_data["outcome"], case_ref=data.validated_data.get("case"),
-                new_draft_case=data.validated_data["new_draft_case"],
-                then_available=data.validated_data["then_available"])
-        except services.AssistError as exc:
-            return _error(exc)
+        session = services.call_session_wrap_up(
+            session=_member_session(request, pk),
+            clerk=request.user,
+            notes=data.validated_data["notes"],
+            outcome=data.validated_data["outcome"],
+            case_ref=data.validated_data.get("case") or "",
+            new_draft_case=data.validated_data["new_draft_case"],
+            then_available=data.validated_data["then_available"],
+        )
         return Response(s.CallSessionSerializer(session).data)
 
 
@@ -246,16 +236,16 @@ class HangUpView(APIView):
 class RatingView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.RatingSerializer, responses={200: s.CallSessionSerializer, 409: s.ErrorSerializer})
+    @extend_schema(request=s.RatingSerializer, responses={200: s.CallSessionSerializer})
     def post(self, request, pk: int):
         data = s.RatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            session = services.call_session_rate(session=_member_session(request, pk), citizen=request.user,
-                                                 rating=data.validated_data["rating"],
-                                                 comment=data.validated_data.get("comment", ""))
-        except services.AssistError as exc:
-            return _error(exc)
+        session = services.call_session_rate(
+            session=_member_session(request, pk),
+            citizen=request.user,
+            rating=data.validated_data["rating"],
+            comment=data.validated_data.get("comment", ""),
+        )
         return Response(s.CallSessionSerializer(session).data)
 
 
@@ -265,32 +255,26 @@ class SnapshotView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": s.SnapshotSerializer},
-                   responses={201: s.SnapshotResultSerializer, 409: s.ErrorSerializer})
+    @extend_schema(request={"multipart/form-data": s.SnapshotSerializer}, responses={201: s.SnapshotResultSerializer})
     def post(self, request, pk: int):
         data = s.SnapshotSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = _member_session(request, pk)
-        try:
-            snapshot = services.call_snapshot_add(session=session, clerk=request.user,
-                                                  uploaded_file=data.validated_data["image"])
-        except services.AssistError as exc:
-            return _error(exc)
-        case_id = data.validated_data.get("case") or session.case_ref or session.request.case_ref
-        case_error = None
-        if data.validated_data.get("item_material"):
-            # The still is kept with the call whatever happens; filing it into the case may be refused.
-            try:
-                if not case_id:
-                    raise services.AssistError(_("Link the caller's case first."), code="no_case")
-                services.call_snapshot_file_to_case(snapshot=snapshot, clerk=request.user, case_id=case_id,
-                                                    item_material_id=data.validated_data["item_material"])
-                snapshot.refresh_from_db()
-            except services.AssistError as exc:
-                case_error = str(exc)
-        return Response({"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
-                         "filed_as_case_material": snapshot.filed_as_case_material, "case_error": case_error},
-                        status=status.HTTP_201_CREATED)
+        snapshot, case_error = services.call_snapshot_take(
+            session=_member_session(request, pk),
+            clerk=request.user,
+            uploaded_file=data.validated_data["image"],
+            case_ref=data.validated_data.get("case") or "",
+            item_material_id=data.validated_data.get("item_material"),
+        )
+        return Response(
+            {
+                "id": snapshot.pk,
+                "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
+                "filed_as_case_material": snapshot.filed_as_case_material,
+                "case_error": case_error,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CaseMaterialsView(APIView):
@@ -298,22 +282,25 @@ class CaseMaterialsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OpenApiParameter("case", int, required=True)],
-                   responses={200: s.CaseMaterialsSerializer, 409: s.ErrorSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("case", str, required=True, description="the case reference, e.g. C93101012026112600A1B2")
+        ],
+        responses={200: s.CaseMaterialsSerializer, 409: ErrorSerializer},
+    )
     def get(self, request, pk: int):
         session = _member_session(request, pk)
         if session.clerk_id != request.user.pk:
             raise PermissionDenied
-        case_id = request.query_params.get("case", "")
-        if not case_id.isdigit():
-            raise ValidationError({"case": "a case number"})
-        try:
-            case = services.call_case_for(session=session, case_id=int(case_id))
-        except services.AssistError as exc:
-            return _error(exc)
-        materials = [{"id": m.pk, "name": m.display_name, "requirement": m.get_requirement_display()}
-                     for m in case.item_version.materials.all()]
-        return Response({"case": case.pk, "reference": case.reference, "materials": materials})
+        case_ref = request.query_params.get("case", "").strip()
+        if not case_ref:
+            raise ValidationError({"case": "a case reference"})
+        case = services.call_case_for(session=session, case_ref=case_ref)
+        materials = [
+            {"id": m.pk, "name": m.display_name, "requirement": m.get_requirement_display()}
+            for m in case.item_version.materials.all()
+        ]
+        return Response({"case": case.reference, "reference": case.reference, "materials": materials})
 
 
 def _figures_district(request) -> District | None:
@@ -344,9 +331,11 @@ class PeriodFiguresView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[DISTRICT_PARAM,
-                    OpenApiParameter("start", str, description="ISO date-time; default 24 h ago"),
-                    OpenApiParameter("end", str, description="ISO date-time; default now")],
+        parameters=[
+            DISTRICT_PARAM,
+            OpenApiParameter("start", str, description="ISO date-time; default 24 h ago"),
+            OpenApiParameter("end", str, description="ISO date-time; default now"),
+        ],
         responses={200: s.PeriodFiguresSerializer, 400: OpenApiResponse(description="bad dates")},
     )
     def get(self, request):
@@ -355,8 +344,9 @@ class PeriodFiguresView(APIView):
         start = parse_datetime(request.query_params.get("start", "")) or end - dt.timedelta(days=1)
         if start >= end:
             raise ValidationError({"start": "start must be before end"})
-        return Response(s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end,
-                                                                           district=district)).data)
+        return Response(
+            s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end, district=district)).data
+        )
 
 
 class SnapshotFileView(APIView):

@@ -306,19 +306,6 @@
       if (this.socket) this.socket.close();
       this.on.ended(reason);
     }
-
-    /* Bytes of video sent and received so far (getStats). */
-    async videoBytes() {
-      let sent = 0, received = 0;
-      if (!this.pc) return { sent, received };
-      const stats = await this.pc.getStats();
-      stats.forEach((report) => {
-        if (report.kind !== "video") return;
-        if (report.type === "outbound-rtp") sent += report.bytesSent || 0;
-        if (report.type === "inbound-rtp") received += report.bytesReceived || 0;
-      });
-      return { sent, received };
-    }
   }
 
   window.C9 = window.C9 || {};

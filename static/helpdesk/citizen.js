@@ -74,7 +74,6 @@
         peerMedia: () => {},
       },
     });
-    window.c9call = call;
     call.start();
   }
 

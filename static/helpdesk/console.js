@@ -86,7 +86,6 @@
         ended: () => { show("wrapup-panel"); },
       },
     });
-    window.c9call = call;
     call.start();
   }
 
@@ -147,7 +146,7 @@
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
     const form = new FormData();
     form.append("image", blob, "snapshot.jpg");
-    if ($("snapshot-case").value) form.append("case", $("snapshot-case").value);
+    if ($("snapshot-case").value.trim()) form.append("case", $("snapshot-case").value.trim());
     if ($("snapshot-material").value) form.append("item_material", $("snapshot-material").value);
     const response = await fetch("/api/assist/sessions/" + sessionId + "/snapshots/", {
       method: "POST", headers: { "X-CSRFToken": C9.csrfToken() }, body: form,
@@ -170,9 +169,9 @@
   $("snapshot-case").addEventListener("change", async () => {
     const select = $("snapshot-material");
     select.length = 1;
-    const caseId = $("snapshot-case").value;
-    if (!caseId || !sessionId) return;
-    const response = await fetch("/api/assist/sessions/" + sessionId + "/case-materials/?case=" + encodeURIComponent(caseId));
+    const caseRef = $("snapshot-case").value.trim();
+    if (!caseRef || !sessionId) return;
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/case-materials/?case=" + encodeURIComponent(caseRef));
     const body = await response.json().catch(() => ({}));
     if (!response.ok) { $("snapshot-result").textContent = body.detail || ""; return; }
     body.materials.forEach((m) => select.add(new Option(m.name + " (" + m.requirement + ")", m.id)));
@@ -183,7 +182,7 @@
     const data = new FormData(event.target);
     const body = {
       notes: data.get("notes") || "", outcome: data.get("outcome"),
-      case: data.get("case") ? Number(data.get("case")) : null, then_available: data.get("then_available") === "on",
+      case: (data.get("case") || "").trim() || null, then_available: data.get("then_available") === "on",
       new_draft_case: data.get("new_draft_case") === "on",
     };
     const response = await fetch("/api/assist/sessions/" + sessionId + "/wrap-up/", {

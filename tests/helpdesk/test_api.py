@@ -37,8 +37,12 @@ def png_bytes() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\x80\x80\x80" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_one_click_on_an_item_page_joins_the_queue_with_the_items_context(client):
@@ -101,8 +105,12 @@ def test_someone_elses_request_is_invisible():
     assert api(request.citizen).get(f"/api/assist/requests/{request.pk}/queue/").json()["estimate_is_estimate"] is True
 
 
-@override_settings(STUN_URLS=["stun:stun.c9.example:3478"], TURN_URLS=["turn:turn.c9.example:3478?transport=udp"],
-                   TURN_SECRET="s3cret-shared-with-coturn", TURN_CREDENTIAL_TTL=600)
+@override_settings(
+    STUN_URLS=["stun:stun.c9.example:3478"],
+    TURN_URLS=["turn:turn.c9.example:3478?transport=udp"],
+    TURN_SECRET="s3cret-shared-with-coturn",
+    TURN_CREDENTIAL_TTL=600,
+)
 def test_turn_credentials_are_short_lived_and_never_the_secret():
     citizen = make_citizen()
     body = api(citizen).get("/api/assist/ice-servers/").json()
@@ -111,8 +119,9 @@ def test_turn_credentials_are_short_lived_and_never_the_secret():
     expires, user_id = turn["username"].split(":")
     assert int(user_id) == citizen.pk
     assert 590 <= int(expires) - time.time() <= 600
-    expected = base64.b64encode(hmac.new(b"s3cret-shared-with-coturn", turn["username"].encode(),
-                                         hashlib.sha1).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(b"s3cret-shared-with-coturn", turn["username"].encode(), hashlib.sha1).digest()
+    ).decode()
     assert turn["credential"] == expected
     assert "s3cret" not in str(body)
 
@@ -139,8 +148,11 @@ def test_a_snapshot_is_checked_by_content_and_shown_only_to_those_who_may_see_th
     assert api(make_citizen()).get(url).status_code == 403
     assert api(make_clerk("320508")).get(url).status_code == 403
     # The citizen cannot take snapshots of the clerk.
-    citizen_try = api(session.citizen).post(f"/api/assist/sessions/{session.pk}/snapshots/",
-                                            {"image": SimpleUploadedFile("y.png", png_bytes())}, format="multipart")
+    citizen_try = api(session.citizen).post(
+        f"/api/assist/sessions/{session.pk}/snapshots/",
+        {"image": SimpleUploadedFile("y.png", png_bytes())},
+        format="multipart",
+    )
     assert citizen_try.status_code == 403
 
 
@@ -150,17 +162,27 @@ def test_wrap_up_and_rating_through_the_api_make_the_session_record():
 
     session = _session()
     case = case_draft_create(applicant=session.citizen, item_version=make_item(), actor=session.citizen)
-    response = api(session.clerk).post(f"/api/assist/sessions/{session.pk}/wrap-up/",
-                                       {"notes": "指导补正材料", "outcome": "follow_up", "case": case.pk},
-                                       format="json")
+    response = api(session.clerk).post(
+        f"/api/assist/sessions/{session.pk}/wrap-up/",
+        {"notes": "指导补正材料", "outcome": "follow_up", "case": case.reference},
+        format="json",
+    )
     assert response.status_code == 200
-    assert api(session.citizen).post(f"/api/assist/sessions/{session.pk}/wrap-up/",
-                                     {"notes": "x", "outcome": "resolved"}, format="json").status_code == 403
-    assert api(session.citizen).post(f"/api/assist/sessions/{session.pk}/rating/", {"rating": 4},
-                                     format="json").status_code == 200
+    assert (
+        api(session.citizen)
+        .post(f"/api/assist/sessions/{session.pk}/wrap-up/", {"notes": "x", "outcome": "resolved"}, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        api(session.citizen)
+        .post(f"/api/assist/sessions/{session.pk}/rating/", {"rating": 4}, format="json")
+        .status_code
+        == 200
+    )
     record = api(session.citizen).get(f"/api/assist/sessions/{session.pk}/").json()
     summary = (record["notes"], record["outcome"], record["case_ref"], record["rating"])
-    assert summary == ("指导补正材料", "follow_up", case.pk, 4)
+    assert summary == ("指导补正材料", "follow_up", case.reference, 4)
     assert record["talk_seconds"] is not None and record["wait_seconds"] is not None
     assert api(make_citizen()).get(f"/api/assist/sessions/{session.pk}/").status_code == 404
 
@@ -177,8 +199,9 @@ def test_figures_live_and_over_a_period_per_district_and_alliance_wide():
     ClerkProfile.objects.filter(clerk=offer.clerk).update(status=ClerkProfile.Status.AWAY)
     gone = services.assist_request_create(citizen=make_citizen(code="320508"), now=now - dt.timedelta(seconds=200))
     services.assist_offers_expire(now=now - dt.timedelta(seconds=150))
-    services.assist_request_cancel(request=gone, actor=gone.citizen, abandoned=True,
-                                   now=now - dt.timedelta(seconds=100))
+    services.assist_request_cancel(
+        request=gone, actor=gone.citizen, abandoned=True, now=now - dt.timedelta(seconds=100)
+    )
     make_clerk("310101", status=ClerkProfile.Status.AWAY)
     services.assist_request_create(citizen=make_citizen(code="310101"), now=now - dt.timedelta(seconds=42))
 
@@ -198,3 +221,30 @@ def test_figures_live_and_over_a_period_per_district_and_alliance_wide():
     assert api(huangpu_clerk).get("/api/assist/figures/live/?district=320508").status_code == 403
     assert api(make_citizen()).get("/api/assist/figures/live/").status_code == 403
     assert CallSession.objects.count() == 1
+
+
+def test_a_refusal_has_the_one_error_shape():
+    session = _session()
+    session = services.call_session_end(session=session, actor=session.citizen)
+    rate = api(session.citizen).post(f"/api/assist/sessions/{session.pk}/rating/", {"rating": 5}, format="json")
+    again = api(session.citizen).post(f"/api/assist/sessions/{session.pk}/rating/", {"rating": 4}, format="json")
+    assert rate.status_code == 200
+    assert again.status_code == 409
+    assert again.json() == {"code": "cannot_rate", "detail": again.json()["detail"], "fields": {}}
+    assert again.json()["detail"]
+
+
+def test_the_case_page_calls_about_the_case_by_its_reference(client):
+    from cases.services import case_draft_create
+    from tests.cases.factories import make_item
+
+    citizen = make_citizen(code="310101")
+    case = case_draft_create(applicant=citizen, item_version=make_item(), actor=citizen)
+    client.force_login(citizen)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert f'name="case" value="{case.reference}"' in page
+    response = client.post("/assist/start/", {"case": case.reference, "item_version": case.item_version_id})
+    request = AssistRequest.objects.get(citizen=citizen)
+    assert request.case_ref == case.reference
+    assert case.reference in client.get(response["Location"]).content.decode()
+    assert api(citizen).get(f"/api/assist/requests/{request.pk}/").json()["case_ref"] == case.reference

@@ -21,8 +21,10 @@ def signed_in_page(browser, live_stack, user):
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, permissions=["camera", "microphone"])
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": "127.0.0.1", "path": "/"}])
+    context.add_init_script(TRACK_PEER_CONNECTIONS)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": "127.0.0.1", "path": "/"}]
+    )
     return context.new_page()
 
 
@@ -30,8 +32,37 @@ def shoot(page, name, tmp_path):
     page.screenshot(path=str((SCREENSHOTS or tmp_path) / f"{name}.png"), full_page=True)
 
 
+# The test watches the page's peer connections itself: the pages expose nothing for tests.
+TRACK_PEER_CONNECTIONS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  window.__testPeerConnections = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__testPeerConnections.push(this); }
+  };
+})();
+"""
+
+# Bytes of video sent and received so far by the call's connection (the latest one still open:
+# a page replaces its connection when the other side starts afresh), from getStats.
+VIDEO_BYTES = """
+async () => {
+  const open = (window.__testPeerConnections || []).filter((pc) => pc.connectionState !== "closed");
+  let sent = 0, received = 0;
+  if (!open.length) return { sent, received };
+  const stats = await open[open.length - 1].getStats();
+  stats.forEach((report) => {
+    if (report.kind !== "video") return;
+    if (report.type === "outbound-rtp") sent += report.bytesSent || 0;
+    if (report.type === "inbound-rtp") received += report.bytesReceived || 0;
+  });
+  return { sent, received };
+}
+"""
+
+
 def video_bytes(page) -> dict:
-    return page.evaluate("window.c9call ? window.c9call.videoBytes() : {sent: 0, received: 0}")
+    return page.evaluate(VIDEO_BYTES)
 
 
 def wait_for_video_both_ways(page, timeout=30.0) -> dict:
@@ -85,7 +116,8 @@ def test_a_browser_citizen_calls_a_browser_clerk_and_video_flows_both_ways(live_
     clerk_page.wait_for_selector("#screen-box:not([hidden])", timeout=15000)
     clerk_page.wait_for_function(
         "() => { const v = document.getElementById('screen-video'); return !!v.srcObject && v.videoWidth > 0; }",
-        timeout=15000)
+        timeout=15000,
+    )
     shoot(clerk_page, "console-screen", tmp_path)
     citizen_page.locator("#screen-button").click()
     clerk_page.wait_for_selector("#screen-box", state="hidden", timeout=15000)

@@ -257,7 +257,7 @@ def test_leaving_the_queue_with_no_ring_to_withdraw_runs_no_routing_pass(clock, 
     make_clerk("310101", status=AWAY, idle_since=ago(60))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
     passes = []
-    monkeypatch.setattr(services, "assist_route", lambda **kwargs: passes.append(kwargs))
+    monkeypatch.setattr(services.routing, "assist_route", lambda **kwargs: passes.append(kwargs))
     services.assist_request_cancel(request=request, actor=request.citizen, now=clock())
     assert passes == []
 
@@ -270,8 +270,13 @@ def test_a_call_ends_in_wrap_up_then_the_clerk_is_available_again(clock):
     services.call_session_end(session=session, actor=request.citizen, now=clock())
     assert status_of(clerk) == ClerkProfile.Status.WRAP_UP
     clock.advance(30)
-    session = services.call_session_wrap_up(session=CallSession.objects.get(pk=session.pk), clerk=clerk,
-                                            notes="已指导上传材料", outcome="resolved", now=clock())
+    session = services.call_session_wrap_up(
+        session=CallSession.objects.get(pk=session.pk),
+        clerk=clerk,
+        notes="已指导上传材料",
+        outcome="resolved",
+        now=clock(),
+    )
     assert (session.talk_seconds, session.outcome, session.notes) == (125, "resolved", "已指导上传材料")
     profile = ClerkProfile.objects.get(clerk=clerk)
     assert (profile.status, profile.idle_since) == (AVAILABLE, clock())

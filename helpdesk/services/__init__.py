@@ -1,0 +1,97 @@
+"""Writes of the helpdesk, one module per job; this package re-exports the public API, so that
+callers keep writing `from helpdesk import services; services.assist_request_create(...)`.
+
+Every state change is one function, one transaction, a guard on the current state
+(compare-and-set), one audit row (`audit.assist_audit`) and realtime events after commit
+(`govservice.events`). Refusals are `govservice.errors` kinds with stable codes; the API's one
+exception handler turns them into HTTP answers. Every function takes `now` so that tests
+drive the clock; production passes nothing.
+
+* `requests`   — the citizen's click, cancel, callback request; the queue page leaving and returning
+* `presence`   — clerks' status, heartbeats, the console closing
+* `routing`    — the routing pass (rules in `helpdesk.router`), offers: ring, decline, accept, timers
+* `sweep`      — the beat's sweep: stale presence, dropped calls, abandoned requests, then a pass
+* `calls`      — hang-up, wrap-up, rating, snapshots, recording
+* `turn`       — ICE servers and short-lived TURN credentials
+* `callbacks`  — the clerks' callback list: claim, release, done, expired claims
+* `case_links` — the caller's case (by reference), snapshots filed as case materials, draft cases
+* `audit`      — the one writer of `AssistEvent` rows (kinds declared in `AssistEvent.Kind`)
+* `fanout`     — after-commit nudges shared by many changes (queue positions, the callback list)
+"""
+
+from __future__ import annotations
+
+from govservice.errors import DomainError as AssistError
+from helpdesk.services.audit import assist_audit
+from helpdesk.services.callbacks import callback_claim, callback_claims_expire, callback_done, callback_release
+from helpdesk.services.calls import (
+    ALLOWED_SNAPSHOT_TYPES,
+    call_member_left,
+    call_member_returned,
+    call_recording_attach,
+    call_session_end,
+    call_session_rate,
+    call_session_wrap_up,
+    call_snapshot_add,
+    call_snapshot_take,
+)
+from helpdesk.services.case_links import call_case_draft_create, call_case_for, call_snapshot_file_to_case
+from helpdesk.services.fanout import QUEUE_BROADCAST_DELAY, QUEUE_BROADCAST_PENDING
+from helpdesk.services.presence import clerk_console_closed, clerk_heartbeat, clerk_presence_set, clerk_profile_for
+from helpdesk.services.requests import (
+    assist_request_callback,
+    assist_request_cancel,
+    assist_request_create,
+    assist_request_left,
+    assist_request_returned,
+)
+from helpdesk.services.routing import (
+    RoutePass,
+    assist_offer_accept,
+    assist_offer_decline,
+    assist_offers_expire,
+    assist_route,
+    request_context,
+)
+from helpdesk.services.sweep import assist_sweep
+from helpdesk.services.turn import ice_servers_for
+
+__all__ = [
+    "ALLOWED_SNAPSHOT_TYPES",
+    "QUEUE_BROADCAST_DELAY",
+    "QUEUE_BROADCAST_PENDING",
+    "AssistError",
+    "RoutePass",
+    "assist_audit",
+    "assist_offer_accept",
+    "assist_offer_decline",
+    "assist_offers_expire",
+    "assist_request_callback",
+    "assist_request_cancel",
+    "assist_request_create",
+    "assist_request_left",
+    "assist_request_returned",
+    "assist_route",
+    "assist_sweep",
+    "call_case_draft_create",
+    "call_case_for",
+    "call_member_left",
+    "call_member_returned",
+    "call_recording_attach",
+    "call_session_end",
+    "call_session_rate",
+    "call_session_wrap_up",
+    "call_snapshot_add",
+    "call_snapshot_file_to_case",
+    "call_snapshot_take",
+    "callback_claim",
+    "callback_claims_expire",
+    "callback_done",
+    "callback_release",
+    "clerk_console_closed",
+    "clerk_heartbeat",
+    "clerk_presence_set",
+    "clerk_profile_for",
+    "ice_servers_for",
+    "request_context",
+]

@@ -1,0 +1,175 @@
+"""The citizen's side of the queue: the one click, leaving it, asking for a callback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from govservice import events
+from govservice.errors import Conflict, NotAllowed, Unavailable
+from helpdesk.conf import conf
+from helpdesk.models import PRIORITY_OF_REASON, AssistRequest, Callback, ClerkProfile, Language, Offer, PriorityReason
+from helpdesk.realtime import clerk_group, request_group
+from helpdesk.services import routing
+from helpdesk.services.audit import Kind, assist_audit
+from helpdesk.services.clock import current
+from helpdesk.services.fanout import callbacks_changed_on_commit, queue_changed_on_commit
+
+Status = ClerkProfile.Status
+State = AssistRequest.State
+
+
+def assist_request_create(
+    *,
+    citizen: User,
+    item_version=None,
+    case_ref: str = "",
+    language: str = Language.MANDARIN,
+    priority_reason: str = PriorityReason.NONE,
+    now: dt.datetime | None = None,
+    route: bool = True,
+) -> AssistRequest:
+    """One click: join the queue with the context of the page (the item, the case by its reference).
+
+    A second click returns the open request.
+    """
+    now = current(now)
+    cfg = conf()
+    if citizen.role not in (User.Role.CITIZEN, User.Role.FIRM):
+        raise NotAllowed(_("Only citizens and firms call for assistance."), code="not_a_citizen")
+    case_ref = (case_ref or "").strip()
+    open_requests = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+    try:
+        with transaction.atomic():
+            # One query for both checks: the citizen's own open request, and a full queue.
+            counts = open_requests.aggregate(total=Count("pk"), mine=Count("pk", filter=Q(citizen=citizen)))
+            if counts["mine"]:
+                return open_requests.get(citizen=citizen)
+            if counts["total"] >= cfg.queue_limit:
+                raise Unavailable(
+                    _("The queue is full. Please try again later or leave a callback number."), code="queue_full"
+                )
+            request = AssistRequest.objects.create(
+                citizen=citizen,
+                firm_id=citizen.firm_id if citizen.role == User.Role.FIRM else None,
+                item=item_version.item if item_version else None,
+                item_version=item_version,
+                sector=item_version.sector if item_version else "",
+                case_ref=case_ref,
+                district_id=citizen.district_id,
+                language=language,
+                priority_reason=priority_reason,
+                priority=PRIORITY_OF_REASON[PriorityReason(priority_reason)],
+                created_at=now,
+            )
+            assist_audit(
+                kind=Kind.REQUEST_CREATED,
+                at=now,
+                actor_id=citizen.pk,
+                request_id=request.pk,
+                item=request.item_id,
+                case=case_ref or None,
+                priority=priority_reason,
+                language=language,
+            )
+    except IntegrityError:  # a double click raced us (one open request per citizen): the other click's is the one
+        return open_requests.get(citizen=citizen)
+    if route and any(offer.request_id == request.pk for offer in routing.assist_route(now=now).offers):
+        request.state = State.OFFERED  # already ringing (the queue socket hears of any later change)
+    # Positions of everyone waiting changed: pushed by the worker, after the ring has gone out.
+    queue_changed_on_commit()
+    return request
+
+
+def _withdraw_ringing_offer(request: AssistRequest, now: dt.datetime) -> bool:
+    """End the ring of a request that leaves the queue; True when a clerk was ringing for it."""
+    withdrawn = False
+    for offer in Offer.objects.filter(request=request, outcome=Offer.Outcome.RINGING):
+        if Offer.objects.filter(pk=offer.pk, outcome=Offer.Outcome.RINGING).update(
+            outcome=Offer.Outcome.WITHDRAWN, answered_at=now
+        ):
+            # The clerk did nothing wrong: back to available, keeping their place in the idle order.
+            ClerkProfile.objects.filter(clerk_id=offer.clerk_id, status=Status.RINGING).update(
+                status=Status.AVAILABLE, status_since=now
+            )
+            events.send_on_commit(
+                [clerk_group(offer.clerk_id)],
+                handler=events.ASSIST_PUSH,
+                payload={"type": "ring.cancelled", "offer": offer.pk},
+            )
+            withdrawn = True
+    return withdrawn
+
+
+def assist_request_cancel(
+    *, request: AssistRequest, actor: User, now: dt.datetime | None = None, abandoned: bool = False, route: bool = True
+) -> AssistRequest:
+    """The citizen leaves the queue (or, `abandoned`, the sweep finds they left the page)."""
+    now = current(now)
+    new_state = State.ABANDONED if abandoned else State.CANCELLED
+    with transaction.atomic():
+        if not AssistRequest.objects.filter(pk=request.pk, state__in=AssistRequest.OPEN_STATES).update(
+            state=new_state, closed_at=now
+        ):
+            raise Conflict(_("This request is no longer waiting."), code="invalid_state")
+        withdrawn = _withdraw_ringing_offer(request, now)
+        assist_audit(
+            kind=Kind.REQUEST_ABANDONED if abandoned else Kind.REQUEST_CANCELLED,
+            at=now,
+            actor_id=actor.pk,
+            request_id=request.pk,
+        )
+        events.send_on_commit(
+            [request_group(request.pk)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": new_state}
+        )
+        queue_changed_on_commit()
+    if withdrawn and route:
+        # The clerk who was ringing is available again: the next waiting citizen need not wait for the beat.
+        routing.assist_route(now=now)
+    request.refresh_from_db()
+    return request
+
+
+def assist_request_callback(
+    *, request: AssistRequest, actor: User, phone: str = "", now: dt.datetime | None = None, route: bool = True
+) -> AssistRequest:
+    """The citizen leaves the queue and asks to be called back (the request keeps its context).
+
+    The callback joins the clerks' list (`Callback`), and every signed-in console is told so.
+    """
+    now = current(now)
+    phone = (phone or actor.phone or "").strip()
+    if not phone:
+        raise Conflict(_("Give a phone number for the callback."), code="phone_required")
+    with transaction.atomic():
+        if not AssistRequest.objects.filter(pk=request.pk, state__in=AssistRequest.OPEN_STATES).update(
+            state=State.CALLBACK, callback_phone=phone[:20], closed_at=now
+        ):
+            raise Conflict(_("This request is no longer waiting."), code="invalid_state")
+        withdrawn = _withdraw_ringing_offer(request, now)
+        callback = Callback.objects.create(request=request, created_at=now)
+        assist_audit(kind=Kind.REQUEST_CALLBACK, at=now, actor_id=actor.pk, request_id=request.pk, callback=callback.pk)
+        events.send_on_commit(
+            [request_group(request.pk)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": State.CALLBACK}
+        )
+        queue_changed_on_commit()
+        callbacks_changed_on_commit()
+    if withdrawn and route:
+        routing.assist_route(now=now)
+    request.refresh_from_db()
+    return request
+
+
+def assist_request_left(*, request_id: int, now: dt.datetime | None = None) -> None:
+    """The citizen's queue socket closed: the sweep abandons the request if they do not return."""
+    AssistRequest.objects.filter(pk=request_id, state__in=AssistRequest.OPEN_STATES).update(
+        citizen_left_at=current(now)
+    )
+
+
+def assist_request_returned(*, request_id: int) -> None:
+    AssistRequest.objects.filter(pk=request_id, state__in=AssistRequest.OPEN_STATES).update(citizen_left_at=None)
