@@ -1,6 +1,6 @@
 """Writes to the catalogue. Each one runs in a transaction and writes its audit row in it.
 
-Versioning rules (DOMAIN.md): a standard is edited as a draft; publishing gives it an
+Versioning rules (docs/domain.md): a standard is edited as a draft; publishing gives it an
 effective date and ends the previous version the day before, so versions never overlap;
 a published version never changes again (cases pin it).
 """
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from standards.departments import department_for
 from standards.models import (
     CatalogueChange,
     Department,
@@ -283,8 +284,6 @@ def item_implementations_set(
 ) -> dict[str, list[str]]:
     """Which districts accept and which approve an item. Districts left out stop (kept inactive, never deleted:
     cases may point at them). Returns and audits what changed."""
-    from standards.catalogue import department_for
-
     if lookups is None:
         lookups = {
             "districts": {d.division_code: d for d in District.objects.all()},
