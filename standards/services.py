@@ -32,7 +32,8 @@ from standards.models import (
 from standards.selectors import (
     MATERIAL_CONTENT_FIELDS,
     VERSION_CONTENT_FIELDS,
-    _field_changes,
+    field_changes,
+    item_version_in_force,
     materials_snapshot,
     version_diff,
     version_snapshot,
@@ -140,8 +141,6 @@ def item_draft_create(*, actor: User | None, item: ServiceItem) -> ItemVersion:
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if item.versions.filter(status=ItemVersion.Status.DRAFT).exists():
         raise ValidationError(_("This item already has a draft: edit it or discard it first."))
-    from standards.selectors import item_version_in_force
-
     base = item_version_in_force(item=item) or item.versions.order_by("-number").first()
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     draft = ItemVersion(item=item, number=number, status=ItemVersion.Status.DRAFT)
@@ -189,7 +188,7 @@ def item_draft_update(
     if materials is not None:
         _materials_replace(version=draft, materials=materials)
     changes: dict[str, Any] = {
-        "fields": _field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)
+        "fields": field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)
     }
     if materials is not None:
         after = materials_snapshot(draft)
