@@ -37,6 +37,8 @@ from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS,
 
 @dataclass
 class ParsedItem:
+    """A clean item row with its materials, as the services take them."""
+
     row: int
     code: str
     fields: dict[str, Any]
@@ -48,6 +50,8 @@ class ParsedItem:
 
 @dataclass
 class Checked:
+    """The outcome of a check: the clean items, the report (empty when clean) and the preview."""
+
     items: list[ParsedItem]
     errors: list[ImportError_]
     preview: dict

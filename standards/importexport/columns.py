@@ -154,6 +154,8 @@ def column_label(column: str) -> str:
 
 @dataclass
 class ImportError_:
+    """One line of the import report: a problem at a sheet, row and column (row and column may be empty)."""
+
     sheet: str
     row: int | None
     column: str
