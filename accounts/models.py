@@ -6,16 +6,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import mask_id_number, validate_credit_code, validate_id_number
+from standards.vocabulary import GrowthStage
 
 
 class Firm(models.Model):
     """A legal person that applies for items; its representatives are users with role `firm`."""
 
-    class GrowthStage(models.TextChoices):
-        STARTUP = "startup", _("Start-up")
-        GROWTH = "growth", _("Growth")
-        EXPANSION = "expansion", _("Expansion")
-        MATURE = "mature", _("Mature")
+    # The same vocabulary tags items for firms of a stage (standards.vocabulary).
+    GrowthStage = GrowthStage
 
     class BusinessMode(models.TextChoices):
         SINGLE_SITE = "single_site", _("One site")

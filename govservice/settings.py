@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "standards",
     "cases",
     "helpdesk",
+    "seed",  # demo and seed data: the load_catalogue and load_demo commands
 ]
 
 MIDDLEWARE = [

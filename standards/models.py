@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from standards.vocabulary import Sector
+
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
 
@@ -104,28 +106,6 @@ class ServiceWindow(BilingualNameMixin, models.Model):
 
 
 # --- The catalogue -------------------------------------------------------------------------
-
-
-class Sector(models.TextChoices):
-    """The implementing bodies' fields of work (a district has one department per sector)."""
-
-    MARKET = "market", _("Market regulation")
-    HR_SOCIAL = "hr_social", _("Human resources and social security")
-    MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance")
-    HOUSING_FUND = "housing_fund", _("Housing provident fund")
-    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
-    PUBLIC_SECURITY = "public_security", _("Public security")
-    TAX = "tax", _("Taxation")
-    HEALTH = "health", _("Health")
-    EDUCATION = "education", _("Education")
-    HOUSING = "housing", _("Housing and construction")
-    TRANSPORT = "transport", _("Transport")
-    CULTURE_TOURISM = "culture_tourism", _("Culture and tourism")
-    ECOLOGY = "ecology", _("Ecology and environment")
-    NATURAL_RESOURCES = "natural_resources", _("Natural resources")
-    JUSTICE = "justice", _("Justice")
-    ARCHIVES = "archives", _("Archives")
-    OTHER = "other", _("Other")
 
 
 class Department(BilingualNameMixin, models.Model):
@@ -240,7 +220,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
     )
     statutory_limit = models.PositiveIntegerField(_("statutory time limit"))
     promised_limit = models.PositiveIntegerField(_("promised time limit"))
-    # Subsets of: window, self_service, online, assisted.
+    # Subsets of vocabulary.HandlingForm values.
     handling_forms = models.JSONField(_("handling forms"), default=list, blank=True)
     online_depth = models.PositiveSmallIntegerField(_("online depth (1-4)"), default=1)
     onsite_visits = models.PositiveSmallIntegerField(_("required on-site visits"), default=1)
@@ -257,6 +237,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
     result_elicence = models.BooleanField(_("result issued as electronic licence"), default=False)
     assistance_guide = models.TextField(_("assistance guide for clerks"), blank=True)
     faq = models.JSONField(_("FAQ"), default=list, blank=True)  # [{"q", "a"}]
+    # Subsets of vocabulary.LifeEvent and vocabulary.GrowthStage values.
     life_events = models.JSONField(_("life event tags"), default=list, blank=True)
     growth_stages = models.JSONField(_("firm growth stage tags"), default=list, blank=True)
     # Pinyin initials of the name ("营业执照" -> "yyzz"), kept for search; filled on save.

@@ -24,6 +24,7 @@ from django.db.models import Count, Max
 from standards.models import ItemImplementation, ItemMaterial, ItemVersion
 from standards.selectors import in_force_q, today
 from standards.text import normalise, pinyin_initials
+from standards.vocabulary import ServiceObject
 
 CHECK_INTERVAL = 2.0  # seconds between fingerprint checks
 CACHE_SIZE = 256  # recent (query, filters) results kept per index generation
@@ -154,9 +155,9 @@ def _build() -> list[Entry]:
         )
         objects = set()
         if v["for_natural_person"]:
-            objects.add("person")
+            objects.add(ServiceObject.PERSON.value)
         if v["for_legal_person"]:
-            objects.add("legal_person")
+            objects.add(ServiceObject.LEGAL_PERSON.value)
         entries.append(
             Entry(
                 item_id=v["item_id"],

@@ -102,7 +102,7 @@ def _label(model, field: str) -> str:
     return str(model._meta.get_field(field).verbose_name)
 
 
-def _field_changes(model, before: dict, after: dict, fields) -> list[dict]:
+def field_changes(model, before: dict, after: dict, fields) -> list[dict]:
     return [
         {"field": f, "label": _label(model, f), "from": _jsonable(before.get(f)), "to": _jsonable(after.get(f))}
         for f in fields
@@ -136,13 +136,13 @@ def version_diff(a: ItemVersion, b: ItemVersion) -> dict:
     changed = []
     for code in materials_a:
         if code in materials_b:
-            changes = _field_changes(ItemMaterial, materials_a[code], materials_b[code], MATERIAL_CONTENT_FIELDS)
+            changes = field_changes(ItemMaterial, materials_a[code], materials_b[code], MATERIAL_CONTENT_FIELDS)
             # A new position alone is a reordering, not a change of the requirement.
             changes = [c for c in changes if c["field"] != "position"]
             if changes:
                 changed.append({"material_type": code, "name": materials_b[code]["name"], "changes": changes})
-    fields = _field_changes(ItemVersion, before, after, plain)
-    limits = _field_changes(ItemVersion, before, after, LIMIT_FIELDS)
+    fields = field_changes(ItemVersion, before, after, plain)
+    limits = field_changes(ItemVersion, before, after, LIMIT_FIELDS)
     fees = {"from": before["fees"], "to": after["fees"]} if before["fees"] != after["fees"] else None
     return {
         "from_version": a.number,

@@ -1,6 +1,6 @@
 """Writes to the catalogue. Each one runs in a transaction and writes its audit row in it.
 
-Versioning rules (DOMAIN.md): a standard is edited as a draft; publishing gives it an
+Versioning rules (docs/domain.md): a standard is edited as a draft; publishing gives it an
 effective date and ends the previous version the day before, so versions never overlap;
 a published version never changes again (cases pin it).
 """
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from standards.departments import department_for
 from standards.models import (
     CatalogueChange,
     Department,
@@ -31,7 +32,8 @@ from standards.models import (
 from standards.selectors import (
     MATERIAL_CONTENT_FIELDS,
     VERSION_CONTENT_FIELDS,
-    _field_changes,
+    field_changes,
+    item_version_in_force,
     materials_snapshot,
     version_diff,
     version_snapshot,
@@ -139,8 +141,6 @@ def item_draft_create(*, actor: User | None, item: ServiceItem) -> ItemVersion:
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if item.versions.filter(status=ItemVersion.Status.DRAFT).exists():
         raise ValidationError(_("This item already has a draft: edit it or discard it first."))
-    from standards.selectors import item_version_in_force
-
     base = item_version_in_force(item=item) or item.versions.order_by("-number").first()
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     draft = ItemVersion(item=item, number=number, status=ItemVersion.Status.DRAFT)
@@ -188,7 +188,7 @@ def item_draft_update(
     if materials is not None:
         _materials_replace(version=draft, materials=materials)
     changes: dict[str, Any] = {
-        "fields": _field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)
+        "fields": field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)
     }
     if materials is not None:
         after = materials_snapshot(draft)
@@ -283,8 +283,6 @@ def item_implementations_set(
 ) -> dict[str, list[str]]:
     """Which districts accept and which approve an item. Districts left out stop (kept inactive, never deleted:
     cases may point at them). Returns and audits what changed."""
-    from standards.catalogue import department_for
-
     if lookups is None:
         lookups = {
             "districts": {d.division_code: d for d in District.objects.all()},

@@ -11,6 +11,11 @@ from standards.models import CatalogueImport
 log = logging.getLogger(__name__)
 
 
+def _file_error(message: str) -> dict:
+    """A failure of the whole file, in the shape of the import report's rows (ImportError_.as_dict)."""
+    return {"sheet": "file", "sheet_label": "", "row": None, "column": "", "column_label": "", "message": message}
+
+
 @shared_task(acks_late=True)
 def catalogue_import_apply_task(job_id: int) -> None:
     """Apply a checked catalogue file. The job row moves queued -> applying -> done | failed exactly once."""
@@ -26,10 +31,7 @@ def catalogue_import_apply_task(job_id: int) -> None:
         catalogue_import_mark(
             job_id=job_id,
             status=CatalogueImport.Status.FAILED,
-            errors=[
-                {"sheet": "file", "sheet_label": "", "row": None, "column": "", "column_label": "", "message": m}
-                for m in error.messages
-            ],
+            errors=[_file_error(m) for m in error.messages],
         )
         return
     except Exception as error:  # noqa: BLE001 - the transaction rolled back; tell the maintainer
@@ -37,16 +39,7 @@ def catalogue_import_apply_task(job_id: int) -> None:
         catalogue_import_mark(
             job_id=job_id,
             status=CatalogueImport.Status.FAILED,
-            errors=[
-                {
-                    "sheet": "file",
-                    "sheet_label": "",
-                    "row": None,
-                    "column": "",
-                    "column_label": "",
-                    "message": f"{type(error).__name__}: {error}",
-                }
-            ],
+            errors=[_file_error(f"{type(error).__name__}: {error}")],
         )
         return
     catalogue_import_mark(job_id=job_id, status=CatalogueImport.Status.DONE, processed=sum(counts.values()))

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from standards import importexport
 from standards.api.permissions import is_standards_admin
-from standards.catalogue_data import LIFE_EVENTS
-from standards.models import CatalogueImport, Department, ItemVersion, Sector, ServiceItem
+from standards.models import CatalogueImport, Department, ItemVersion, ServiceItem
 from standards.search import catalogue_search
 from standards.selectors import (
     district_list,
@@ -24,19 +23,8 @@ from standards.selectors import (
     version_diff,
     version_with_materials,
 )
+from standards.vocabulary import GrowthStage, HandlingForm, LifeEvent, Sector, label_of
 
-HANDLING_FORMS = {
-    "window": _("At the window"),
-    "self_service": _("Self-service terminal"),
-    "online": _("Online"),
-    "assisted": _("Assisted (帮办)"),
-}
-GROWTH_STAGES = {
-    "startup": _("Start-up"),
-    "growth": _("Growth"),
-    "expansion": _("Expansion"),
-    "mature": _("Mature"),
-}
 SEARCH_FILTERS = (
     "district",
     "department",
@@ -61,7 +49,7 @@ def _labels(summary: dict, districts: dict) -> dict:
         "mode_label": ItemVersion.CrossProvinceMode(summary["cross_province_mode"]).label
         if summary["cross_province_mode"]
         else "",
-        "forms": [HANDLING_FORMS.get(f, f) for f in summary["handling_forms"]],
+        "forms": [label_of(HandlingForm, f) for f in summary["handling_forms"]],
         "unit_label": ItemVersion.LimitUnit(summary["limit_unit"]).label,
         "approving_names": [districts[c] for c in summary["approving_districts"] if c in districts],
         "separator": ", " if english else "、",
@@ -91,9 +79,9 @@ def item_search_page(request):
             "departments": departments,
             "item_types": ItemVersion.ItemType.choices,
             "sectors": Sector.choices,
-            "handling_forms": HANDLING_FORMS.items(),
+            "handling_forms": HandlingForm.choices,
             "modes": ItemVersion.CrossProvinceMode.choices,
-            "growth_stages": GROWTH_STAGES.items(),
+            "growth_stages": GrowthStage.choices,
             "querystring": query_without_page.urlencode(),
             "is_standards_admin": is_standards_admin(request.user),
         },
@@ -106,7 +94,6 @@ def item_detail_page(request, code: str):
     if version is None:
         raise Http404("This item is not in force.")
     version = version_with_materials(version_id=version.pk)
-    english = _english()
     previous = (
         item.versions.exclude(status=ItemVersion.Status.DRAFT)
         .filter(number__lt=version.number)
@@ -122,9 +109,10 @@ def item_detail_page(request, code: str):
             "materials": version.materials.all(),
             "implementations": item_implementations(item=item),
             "versions": item_versions(item=item).exclude(status=ItemVersion.Status.DRAFT),
-            "forms": [HANDLING_FORMS.get(f, f) for f in version.handling_forms],
-            "growth_stages": [GROWTH_STAGES.get(s, s) for s in version.growth_stages],
-            "life_events": [LIFE_EVENTS[e][1 if english else 0] for e in version.life_events if e in LIFE_EVENTS],
+            "forms": [label_of(HandlingForm, f) for f in version.handling_forms],
+            "growth_stages": [label_of(GrowthStage, s) for s in version.growth_stages],
+            # A life-event tag outside the vocabulary is left out rather than shown as a raw code.
+            "life_events": [label_of(LifeEvent, e) for e in version.life_events if e in LifeEvent.values],
             "is_standards_admin": is_standards_admin(request.user),
             "previous": previous,
             "diff": version_diff(previous, version) if previous else None,

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from rest_framework.authtoken.models import Token
 
-from accounts.demo import DEMO_CITIZEN_ID, DEMO_PASSWORD, demo_accounts_load
 from accounts.identifiers import mask_id_number, validate_credit_code, validate_id_number
 from accounts.models import User
+from seed.demo_accounts import DEMO_CITIZEN_ID, DEMO_PASSWORD, demo_accounts_load
 from standards.models import District, ServiceWindow
 
 

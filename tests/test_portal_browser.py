@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.demo import DEMO_PASSWORD, demo_accounts_load
+from seed.demo_accounts import DEMO_PASSWORD, demo_accounts_load
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,6 +13,7 @@ from standards.models import (
 )
 from standards.search import FILTERS
 from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS
+from standards.vocabulary import GrowthStage, HandlingForm, ServiceObject
 
 
 class WindowSerializer(serializers.ModelSerializer):
@@ -158,11 +159,11 @@ class ItemSearchQuerySerializer(serializers.Serializer):
     department = serializers.IntegerField(required=False)
     item_type = serializers.ChoiceField(choices=ItemVersion.ItemType.choices, required=False)
     sector = serializers.CharField(required=False)
-    handling_form = serializers.ChoiceField(choices=["window", "self_service", "online", "assisted"], required=False)
+    handling_form = serializers.ChoiceField(choices=HandlingForm.values, required=False)
     cross_province_mode = serializers.ChoiceField(choices=ItemVersion.CrossProvinceMode.choices, required=False)
-    growth_stage = serializers.ChoiceField(choices=["startup", "growth", "expansion", "mature"], required=False)
+    growth_stage = serializers.ChoiceField(choices=GrowthStage.values, required=False)
     life_event = serializers.CharField(required=False)
-    service_object = serializers.ChoiceField(choices=["person", "legal_person"], required=False)
+    service_object = serializers.ChoiceField(choices=ServiceObject.values, required=False)
 
     def filters(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.validated_data.items() if k in FILTERS and v not in (None, "")}

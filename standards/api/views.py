@@ -1,10 +1,14 @@
-"""REST API of the catalogue: thin views over selectors, the search index and services."""
+"""REST API of the catalogue: thin views over selectors, the search index and services.
+
+Views call the services directly: a refusal (Django ValidationError or a govservice.errors kind)
+propagates to the one exception handler (govservice.errors.api_exception_handler), which answers
+{"code", "detail", "fields"} with the status of its kind.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,6 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govservice.errors import Invalid, NotFound
 from standards import services
 from standards.api.permissions import IsStandardsAdmin, IsStandardsAdminOrReadOnly, is_standards_admin
 from standards.api.serializers import (
@@ -52,16 +57,6 @@ SEARCH_CHOICES = {
     for name, field in ItemSearchQuerySerializer().fields.items()
     if isinstance(field, serializers.ChoiceField)
 }
-
-
-def _service_call(function, **kwargs):
-    """Run a service; its Django ValidationError becomes a 400 with the same messages."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        raise ValidationError(
-            error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-        ) from None
 
 
 def _visible_versions(request, item: ServiceItem):
@@ -145,7 +140,7 @@ class ItemListView(APIView):
         fields = dict(data.validated_data)
         code = fields.pop("code")
         materials = [{**m, "material_type": m["material_type"].code} for m in fields.pop("materials", [])]
-        draft = _service_call(services.item_create, actor=request.user, code=code, fields=fields, materials=materials)
+        draft = services.item_create(actor=request.user, code=code, fields=fields, materials=materials)
         return Response(VersionSerializer(_full_version(draft)).data, status=status.HTTP_201_CREATED)
 
 
@@ -244,8 +239,6 @@ class DraftView(APIView):
     def _draft(self, code: str) -> ItemVersion:
         draft = item_draft(item=self._item(code))
         if draft is None:
-            from rest_framework.exceptions import NotFound
-
             raise NotFound("This item has no draft.")
         return draft
 
@@ -255,7 +248,7 @@ class DraftView(APIView):
 
     @extend_schema(request=None, responses={201: VersionSerializer}, summary="Start a draft from the version in force")
     def post(self, request, code: str):
-        draft = _service_call(services.item_draft_create, actor=request.user, item=self._item(code))
+        draft = services.item_draft_create(actor=request.user, item=self._item(code))
         return Response(VersionSerializer(_full_version(draft)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DraftWriteSerializer, responses=VersionSerializer, summary="Edit the draft")
@@ -267,14 +260,12 @@ class DraftView(APIView):
         materials = fields.pop("materials", None)
         if materials is not None:
             materials = [{**m, "material_type": m["material_type"].code} for m in materials]
-        draft = _service_call(
-            services.item_draft_update, actor=request.user, draft=draft, fields=fields, materials=materials
-        )
+        draft = services.item_draft_update(actor=request.user, draft=draft, fields=fields, materials=materials)
         return Response(VersionSerializer(_full_version(draft)).data)
 
     @extend_schema(request=None, responses={204: None}, summary="Discard the draft")
     def delete(self, request, code: str):
-        _service_call(services.item_draft_discard, actor=request.user, draft=self._draft(code))
+        services.item_draft_discard(actor=request.user, draft=self._draft(code))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_permissions(self):
@@ -290,11 +281,10 @@ class DraftPublishView(APIView):
         item = get_object_or_404(ServiceItem, code=code)
         draft = item_draft(item=item)
         if draft is None:
-            raise ValidationError({"detail": "This item has no draft to publish."})
+            raise Invalid("This item has no draft to publish.", code="no_draft")
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = _service_call(
-            services.item_version_publish,
+        version = services.item_version_publish(
             actor=request.user,
             draft=draft,
             effective_from=data.validated_data.get("effective_from"),
@@ -321,8 +311,7 @@ class ItemImplementationsView(APIView):
         item = get_object_or_404(ServiceItem, code=code)
         data = ImplementationsWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _service_call(
-            services.item_implementations_set,
+        services.item_implementations_set(
             actor=request.user,
             item=item,
             accepting=data.validated_data["accepting"],

@@ -16,7 +16,7 @@ FULL_CATALOGUE_MIN = 3000
 @pytest.fixture(scope="session")
 def _catalogue_once(django_db_setup, django_db_blocker):
     """Load the whole catalogue into the test database once (committed; tests roll back their own changes)."""
-    from standards.catalogue import catalogue_load
+    from seed.catalogue import catalogue_load
 
     with django_db_blocker.unblock():
         if ServiceItem.objects.count() < FULL_CATALOGUE_MIN:
@@ -27,7 +27,7 @@ def _catalogue_once(django_db_setup, django_db_blocker):
 @pytest.fixture
 def catalogue(_catalogue_once, db):
     """The full catalogue. A transactional test elsewhere may have flushed it: then load it again."""
-    from standards.catalogue import catalogue_load
+    from seed.catalogue import catalogue_load
     from standards.search import search_index
 
     if ServiceItem.objects.count() < FULL_CATALOGUE_MIN:
@@ -72,7 +72,7 @@ MATERIALS = [
 
 @pytest.fixture
 def material_types(db):
-    from standards.catalogue_data import MATERIAL_TYPES
+    from seed.catalogue_data import MATERIAL_TYPES
     from standards.models import MaterialType
 
     for code, name, name_en, elicence in MATERIAL_TYPES:
@@ -88,7 +88,7 @@ def published_item(material_types, std_admin):
         actor=std_admin, code="T-0001", fields=dict(FIELDS), materials=[dict(m) for m in MATERIALS]
     )
     services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2025, 1, 1))
-    from standards.catalogue import department_for
+    from standards.departments import department_for
     from standards.models import District, ItemImplementation, ServiceWindow
 
     for code, approves in (("310101", False), ("340104", True)):

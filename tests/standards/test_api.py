@@ -74,7 +74,7 @@ def test_a_standards_admin_drafts_edits_and_publishes_and_each_step_is_audited(p
     created = client.post(f"/api/items/{code}/draft/")
     assert created.status_code == 201 and created.json()["number"] == 2
     too_long = client.patch(f"/api/items/{code}/draft/", {"promised_limit": 99}, format="json")
-    assert too_long.status_code == 400 and "promised_limit" in too_long.json()
+    assert too_long.status_code == 400 and "promised_limit" in too_long.json()["fields"]
     edited = client.patch(
         f"/api/items/{code}/draft/",
         {
@@ -149,3 +149,24 @@ def test_a_search_answer_follows_a_publish_at_once(catalogue, std_admin, anonymo
         admin.post(f"/api/items/{code}/draft/publish/", {}, format="json")
     found = anonymous.get("/api/items/", {"q": "营业执照自助打印"}).json()
     assert found["count"] == 1 and found["results"][0]["version"] == 2
+
+
+def test_a_refused_write_answers_the_one_error_shape(published_item, std_admin):
+    client = client_for(std_admin)
+    code = published_item.item.code
+    no_draft = client.get(f"/api/items/{code}/draft/")
+    assert no_draft.status_code == 404 and no_draft.json()["code"] == "not_found"
+    nothing_to_publish = client.post(f"/api/items/{code}/draft/publish/", {}, format="json")
+    assert nothing_to_publish.status_code == 400
+    assert nothing_to_publish.json() == {
+        "code": "no_draft",
+        "detail": "This item has no draft to publish.",
+        "fields": {},
+    }
+    assert client.post(f"/api/items/{code}/draft/").status_code == 201
+    twice = client.post(f"/api/items/{code}/draft/")  # the service refuses a second draft
+    assert twice.status_code == 400
+    assert set(twice.json()) == {"code", "detail", "fields"} and twice.json()["code"] == "invalid"
+    assert twice.json()["detail"] == "该事项已有草稿：请先编辑或放弃该草稿。"  # Chinese unless English is chosen
+    too_early = client.post(f"/api/items/{code}/draft/publish/", {"effective_from": "2024-01-01"}, format="json")
+    assert too_early.status_code == 400 and "effective_from" in too_early.json()["fields"]

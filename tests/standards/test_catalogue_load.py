@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Count, Max
 
 from accounts.identifiers import validate_credit_code
-from standards.catalogue import catalogue_load, catalogue_specs
+from seed.catalogue import catalogue_load, catalogue_specs
 from standards.districts import DIVISION_CODES
 from standards.models import (
     Department,

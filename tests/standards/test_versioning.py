@@ -142,7 +142,7 @@ def test_a_conditional_material_needs_its_condition(published_item, std_admin):
 
 
 def test_the_factory_for_other_apps_makes_a_published_item_accepted_here_and_approved_there(db):
-    from standards.testing import published_item_make
+    from tests.standards.factories import published_item_make
 
     version = published_item_make(code="T-FACTORY-1")
     assert version.status == ItemVersion.Status.PUBLISHED

@@ -1,35 +1,20 @@
-"""Reference data for the catalogue loader: departments, material types and item families.
+"""Data of the seed catalogue loader: material types, item families and district programmes.
 
-Plain data (no model imports). Item families combine a subject with its sub-items (子项)
-and actions (新办/变更/延续/注销 …) the way real implementation lists do; the national
-cross-province items of 国办发〔2020〕35号 named in DOMAIN.md are among them. District
-items (区级特色事项) add each district's own programmes: accepted in every C9 district,
+Plain data (no model imports; the vocabularies — sectors, item types, life events, growth
+stages, handling forms — are the domain's, in standards/vocabulary.py and standards/models.py,
+and the department naming rule is standards/departments.py). Item families combine a subject
+with its sub-items (子项) and actions (新办/变更/延续/注销 …) the way real implementation lists
+do; the national cross-province items of 国办发〔2020〕35号 listed in docs/domain.md are among
+them. District items (区级特色事项) add each district's own programmes: accepted in every C9 district,
 approved by the district that runs them.
 """
 
 from __future__ import annotations
 
-# Sector -> (department name template, English template). {d}=district, {c}=city.
-DEPARTMENTS = {
-    "market": ("{d}市场监督管理局", "{D} Administration for Market Regulation"),
-    "hr_social": ("{d}人力资源和社会保障局", "{D} Human Resources and Social Security Bureau"),
-    "medical_insurance": ("{d}医疗保障局", "{D} Healthcare Security Bureau"),
-    "housing_fund": ("{c}住房公积金管理中心{d}管理部", "{C} Housing Provident Fund Centre, {D} Office"),
-    "civil_affairs": ("{d}民政局", "{D} Civil Affairs Bureau"),
-    "public_security": ("{c}市公安局{d}分局", "{C} Public Security Bureau, {D} Branch"),
-    "tax": ("国家税务总局{c}市{d}税务局", "{D} Tax Bureau, State Taxation Administration"),
-    "health": ("{d}卫生健康委员会", "{D} Health Commission"),
-    "education": ("{d}教育局", "{D} Education Bureau"),
-    "housing": ("{d}住房和城乡建设局", "{D} Housing and Urban-Rural Development Bureau"),
-    "transport": ("{d}交通运输局", "{D} Transport Bureau"),
-    "culture_tourism": ("{d}文化和旅游局", "{D} Culture and Tourism Bureau"),
-    "ecology": ("{c}市生态环境局{d}分局", "{C} Ecology and Environment Bureau, {D} Branch"),
-    "natural_resources": ("{c}市规划和自然资源局{d}分局", "{C} Planning and Natural Resources Bureau, {D} Branch"),
-    "justice": ("{d}司法局", "{D} Justice Bureau"),
-    "archives": ("{d}档案馆", "{D} Archives"),
-    "other": ("{d}政务服务中心", "{D} Government Service Centre"),
-}
-SECTOR_NUMBERS = {sector: number for number, sector in enumerate(DEPARTMENTS, start=1)}
+from standards.vocabulary import Sector
+
+# Item codes embed a sector's number (its place in the Sector vocabulary, from 1).
+SECTOR_NUMBERS = {sector: number for number, sector in enumerate(Sector.values, start=1)}
 
 # code, name, English name, electronic licence that can stand in for it
 MATERIAL_TYPES = [
@@ -108,23 +93,6 @@ MATERIAL_TYPES = [
     ("TALENT_PROOF", "人才层次认定证明材料", "Evidence of talent level", ""),
 ]
 ELICENCE_TYPES = {code for code, _n, _e, elicence in MATERIAL_TYPES if elicence}
-
-ITEM_TYPES = ["licensing", "confirmation", "benefit", "other_power", "public_service"]
-
-LIFE_EVENTS = {
-    "birth": ("出生", "Birth"),
-    "schooling": ("上学", "Schooling"),
-    "employment": ("就业", "Employment"),
-    "marriage": ("婚育", "Marriage and children"),
-    "housing": ("安居", "Housing"),
-    "medical": ("就医", "Medical care"),
-    "retirement": ("退休养老", "Retirement"),
-    "relocation": ("迁居", "Moving"),
-    "travel": ("出行", "Travel"),
-    "bereavement": ("身后事", "Bereavement"),
-    "starting_business": ("开办企业", "Starting a business"),
-}
-GROWTH_STAGES = ("startup", "growth", "expansion", "mature")
 
 LICENCE_ACTIONS = [
     ("新办", "new"),

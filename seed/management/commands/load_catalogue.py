@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from standards.catalogue import catalogue_load
+from seed.catalogue import catalogue_load
 
 
 class Command(BaseCommand):

@@ -1,7 +1,9 @@
-"""The standard catalogue loader: a deterministic generator of ≈3300 items for the nine districts.
+"""The seed catalogue loader: a deterministic generator of ≈3300 items for the nine districts.
 
-Every value comes from the data in catalogue_data.py and a random generator seeded with
-the item's code, so two runs (and two machines) produce the same catalogue. Loading is
+Demo and test data, not the domain: nothing in accounts/, standards/, cases/ or helpdesk/
+imports it (`make run` loads it through the `load_catalogue` / `load_demo` commands).
+Every value comes from the data in seed/catalogue_data.py, the domain's vocabularies and a
+random generator seeded with the item's code, so two runs (and two machines) produce the same catalogue. Loading is
 idempotent: what exists is left alone, only missing departments, material types and
 items are created (in bulk, so the whole load takes a few seconds on SQLite).
 """
@@ -9,15 +11,14 @@ items are created (in bulk, so the whole load takes a few seconds on SQLite).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from accounts.identifiers import uscc_check_char
-from standards import catalogue_data as data
+from seed import catalogue_data as data
+from standards.departments import department_new
 from standards.districts import DISTRICTS
 from standards.models import (
     CatalogueChange,
@@ -31,8 +32,11 @@ from standards.models import (
     ServiceWindow,
 )
 from standards.text import pinyin_initials
+from standards.vocabulary import GrowthStage, Sector
 
-ITEM_TYPE_NUMBERS = {t: n for n, t in enumerate(data.ITEM_TYPES, start=1)}
+# Item codes embed an item type's number (its place in ItemVersion.ItemType, from 1).
+ITEM_TYPE_NUMBERS = {t: n for n, t in enumerate(ItemVersion.ItemType.values, start=1)}
+GROWTH_STAGES = GrowthStage.values
 FIRST_EFFECTIVE = dt.date(2024, 1, 1)
 REVISED_EFFECTIVE = dt.date(2025, 7, 1)
 PUBLISHED_AT = dt.datetime(2023, 12, 15, 2, 0, tzinfo=dt.UTC)
@@ -220,30 +224,6 @@ def catalogue_specs() -> list[ItemSpec]:
     return specs
 
 
-def department_credit_code(division_code: str, sector: str) -> str:
-    """A valid-format unified social credit code of a government organ (登记管理部门 1, 机关 1)."""
-    digest = hashlib.sha256(f"{division_code}:{sector}".encode()).digest()
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    organisation = "".join(alphabet[b % len(alphabet)] for b in digest[:9])
-    first17 = f"11{division_code}{organisation}"
-    return first17 + uscc_check_char(first17)
-
-
-def department_for(*, district: District, sector: str) -> Department:
-    """The district's department of a sector, created from the naming template when it does not exist yet."""
-    template, template_en = data.DEPARTMENTS.get(sector, data.DEPARTMENTS["other"])
-    department, _created = Department.objects.get_or_create(
-        district=district,
-        sector=sector,
-        defaults={
-            "name": template.format(d=district.name, c=district.city),
-            "name_en": template_en.format(D=f"{district.name_en} District", C=district.city_en),
-            "credit_code": department_credit_code(district.division_code, sector),
-        },
-    )
-    return department
-
-
 def _mode(spec: ItemSpec, rng: random.Random) -> str:
     if spec.mode is not None:
         return spec.mode
@@ -347,11 +327,11 @@ def _version_fields(spec: ItemSpec, rng: random.Random) -> dict:
     events = list(spec.events)
     stages = list(spec.stages)
     if not person and not stages:
-        stages = [rng.choice(data.GROWTH_STAGES)]
+        stages = [rng.choice(GROWTH_STAGES)]
     if spec.action in ("设立登记", "新办", "首次申请", "设立", "申请"):
-        stages = sorted(set(stages) | {"startup"}, key=data.GROWTH_STAGES.index) if not person else stages
+        stages = sorted(set(stages) | {"startup"}, key=GROWTH_STAGES.index) if not person else stages
     elif spec.action in ("注销", "注销登记", "延续"):
-        stages = sorted(set(stages) | {"mature"}, key=data.GROWTH_STAGES.index) if not person else stages
+        stages = sorted(set(stages) | {"mature"}, key=GROWTH_STAGES.index) if not person else stages
     limit_text = "即办" if handling_kind == "immediate" else f"{promised}个工作日"
     fee_text = "；".join(f"{f['name']}：{f['standard']}" for f in fees) or "不收费"
     return dict(
@@ -420,18 +400,10 @@ def catalogue_load() -> dict[str, int]:
     existing_departments = set(Department.objects.values_list("district__division_code", "sector"))
     new_departments = []
     for division_code, district in districts.items():
-        for sector, (template, template_en) in data.DEPARTMENTS.items():
+        for sector in Sector.values:
             if (division_code, sector) in existing_departments:
                 continue
-            new_departments.append(
-                Department(
-                    district=district,
-                    sector=sector,
-                    name=template.format(d=district.name, c=district.city),
-                    name_en=template_en.format(D=f"{district.name_en} District", C=district.city_en),
-                    credit_code=department_credit_code(division_code, sector),
-                )
-            )
+            new_departments.append(department_new(district=district, sector=sector))
     Department.objects.bulk_create(new_departments)
     created["departments"] = len(new_departments)
     known_types = set(MaterialType.objects.values_list("code", flat=True))

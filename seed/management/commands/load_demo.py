@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, demo_accounts_load
+from seed.demo_accounts import DEMO_PASSWORD, demo_accounts_load
 from standards.districts import seed_districts
 from standards.models import District, Province, ServiceWindow
 
 
 class Command(BaseCommand):
-    help = "Load the districts, windows, demo accounts and (when available) the item catalogue. Safe to re-run."
+    help = "Load the districts, windows, the item catalogue and the demo accounts. Safe to re-run."
 
     def handle(self, *args, **options):
         seed_districts(Province, District, ServiceWindow)
-        if "load_catalogue" in get_commands():
-            call_command("load_catalogue", verbosity=options["verbosity"])
+        call_command("load_catalogue", verbosity=options["verbosity"])
         rows = demo_accounts_load()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for username, role, where in rows:

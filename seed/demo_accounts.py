@@ -1,4 +1,7 @@
-"""Demo accounts: one per role, a clerk at every district's zone window. Idempotent."""
+"""Demo accounts: one per role, a clerk at every district's zone window. Idempotent.
+
+Printed by `load_demo`; the password is public (README), so these exist only on demo and test machines.
+"""
 
 from __future__ import annotations
 

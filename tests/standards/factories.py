@@ -1,6 +1,6 @@
-"""A small factory for other apps' tests: a published item with materials and implementations, in one call.
+"""A small factory for tests: a published item with materials and implementations, in one call.
 
-    from standards.testing import published_item_make
+    from tests.standards.factories import published_item_make
     version = published_item_make(code="T-CASE-1", accepting=["310101"], approving=["340104"])
 
 Goes through the services (so versions, audit rows and the search index behave as in production).
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from seed.catalogue_data import MATERIAL_TYPES
 from standards import services
-from standards.catalogue_data import MATERIAL_TYPES
 from standards.models import ItemVersion, MaterialType
 
 

@@ -1,0 +1,49 @@
+"""Each vocabulary is declared once (standards/vocabulary.py) and everything else reads it."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from accounts.models import Firm
+from seed import catalogue_data
+from seed.catalogue import catalogue_specs
+from standards.api.serializers import ItemSearchQuerySerializer
+from standards.departments import DEPARTMENT_NAMES
+from standards.importexport.columns import CHOICES, LIST_CHOICES
+from standards.models import Department, ItemVersion
+from standards.vocabulary import GrowthStage, HandlingForm, LifeEvent, Sector, ServiceObject
+
+
+def test_the_firm_and_the_item_tags_share_one_growth_stage_vocabulary():
+    assert Firm.GrowthStage is GrowthStage
+    assert Firm._meta.get_field("growth_stage").choices == GrowthStage.choices
+
+
+def test_models_serializers_and_import_columns_read_the_vocabulary():
+    assert Department._meta.get_field("sector").choices == Sector.choices
+    assert ItemVersion._meta.get_field("sector").choices == Sector.choices
+    fields = ItemSearchQuerySerializer().fields
+    assert list(fields["handling_form"].choices) == HandlingForm.values
+    assert list(fields["growth_stage"].choices) == GrowthStage.values
+    assert list(fields["service_object"].choices) == ServiceObject.values
+    assert LIST_CHOICES == {"handling_forms": HandlingForm.values, "growth_stages": GrowthStage.values}
+    assert CHOICES["sector"] == Sector.values
+    assert set(DEPARTMENT_NAMES) == set(Sector.values)
+
+
+def test_the_seed_catalogue_uses_only_the_domain_vocabulary():
+    assert set(catalogue_data.SECTOR_NUMBERS) == set(Sector.values)
+    for spec in catalogue_specs():
+        assert spec.sector in Sector.values
+        assert spec.item_type in ItemVersion.ItemType.values
+        assert set(spec.events) <= set(LifeEvent.values), spec.code
+        assert set(spec.stages) <= set(GrowthStage.values), spec.code
+
+
+def test_life_event_labels_are_translated():
+    with translation.override("zh-hans"):
+        assert [str(label) for label in LifeEvent.labels][:3] == ["出生", "上学", "就业"]
+        assert str(HandlingForm.WINDOW.label) == "窗口办理"
+        assert str(GrowthStage.STARTUP.label) == "初创期"
+    with translation.override("en"):
+        assert str(LifeEvent.MARRIAGE.label) == "Marriage and children"
