@@ -50,7 +50,6 @@ async def _redis():
         await client.ping()
     finally:
         await client.aclose()
-    return None
 
 
 async def _channel_layer():
@@ -61,7 +60,6 @@ async def _channel_layer():
     message = await layer.receive(channel)
     if message.get("token") != token:
         raise RuntimeError("channel layer returned a different message")
-    return None
 
 
 async def _celery_worker():

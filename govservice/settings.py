@@ -119,7 +119,7 @@ if _database_url:
                 conn_health_checks=True,
             )
         }
-    except Exception as exc:  # dj-database-url raises several types for a bad URL
+    except Exception as exc:  # noqa: BLE001 - dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
     DATABASES = {
