@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -108,6 +109,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL", None)
+DATABASES: dict[str, Any]
 if _database_url:
     try:
         # Persistent connections, checked before reuse: opening a PostgreSQL connection costs more
