@@ -22,6 +22,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.groups_joined = [user_group(user.pk)]
+        # The stubs type the scope's user as a lazy object; ws_auth puts our resolved accounts.User there.
         division_code = await self._clerk_division_code(user)  # type: ignore[arg-type]
         if division_code:
             self.groups_joined.append(district_group(division_code))
