@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
@@ -14,7 +15,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def _app_schedules() -> dict:
+def _app_schedules() -> dict[str, Any]:
     # Each app keeps its beat entries beside its tasks (<app>/schedule.py); these modules
     # import only celery.schedules, so they load before Django is set up.
     from cases.schedule import BEAT_SCHEDULE as cases_schedule
@@ -31,7 +32,7 @@ app.conf.beat_schedule = _app_schedules()
 
 
 @worker_process_init.connect
-def _keep_worker_connections(**kwargs):
+def _keep_worker_connections(**kwargs: Any) -> None:
     # Per pool process: keep the database connection between tasks (see WORKER_CONN_MAX_AGE).
     from django.conf import settings
     from django.db import connections
@@ -42,7 +43,7 @@ def _keep_worker_connections(**kwargs):
 
 
 @worker_init.connect
-def _checkpoint_sqlite(**kwargs):
+def _checkpoint_sqlite(**kwargs: Any) -> None:
     from govservice.sqlite_wal import start_wal_checkpointer
 
     start_wal_checkpointer()

@@ -8,6 +8,7 @@ falling back to a default.
 from __future__ import annotations
 
 import os
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -21,6 +22,14 @@ def _raw(name: str) -> str | None:
     if value is None or value.strip() == "":
         return None
     return value.strip()
+
+
+@overload
+def env_str(name: str) -> str: ...
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None) -> str | None: ...
 
 
 def env_str(name: str, default: str | None | object = _UNSET) -> str | None:

@@ -8,12 +8,13 @@ switch in the header changes the language.
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
 class ChoiceLocaleMiddleware(LocaleMiddleware):
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen and translation.check_for_language(chosen) and chosen in dict(settings.LANGUAGES):
             language = chosen

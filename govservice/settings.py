@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -109,6 +110,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL", None)
+DATABASES: dict[str, Any]
 if _database_url:
     try:
         # Persistent connections, checked before reuse: opening a PostgreSQL connection costs more
@@ -120,7 +122,7 @@ if _database_url:
                 conn_health_checks=True,
             )
         }
-    except Exception as exc:  # dj-database-url raises several types for a bad URL
+    except Exception as exc:  # noqa: BLE001 - dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
     DATABASES = {

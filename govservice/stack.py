@@ -11,6 +11,7 @@ run in their own process groups and are told to die with this process, so Ctrl-C
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -21,6 +22,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
@@ -30,10 +33,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
+    with contextlib.suppress(OSError):  # not Linux: the process groups still let stop_all() end everything
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 def say(message: str) -> None:
@@ -44,9 +45,9 @@ def say(message: str) -> None:
 class Supervisor:
     """Starts child processes and stops them, newest first."""
 
-    children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
-    def spawn(self, name: str, args: list[str], *, env: dict[str, str], quiet: bool = False) -> subprocess.Popen:
+    def spawn(self, name: str, args: list[str], *, env: dict[str, str], quiet: bool = False) -> subprocess.Popen[bytes]:
         output = subprocess.DEVNULL if quiet else None
         proc = subprocess.Popen(
             args,
@@ -71,11 +72,11 @@ class Supervisor:
 
     def stop_all(self, timeout: float = 15.0) -> None:
         while self.children:
-            name, proc = self.children.pop()
+            _name, proc = self.children.pop()
             self._terminate(proc, timeout)
 
     @staticmethod
-    def _terminate(proc: subprocess.Popen, timeout: float) -> None:
+    def _terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
         if proc.poll() is not None:
             return
         try:
@@ -221,7 +222,7 @@ def _all_queues() -> list[str]:
     return ["default", *(f"district.{code}" for code in DIVISION_CODES)]
 
 
-def wait_for_http(url: str, *, timeout: float, supervisor: Supervisor | None = None) -> dict:
+def wait_for_http(url: str, *, timeout: float, supervisor: Supervisor | None = None) -> dict[str, Any]:
     """Poll a URL until it answers 200; returns the JSON body."""
     import json
 
@@ -231,8 +232,9 @@ def wait_for_http(url: str, *, timeout: float, supervisor: Supervisor | None = N
         if supervisor and supervisor.exited():
             raise SystemExit(f"a process stopped while starting: {supervisor.exited()}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return json.loads(response.read() or b"{}")
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own http:// URL
+                body: dict[str, Any] = json.loads(response.read() or b"{}")
+                return body
         except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
             last_error = str(exc)
             time.sleep(0.25)
@@ -253,7 +255,7 @@ def cmd_run() -> int:
     port = int(env.get("PORT", "8000"))
     stopping = False
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 

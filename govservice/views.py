@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from standards.models import District
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     districts = District.objects.select_related("province").prefetch_related("windows")
     return render(request, "home.html", {"districts": districts})

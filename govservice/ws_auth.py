@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 from importlib import import_module
+from typing import Any, cast
 
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 from channels.auth import get_user
 from django.conf import settings
 
 
-def _session_key(scope) -> str | None:
+def _session_key(scope: dict[str, Any]) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == b"cookie":
             cookie = SimpleCookie()
@@ -31,11 +33,12 @@ def _session_key(scope) -> str | None:
 class SessionUserMiddleware:
     """Puts `user` (or AnonymousUser) in the scope; the session is read once and not kept."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: dict[str, Any], receive: ASGIReceiveCallable, send: ASGISendCallable) -> Any:
         session = self.session_store(_session_key(scope))
-        user = await get_user({"session": session})
+        # get_user reads only scope["session"].
+        user = await get_user(cast(Any, {"session": session}))
         return await self.inner({**scope, "user": user}, receive, send)

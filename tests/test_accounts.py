@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from accounts.identifiers import mask_id_number, validate_credit_code, validate_id_number
@@ -13,7 +14,7 @@ from seed.demo_accounts import DEMO_CITIZEN_ID, DEMO_PASSWORD, demo_accounts_loa
 from standards.models import District, ServiceWindow
 
 
-def test_it_accepts_a_valid_id_number_and_catches_a_typo():
+def test_it_accepts_a_valid_id_number_and_catches_a_typo() -> None:
     validate_id_number(DEMO_CITIZEN_ID)
     typo = DEMO_CITIZEN_ID[:-1] + ("1" if DEMO_CITIZEN_ID[-1] != "1" else "2")
     with pytest.raises(ValidationError) as error:
@@ -24,7 +25,7 @@ def test_it_accepts_a_valid_id_number_and_catches_a_typo():
     assert error.value.code == "format"
 
 
-def test_it_checks_the_credit_code_check_character():
+def test_it_checks_the_credit_code_check_character() -> None:
     validate_credit_code("91350100M000100Y43")  # a published example code
     with pytest.raises(ValidationError) as error:
         validate_credit_code("91350100M000100Y44")
@@ -34,13 +35,13 @@ def test_it_checks_the_credit_code_check_character():
     assert error.value.code == "format"
 
 
-def test_it_masks_id_numbers_to_region_and_last_four():
+def test_it_masks_id_numbers_to_region_and_last_four() -> None:
     assert mask_id_number("310101199003071230") == "310101********1230"
     assert mask_id_number("") == ""
 
 
 @pytest.mark.django_db
-def test_a_clerk_must_have_a_district_and_a_window_of_that_district():
+def test_a_clerk_must_have_a_district_and_a_window_of_that_district() -> None:
     huangpu = District.objects.get(division_code="310101")
     shushan_window = ServiceWindow.objects.get(code="340104-YRD")
     clerk = User(username="c", role=User.Role.CLERK, district=huangpu, window=shushan_window)
@@ -52,7 +53,7 @@ def test_a_clerk_must_have_a_district_and_a_window_of_that_district():
 
 
 @pytest.mark.django_db
-def test_the_demo_load_makes_one_account_per_role_and_clerks_everywhere_and_can_run_twice():
+def test_the_demo_load_makes_one_account_per_role_and_clerks_everywhere_and_can_run_twice() -> None:
     demo_accounts_load()
     demo_accounts_load()
     roles = set(User.objects.values_list("role", flat=True))
@@ -63,7 +64,7 @@ def test_the_demo_load_makes_one_account_per_role_and_clerks_everywhere_and_can_
 
 
 @pytest.mark.django_db
-def test_the_login_page_signs_in_and_shows_the_user(client):
+def test_the_login_page_signs_in_and_shows_the_user(client: Client) -> None:
     from django.test import Client
 
     demo_accounts_load()
@@ -78,7 +79,7 @@ def test_the_login_page_signs_in_and_shows_the_user(client):
 
 
 @pytest.mark.django_db
-def test_the_api_knows_a_session_user_and_masks_the_id_number(client):
+def test_the_api_knows_a_session_user_and_masks_the_id_number(client: Client) -> None:
     demo_accounts_load()
     assert client.get("/api/me/").status_code in (401, 403)
     client.force_login(User.objects.get(username="zhangsan"))
@@ -89,7 +90,7 @@ def test_the_api_knows_a_session_user_and_masks_the_id_number(client):
 
 
 @pytest.mark.django_db
-def test_the_api_exchanges_a_password_for_a_token_and_accepts_it(client):
+def test_the_api_exchanges_a_password_for_a_token_and_accepts_it(client: Client) -> None:
     demo_accounts_load()
     bad = client.post("/api/auth/token/", {"username": "clerk_huangpu", "password": "wrong"})
     assert bad.status_code == 400

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from tests.conftest import LiveStack
 
 from seed.demo_accounts import DEMO_PASSWORD, demo_accounts_load
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_citizen_logs_in_and_switches_to_english(live_stack, browser, tmp_path):
+def test_a_citizen_logs_in_and_switches_to_english(live_stack: LiveStack, browser: Browser, tmp_path: Path) -> None:
     demo_accounts_load()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_stack.url("/"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
+from typing import Any
 
 from kombu import Connection
 
@@ -11,23 +13,24 @@ from govservice import stack
 from govservice.redis_urls import kombu_url
 
 
-def _put(url: str, queue_name: str, payload: dict) -> None:
+def _put(url: str, queue_name: str, payload: dict[str, Any]) -> None:
     with Connection(kombu_url(url)) as connection:
         queue = connection.SimpleQueue(queue_name)
         queue.put(payload)
         queue.close()
 
 
-def _get(url: str, queue_name: str) -> dict:
+def _get(url: str, queue_name: str) -> dict[str, Any]:
     with Connection(kombu_url(url)) as connection:
         queue = connection.SimpleQueue(queue_name)
         message = queue.get(timeout=2)
         message.ack()
         queue.close()
-        return message.payload
+        payload: dict[str, Any] = message.payload
+        return payload
 
 
-def test_queued_work_survives_a_restart_of_the_embedded_redis(tmp_path):
+def test_queued_work_survives_a_restart_of_the_embedded_redis(tmp_path: Path) -> None:
     supervisor = stack.Supervisor()
     try:
         url = stack.start_embedded_redis(supervisor, "redis", persist=True, var_dir=tmp_path)
@@ -48,7 +51,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_stopping_a_child_also_stops_its_own_children(tmp_path):
+def test_stopping_a_child_also_stops_its_own_children(tmp_path: Path) -> None:
     supervisor = stack.Supervisor()
     marker = tmp_path / "grandchild.pid"
     # A child that starts a grandchild, as a Celery worker starts its pool.
