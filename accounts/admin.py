@@ -10,10 +10,12 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "role", "district", "window", "firm", "is_active"]
     list_filter = ["role", "district", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "phone"]
-    fieldsets = DjangoUserAdmin.fieldsets + (
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
         (_("C9 role"), {"fields": ["role", "display_name", "id_number", "phone", "firm", "district", "window"]}),
     )
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
         (_("C9 role"), {"fields": ["role", "display_name", "firm", "district", "window"]}),
     )
 

@@ -38,16 +38,18 @@ sys.path.insert(0, str(BASE_DIR))
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> str:
-    return (f"p50 {statistics.median(values):.1f} ms, p99 {pct(values, 99):.1f} ms, "
-            f"max {max(values):.1f} ms (n={len(values)})")
+    return (
+        f"p50 {statistics.median(values):.1f} ms, p99 {pct(values, 99):.1f} ms, "
+        f"max {max(values):.1f} ms (n={len(values)})"
+    )
 
 
 def raise_nofile() -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = hard if hard != resource.RLIM_INFINITY else 1_048_576
     resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))  # children (uvicorn) inherit it
     return target
@@ -128,12 +130,27 @@ def make_waiting(prefix: str, count: int):
 
     huangpu = District.objects.get(division_code="310101")
     now = timezone.now()
-    User.objects.bulk_create([User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password="!",
-                                   role=User.Role.CITIZEN, district=huangpu) for i in range(count)], batch_size=1000)
+    User.objects.bulk_create(
+        [
+            User(
+                username=f"{prefix}{i}",
+                display_name=f"{prefix}{i}",
+                password="!",
+                role=User.Role.CITIZEN,
+                district=huangpu,
+            )
+            for i in range(count)
+        ],
+        batch_size=1000,
+    )
     users = list(User.objects.filter(username__startswith=prefix).order_by("id"))
     AssistRequest.objects.bulk_create(
-        [AssistRequest(citizen=u, district=huangpu, language="csl", created_at=now, callback_offered_at=now)
-         for u in users], batch_size=1000)
+        [
+            AssistRequest(citizen=u, district=huangpu, language="csl", created_at=now, callback_offered_at=now)
+            for u in users
+        ],
+        batch_size=1000,
+    )
     return users
 
 
@@ -149,8 +166,9 @@ def make_people(*, waiting: int, clerks: int, clickers: int):
     window = ServiceWindow.objects.get(code="310101-YRD")
 
     def bulk(prefix: str, count: int, **fields) -> list[User]:
-        users = [User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password="!", **fields)
-                 for i in range(count)]
+        users = [
+            User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password="!", **fields) for i in range(count)
+        ]
         User.objects.bulk_create(users, batch_size=1000)
         return list(User.objects.filter(username__startswith=prefix).order_by("id"))
 
@@ -169,13 +187,15 @@ def session_keys(users) -> dict[int, str]:
 
 
 def post_json(connection, path: str, token: str) -> dict:
-    connection.request("POST", path, body=b"{}", headers={
-        "Content-Type": "application/json", "Authorization": f"Token {token}"})
+    connection.request(
+        "POST", path, body=b"{}", headers={"Content-Type": "application/json", "Authorization": f"Token {token}"}
+    )
     return json.loads(connection.getresponse().read())
 
 
-async def click_to_ring(http_base: str, ws: str, clerk_keys: list[str], click_users, tokens,
-                        clicks: int) -> list[float]:
+async def click_to_ring(
+    http_base: str, ws: str, clerk_keys: list[str], click_users, tokens, clicks: int
+) -> list[float]:
     import http.client
     from urllib.parse import urlparse
 
@@ -209,11 +229,15 @@ async def click_to_ring(http_base: str, ws: str, clerk_keys: list[str], click_us
             # The POST runs in a thread so that the listeners timestamp the ring when it arrives,
             # even before the HTTP response is back.
             created = await asyncio.to_thread(post_json, connection, "/api/assist/requests/", token)
-            rang_at, ring = await asyncio.wait_for(rings.get(), 15)
+            rang_at, _ring = await asyncio.wait_for(rings.get(), 15)
             times.append((rang_at - start) * 1000)
             # Leave the queue again: the clerk is freed without penalty for the next click.
-            connection.request("POST", f"/api/assist/requests/{created['id']}/cancel/", body=b"",
-                               headers={"Authorization": f"Token {token}"})
+            connection.request(
+                "POST",
+                f"/api/assist/requests/{created['id']}/cancel/",
+                body=b"",
+                headers={"Authorization": f"Token {token}"},
+            )
             connection.getresponse().read()
             await asyncio.wait_for(cancelled.get(), 15)
     finally:
@@ -235,8 +259,9 @@ def connected_session(citizen, clerk):
     return services.assist_offer_accept(offer_id=offer.pk, clerk=offer.clerk)
 
 
-async def relay_round_trip(ws: str, origin: str, session_id: int, citizen_key: str, clerk_key: str,
-                           n: int) -> list[float]:
+async def relay_round_trip(
+    ws: str, origin: str, session_id: int, citizen_key: str, clerk_key: str, n: int
+) -> list[float]:
     import websockets
 
     from helpdesk.peers import receive_type, ws_headers
@@ -267,8 +292,9 @@ async def relay_round_trip(ws: str, origin: str, session_id: int, citizen_key: s
     return times
 
 
-async def idle_sockets(ws: str, origin: str, keys: list[tuple[int, str]], server_pid: int,
-                       concurrency: int = 50) -> dict:
+async def idle_sockets(
+    ws: str, origin: str, keys: list[tuple[int, str]], server_pid: int, concurrency: int = 50
+) -> dict:
     import websockets
 
     from helpdesk.peers import ws_headers
@@ -282,9 +308,13 @@ async def idle_sockets(ws: str, origin: str, keys: list[tuple[int, str]], server
         nonlocal errors
         async with semaphore:
             try:
-                socket = await websockets.connect(f"{ws}/ws/assist/queue/{request_id}/",
-                                                  additional_headers=ws_headers(key), origin=origin,
-                                                  open_timeout=60, ping_interval=None)
+                socket = await websockets.connect(
+                    f"{ws}/ws/assist/queue/{request_id}/",
+                    additional_headers=ws_headers(key),
+                    origin=origin,
+                    open_timeout=60,
+                    ping_interval=None,
+                )
                 json.loads(await asyncio.wait_for(socket.recv(), 60))  # the first queue status
                 sockets.append(socket)
             except Exception:  # noqa: BLE001 - counted, reported
@@ -304,12 +334,19 @@ async def idle_sockets(ws: str, origin: str, keys: list[tuple[int, str]], server
     alive = sum(1 for s in sockets if s.state.name == "OPEN")
     after = rss_kib(server_pid)
     for chunk in range(0, len(sockets), 500):
-        await asyncio.gather(*(s.close() for s in sockets[chunk:chunk + 500]), return_exceptions=True)
-    return {"requested": len(keys), "opened": len(sockets), "alive_after_20s": alive, "errors": errors,
-            "open_seconds": round(opened, 1), "server_rss_before_mib": round(before / 1024),
-            "server_rss_half_mib": round(middle / 1024), "server_rss_after_mib": round(after / 1024),
-            "kib_per_socket_overall": round((after - before) / max(1, len(sockets)), 1),
-            "kib_per_socket_marginal": round((after - middle) / max(1, len(sockets) - opened_first), 1)}
+        await asyncio.gather(*(s.close() for s in sockets[chunk : chunk + 500]), return_exceptions=True)
+    return {
+        "requested": len(keys),
+        "opened": len(sockets),
+        "alive_after_20s": alive,
+        "errors": errors,
+        "open_seconds": round(opened, 1),
+        "server_rss_before_mib": round(before / 1024),
+        "server_rss_half_mib": round(middle / 1024),
+        "server_rss_after_mib": round(after / 1024),
+        "kib_per_socket_overall": round((after - before) / max(1, len(sockets)), 1),
+        "kib_per_socket_marginal": round((after - middle) / max(1, len(sockets) - opened_first), 1),
+    }
 
 
 def probe(http: str, ws: str, citizen, clerk, token: str, calls: int) -> list[dict]:
@@ -321,12 +358,24 @@ def probe(http: str, ws: str, citizen, clerk, token: str, calls: int) -> list[di
     results = []
     for _ in range(calls):
         AssistRequest.objects.filter(citizen=citizen, state__in=["waiting", "offered"]).update(state="cancelled")
-        result = asyncio.run(place_call(http_base=http, ws_base=ws, citizen_token=token,
-                                        citizen_cookie=session_key_for(citizen), clerk_cookie=session_key_for(clerk),
-                                        frames=5))
+        result = asyncio.run(
+            place_call(
+                http_base=http,
+                ws_base=ws,
+                citizen_token=token,
+                citizen_cookie=session_key_for(citizen),
+                clerk_cookie=session_key_for(clerk),
+                frames=5,
+            )
+        )
         results.append(result.as_dict())
-        call_session_wrap_up(session=CallSession.objects.get(pk=result.session_id), clerk=clerk, notes="bench",
-                             outcome="resolved", then_available=False)
+        call_session_wrap_up(
+            session=CallSession.objects.get(pk=result.session_id),
+            clerk=clerk,
+            notes="bench",
+            outcome="resolved",
+            then_available=False,
+        )
     return results
 
 
@@ -348,9 +397,16 @@ def main() -> int:
 
     nofile = raise_nofile()
     var_dir = Path(tempfile.mkdtemp(prefix="assist-bench-"))
-    os.environ.update({"VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "govservice.settings",
-                       "SQLITE_PATH": str(var_dir / "bench.sqlite3"), "DATABASE_URL": args.database_url,
-                       "LOG_LEVEL": "WARNING", "CHANNEL_CAPACITY": "1000"})
+    os.environ.update(
+        {
+            "VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "govservice.settings",
+            "SQLITE_PATH": str(var_dir / "bench.sqlite3"),
+            "DATABASE_URL": args.database_url,
+            "LOG_LEVEL": "WARNING",
+            "CHANNEL_CAPACITY": "1000",
+        }
+    )
     os.environ.pop("REDIS_URL", None)
     from govservice import stack
 
@@ -367,8 +423,9 @@ def main() -> int:
 
         call_command("migrate", verbosity=0)
         sockets = args.sockets if "sockets" in only else 0
-        clerks, waiting, clickers, tokens = make_people(waiting=args.waiting, clerks=args.clerks,
-                                                        clickers=args.clicks + 2)
+        clerks, waiting, clickers, tokens = make_people(
+            waiting=args.waiting, clerks=args.clerks, clickers=args.clicks + 2
+        )
         port = stack.free_port() if hasattr(stack, "free_port") else None
         if port is None:
             import socket as socket_module
@@ -378,15 +435,16 @@ def main() -> int:
                 port = s.getsockname()[1]
         env = dict(os.environ)
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        supervisor.spawn("celery-worker", stack.celery_worker_args(concurrency=1, hostname=f"bench-{port}@%h"),
-                         env=env, quiet=True)
-        asgi = supervisor.spawn("asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False),
-                                env=env, quiet=True)
+        supervisor.spawn(
+            "celery-worker", stack.celery_worker_args(concurrency=1, hostname=f"bench-{port}@%h"), env=env, quiet=True
+        )
+        asgi = supervisor.spawn(
+            "asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False), env=env, quiet=True
+        )
         http, ws = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
         stack.wait_for_http(f"{http}/healthz", timeout=120, supervisor=supervisor)
         database = "PostgreSQL" if args.database_url else "SQLite"
-        print(f"[bench] stack up on {http} ({database}, var in {var_dir}, embedded Redis); nofile={nofile}",
-              flush=True)
+        print(f"[bench] stack up on {http} ({database}, var in {var_dir}, embedded Redis); nofile={nofile}", flush=True)
 
         if "floor" in only:
             results["floor_redis_pubsub"] = asyncio.run(redis_pubsub_floor(os.environ["REDIS_URL"], 1000))
@@ -405,8 +463,11 @@ def main() -> int:
             keys = list(session_keys(clerks).values())
             waiting_now = AssistRequest.objects.filter(state="waiting").count()
             results["click_to_ring"] = asyncio.run(click_to_ring(http, ws, keys, clickers, tokens, args.clicks))
-            print(f"[bench] click-to-ring with {waiting_now} waiting and {len(keys)} clerks:",
-                  summary(results["click_to_ring"]), flush=True)
+            print(
+                f"[bench] click-to-ring with {waiting_now} waiting and {len(keys)} clerks:",
+                summary(results["click_to_ring"]),
+                flush=True,
+            )
         if "relay" in only:
             from helpdesk.models import ClerkProfile
 
@@ -414,8 +475,9 @@ def main() -> int:
             ClerkProfile.objects.exclude(clerk=clerk).update(status="offline")
             session = connected_session(citizen, clerk)
             keys = session_keys([citizen, clerk])
-            results["relay_round_trip"] = asyncio.run(relay_round_trip(ws, http, session.pk, keys[citizen.pk],
-                                                                       keys[clerk.pk], args.relay))
+            results["relay_round_trip"] = asyncio.run(
+                relay_round_trip(ws, http, session.pk, keys[citizen.pk], keys[clerk.pk], args.relay)
+            )
             print("[bench] signalling relay round trip:", summary(results["relay_round_trip"]), flush=True)
             from helpdesk.services import call_session_end
 
@@ -435,14 +497,18 @@ def main() -> int:
 
             if sockets > len(waiting):
                 make_waiting("bidle", sockets - len(waiting))
-            pairs = list(AssistRequest.objects.filter(citizen__username__startswith="b", state="waiting",
-                                                      language="csl").values_list("pk", "citizen_id")[:sockets])
+            pairs = list(
+                AssistRequest.objects.filter(
+                    citizen__username__startswith="b", state="waiting", language="csl"
+                ).values_list("pk", "citizen_id")[:sockets]
+            )
             from accounts.models import User
 
             users = {u.pk: u for u in User.objects.filter(pk__in=[c for _, c in pairs])}
             keys = session_keys(users.values())
-            results["idle_sockets"] = asyncio.run(idle_sockets(ws, http, [(rid, keys[cid]) for rid, cid in pairs],
-                                                               asgi.pid))
+            results["idle_sockets"] = asyncio.run(
+                idle_sockets(ws, http, [(rid, keys[cid]) for rid, cid in pairs], asgi.pid)
+            )
             print("[bench] idle waiting sockets:", results["idle_sockets"], flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))

@@ -150,8 +150,15 @@ def start_workers(supervisor: stack.Supervisor, count: int) -> list[str]:
         name = f"bench-worker-{n}"
         supervisor.spawn(
             name,
-            stack.celery_worker_args(concurrency=1, hostname=f"bench{n}-{uuid.uuid4().hex[:4]}@%h", queues=[QUEUE])
-            + ["--loglevel", "WARNING", "--include", "bench.worker_tasks"],
+            [
+                *stack.celery_worker_args(
+                    concurrency=1, hostname=f"bench{n}-{uuid.uuid4().hex[:4]}@%h", queues=[QUEUE]
+                ),
+                "--loglevel",
+                "WARNING",
+                "--include",
+                "bench.worker_tasks",
+            ],
             env=env,
             quiet=True,
         )

@@ -41,8 +41,17 @@ class OfferAdmin(ReadOnlyAdmin):
 
 @admin.register(CallSession)
 class CallSessionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "citizen", "clerk", "district", "started_at", "wait_seconds", "talk_seconds", "outcome",
-                    "rating"]
+    list_display = [
+        "id",
+        "citizen",
+        "clerk",
+        "district",
+        "started_at",
+        "wait_seconds",
+        "talk_seconds",
+        "outcome",
+        "rating",
+    ]
     list_filter = ["outcome", "district"]
 
 

@@ -77,6 +77,7 @@ class CitizenQueueConsumer(_Base):
         session_id = await database_sync_to_async(self._session_id)()
         if session_id:
             await self.send_json({"type": "call.start", "session": session_id})
+        return None
 
     def _own_request(self):
         from helpdesk.models import AssistRequest
@@ -136,6 +137,7 @@ class ClerkConsoleConsumer(_Base):
         await self.accept()
         hello = await database_sync_to_async(self._hello)()
         await self.send_json(hello)
+        return None
 
     def _hello(self) -> dict:
         from helpdesk.models import CallSession, Offer
@@ -259,6 +261,7 @@ class CallSignallingConsumer(_Base):
                         "payload": {"type": "peer.joined", "role": self.role, "resumed": last_seq is not None},
                     },
                 )
+        return None
 
     def _membership(self) -> str | None:
         from helpdesk.models import CallSession
@@ -302,6 +305,7 @@ class CallSignallingConsumer(_Base):
             await self.channel_layer.group_send(
                 call_group(self.session_id, recipient), {"type": "assist.relay", "text": message}
             )
+        return None
 
     def _hang_up(self):
         from helpdesk.models import CallSession
@@ -330,4 +334,4 @@ class CallSignallingConsumer(_Base):
                     pass
 
 
-__all__ = ["CitizenQueueConsumer", "ClerkConsoleConsumer", "CallSignallingConsumer", "RECORDER_CHANNEL_GROUP"]
+__all__ = ["RECORDER_CHANNEL_GROUP", "CallSignallingConsumer", "CitizenQueueConsumer", "ClerkConsoleConsumer"]

@@ -262,7 +262,9 @@ class ProbeResult:
 
 def _post_json(url: str, body: dict, *, token: str, origin: str) -> dict:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Origin": origin},
     )
     with urllib.request.urlopen(request, timeout=15) as response:
@@ -271,8 +273,9 @@ def _post_json(url: str, body: dict, *, token: str, origin: str) -> dict:
 
 async def clerk_console(ws_base: str, origin: str, clerk_cookie: str):
     """A clerk console socket that is available (signed in, heartbeat sent)."""
-    console = await websockets.connect(f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie),
-                                       origin=origin)
+    console = await websockets.connect(
+        f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie), origin=origin
+    )
     await receive_type(console, "hello")
     await console.send(json.dumps({"type": "presence", "status": "available"}))
     await receive_type(console, "presence")
@@ -280,8 +283,15 @@ async def clerk_console(ws_base: str, origin: str, clerk_cookie: str):
 
 
 async def place_call(
-    *, http_base: str, ws_base: str, citizen_token: str, citizen_cookie: str, clerk_cookie: str,
-    frames: int = 10, request_body: dict | None = None, hold_seconds: float = 0.0,
+    *,
+    http_base: str,
+    ws_base: str,
+    citizen_token: str,
+    citizen_cookie: str,
+    clerk_cookie: str,
+    frames: int = 10,
+    request_body: dict | None = None,
+    hold_seconds: float = 0.0,
 ) -> ProbeResult:
     """The whole path through the running system; returns timings (ms since the click)."""
     origin = http_base

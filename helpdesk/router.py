@@ -77,8 +77,15 @@ class RequestView:
     @property
     def routing_key(self) -> tuple:
         """Requests with the same key have the same pools (only their waiting time differs)."""
-        return (self.firm_id, self.district_id, self.city, self.item_id, self.sector, self.language,
-                self.excluded_clerk_ids)
+        return (
+            self.firm_id,
+            self.district_id,
+            self.city,
+            self.item_id,
+            self.sector,
+            self.language,
+            self.excluded_clerk_ids,
+        )
 
 
 def in_stage(stage: str, clerk: ClerkView, request: RequestView) -> bool:

@@ -143,12 +143,11 @@ def figures_live(*, now: dt.datetime | None = None, district: District | None = 
     )
     districts = District.objects.all() if district is None else [district]
     open_callbacks = Callback.objects.filter(status__in=Callback.OPEN_STATUSES)
-    callbacks_per_district = {
-        code: n
-        for code, n in open_callbacks.values_list("request__district__division_code")
+    callbacks_per_district = dict(
+        open_callbacks.values_list("request__district__division_code")
         .annotate(n=Count("id"))
         .values_list("request__district__division_code", "n")
-    }
+    )
     if district is not None:
         open_callbacks = open_callbacks.filter(request__district=district)
     return {

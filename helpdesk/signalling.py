@@ -50,8 +50,14 @@ async def stamp(session_id: int, recipient: str, message: dict[str, Any]) -> str
     """Number the message for its recipient, keep it for replay, return the JSON to send."""
     body = json.dumps({k: v for k, v in message.items() if k != "seq"}, ensure_ascii=False)
     text = await client().eval(
-        _STAMP, 2, _key(session_id, recipient, "seq"), _key(session_id, recipient, "buffer"),
-        body, BUFFER_SECONDS * 12, BUFFER_LENGTH, BUFFER_SECONDS,
+        _STAMP,
+        2,
+        _key(session_id, recipient, "seq"),
+        _key(session_id, recipient, "buffer"),
+        body,
+        BUFFER_SECONDS * 12,
+        BUFFER_LENGTH,
+        BUFFER_SECONDS,
     )
     return text.decode() if isinstance(text, bytes) else text
 

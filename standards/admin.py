@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -300,7 +302,7 @@ class ItemVersionAdmin(StandardsAdminAccess, admin.ModelAdmin):
             return "—"
         versions = list(obj.item.versions.order_by("number"))
         rows = []
-        for previous, current in zip(versions, versions[1:], strict=False):
+        for previous, current in itertools.pairwise(versions):
             diff = version_diff(previous, current)
             parts = [f"{c['label']}: {c['from']} → {c['to']}" for c in diff["limits"]]
             parts += [str(c["label"]) for c in diff["fields"]]

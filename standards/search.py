@@ -311,10 +311,7 @@ class Prepared:
         combined: dict[int, int] | None = None
         for term in terms:
             ranks = self.rank_term(term)
-            if combined is None:
-                combined = ranks
-            else:
-                combined = {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
+            combined = ranks if combined is None else {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
         if chosen is not None:
             combined = {i: r for i, r in combined.items() if i in chosen}
         order, by_order, entries = self.order, self.by_order, self.entries

@@ -34,7 +34,7 @@ def catalogue_import_apply_task(job_id: int) -> None:
             errors=[_file_error(m) for m in error.messages],
         )
         return
-    except Exception as error:  # noqa: BLE001 - the transaction rolled back; tell the maintainer
+    except Exception as error:
         log.exception("catalogue import %s failed", job_id)
         catalogue_import_mark(
             job_id=job_id,

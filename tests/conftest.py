@@ -31,6 +31,14 @@ def c9_reference_data(request):
         seed_districts(Province, District, ServiceWindow)
 
 
+@pytest.fixture
+def cast(db):
+    """The fixed cast of users every app's tests share (tests/factories.py, `make_cast`)."""
+    from tests.factories import make_cast
+
+    return make_cast()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -84,7 +92,8 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     log_dir = Path(env["VAR_DIR"])
     try:
         # tests.worker_hooks: the test-only tasks (e.g. push_to_user) live there, not in the system's modules.
-        worker = stack.celery_worker_args(concurrency=2, hostname=f"test-{port}@%h") + [
+        worker = [
+            *stack.celery_worker_args(concurrency=2, hostname=f"test-{port}@%h"),
             "--include",
             "tests.worker_hooks",
         ]

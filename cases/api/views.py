@@ -165,7 +165,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def queues(self, request):
         """District queues: a clerk's own district, every district for a supervisor."""
         if request.user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
-            raise PermissionDenied()
+            raise PermissionDenied
         return Response(s.QueueSerializer(selectors.district_queues(user=request.user), many=True).data)
 
     @extend_schema(responses={200: s.FiguresSerializer})
@@ -173,7 +173,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def figures(self, request):
         """Cases by state, time to complete against the promise, overdue, trips saved, ratings."""
         if request.user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
-            raise PermissionDenied()
+            raise PermissionDenied
         return Response(s.FiguresSerializer(selectors.figures(user=request.user)).data)
 
 

@@ -14,7 +14,7 @@ from standards.models import District
 
 def _figures_for(cases: QuerySet[Case]) -> dict:
     today = timezone.localdate()
-    by_state = {state: 0 for state in life_cycle.STATES}
+    by_state = dict.fromkeys(life_cycle.STATES, 0)
     for row in cases.values("state").annotate(n=Count("id")):
         by_state[row["state"]] = row["n"]
     finished = cases.filter(state__in=life_cycle.FINISHED_STATES, accepted_at__isnull=False, delivered_at__isnull=False)

@@ -130,7 +130,7 @@ def _enqueue_route(case_id: int, transfer_number: int, queue: str) -> bool:
 
     try:
         route_case.apply_async(args=[case_id, transfer_number], queue=queue)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep sends it again
+    except Exception:
         logger.exception(
             "route_case for case %s (transfer %s) could not be queued on %s; the routing sweep will retry",
             case_id,

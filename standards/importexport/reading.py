@@ -45,7 +45,7 @@ def _decode_csv(content: bytes, sheet: str, errors: list[ImportError_]) -> list[
     if "\x00" in text:
         errors.append(ImportError_(sheet, None, "", _("The file contains NUL characters: it is not a text CSV file.")))
         return None
-    return [row for row in csv.reader(io.StringIO(text))]
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _cell(value: Any) -> str:

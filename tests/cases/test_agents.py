@@ -226,7 +226,7 @@ def typo(code: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "principal,field",
+    ("principal", "field"),
     [
         ({"id_number": typo(f.id_number(5)), "name": "王五"}, "id_number"),
         ({"id_number": "31010119900101", "name": "王五"}, "id_number"),

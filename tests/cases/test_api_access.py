@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -154,7 +156,7 @@ def test_the_agent_and_the_principal_act_on_the_case_and_the_agents_id_number_st
 
 
 @pytest.mark.parametrize(
-    "who,step",
+    ("who", "step"),
     [
         ("owner", "accept"),
         ("colleague", "not-accept"),
@@ -214,7 +216,7 @@ def test_the_id_number_is_masked_in_every_output_and_full_only_with_permission(c
 
 
 @pytest.mark.parametrize(
-    "who,expected",
+    ("who", "expected"),
     [("supervisor", 200), ("huangpu_clerk", 200), ("owner", 403), ("citizen", 403), ("standards_admin", 403)],
 )
 def test_queues_and_figures_are_for_clerks_and_supervisors(cast, who, expected):
@@ -281,7 +283,7 @@ def test_the_whole_loop_over_the_api(cast, django_capture_on_commit_callbacks):
         "closed",
         "rated",
     ]
-    assert all(e["prev_hash"] == p["hash"] for p, e in zip(events, events[1:], strict=False))
+    assert all(e["prev_hash"] == p["hash"] for p, e in itertools.pairwise(events))
     figures = client_for(cast["supervisor"]).get("/api/cases/figures/").json()
     assert figures["alliance"]["ratings"]["bad"] == 1
     # Two on-site visits in the standard, one made to pick up the result.

@@ -170,10 +170,10 @@ def test_routing_prefers_a_skilled_then_the_least_loaded_clerk(
     version = f.make_item(sector="housing_fund")
     busy = f.make_user("clerk", code=f.SHUSHAN)
     idle = f.make_user("clerk", code=f.SHUSHAN)
-    case1, out1 = _routed(
+    _case1, out1 = _routed(
         f.submitted_case(applicant=citizen, version=version), huangpu_clerk, django_capture_on_commit_callbacks
     )
-    case2, out2 = _routed(
+    _case2, out2 = _routed(
         f.submitted_case(applicant=citizen, version=version), huangpu_clerk, django_capture_on_commit_callbacks
     )
     assert {out1.clerk_id, out2.clerk_id} == {busy.pk, idle.pk}

@@ -119,7 +119,7 @@ def take(step, case: Case, actor) -> None:
 
 
 @pytest.mark.parametrize(
-    "name,source",
+    ("name", "source"),
     [(step.name, source) for step in life_cycle.STEPS.values() for source in step.sources],
 )
 def test_every_declared_transition_moves_the_case_and_writes_its_event(

@@ -120,8 +120,11 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
         worker = supervisor.spawn(
             "kill-test-worker",
             # tests.worker_hooks holds routing while the hold file exists (CASES_ROUTING_HOLD_FILE).
-            stack.celery_worker_args(concurrency=1, hostname=f"kill-{uuid.uuid4().hex[:6]}@%h", queues=[queue])
-            + ["--include", "tests.worker_hooks"],
+            [
+                *stack.celery_worker_args(concurrency=1, hostname=f"kill-{uuid.uuid4().hex[:6]}@%h", queues=[queue]),
+                "--include",
+                "tests.worker_hooks",
+            ],
             env=env,
         )
         citizen = f.make_user("citizen")

@@ -10,4 +10,3 @@ from tests.helpdesk.factories import Clock
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-

@@ -44,8 +44,14 @@ def make_citizen(*, code: str | None = "310101", name: str = "市民", firm: Fir
     )
 
 
-def make_clerk(code: str = "310101", *, status: str | None = None, idle_since: dt.datetime | None = None,
-               sectors: list[str] | None = None, languages: list[str] | None = None) -> User:
+def make_clerk(
+    code: str = "310101",
+    *,
+    status: str | None = None,
+    idle_since: dt.datetime | None = None,
+    sectors: list[str] | None = None,
+    languages: list[str] | None = None,
+) -> User:
     n = next(_seq)
     the_district = district(code)
     clerk = User.objects.create_user(
@@ -72,8 +78,9 @@ def make_firm(code: str = "310101") -> Firm:
 
     n = next(_seq)
     stem = f"91{code}MA{n:07d}"[:17]
-    return Firm.objects.create(name=f"测试企业{n}", credit_code=stem + uscc_check_char(stem),
-                               registered_district=district(code))
+    return Firm.objects.create(
+        name=f"测试企业{n}", credit_code=stem + uscc_check_char(stem), registered_district=district(code)
+    )
 
 
 def make_specialist(firm: Firm, clerk: User) -> FirmSpecialist:
@@ -84,8 +91,14 @@ def make_item_version(*, sector: str = "housing_fund", name: str = "住房公积
     n = next(_seq)
     item = ServiceItem.objects.create(code=f"TEST-{n:05d}")
     return ItemVersion.objects.create(
-        item=item, number=1, status=ItemVersion.Status.PUBLISHED, name=name, item_type="public_service",
-        sector=sector, statutory_limit=20, promised_limit=10,
+        item=item,
+        number=1,
+        status=ItemVersion.Status.PUBLISHED,
+        name=name,
+        item_type="public_service",
+        sector=sector,
+        statutory_limit=20,
+        promised_limit=10,
     )
 
 

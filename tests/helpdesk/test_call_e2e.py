@@ -29,10 +29,16 @@ def test_an_aiortc_citizen_and_an_aiortc_clerk_are_routed_connect_and_exchange_v
     clerk = make_clerk("310101")
     token = Token.objects.create(user=citizen).key
 
-    result = run_coroutine(place_call(
-        http_base=live_stack.http_url, ws_base=live_stack.ws_url, citizen_token=token,
-        citizen_cookie=cookie_for(citizen), clerk_cookie=cookie_for(clerk), frames=10,
-    ))
+    result = run_coroutine(
+        place_call(
+            http_base=live_stack.http_url,
+            ws_base=live_stack.ws_url,
+            citizen_token=token,
+            citizen_cookie=cookie_for(citizen),
+            clerk_cookie=cookie_for(clerk),
+            frames=10,
+        )
+    )
 
     assert result.clerk_frames >= 10  # the clerk saw the citizen's camera
     assert result.citizen_frames >= 10  # and the citizen saw the clerk
@@ -54,8 +60,9 @@ def test_the_citizen_sees_the_queue_live_and_the_call_starting(live_stack):
 
     async def scenario():
         origin = live_stack.http_url
-        async with websockets.connect(live_stack.ws(f"/ws/assist/queue/{mine.pk}/"),
-                                      additional_headers=ws_headers(citizen_cookie), origin=origin) as queue:
+        async with websockets.connect(
+            live_stack.ws(f"/ws/assist/queue/{mine.pk}/"), additional_headers=ws_headers(citizen_cookie), origin=origin
+        ) as queue:
             first = await receive_type(queue, "queue")
             assert (first["position"], first["estimate_is_estimate"]) == (2, True)
             # The one ahead of me leaves: the Celery worker pushes my new position.
@@ -104,8 +111,10 @@ def test_only_the_two_members_join_a_call_and_nothing_echoes_to_the_sender(live_
     async def scenario():
         assert await refused(outsider) == 4403
         assert await refused(other_clerk) == 4403
-        async with websockets.connect(url, additional_headers=ws_headers(cookies[citizen]), origin=origin) as a, \
-                websockets.connect(url, additional_headers=ws_headers(cookies[clerk]), origin=origin) as b:
+        async with (
+            websockets.connect(url, additional_headers=ws_headers(cookies[citizen]), origin=origin) as a,
+            websockets.connect(url, additional_headers=ws_headers(cookies[clerk]), origin=origin) as b,
+        ):
             assert (await receive_type(a, "joined"))["polite"] is True
             assert (await receive_type(b, "joined"))["peer_present"] is True
             await a.send(json.dumps({"type": "chat", "text": "您好，我想问公积金转移"}))
@@ -136,8 +145,9 @@ def test_a_dropped_socket_resumes_the_same_session_and_gets_what_it_missed(live_
         # The citizen's socket is gone; the clerk keeps talking.
         await clerk_socket.send(json.dumps({"type": "chat", "text": "第二条"}))
         await asyncio.sleep(0.3)
-        async with websockets.connect(url + f"?last_seq={first['seq']}", additional_headers=ws_headers(citizen_cookie),
-                                      origin=origin) as again:
+        async with websockets.connect(
+            url + f"?last_seq={first['seq']}", additional_headers=ws_headers(citizen_cookie), origin=origin
+        ) as again:
             await receive_type(again, "joined")
             missed = await receive_type(again, "chat")
         await clerk_socket.close()
@@ -155,9 +165,11 @@ def test_a_third_user_cannot_watch_someone_elses_queue(live_stack):
     stranger_cookie = cookie_for(make_citizen())
 
     async def scenario():
-        async with websockets.connect(live_stack.ws(f"/ws/assist/queue/{request.pk}/"),
-                                      additional_headers=ws_headers(stranger_cookie),
-                                      origin=live_stack.http_url) as s:
+        async with websockets.connect(
+            live_stack.ws(f"/ws/assist/queue/{request.pk}/"),
+            additional_headers=ws_headers(stranger_cookie),
+            origin=live_stack.http_url,
+        ) as s:
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(s.recv(), 10)
             return closed.value.rcvd.code

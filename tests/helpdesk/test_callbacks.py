@@ -28,13 +28,20 @@ def api(user) -> APIClient:
     return client
 
 
-def ask_callback(code: str = "310101", *, minutes_ago: float = 0, phone: str = "13912345678",
-                 language: str = Language.MANDARIN, priority_reason: str = "none") -> Callback:
+def ask_callback(
+    code: str = "310101",
+    *,
+    minutes_ago: float = 0,
+    phone: str = "13912345678",
+    language: str = Language.MANDARIN,
+    priority_reason: str = "none",
+) -> Callback:
     """A citizen of `code` who waited, then asked to be called back `minutes_ago`."""
     at = T0 - dt.timedelta(minutes=minutes_ago)
     citizen = make_citizen(code=code)
-    request = services.assist_request_create(citizen=citizen, now=at, route=False, language=language,
-                                             priority_reason=priority_reason)
+    request = services.assist_request_create(
+        citizen=citizen, now=at, route=False, language=language, priority_reason=priority_reason
+    )
     services.assist_request_callback(request=request, actor=citizen, phone=phone, now=at)
     return Callback.objects.get(request=request)
 
@@ -126,8 +133,11 @@ def test_reached_closes_the_callback_with_the_note():
     callback = ask_callback()
     clerk = make_clerk("310101")
     api(clerk).post(f"/api/assist/callbacks/{callback.pk}/claim/")
-    response = api(clerk).post(f"/api/assist/callbacks/{callback.pk}/done/",
-                               {"outcome": "reached", "note": "已说明公积金转移材料"}, format="json")
+    response = api(clerk).post(
+        f"/api/assist/callbacks/{callback.pk}/done/",
+        {"outcome": "reached", "note": "已说明公积金转移材料"},
+        format="json",
+    )
     assert response.status_code == 200
     callback.refresh_from_db()
     assert (callback.status, callback.attempts, callback.last_note) == ("reached", 1, "已说明公积金转移材料")
@@ -142,8 +152,7 @@ def test_no_answer_puts_it_back_on_the_list_and_the_last_attempt_closes_it_as_un
     for attempt, clerk in enumerate(clerks, start=1):
         clock.advance(600)
         services.callback_claim(callback_id=callback.pk, clerk=clerk, now=clock())
-        services.callback_done(callback_id=callback.pk, clerk=clerk, outcome="no_answer", note="无人接听",
-                               now=clock())
+        services.callback_done(callback_id=callback.pk, clerk=clerk, outcome="no_answer", note="无人接听", now=clock())
         callback.refresh_from_db()
         assert callback.attempts == attempt
         if attempt < 3:
@@ -195,8 +204,15 @@ def test_every_step_is_audited():
     services.callback_done(callback_id=callback.pk, clerk=clerk, outcome="reached")
     events = AssistEvent.objects.filter(request=callback.request).order_by("id")
     kinds = [e.kind for e in events if e.kind.startswith("callback.") or e.kind == "request.callback"]
-    assert kinds == ["request.callback", "callback.claimed", "callback.released", "callback.claimed",
-                     "callback.no_answer", "callback.claimed", "callback.reached"]
+    assert kinds == [
+        "request.callback",
+        "callback.claimed",
+        "callback.released",
+        "callback.claimed",
+        "callback.no_answer",
+        "callback.claimed",
+        "callback.reached",
+    ]
     no_answer = events.get(kind="callback.no_answer")
     assert (no_answer.actor, no_answer.data["attempt"], no_answer.data["note"]) == (clerk, 1, "关机")
 

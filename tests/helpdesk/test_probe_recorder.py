@@ -30,8 +30,7 @@ def cookie_for(user) -> str:
 def test_the_probe_places_a_real_call_and_reports_its_timings(live_stack, capsys):
     citizen = make_citizen(code="330102")
     clerk = make_clerk("330102")
-    call_command("assist_probe", server=live_stack.http_url, citizen=citizen.username, clerk=clerk.username,
-                 frames=5)
+    call_command("assist_probe", server=live_stack.http_url, citizen=citizen.username, clerk=clerk.username, frames=5)
     out = capsys.readouterr().out
     assert "ring" in out and "first frame at the clerk" in out
     session = CallSession.objects.get(citizen=citizen)
@@ -51,10 +50,13 @@ def test_the_recorder_joins_a_call_that_policy_records_and_files_the_media(live_
     env = {**live_stack.env, "MEDIA_ROOT": str(media_root)}
     recorder = subprocess.Popen(
         [sys.executable, "manage.py", "assist_recorder", "--server", live_stack.http_url, "--scan-interval", "0.3"],
-        cwd=stack.BASE_DIR, env=env, start_new_session=True,
+        cwd=stack.BASE_DIR,
+        env=env,
+        start_new_session=True,
     )
     citizen_cookie, clerk_cookie = cookie_for(citizen), cookie_for(clerk)
     try:
+
         async def call():
             clerk_peer = CallPeer(live_stack.ws_url, live_stack.http_url, session.pk, session_cookie=clerk_cookie)
             citizen_peer = CallPeer(live_stack.ws_url, live_stack.http_url, session.pk, session_cookie=citizen_cookie)

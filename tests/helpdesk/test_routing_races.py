@@ -20,11 +20,14 @@ def test_concurrent_routing_passes_never_double_book_a_clerk_or_a_request():
     if connection.vendor != "postgresql":
         pytest.skip("select_for_update and row locks need PostgreSQL")
     now = timezone.now()
-    clerks = [make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=now - dt.timedelta(seconds=i))
-              for i in range(8)]
+    clerks = [
+        make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=now - dt.timedelta(seconds=i))
+        for i in range(8)
+    ]
     for i in range(24):
-        AssistRequest.objects.create(citizen=make_citizen(), district=clerks[0].district,
-                                     created_at=now - dt.timedelta(seconds=100 - i))
+        AssistRequest.objects.create(
+            citizen=make_citizen(), district=clerks[0].district, created_at=now - dt.timedelta(seconds=100 - i)
+        )
     start = threading.Barrier(6)
     errors: list[BaseException] = []
 
@@ -53,7 +56,6 @@ def test_concurrent_routing_passes_never_double_book_a_clerk_or_a_request():
     # The eight longest-waiting requests are the ones ringing.
     oldest = set(AssistRequest.objects.order_by("created_at").values_list("pk", flat=True)[:8])
     assert {o.request_id for o in offers} == oldest
-
 
 
 def _claim_at_once(callback_id: int, clerks) -> tuple[list[int], list[str], list[BaseException]]:

@@ -33,7 +33,7 @@ def catalogue_fingerprint() -> str:
 
 
 def row(code: str = "IMP-0001", **overrides) -> dict:
-    values = {column: "" for column in ITEM_COLUMNS}
+    values = dict.fromkeys(ITEM_COLUMNS, "")
     values.update(
         code=code,
         name=f"导入测试事项{code}",
@@ -61,7 +61,7 @@ def row(code: str = "IMP-0001", **overrides) -> dict:
 
 
 def material(code: str = "IMP-0001", material_type: str = "ID_CARD", **overrides) -> dict:
-    values = {column: "" for column in MATERIAL_COLUMNS}
+    values = dict.fromkeys(MATERIAL_COLUMNS, "")
     values.update(
         item_code=code,
         material_type=material_type,

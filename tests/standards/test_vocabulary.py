@@ -26,7 +26,7 @@ def test_models_serializers_and_import_columns_read_the_vocabulary():
     assert list(fields["handling_form"].choices) == HandlingForm.values
     assert list(fields["growth_stage"].choices) == GrowthStage.values
     assert list(fields["service_object"].choices) == ServiceObject.values
-    assert LIST_CHOICES == {"handling_forms": HandlingForm.values, "growth_stages": GrowthStage.values}
+    assert {"handling_forms": HandlingForm.values, "growth_stages": GrowthStage.values} == LIST_CHOICES
     assert CHOICES["sector"] == Sector.values
     assert set(DEPARTMENT_NAMES) == set(Sector.values)
 

@@ -59,10 +59,16 @@ class Command(BaseCommand):
         for _ in range(options["calls"]):
             # A probe left over from an interrupted run must not hold the citizen's place.
             AssistRequest.objects.filter(citizen=citizen, state__in=AssistRequest.OPEN_STATES).update(state="cancelled")
-            result = run_coroutine(place_call(
-                http_base=server, ws_base="ws" + server[len("http"):], citizen_token=token,
-                citizen_cookie=session_key_for(citizen), clerk_cookie=session_key_for(clerk), frames=options["frames"],
-            ))
+            result = run_coroutine(
+                place_call(
+                    http_base=server,
+                    ws_base="ws" + server[len("http") :],
+                    citizen_token=token,
+                    citizen_cookie=session_key_for(citizen),
+                    clerk_cookie=session_key_for(clerk),
+                    frames=options["frames"],
+                )
+            )
             results.append(result)
             if options["json"]:
                 self.stdout.write(json.dumps(result.as_dict()))
@@ -79,10 +85,13 @@ class Command(BaseCommand):
             from helpdesk.services import call_session_wrap_up
 
             session = CallSession.objects.get(pk=result.session_id)
-            call_session_wrap_up(session=session, clerk=clerk, notes="assist_probe", outcome="resolved",
-                                 then_available=False)
+            call_session_wrap_up(
+                session=session, clerk=clerk, notes="assist_probe", outcome="resolved", then_available=False
+            )
         if len(results) > 1 and not options["json"]:
             firsts = sorted(r.time_to_first_frame_ms for r in results)
             rings = sorted(r.time_to_ring_ms for r in results)
-            self.stdout.write(f"{len(results)} calls: ring p50 {statistics.median(rings):.1f} ms, first frame p50 "
-                              f"{statistics.median(firsts):.1f} ms, max {firsts[-1]:.1f} ms")
+            self.stdout.write(
+                f"{len(results)} calls: ring p50 {statistics.median(rings):.1f} ms, first frame p50 "
+                f"{statistics.median(firsts):.1f} ms, max {firsts[-1]:.1f} ms"
+            )

@@ -30,21 +30,29 @@ class Command(BaseCommand):
         parser.add_argument("--max-calls", type=int, default=4, help="calls recorded at once (CPU bound)")
 
     def handle(self, *args, **options):
-        asyncio.run(Recorder(server=options["server"].rstrip("/"), scan_interval=options["scan_interval"],
-                             max_calls=options["max_calls"]).run())
+        asyncio.run(
+            Recorder(
+                server=options["server"].rstrip("/"),
+                scan_interval=options["scan_interval"],
+                max_calls=options["max_calls"],
+            ).run()
+        )
 
 
 def _sessions_to_record() -> list[int]:
     from helpdesk.models import CallSession
 
-    return list(CallSession.objects.filter(recording_required=True, ended_at__isnull=True, recording="")
-                .values_list("pk", flat=True)[:50])
+    return list(
+        CallSession.objects.filter(recording_required=True, ended_at__isnull=True, recording="").values_list(
+            "pk", flat=True
+        )[:50]
+    )
 
 
 class Recorder:
     def __init__(self, *, server: str, scan_interval: float, max_calls: int):
         self.server = server
-        self.ws_base = "ws" + server[len("http"):]
+        self.ws_base = "ws" + server[len("http") :]
         self.scan_interval = scan_interval
         self.slots = asyncio.Semaphore(max_calls)
         self.active: dict[int, asyncio.Task] = {}
@@ -89,11 +97,16 @@ class Recorder:
             relative = f"assist/recordings/call{session_id}.mp4"
             path = Path(settings.MEDIA_ROOT) / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            peer = RecorderPeer(ws_base=self.ws_base, origin=self.server, session_id=session_id,
-                                token=recorder_token(session_id), path=str(path))
+            peer = RecorderPeer(
+                ws_base=self.ws_base,
+                origin=self.server,
+                session_id=session_id,
+                token=recorder_token(session_id),
+                path=str(path),
+            )
             try:
                 tracks = await peer.run()
-            except Exception:  # noqa: BLE001 - one failed call must not stop the recorder
+            except Exception:
                 log.exception("recording of call %s failed", session_id)
                 return
             if tracks and path.exists() and path.stat().st_size > 0:
