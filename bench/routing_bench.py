@@ -189,8 +189,8 @@ def noop_round_trip(samples: int) -> dict:
     times = []
     for _ in range(samples):
         sent = time.perf_counter()
-        noop.apply_async(args=[reply, sent], queue=QUEUE)
-        client.blpop(reply, timeout=10)
+        noop.apply_async(args=(reply, sent), queue=QUEUE)
+        client.blpop([reply], timeout=10)
         times.append((time.perf_counter() - sent) * 1000)
         time.sleep(0.005)
     return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "samples": samples}
@@ -251,6 +251,7 @@ def latency_at_rate(n: int, rate: float, data) -> dict:
     latencies = [
         (routed.timestamp() - sent_at[case_id]) * 1000
         for case_id, routed in Case.objects.filter(pk__in=ids).values_list("pk", "routed_at")
+        if routed is not None  # all of them: wait_routed returned
     ]
     return {
         "cases": n,

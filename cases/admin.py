@@ -1,46 +1,58 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, CaseMaterial, ClerkSkill, FollowUp, Holiday, Rating
+
+_EVENT_FIELDS = (
+    "seq",
+    "created_at",
+    "action",
+    "from_state",
+    "to_state",
+    "actor",
+    "actor_role",
+    "district_code",
+    "window_code",
+    "reason",
+    "request_id",
+    "hash",
+)
+_MATERIAL_FIELDS = (
+    "item_material",
+    "original_name",
+    "content_type",
+    "size",
+    "spared_by_elicence",
+    "current",
+    "uploaded_at",
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
 
 class CaseEventInline(ReadOnlyInline):
     model = CaseEvent
-    fields = [
-        "seq",
-        "created_at",
-        "action",
-        "from_state",
-        "to_state",
-        "actor",
-        "actor_role",
-        "district_code",
-        "window_code",
-        "reason",
-        "request_id",
-        "hash",
-    ]
-    readonly_fields = fields
+    fields = _EVENT_FIELDS
+    readonly_fields = _EVENT_FIELDS
     ordering = ["seq"]
 
 
 class CaseMaterialInline(ReadOnlyInline):
     model = CaseMaterial
-    fields = ["item_material", "original_name", "content_type", "size", "spared_by_elicence", "current", "uploaded_at"]
-    readonly_fields = fields
+    fields = _MATERIAL_FIELDS
+    readonly_fields = _MATERIAL_FIELDS
 
 
 @admin.register(Case)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,9 @@ def with_chain_head(cases: QuerySet[Case]) -> QuerySet[Case]:
     current; the (case, seq) unique constraint still refuses a fork if they were stale.
     """
     last = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-seq")
-    return cases.annotate(
+    # Case declares the two names (for the instances that carry them), which django-stubs' plugin
+    # takes for a redefinition here.
+    return cases.annotate(  # type: ignore[no-redef]
         chain_head_seq=Subquery(last.values("seq")[:1]),
         chain_head_hash=Subquery(last.values("hash")[:1]),
     )
@@ -32,12 +35,13 @@ def event_append(
     from_state: str = "",
     to_state: str = "",
     reason: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     request_id: str = "",
     district_code: str | None = None,
     window_code: str | None = None,
 ) -> CaseEvent:
     """Append one event. The caller holds the case's row lock (or SQLite's write lock) in a transaction."""
+    last: Mapping[str, Any] | None
     if hasattr(case, "chain_head_seq"):
         last = {"seq": case.chain_head_seq, "hash": case.chain_head_hash} if case.chain_head_seq else None
     else:

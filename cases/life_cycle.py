@@ -453,9 +453,7 @@ def _diagram_markdown() -> str:
         "stateDiagram-v2",
         f"    [*] --> {INITIAL_STATE}",
     ]
-    for spec in STEPS.values():
-        for source in spec.sources:
-            lines.append(f"    {source} --> {spec.target}: {spec.name}")
+    lines += [f"    {source} --> {spec.target}: {spec.name}" for spec in STEPS.values() for source in spec.sources]
     lines += [f"    {value} --> [*]" for value in final]
     stopped = ",".join(sorted(CLOCK_STOPPED_STATES))
     lines += [
@@ -490,9 +488,10 @@ def _diagram_markdown() -> str:
     def mark(flag: bool) -> str:
         return "yes" if flag else ""
 
-    for spec in STATES.values():
+    for state_spec in STATES.values():
         lines.append(
-            f"| {spec.value} | {spec.label} | {spec.badge or '—'} | {mark(spec.clock_stopped)} | {mark(spec.open)} "
-            f"| {mark(spec.finished)} | {mark(spec.load)} | {mark(spec.materials_open)} | {spec.queue or ''} |"
+            f"| {state_spec.value} | {state_spec.label} | {state_spec.badge or '—'} | {mark(state_spec.clock_stopped)} "
+            f"| {mark(state_spec.open)} | {mark(state_spec.finished)} | {mark(state_spec.load)} "
+            f"| {mark(state_spec.materials_open)} | {state_spec.queue or ''} |"
         )
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import mask_id_number
-from standards.models import Sector
+from standards.vocabulary import Sector
 
 
 class CaseState(models.TextChoices):
@@ -169,6 +170,11 @@ class Case(models.Model):
             models.Index(fields=["applicant_credit_code"], name="case_principal_credit_code"),
         ]
 
+    # The head of the event chain, read with the locked row by cases.chain.with_chain_head (and kept
+    # current by event_append); not set on other instances, so event_append reads the chain then.
+    chain_head_seq: int | None
+    chain_head_hash: str | None
+
     def __str__(self) -> str:
         return self.reference
 
@@ -185,11 +191,11 @@ class Case(models.Model):
     def principal_credit_code(self) -> str:
         if self.applicant_credit_code:
             return self.applicant_credit_code
-        return self.firm.credit_code if self.firm_id else ""
+        return self.firm.credit_code if self.firm is not None else ""
 
     @property
     def masked_agent_id_number(self) -> str:
-        return mask_id_number(self.agent.id_number) if self.agent_id else ""
+        return mask_id_number(self.agent.id_number) if self.agent is not None else ""
 
     @property
     def clock_stopped(self) -> bool:
@@ -226,11 +232,11 @@ class CaseMaterial(models.Model):
         return f"{self.case} · {self.item_material}"
 
 
-class CaseEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    def update(self, **kwargs: Any) -> int:
         raise ValidationError("Case events are append-only.")
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise ValidationError("Case events are append-only.")
 
 
@@ -274,12 +280,12 @@ class CaseEvent(models.Model):
         # By reference: the id is internal (and can come back on SQLite); people name a case by its reference.
         return f"{self.case.reference}#{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValidationError("Case events are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError("Case events are append-only.")
 
     def canonical(self) -> bytes:

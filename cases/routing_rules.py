@@ -8,25 +8,39 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+# Read-only members (properties), so that frozen dataclasses and model instances both fit.
 
 
 class Window(Protocol):
-    pk: int | None
+    @property
+    def pk(self) -> int | None: ...
 
     def is_open_at(self, moment: dt.datetime) -> bool: ...
 
 
-class Candidate(Protocol):
-    clerk_id: int
-    window: Window
-    skilled: bool
-    load: int
+W = TypeVar("W", bound=Window)
+W_co = TypeVar("W_co", bound=Window, covariant=True)
+
+
+class Candidate(Protocol[W_co]):
+    @property
+    def clerk_id(self) -> int: ...
+
+    @property
+    def window(self) -> W_co: ...
+
+    @property
+    def skilled(self) -> bool: ...
+
+    @property
+    def load(self) -> int: ...
 
 
 def choose_target(
-    *, candidates: Sequence[Candidate], window: Window | None, now: dt.datetime
-) -> tuple[Window | None, int | None]:
+    *, candidates: Sequence[Candidate[W]], window: W | None, now: dt.datetime
+) -> tuple[W | None, int | None]:
     """The approving district's window and clerk: item skills, then open windows, then the lightest load.
 
     `window` is the window the item's implementation names in the district (or None); `now` is an
@@ -37,7 +51,7 @@ def choose_target(
         return window, None
     any_skilled = any(candidate.skilled for candidate in candidates)
 
-    def rank(candidate: Candidate) -> tuple:
+    def rank(candidate: Candidate[W]) -> tuple[bool, bool, bool, int, int]:
         return (
             any_skilled and not candidate.skilled,
             not candidate.window.is_open_at(now),

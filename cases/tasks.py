@@ -13,7 +13,8 @@ from cases import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
+# celery-types has retry_backoff as bool | int; Celery multiplies a float factor just as well (0.5 s, 1 s, 2 s…).
+@shared_task(  # type: ignore[call-overload]
     name="cases.route_case",
     autoretry_for=(OperationalError,),
     retry_backoff=0.5,
@@ -38,7 +39,7 @@ def sweep_routing() -> dict[str, int]:
 
 
 @worker_process_init.connect
-def _worker_process_push(**kwargs) -> None:
+def _worker_process_push(**kwargs: object) -> None:
     """Per pool process: send events over one long-lived event loop (govservice/events.py)."""
     from govservice.events import use_worker_loop
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from cases import life_cycle, selectors, services
+from cases.http import request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, DeliveryMethod, FollowUp
 from govservice import errors
@@ -27,15 +29,16 @@ def _visible_case(request: HttpRequest, reference: str) -> Case:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    if request.user.role == User.Role.CLERK:
+    user = signed_in_user(request)
+    if user.role == User.Role.CLERK:
         return redirect("cases-workbench")
-    cases = selectors.cases_visible_to(request.user)
+    cases = selectors.cases_visible_to(user)
     state = request.GET.get("state")
     if state in life_cycle.STATES:
         cases = cases.filter(state=state)
-    recommended = []
-    if request.user.role == User.Role.FIRM and request.user.firm_id:
-        recommended = selectors.firm_recommended_items(firm=request.user.firm)[:12]
+    recommended: QuerySet[ItemVersion] | list[ItemVersion] = []
+    if user.role == User.Role.FIRM and user.firm is not None:
+        recommended = selectors.firm_recommended_items(firm=user.firm)[:12]
     return render(
         request,
         "cases/my_cases.html",
@@ -50,28 +53,30 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
-    if request.user.role == User.Role.SUPERVISOR:
+    user = signed_in_user(request)
+    if user.role == User.Role.SUPERVISOR:
         return redirect("cases-supervision")
-    if request.user.role != User.Role.CLERK:
+    if user.role != User.Role.CLERK:
         raise PermissionDenied
-    queues = selectors.workbench_for(request.user)
+    queues = selectors.workbench_for(user)
     return render(
         request,
         "cases/workbench.html",
-        {"queues": queues, "district_queue": selectors.district_queues(user=request.user)[0]},
+        {"queues": queues, "district_queue": selectors.district_queues(user=user)[0]},
     )
 
 
 @login_required
 def supervision(request: HttpRequest) -> HttpResponse:
-    if request.user.role != User.Role.SUPERVISOR:
+    user = signed_in_user(request)
+    if user.role != User.Role.SUPERVISOR:
         raise PermissionDenied
     return render(
         request,
         "cases/supervision.html",
         {
-            "queues": selectors.district_queues(user=request.user),
-            "figures": selectors.figures(user=request.user),
+            "queues": selectors.district_queues(user=user),
+            "figures": selectors.figures(user=user),
             "follow_ups": FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
                 "rating__case", "district"
             ),
@@ -83,14 +88,15 @@ def supervision(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def apply(request: HttpRequest, version_id: int) -> HttpResponse:
+    user = signed_in_user(request)
     version = get_object_or_404(ItemVersion, pk=version_id, status=ItemVersion.Status.PUBLISHED)
     try:
         case = services.case_draft_create(
-            applicant=request.user,
+            applicant=user,
             item_version=version,
-            actor=request.user,
-            firm=request.user.firm if request.user.role == User.Role.FIRM else None,
-            request_id=request.request_id,
+            actor=user,
+            firm=user.firm if user.role == User.Role.FIRM else None,
+            request_id=request_id(request),
         )
     except (errors.DomainError, ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(dict.fromkeys(errors.error_messages(error))))
@@ -112,12 +118,12 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
     code = request.POST.get("principal_code", "")
     try:
         case = services.case_agent_draft_create(
-            agent=request.user,
+            agent=signed_in_user(request),
             item_version=version,
             principal_name=request.POST.get("principal_name", ""),
             principal_id_number=code if kind == "person" else "",
             principal_credit_code=code if kind == "firm" else "",
-            request_id=request.request_id,
+            request_id=request_id(request),
         )
     except (errors.DomainError, ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(dict.fromkeys(errors.error_messages(error))))
@@ -136,8 +142,9 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
-    events = selectors.case_events_visible_to(case=case, user=request.user)
-    steps = selectors.case_steps_for(case=case, user=request.user)
+    user = signed_in_user(request)
+    events = selectors.case_events_visible_to(case=case, user=user)
+    steps = selectors.case_steps_for(case=case, user=user)
     materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
     standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
     required = {m.pk for m in services.case_required_materials(case)}
@@ -184,7 +191,7 @@ def _step_inputs(request: HttpRequest, case: Case, step: Step) -> dict[str, Any]
 
 
 def _run_step(request: HttpRequest, case: Case, name: str) -> None:
-    common = {"case": case, "actor": request.user, "request_id": request.request_id}
+    common: dict[str, Any] = {"case": case, "actor": signed_in_user(request), "request_id": request_id(request)}
     if name == life_cycle.MATERIAL:
         material = get_object_or_404(ItemMaterial, pk=request.POST.get("item_material"), version=case.item_version)
         upload = request.FILES.get("file")

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Firm, FirmSpecialist, User
 from cases import life_cycle, selectors, services
 from cases.api import serializers as s
 from cases.chain import chain_verify
+from cases.http import request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, FollowUp, Holiday
 from standards.models import District
 
 
 # The request body of a step, by its declared inputs (cases.life_cycle); None: no body.
-def _step_serializer(step: Step) -> type | None:
+def _step_serializer(step: Step) -> type[serializers.Serializer] | None:
     if step.inputs == (Input.MATERIALS, Input.REASON):
         return s.CorrectionSerializer
     if step.inputs == (Input.REASON,):
@@ -36,29 +41,29 @@ def _step_serializer(step: Step) -> type | None:
     raise ImproperlyConfigured(f"no request serializer for the inputs of step {step.name!r}: {step.inputs}")
 
 
-def _step_action(step: Step):
+def _step_action(step: Step) -> Callable[..., Response]:
     """The POST action of one declared step: validate the body, call the step's service, answer the case."""
     serializer = _step_serializer(step)
     service = getattr(services, step.service)
 
-    def view(self, request, reference=None):
+    def view(self: CaseViewSet, request: Request, reference: str | None = None) -> Response:
         case = self.get_object()
-        data: dict = {}
+        data: dict[str, Any] = {}
         if serializer is not None:
             incoming = serializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             data = dict(incoming.validated_data)
         # Domain errors propagate: the global handler (govservice.errors) answers 400/403/409.
-        service(case=case, actor=request.user, request_id=request.request_id, **data)
+        service(case=case, actor=signed_in_user(request), request_id=request_id(request), **data)
         return Response(s.CaseDetailSerializer(Case.objects.get(pk=case.pk), context={"request": request}).data)
 
     view.__name__ = step.api_name
     view.__doc__ = step.doc
-    view = extend_schema(request=serializer, responses={200: s.CaseDetailSerializer}, description=step.doc)(view)
-    return action(detail=True, methods=["post"], url_path=step.url_path)(view)
+    documented = extend_schema(request=serializer, responses={200: s.CaseDetailSerializer}, description=step.doc)(view)
+    return action(detail=True, methods=["post"], url_path=step.url_path)(documented)
 
 
-def _with_declared_steps(viewset: type) -> type:
+def _with_declared_steps(viewset: type[CaseViewSet]) -> type[CaseViewSet]:
     """Add one action per declared step with an API path (same URLs as the pages' step names, dashed)."""
     for step in life_cycle.api_steps():
         setattr(viewset, step.api_name, _step_action(step))
@@ -78,16 +83,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = ["state"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Case]:
         return selectors.cases_visible_to(self.request.user)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if self.action == "create":
             return s.CaseCreateSerializer
         return s.CaseDetailSerializer if self.action == "retrieve" else s.CaseSerializer
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Start a draft for a published item version (a firm representative applies for their firm).
 
         With `principal`, the caller applies as an agent (代办) for that person (ID number) or firm (credit
@@ -100,30 +105,31 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if incoming.validated_data.get("accepting_district"):
             district = get_object_or_404(District, division_code=incoming.validated_data["accepting_district"])
         principal = incoming.validated_data.get("principal")
+        user = signed_in_user(request)
         if principal is not None:
             case = services.case_agent_draft_create(
-                agent=request.user,
+                agent=user,
                 item_version=incoming.validated_data["item_version"],
                 principal_name=principal.get("name", ""),
                 principal_id_number=principal.get("id_number", ""),
                 principal_credit_code=principal.get("credit_code", ""),
                 accepting_district=district,
-                request_id=request.request_id,
+                request_id=request_id(request),
             )
         else:
             case = services.case_draft_create(
-                applicant=request.user,
+                applicant=user,
                 item_version=incoming.validated_data["item_version"],
-                actor=request.user,
-                firm=request.user.firm if request.user.role == User.Role.FIRM else None,
+                actor=user,
+                firm=user.firm if user.role == User.Role.FIRM else None,
                 accepting_district=district,
-                request_id=request.request_id,
+                request_id=request_id(request),
             )
         return Response(s.CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.MaterialUploadSerializer, responses={201: s.CaseMaterialSerializer})
     @action(detail=True, methods=["post"], url_path="materials")
-    def materials(self, request, reference=None):
+    def materials(self, request: Request, reference: str | None = None) -> Response:
         """Upload a material; checked by content (not name), size and the pinned version's standard."""
         case = self.get_object()
         incoming = s.MaterialUploadSerializer(data=request.data)
@@ -132,14 +138,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             case=case,
             item_material=incoming.validated_data["item_material"],
             uploaded_file=incoming.validated_data["file"],
-            actor=request.user,
-            request_id=request.request_id,
+            actor=signed_in_user(request),
+            request_id=request_id(request),
         )
         return Response(s.CaseMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def events(self, request, reference=None):
+    def events(self, request: Request, reference: str | None = None) -> Response:
         """The case's event log (who, role, district, window, from → to, when, why, request id, hashes)."""
         case = self.get_object()
         events = selectors.case_events_visible_to(case=case, user=request.user)
@@ -147,34 +153,38 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(responses={200: s.ChainSerializer})
     @action(detail=True, methods=["get"])
-    def chain(self, request, reference=None):
+    def chain(self, request: Request, reference: str | None = None) -> Response:
         """Verify the case's hash chain from its first event."""
         report = chain_verify(case=self.get_object())
         return Response(s.ChainSerializer(report.__dict__).data)
 
     @extend_schema(responses={200: s.IdNumberSerializer})
     @action(detail=True, methods=["get"], url_path="id-number")
-    def id_number(self, request, reference=None):
+    def id_number(self, request: Request, reference: str | None = None) -> Response:
         """The applicant's full ID number, for holders of cases.view_full_id_number; each reading is audited."""
         case = self.get_object()
-        number = services.case_id_number_reveal(case=case, actor=request.user, request_id=request.request_id)
+        number = services.case_id_number_reveal(
+            case=case, actor=signed_in_user(request), request_id=request_id(request)
+        )
         return Response({"reference": case.reference, "applicant_id_number": number})
 
     @extend_schema(responses={200: s.QueueSerializer(many=True)})
     @action(detail=False, methods=["get"])
-    def queues(self, request):
+    def queues(self, request: Request) -> Response:
         """District queues: a clerk's own district, every district for a supervisor."""
-        if request.user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
+        user = signed_in_user(request)
+        if user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
             raise PermissionDenied
-        return Response(s.QueueSerializer(selectors.district_queues(user=request.user), many=True).data)
+        return Response(s.QueueSerializer(selectors.district_queues(user=user), many=True).data)
 
     @extend_schema(responses={200: s.FiguresSerializer})
     @action(detail=False, methods=["get"])
-    def figures(self, request):
+    def figures(self, request: Request) -> Response:
         """Cases by state, time to complete against the promise, overdue, trips saved, ratings."""
-        if request.user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
+        user = signed_in_user(request)
+        if user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
             raise PermissionDenied
-        return Response(s.FiguresSerializer(selectors.figures(user=request.user)).data)
+        return Response(s.FiguresSerializer(selectors.figures(user=user)).data)
 
 
 class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -183,25 +193,25 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.FollowUpSerializer
     queryset = FollowUp.objects.none()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[FollowUp]:
         user = self.request.user
         if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
             return FollowUp.objects.none()
         follow_ups = FollowUp.objects.select_related("rating__case", "district")
         if user.role == User.Role.SUPERVISOR:
             return follow_ups
-        if user.role == User.Role.CLERK:
+        if user.role == User.Role.CLERK and user.district_id is not None:
             return follow_ups.filter(district_id=user.district_id)
         return follow_ups.none()
 
     @extend_schema(request=s.FollowUpCloseSerializer, responses={200: s.FollowUpSerializer})
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def close(self, request: Request, pk: str | None = None) -> Response:
         follow_up = self.get_object()
         incoming = s.FollowUpCloseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         follow_up = services.follow_up_close(
-            follow_up=follow_up, actor=request.user, note=incoming.validated_data["note"]
+            follow_up=follow_up, actor=signed_in_user(request), note=incoming.validated_data["note"]
         )
         return Response(s.FollowUpSerializer(follow_up).data)
 
@@ -220,14 +230,14 @@ class FirmViewSet(viewsets.GenericViewSet):
     queryset = Firm.objects.none()
     serializer_class = s.FirmSpecialistSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Firm]:
         if getattr(self, "swagger_fake_view", False):
             return Firm.objects.none()
-        return selectors.firms_visible_to(self.request.user)
+        return selectors.firms_visible_to(signed_in_user(self.request))
 
     @extend_schema(responses={200: s.RecommendedItemSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def recommendations(self, request, pk=None):
+    def recommendations(self, request: Request, pk: str | None = None) -> Response:
         firm = self.get_object()
         items = selectors.firm_recommended_items(firm=firm)
         return Response(s.RecommendedItemSerializer(items, many=True).data)
@@ -244,7 +254,7 @@ class FirmViewSet(viewsets.GenericViewSet):
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["get", "post"])
-    def specialists(self, request, pk=None):
+    def specialists(self, request: Request, pk: str | None = None) -> Response:
         firm = self.get_object()
         if request.method == "GET":
             rows = FirmSpecialist.objects.filter(firm=firm).filter(Q(active=True)).select_related("district", "clerk")
@@ -253,5 +263,7 @@ class FirmViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         district = get_object_or_404(District, division_code=incoming.validated_data["district"])
         clerk = get_object_or_404(User, pk=incoming.validated_data["clerk"])
-        specialist = services.firm_specialist_assign(firm=firm, district=district, clerk=clerk, actor=request.user)
+        specialist = services.firm_specialist_assign(
+            firm=firm, district=district, clerk=clerk, actor=signed_in_user(request)
+        )
         return Response(s.FirmSpecialistSerializer(specialist).data, status=status.HTTP_201_CREATED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, QuerySet
 
 from accounts.models import User
@@ -33,11 +35,11 @@ def workbench_for(clerk: User) -> dict[str, QuerySet[Case]]:
     }
 
 
-def district_queues(*, user: User) -> list[dict]:
+def district_queues(*, user: User) -> list[dict[str, Any]]:
     """Every district queue for a supervisor; the clerk's own for a clerk."""
     districts = District.objects.all()
     if user.role == User.Role.CLERK:
-        districts = districts.filter(pk=user.district_id)
+        districts = districts.filter(pk=user.district_id) if user.district_id is not None else districts.none()
     elif user.role != User.Role.SUPERVISOR:
         return []
     rows = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.models import User
 from cases import life_cycle
 from cases.life_cycle import Step
@@ -9,7 +11,7 @@ from cases.models import Case
 from cases.selectors.visibility import actor_is
 
 
-def case_steps_for(*, case: Case, user: User) -> list[str]:
+def case_steps_for(*, case: Case, user: User | AnonymousUser) -> list[str]:
     """The names of the steps leaving the case's state whose declared sides include the user's.
 
     In declaration order; "material" (an upload, not a transition) comes first wherever "submit" is offered.
@@ -20,7 +22,7 @@ def case_steps_for(*, case: Case, user: User) -> list[str]:
     return steps
 
 
-def offered_steps(*, case: Case, user: User) -> list[Step]:
+def offered_steps(*, case: Case, user: User | AnonymousUser) -> list[Step]:
     if not user.is_authenticated:
         return []
     return [
@@ -30,6 +32,6 @@ def offered_steps(*, case: Case, user: User) -> list[Step]:
     ]
 
 
-def quick_step_for(*, case: Case, user: User) -> Step | None:
+def quick_step_for(*, case: Case, user: User | AnonymousUser) -> Step | None:
     """The first offered step with a workbench shortcut (accept, recognise, approve, deliver as pick-up)."""
     return next((spec for spec in offered_steps(case=case, user=user) if spec.quick_label), None)

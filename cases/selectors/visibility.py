@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
@@ -21,12 +22,12 @@ def _applicant_side_q(user: User) -> Q:
     own = Q(applicant=user) | Q(agent=user)
     if user.role == User.Role.CITIZEN and user.id_number:
         own |= Q(applicant_id_number=user.id_number.upper(), firm__isnull=True, applicant_credit_code="")
-    if user.role == User.Role.FIRM and user.firm_id:
+    if user.role == User.Role.FIRM and user.firm is not None:
         own |= Q(firm_id=user.firm_id) | Q(applicant_credit_code=user.firm.credit_code)
     return own
 
 
-def case_is_applicant_side(*, case: Case, user: User) -> bool:
+def case_is_applicant_side(*, case: Case, user: User | AnonymousUser) -> bool:
     """The same rule as _applicant_side_q, for one case in hand (the services' guard)."""
     if not user.is_authenticated or not user.is_active:
         return False
@@ -38,14 +39,14 @@ def case_is_applicant_side(*, case: Case, user: User) -> bool:
             and not case.applicant_credit_code
             and case.applicant_id_number == user.id_number.upper()
         )
-    if user.role == User.Role.FIRM and user.firm_id:
+    if user.role == User.Role.FIRM and user.firm is not None:
         if case.firm_id is not None and case.firm_id == user.firm_id:
             return True
         return bool(case.applicant_credit_code) and case.applicant_credit_code == user.firm.credit_code
     return False
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """A citizen sees their own, a firm user their firm's, a clerk their district's, a supervisor all.
 
     "Their own" includes the cases they file as an agent and those an agent filed for them.
@@ -79,12 +80,12 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return cases.none()
 
 
-def case_events_visible_to(*, case: Case, user: User) -> QuerySet[CaseEvent]:
+def case_events_visible_to(*, case: Case, user: User | AnonymousUser) -> QuerySet[CaseEvent]:
     """The event log, for whoever may see the case (the caller has checked that)."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
 
 
-def actor_is(side: Side, *, case: Case, actor: User) -> bool:
+def actor_is(side: Side, *, case: Case, actor: User | AnonymousUser) -> bool:
     """Whether the user stands on this side of the case (the services' guards and the pages' offer read it)."""
     if side == Side.APPLICANT:
         return case_is_applicant_side(case=case, user=actor)

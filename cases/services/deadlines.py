@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +17,7 @@ from govservice import events
 DUE_SOON_WORKING_DAYS = 2
 
 
-def case_deadlines_scan(*, today=None) -> dict[str, int]:
+def case_deadlines_scan(*, today: dt.date | None = None) -> dict[str, int]:
     """Flag due-soon and overdue cases once each and tell the clerk in charge and the supervisors."""
     today = today or timezone.localdate()
     counts = {"due_soon": 0, "overdue": 0}
@@ -29,7 +31,10 @@ def case_deadlines_scan(*, today=None) -> dict[str, int]:
     )
     supervisors = supervisor_ids()
     for case in candidates.iterator():
-        left = working_days_left(today=today, due=case.promised_due)
+        due = case.promised_due
+        if due is None:  # never: the query wants a deadline (narrowed for the type checker)
+            continue
+        left = working_days_left(today=today, due=due)
         if left < 0 and not case.overdue_notified:
             flag, kind = {"overdue_notified": True, "due_soon_notified": True}, "overdue"
         elif 0 <= left <= DUE_SOON_WORKING_DAYS and not case.due_soon_notified:
@@ -44,7 +49,7 @@ def case_deadlines_scan(*, today=None) -> dict[str, int]:
             payload = {
                 "type": f"case.{kind}",
                 "reference": case.reference,
-                "promised_due": case.promised_due.isoformat(),
+                "promised_due": due.isoformat(),
                 "working_days_left": left,
             }
             # Cases in the approving clerk's load sit with the approving district; the rest with the accepting one.

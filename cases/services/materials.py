@@ -14,8 +14,9 @@ from accounts.models import User
 from cases import life_cycle
 from cases.chain import event_append
 from cases.models import Case, CaseMaterial
+from cases.selectors.visibility import actor_is
 from cases.services.applications import AGENT_MATERIAL_TYPES
-from cases.services.guards import TransitionNotAllowed, actor_is, announce, lock
+from cases.services.guards import TransitionNotAllowed, announce, lock
 from govservice.errors import Invalid, NotAllowed
 from standards.models import ItemMaterial
 

@@ -7,6 +7,7 @@ never arrived. Which clerk and window: cases.routing_rules.choose_target, a pure
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -161,10 +162,9 @@ def _sweep_claim(key: str) -> bool:
 
 
 def _sweep_release(key: str) -> None:
-    try:
+    # Without the cache the claim cannot be released: it then simply expires.
+    with contextlib.suppress(Exception):
         cache.delete(key)
-    except Exception:  # noqa: BLE001 - the claim then simply expires
-        pass
 
 
 def case_routing_sweep(*, now=None, older_than_seconds: int | None = None) -> dict[str, int]:

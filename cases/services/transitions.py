@@ -9,6 +9,7 @@ sends Celery tasks and channel-layer events only after commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -46,7 +47,7 @@ def _move(
     step: Step,
     actor: User | None,
     reason: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     request_id: str = "",
     district_code: str | None = None,
     fields: dict[str, Any] | None = None,
@@ -89,7 +90,7 @@ def _move(
 # --- the deadline clock, as each step declares it ---------------------------------------------------
 
 
-def _clock_fields(step: Step, case: Case, *, now) -> dict[str, Any]:
+def _clock_fields(step: Step, case: Case, *, now: dt.datetime) -> dict[str, Any]:
     if step.clock == Clock.START:
         return _clock_start_fields(case, now=now)
     if step.clock == Clock.STOP:
@@ -99,7 +100,7 @@ def _clock_fields(step: Step, case: Case, *, now) -> dict[str, Any]:
     return {}
 
 
-def _clock_start_fields(case: Case, *, now) -> dict[str, Any]:
+def _clock_start_fields(case: Case, *, now: dt.datetime) -> dict[str, Any]:
     # Only the first acceptance: a case returned and accepted again keeps its deadlines.
     if case.accepted_at is not None:
         return {}
@@ -119,7 +120,8 @@ def _clock_stop_fields(case: Case) -> dict[str, Any]:
 
 
 def _clock_resume_fields(case: Case) -> dict[str, Any]:
-    if case.clock_stopped_since is None:
+    # The clock stops only once the deadlines are set (_clock_stop_fields), so they are set here.
+    if case.clock_stopped_since is None or case.promised_due is None or case.statutory_due is None:
         return {}
     unit = case.item_version.limit_unit
     today = timezone.localdate()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cases import factories as f
+from tests import factories as f
 
 
 @pytest.fixture(autouse=True)

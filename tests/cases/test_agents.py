@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.identifiers import mask_id_number
 from cases import selectors, services
 from cases.models import Case, CaseState
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -314,15 +314,15 @@ def test_an_agent_applies_from_the_item_page_and_both_sides_see_who_acts_for_who
         {"principal_kind": "person", "principal_code": typo(principal.id_number), "principal_name": "王五"},
         HTTP_REFERER="/items/x/",
     )
-    assert bad.status_code == 302 and bad.url == "/items/x/" and not Case.objects.exists()
+    assert bad.status_code == 302 and bad["Location"] == "/items/x/" and not Case.objects.exists()
     response = agent.post(
         reverse("cases-apply-agent", args=[item.pk]),
         {"principal_kind": "person", "principal_code": principal.id_number, "principal_name": "王五"},
     )
     case = Case.objects.get()
-    assert response.status_code == 302 and response.url == reverse("cases-detail", args=[case.reference])
+    assert response.status_code == 302 and response["Location"] == reverse("cases-detail", args=[case.reference])
     assert case.agent == cast["agent"] and case.applicant == principal
-    detail = agent.get(response.url).content.decode()
+    detail = agent.get(response["Location"]).content.decode()
     assert "代办" in detail and mask_id_number(cast["agent"].id_number) in detail
     assert principal.id_number not in detail and cast["agent"].id_number not in detail
     assert "委托代办时必须提交" in detail, "the power of attorney is required on the agent's case"

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case, CaseState
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -30,24 +30,6 @@ STEPS = [
     "rate",
     "materials",
 ]
-
-
-@pytest.fixture
-def cast(db):
-    firm = f.make_firm(growth_stage="startup")
-    owner = f.make_user("firm", firm=firm, id_number=f.id_number(777))
-    return {
-        "owner": owner,
-        "colleague": f.make_user("firm", firm=firm),
-        "other_firm": f.make_user("firm"),
-        "citizen": f.make_user("citizen"),
-        "agent": f.make_user("citizen"),
-        "huangpu_clerk": f.make_user("clerk", code=f.HUANGPU),
-        "shushan_clerk": f.make_user("clerk", code=f.SHUSHAN),
-        "gusu_clerk": f.make_user("clerk", code=f.GUSU),
-        "supervisor": f.make_user("supervisor"),
-        "standards_admin": f.make_user("standards_admin"),
-    }
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from cases import services
 from cases.chain import chain_verify
 from cases.models import Case, CaseEvent, CaseState
 from govservice.errors import Invalid, NotAllowed
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,7 @@ def test_it_checks_uploads_by_their_bytes_and_size(citizen, item):
 def test_it_refuses_a_material_of_another_item_version(citizen, item):
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     other = f.make_item().materials.first()
+    assert other is not None
     with pytest.raises(Invalid):
         services.case_material_add(case=case, item_material=other, uploaded_file=f.pdf_upload(), actor=citizen)
 

@@ -14,7 +14,7 @@ from cases.life_cycle import Input, Side
 from cases.models import Case, CaseState
 from cases.selectors import case_steps_for
 from govservice.errors import Invalid
-from tests.cases import factories as f
+from tests import factories as f
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "life_cycle.md"
 USER_STEPS = life_cycle.api_steps()
@@ -137,6 +137,7 @@ def test_every_declared_transition_moves_the_case_and_writes_its_event(
     case.refresh_from_db()
     assert case.state == step.target
     event = case.events.order_by("-seq").first()
+    assert event is not None
     assert (event.action, event.from_state, event.to_state) == (step.action, source, step.target)
 
 

@@ -22,7 +22,7 @@ from cases import services
 from cases.models import Case, CaseState
 from cases.services import routing as routing_services
 from govservice import stack
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

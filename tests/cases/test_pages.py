@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case, CaseState
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_applying_from_an_item_page_starts_a_draft_and_the_applicant_uploads_and
     client = client_for(citizen)
     response = client.post(reverse("cases-apply", args=[item.pk]))
     case = Case.objects.get(applicant=citizen)
-    assert response.status_code == 302 and response.url == reverse("cases-detail", args=[case.reference])
+    assert response.status_code == 302 and response["Location"] == reverse("cases-detail", args=[case.reference])
     form = item.materials.get(material_type__code="M-FORM")
     client.post(
         reverse("cases-step", args=[case.reference, "material"]), {"item_material": form.pk, "file": f.pdf_upload()}
@@ -120,4 +120,4 @@ def test_the_home_cards_lead_to_the_catalogue_and_to_the_users_cases(citizen):
     # The links lead where they say: the catalogue for anyone, the cases page (or the login) for the user.
     assert Client().get(reverse("standards-items")).status_code == 200
     assert client_for(citizen).get(reverse("cases-mine")).status_code == 200
-    assert Client().get(reverse("cases-mine")).url.startswith(reverse("login"))
+    assert Client().get(reverse("cases-mine"))["Location"].startswith(reverse("login"))

@@ -10,7 +10,7 @@ from django.db import connections
 from django.test import Client
 
 from cases import services
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from cases import services
 from cases.models import Case
 from cases.selectors import figures
 from govservice.errors import NotAllowed
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 

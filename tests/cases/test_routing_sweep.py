@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from cases import services, tasks
 from cases.models import Case, CaseState
 from cases.schedule import BEAT_SCHEDULE
-from tests.cases import factories as f
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -105,9 +105,11 @@ def test_an_acceptance_answers_200_and_is_kept_when_the_broker_is_down_and_the_s
     case = f.submitted_case(version=f.make_item())
     client = APIClient()
     client.force_authenticate(huangpu_clerk)
-    with caplog.at_level(logging.ERROR, logger="cases.services"):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = client.post(f"/api/cases/{case.reference}/accept/")
+    with (
+        caplog.at_level(logging.ERROR, logger="cases.services"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        response = client.post(f"/api/cases/{case.reference}/accept/")
     assert response.status_code == 200, response.content
     assert callbacks, "the enqueue ran after commit, and failed"
     assert Case.objects.get(pk=case.pk).state == CaseState.ACCEPTED

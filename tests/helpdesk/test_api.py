@@ -158,7 +158,7 @@ def test_a_snapshot_is_checked_by_content_and_shown_only_to_those_who_may_see_th
 
 def test_wrap_up_and_rating_through_the_api_make_the_session_record():
     from cases.services import case_draft_create
-    from tests.cases.factories import make_item
+    from tests.factories import make_item
 
     session = _session()
     case = case_draft_create(applicant=session.citizen, item_version=make_item(), actor=session.citizen)
@@ -236,7 +236,7 @@ def test_a_refusal_has_the_one_error_shape():
 
 def test_the_case_page_calls_about_the_case_by_its_reference(client):
     from cases.services import case_draft_create
-    from tests.cases.factories import make_item
+    from tests.factories import make_item
 
     citizen = make_citizen(code="310101")
     case = case_draft_create(applicant=citizen, item_version=make_item(), actor=citizen)

@@ -9,7 +9,7 @@ from cases.models import Case, CaseMaterial
 from cases.services import case_draft_create
 from helpdesk import services
 from helpdesk.models import ClerkProfile, Offer
-from tests.cases.factories import make_item
+from tests.factories import make_item
 from tests.helpdesk.factories import T0, make_citizen, make_clerk
 from tests.helpdesk.test_api import api, png_bytes
 
@@ -85,7 +85,7 @@ def test_the_wrap_up_can_start_a_new_draft_case_for_the_item_of_the_call():
 
 def test_a_call_from_an_agent_links_the_case_they_file_for_someone_else():
     from cases.services import case_agent_draft_create
-    from tests.cases import factories as cf
+    from tests import factories as cf
 
     version = cf.make_item(agent_materials=True)
     agent = make_citizen(code="310101")
