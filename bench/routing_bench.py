@@ -221,7 +221,7 @@ def throughput(n: int, data) -> dict:
     ids = make_cases(n, state=AWAITING_ROUTING, version=version, applicant=applicant, huangpu=huangpu, shushan=shushan)
     started = timezone.now()
     for case_id in ids:
-        route_case.apply_async(args=[case_id, 1], queue=QUEUE)
+        route_case.apply_async(args=(case_id, 1), queue=QUEUE)
     wait_routed(ids, timeout=max(60, n / 10))
     last = Case.objects.filter(pk__in=ids).aggregate(last=Max("routed_at"))["last"]
     seconds = (last - started).total_seconds()
@@ -245,7 +245,7 @@ def latency_at_rate(n: int, rate: float, data) -> dict:
         if delay > 0:
             time.sleep(delay)
         sent_at[case_id] = time.time()
-        route_case.apply_async(args=[case_id, 1], queue=QUEUE)
+        route_case.apply_async(args=(case_id, 1), queue=QUEUE)
     offered = n / (time.perf_counter() - begin)
     wait_routed(ids, timeout=max(60, n / 5))
     latencies = [

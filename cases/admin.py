@@ -75,16 +75,16 @@ class CaseAdmin(admin.ModelAdmin):
     readonly_fields = ["masked_applicant_id_number"]
 
     @admin.display(description=_("applicant ID number"))
-    def masked_applicant_id_number(self, obj):
+    def masked_applicant_id_number(self, obj: Case) -> str:
         return obj.masked_id_number
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
         return [f.name for f in Case._meta.fields if f.name != "applicant_id_number"] + ["masked_applicant_id_number"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
 
@@ -95,16 +95,16 @@ class CaseEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "district_code"]
     search_fields = ["case__reference", "request_id"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: CaseEvent | None = None) -> list[str]:
         return [f.name for f in CaseEvent._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: CaseEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: CaseEvent | None = None) -> bool:
         return False
 
 
@@ -120,7 +120,7 @@ class RatingAdmin(admin.ModelAdmin):
     list_display = ["case", "score", "attitude", "speed", "convenience", "created_at"]
     list_filter = ["score"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Rating | None = None) -> list[str]:
         return [f.name for f in Rating._meta.fields]
 
 

@@ -11,14 +11,19 @@ query parameter (hence the `noqa: S608` on each statement). The rest of the tran
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.db import connection
+from django.db.models import Model
 
 from accounts.models import User
 from cases import life_cycle
 from cases.models import Case, CaseEvent, ClerkSkill
 from standards.models import District, ItemImplementation, ItemVersion, ServiceWindow
+
+M = TypeVar("M", bound=Model)
 
 _CASE = Case._meta.db_table
 _USER = User._meta.db_table
@@ -51,7 +56,7 @@ class Candidate:
     load: int
 
 
-def _window(row) -> ServiceWindow:
+def _window(row: Sequence[Any]) -> ServiceWindow:
     pk, code, active, open_weekdays, opens_at, closes_at = row
     return ServiceWindow(
         pk=pk, code=code, active=bool(active), open_weekdays=open_weekdays, opens_at=opens_at, closes_at=closes_at
@@ -67,10 +72,10 @@ def count_attempt(*, case_id: int, transfer_number: int, max_attempts: int) -> b
             " AND routing_poisoned = %s AND routing_attempts < %s",
             [case_id, life_cycle.AWAITING_ROUTING, transfer_number, transfer_number, False, max_attempts],
         )
-        return cursor.rowcount == 1
+        return bool(cursor.rowcount == 1)
 
 
-def _partial(model, **values):
+def _partial(model: type[M], **values: Any) -> M:
     """An instance as `only(*values)` would load it: the other fields deferred (from_db wants field order)."""
     names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
     return model.from_db(connection.alias, names, [values[name] for name in names])

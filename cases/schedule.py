@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery.schedules import crontab
 
-BEAT_SCHEDULE: dict = {
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Deadlines live in the database (never as ETA tasks); beat scans them.
     "cases-scan-deadlines": {
         "task": "cases.scan_deadlines",

@@ -13,11 +13,12 @@ from cases import services
 logger = logging.getLogger(__name__)
 
 
-# celery-types has retry_backoff as bool | int; Celery multiplies a float factor just as well (0.5 s, 1 s, 2 s…).
-@shared_task(  # type: ignore[call-overload]
+@shared_task(
     name="cases.route_case",
     autoretry_for=(OperationalError,),
-    retry_backoff=0.5,
+    # Seconds, doubled per retry, with full jitter. Celery takes int(max(1.0, factor)): the 0.5 this
+    # was written as meant 1 all along, so 1 is written now.
+    retry_backoff=1,
     max_retries=services.MAX_ROUTING_ATTEMPTS,
 )
 def route_case(case_id: int, transfer_number: int) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.identifiers import validate_credit_code, validate_id_number
@@ -8,7 +10,7 @@ from cases.models import Case, CaseEvent, CaseMaterial, DeliveryMethod, FollowUp
 from standards.models import ItemMaterial, ItemVersion
 
 
-class CaseMaterialSerializer(serializers.ModelSerializer):
+class CaseMaterialSerializer(serializers.ModelSerializer[CaseMaterial]):
     material_code = serializers.CharField(source="item_material.material_type.code", read_only=True)
     name = serializers.CharField(source="item_material.name", read_only=True)
 
@@ -29,13 +31,13 @@ class CaseMaterialSerializer(serializers.ModelSerializer):
         ]
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class RatingSerializer(serializers.ModelSerializer[Rating]):
     class Meta:
         model = Rating
         fields = ["score", "attitude", "speed", "convenience", "comment", "created_at"]
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(serializers.ModelSerializer[Case]):
     """A case; the applicant's and the agent's ID numbers are always masked here."""
 
     applicant_id_number = serializers.CharField(source="masked_id_number", read_only=True)
@@ -101,7 +103,7 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_firm_credit_code(self, case) -> str | None:
+    def get_firm_credit_code(self, case: Case) -> str | None:
         """The applying firm's credit code (also a firm without an account here); null for a person."""
         return case.principal_credit_code or None
 
@@ -115,7 +117,7 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
-class PrincipalSerializer(serializers.Serializer):
+class PrincipalSerializer(serializers.Serializer[Any]):
     """代办: the person or firm the caller applies for, by exactly one of ID number or credit code."""
 
     id_number = serializers.CharField(
@@ -133,7 +135,7 @@ class PrincipalSerializer(serializers.Serializer):
         help_text="name as on the power of attorney (a firm known here keeps its registered name)",
     )
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             data = {
                 k: (v.strip().upper() if k in ("id_number", "credit_code") and isinstance(v, str) else v)
@@ -141,13 +143,13 @@ class PrincipalSerializer(serializers.Serializer):
             }
         return super().to_internal_value(data)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("id_number")) == bool(attrs.get("credit_code")):
             raise serializers.ValidationError("Give either id_number (a person) or credit_code (a firm).")
         return attrs
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(serializers.Serializer[Any]):
     item_version = serializers.PrimaryKeyRelatedField(queryset=ItemVersion.objects.filter(status="published"))
     accepting_district = serializers.CharField(required=False, help_text="division code of the accepting district")
     principal = PrincipalSerializer(
@@ -157,30 +159,30 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
-class MaterialUploadSerializer(serializers.Serializer):
+class MaterialUploadSerializer(serializers.Serializer[Any]):
     item_material = serializers.PrimaryKeyRelatedField(queryset=ItemMaterial.objects.all())
     file = serializers.FileField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class RequiredReasonSerializer(serializers.Serializer):
+class RequiredReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
 
 
-class CorrectionSerializer(serializers.Serializer):
+class CorrectionSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
     materials = serializers.PrimaryKeyRelatedField(queryset=ItemMaterial.objects.all(), many=True)
 
 
-class DeliverySerializer(serializers.Serializer):
+class DeliverySerializer(serializers.Serializer[Any]):
     method = serializers.ChoiceField(choices=DeliveryMethod.choices)
     detail = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class RateSerializer(serializers.Serializer):
+class RateSerializer(serializers.Serializer[Any]):
     score = serializers.IntegerField(min_value=1, max_value=5)
     attitude = serializers.IntegerField(min_value=1, max_value=5)
     speed = serializers.IntegerField(min_value=1, max_value=5)
@@ -188,7 +190,7 @@ class RateSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
     actor_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -211,23 +213,23 @@ class CaseEventSerializer(serializers.ModelSerializer):
             "hash",
         ]
 
-    def get_actor_name(self, event) -> str:
+    def get_actor_name(self, event: CaseEvent) -> str:
         return str(event.actor) if event.actor else ""
 
 
-class IdNumberSerializer(serializers.Serializer):
+class IdNumberSerializer(serializers.Serializer[Any]):
     reference = serializers.CharField()
     applicant_id_number = serializers.CharField()
 
 
-class ChainSerializer(serializers.Serializer):
+class ChainSerializer(serializers.Serializer[Any]):
     ok = serializers.BooleanField()
     events = serializers.IntegerField()
     broken_at = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField()
 
 
-class QueueSerializer(serializers.Serializer):
+class QueueSerializer(serializers.Serializer[Any]):
     division_code = serializers.CharField()
     district = serializers.CharField()
     queue = serializers.CharField()
@@ -239,14 +241,14 @@ class QueueSerializer(serializers.Serializer):
     cases = serializers.ListField(child=serializers.CharField())
 
 
-class RatingFiguresSerializer(serializers.Serializer):
+class RatingFiguresSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField()
     average = serializers.FloatField(allow_null=True)
     bad = serializers.IntegerField()
     follow_ups_open = serializers.IntegerField()
 
 
-class FiguresBlockSerializer(serializers.Serializer):
+class FiguresBlockSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField()
     by_state = serializers.DictField(child=serializers.IntegerField())
     completed = serializers.IntegerField()
@@ -263,12 +265,12 @@ class DistrictFiguresSerializer(FiguresBlockSerializer):
     district = serializers.CharField()
 
 
-class FiguresSerializer(serializers.Serializer):
+class FiguresSerializer(serializers.Serializer[Any]):
     districts = DistrictFiguresSerializer(many=True)
     alliance = FiguresBlockSerializer(required=False)
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
     reference = serializers.CharField(source="rating.case.reference", read_only=True)
     score = serializers.IntegerField(source="rating.score", read_only=True)
     comment = serializers.CharField(source="rating.comment", read_only=True)
@@ -291,17 +293,17 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FollowUpCloseSerializer(serializers.Serializer):
+class FollowUpCloseSerializer(serializers.Serializer[Any]):
     note = serializers.CharField()
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(serializers.ModelSerializer[Holiday]):
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]
 
 
-class RecommendedItemSerializer(serializers.ModelSerializer):
+class RecommendedItemSerializer(serializers.ModelSerializer[ItemVersion]):
     item_code = serializers.CharField(source="item.code", read_only=True)
 
     class Meta:
@@ -309,7 +311,7 @@ class RecommendedItemSerializer(serializers.ModelSerializer):
         fields = ["id", "item_code", "number", "name", "name_en", "growth_stages", "promised_limit", "limit_unit"]
 
 
-class FirmSpecialistSerializer(serializers.ModelSerializer):
+class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
     district = serializers.CharField(source="district.division_code", read_only=True)
     clerk_name = serializers.CharField(source="clerk.__str__", read_only=True)
 
@@ -319,6 +321,6 @@ class FirmSpecialistSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FirmSpecialistAssignSerializer(serializers.Serializer):
+class FirmSpecialistAssignSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(help_text="division code")
     clerk = serializers.IntegerField()

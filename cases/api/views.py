@@ -27,7 +27,7 @@ from standards.models import District
 
 
 # The request body of a step, by its declared inputs (cases.life_cycle); None: no body.
-def _step_serializer(step: Step) -> type[serializers.Serializer] | None:
+def _step_serializer(step: Step) -> type[serializers.Serializer[Any]] | None:
     if step.inputs == (Input.MATERIALS, Input.REASON):
         return s.CorrectionSerializer
     if step.inputs == (Input.REASON,):
@@ -71,7 +71,7 @@ def _with_declared_steps(viewset: type[CaseViewSet]) -> type[CaseViewSet]:
 
 
 @_with_declared_steps
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Case]):
     """Cases the caller may see: own (citizen), own firm's (firm), district's (clerk), all (supervisor).
 
     A case outside that answers 404; a step the caller's role may not take answers 403;
@@ -187,7 +187,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.FiguresSerializer(selectors.figures(user=user)).data)
 
 
-class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[FollowUp]):
     """Follow-ups of bad ratings: supervisors (all), clerks (their district, read only)."""
 
     serializer_class = s.FollowUpSerializer
@@ -216,7 +216,7 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.FollowUpSerializer(follow_up).data)
 
 
-class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Holiday]):
     """The working-day calendar (maintained in the admin)."""
 
     serializer_class = s.HolidaySerializer
@@ -224,8 +224,11 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
 
-class FirmViewSet(viewsets.GenericViewSet):
-    """Firms (精服务): recommended items for the firm's growth stage, and its specialists per district."""
+class FirmViewSet(viewsets.GenericViewSet[Any]):
+    """Firms (精服务): recommended items for the firm's growth stage, and its specialists per district.
+
+    Its objects are firms; its default serializer (the schema's) is that of their specialists.
+    """
 
     queryset = Firm.objects.none()
     serializer_class = s.FirmSpecialistSerializer

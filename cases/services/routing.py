@@ -8,6 +8,7 @@ never arrived. Which clerk and window: cases.routing_rules.choose_target, a pure
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -130,7 +131,7 @@ def _enqueue_route(case_id: int, transfer_number: int, queue: str) -> bool:
     from cases.tasks import route_case
 
     try:
-        route_case.apply_async(args=[case_id, transfer_number], queue=queue)
+        route_case.apply_async(args=(case_id, transfer_number), queue=queue)
     except Exception:
         logger.exception(
             "route_case for case %s (transfer %s) could not be queued on %s; the routing sweep will retry",
@@ -167,7 +168,7 @@ def _sweep_release(key: str) -> None:
         cache.delete(key)
 
 
-def case_routing_sweep(*, now=None, older_than_seconds: int | None = None) -> dict[str, int]:
+def case_routing_sweep(*, now: dt.datetime | None = None, older_than_seconds: int | None = None) -> dict[str, int]:
     """Queue `route_case` again for accepted cases that never reached the approving district.
 
     Candidates: state `accepted`, this transfer not routed yet, not stopped as poison, and in that

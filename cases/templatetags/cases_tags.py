@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import template
 
 from cases import life_cycle
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from cases.life_cycle import Step
+    from cases.models import Case
+    from standards.models import ItemVersion
 
 register = template.Library()
 
@@ -27,7 +37,7 @@ def action_label(action: str) -> str:
 
 
 @register.filter
-def quick_step(case, user):
+def quick_step(case: Case, user: User | AnonymousUser) -> Step | None:
     """The step a clerk can take from the workbench's row (accept, recognise, approve, deliver), or None."""
     from cases.selectors import quick_step_for
 
@@ -35,7 +45,7 @@ def quick_step(case, user):
 
 
 @register.filter
-def held_without_clerk(case) -> bool:
+def held_without_clerk(case: Case) -> bool:
     """Routed to the approving district, but no clerk there to take it (held in the district's queue)."""
     return case.state == life_cycle.ROUTED and not case.approving_clerk_id
 
@@ -55,7 +65,7 @@ def requirement(value: str) -> str:
 
 
 @register.filter
-def accepts_agents(item_version) -> bool:
+def accepts_agents(item_version: ItemVersion) -> bool:
     """Whether the version's standard lists a power of attorney, so an agent may apply (代办)."""
     from cases.services import version_accepts_agents
 

@@ -112,7 +112,7 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
     monkeypatch.setattr(
         routing_services,
         "_enqueue_route",
-        lambda case_id, number, _queue: route_case.apply_async(args=[case_id, number], queue=queue),
+        lambda case_id, number, _queue: route_case.apply_async(args=(case_id, number), queue=queue),
     )
     supervisor = stack.Supervisor()
     env = {**live_stack.env, "CASES_ROUTING_HOLD_FILE": str(hold_file)}
@@ -153,7 +153,7 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
         # A duplicated message for the same transfer does nothing.
         import redis as redis_lib
 
-        route_case.apply_async(args=[case.pk, case.transfer_number], queue=queue)
+        route_case.apply_async(args=(case.pk, case.transfer_number), queue=queue)
         broker = redis_lib.Redis.from_url(os.environ["REDIS_URL"])
         wait_for(lambda: broker.llen(queue) == 0, timeout=30, what="the duplicate to be taken")
         time.sleep(1.0)

@@ -29,7 +29,7 @@ def test_the_routing_message_goes_to_the_approving_districts_queue_only_after_co
     assert sent == [], "nothing leaves before the acceptance commits"
     for callback in callbacks:
         callback()
-    assert ([case.pk, 1], "district.340104") in sent
+    assert ((case.pk, 1), "district.340104") in sent
 
 
 def test_a_failed_acceptance_sends_nothing(

@@ -86,14 +86,14 @@ def test_a_case_whose_worker_is_down_is_sent_again_at_most_every_few_minutes(hua
     assert services.case_routing_sweep()["queued"] == 1
     # Nobody consumes district.340104: the next runs do not pile up duplicates in its queue.
     assert services.case_routing_sweep() == {"queued": 0, "failed": 0, "recently_queued": 1}
-    assert queued == [[stuck.pk, stuck.transfer_number]]
+    assert queued == [(stuck.pk, stuck.transfer_number)]
 
 
 def test_a_duplicate_of_a_message_that_was_only_slow_does_nothing(huangpu_clerk, broker):
     stuck = accepted_without_routing(huangpu_clerk)
     assert services.case_route(case_id=stuck.pk, transfer_number=stuck.transfer_number).status in ("routed", "held")
     events = Case.objects.get(pk=stuck.pk).events.count()
-    assert tasks.route_case.apply(args=[stuck.pk, stuck.transfer_number]).get() == "already"
+    assert tasks.route_case.apply(args=(stuck.pk, stuck.transfer_number)).get() == "already"
     assert Case.objects.get(pk=stuck.pk).events.count() == events
 
 
