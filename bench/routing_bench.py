@@ -25,6 +25,14 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from standards.models import District, ItemVersion
+
+    # What reference_data() makes: the item version, the applicant, the Huangpu clerk, and the two districts.
+    Data = tuple[ItemVersion, User, User, District, District]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -61,7 +69,7 @@ def setup_django(supervisor: stack.Supervisor) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def reference_data():
+def reference_data() -> Data:
     from accounts.models import User
     from standards.districts import seed_districts
     from standards.models import (
@@ -116,7 +124,9 @@ def reference_data():
     return version, applicant, clerk_hp, huangpu, shushan
 
 
-def make_cases(n: int, *, state: str, version, applicant, huangpu, shushan) -> list[int]:
+def make_cases(
+    n: int, *, state: str, version: ItemVersion, applicant: User, huangpu: District, shushan: District
+) -> list[int]:
     from cases import life_cycle
     from cases.models import Case
 
@@ -178,7 +188,7 @@ def stop_workers(supervisor: stack.Supervisor, names: list[str]) -> None:
         supervisor.stop(name)
 
 
-def noop_round_trip(samples: int) -> dict:
+def noop_round_trip(samples: int) -> dict[str, float]:
     import redis
     from django.conf import settings
 
@@ -209,7 +219,7 @@ def wait_routed(ids: list[int], timeout: float) -> None:
     raise SystemExit(f"only {done}/{len(ids)} cases routed in {timeout:.0f} s")
 
 
-def throughput(n: int, data) -> dict:
+def throughput(n: int, data: Data) -> dict[str, float]:
     from django.db.models import Max
     from django.utils import timezone
 
@@ -228,7 +238,7 @@ def throughput(n: int, data) -> dict:
     return {"cases": n, "seconds": round(seconds, 3), "cases_per_s": round(n / seconds, 1)}
 
 
-def latency_at_rate(n: int, rate: float, data) -> dict:
+def latency_at_rate(n: int, rate: float, data: Data) -> dict[str, float]:
     """Accepted cases whose routing messages leave at a fixed rate, as the accepting commits would
     send them; arrival is the routing transaction's `routed_at`. Same clock (this host)."""
     from cases.life_cycle import AWAITING_ROUTING
@@ -263,7 +273,7 @@ def latency_at_rate(n: int, rate: float, data) -> dict:
     }
 
 
-def accept_service_timing(n: int, data) -> dict:
+def accept_service_timing(n: int, data: Data) -> dict[str, float]:
     """The accepting side for scale: `case_accept` itself (lock, checks, deadlines, event chain, enqueue)."""
     from cases import services
     from cases.life_cycle import STEPS
@@ -292,7 +302,7 @@ def main() -> int:
     args = parser.parse_args()
 
     supervisor = stack.Supervisor()
-    results = []
+    results: list[dict[str, Any]] = []
     try:
         setup_django(supervisor)
         from django.db import connection

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_process_init
@@ -21,7 +22,7 @@ HOLD_FILE_ENV = "CASES_ROUTING_HOLD_FILE"
 
 
 @shared_task(name="tests.push_to_user")
-def push_to_user(user_id: int, payload: dict) -> None:
+def push_to_user(user_id: int, payload: dict[str, Any]) -> None:
     """Deliver an event to every open socket of a user, from a worker."""
     from govservice import events
 
@@ -35,15 +36,17 @@ def _hold(hold_file: str) -> None:
 
 
 @worker_process_init.connect
-def _hold_routing_when_asked(**kwargs) -> None:
+def _hold_routing_when_asked(**kwargs: object) -> None:
     hold_file = os.environ.get(HOLD_FILE_ENV)
     if not hold_file:
         return
+    from cases.models import Case
     from cases.services import routing
+    from standards.models import ServiceWindow
 
     choose = routing._routing_target
 
-    def routing_target_then_hold(case):
+    def routing_target_then_hold(case: Case) -> tuple[ServiceWindow | None, int | None]:
         # Called inside the routing transaction, after the attempt was counted and before the move.
         target = choose(case)
         _hold(hold_file)
