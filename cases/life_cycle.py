@@ -10,7 +10,7 @@ life_cycle_diagram` draws it (docs/life_cycle.md).
 Adding a step: one `Step` entry below and one service function (named in `service`, with the
 keyword arguments its inputs give) in cases.services.transitions.
 
-This module imports nothing of Django's ORM beyond the `CaseState` choices, so it can be read
+This module imports nothing of Django's ORM beyond the `CaseState` and `DeliveryMethod` choices, so it can be read
 (and tested) without a database.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseState
+from cases.models import CaseState, DeliveryMethod
 
 
 class Side(enum.StrEnum):
@@ -101,7 +101,7 @@ class Step:
     sides: tuple[Side, ...]
     action: str  # the event's action name in the chain
     label: Any  # the page's button
-    event_label: Any  # the event in the case's history (cases.labels.ACTION_LABELS)
+    event_label: Any  # the event in the case's history (event_label below)
     service: str  # the function in cases.services that takes it
     reason_required: bool = False
     clock: Clock = Clock.NONE
@@ -326,7 +326,7 @@ STEPS: dict[str, Step] = {
             url_path="deliver",
             doc="送达 through the accepting district: electronic licence, courier or pick-up.",
             quick_label=_("Deliver (pick-up)"),
-            quick_inputs=(("method", "pickup"),),
+            quick_inputs=(("method", DeliveryMethod.PICKUP),),
         ),
         Step(
             "close",
@@ -357,8 +357,26 @@ STEPS: dict[str, Step] = {
     )
 }
 
-# The page's pseudo-step for uploading a material: offered with "submit" (cases.selectors).
+# The page's pseudo-step for uploading a material: offered with "submit" (cases.selectors). The
+# service takes an upload from the applicant side or the accepting window helping them (the sides
+# that submit and accept), while the state keeps materials open (State.materials_open).
 MATERIAL = "material"
+MATERIAL_SIDES = (Side.APPLICANT, Side.ACCEPTING_CLERK)
+
+# The events of a case's chain that are not steps (a step's event is its `action`), and their labels
+# in the case's history.
+DRAFT_CREATED = "draft_created"
+MATERIAL_ADDED = "material_added"
+ROUTING_STOPPED = "routing_stopped"
+ID_NUMBER_REVEALED = "id_number_revealed"
+FOLLOW_UP_DONE = "follow_up_done"
+OTHER_EVENTS: dict[str, Any] = {
+    DRAFT_CREATED: _("Application started"),
+    MATERIAL_ADDED: _("Material uploaded"),
+    ROUTING_STOPPED: _("Routing stopped: needs a supervisor"),
+    ID_NUMBER_REVEALED: _("Full ID number read"),
+    FOLLOW_UP_DONE: _("Bad rating followed up"),
+}
 
 
 # --- reading the declaration ---------------------------------------------------------------------
@@ -397,6 +415,14 @@ def badge(value: str) -> str:
 def label(value: str) -> str:
     spec = STATES.get(value)
     return str(spec.label) if spec else value
+
+
+def event_label(action: str) -> str:
+    """An event's label in the case's history: its step's `event_label`, or one of OTHER_EVENTS."""
+    for spec in STEPS.values():
+        if spec.action == action:
+            return str(spec.event_label)
+    return str(OTHER_EVENTS.get(action, action))
 
 
 # The groups the rest of the code reads (sets of CaseState values).

@@ -13,15 +13,24 @@ from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
 from cases.selectors.queues import district_queues, workbench_for
 from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
-from cases.selectors.visibility import actor_is, case_events_visible_to, case_is_applicant_side, cases_visible_to
+from cases.selectors.visibility import (
+    actor_is,
+    actor_on_a_side,
+    case_events_visible_to,
+    case_is_applicant_side,
+    cases_visible_to,
+    districts_visible_to,
+)
 
 __all__ = [
     "actor_is",
+    "actor_on_a_side",
     "case_events_visible_to",
     "case_is_applicant_side",
     "case_steps_for",
     "cases_visible_to",
     "district_queues",
+    "districts_visible_to",
     "figures",
     "firm_recommended_items",
     "firms_visible_to",

@@ -10,8 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from cases import life_cycle
 from cases.models import Case, FollowUp, Rating
-from cases.selectors.visibility import cases_visible_to
-from standards.models import District
+from cases.selectors.visibility import cases_visible_to, districts_visible_to
 
 
 def _figures_for(cases: QuerySet[Case]) -> dict[str, Any]:
@@ -61,11 +60,7 @@ def _figures_for(cases: QuerySet[Case]) -> dict[str, Any]:
 def figures(*, user: User) -> dict[str, Any]:
     """Per district (cases it accepted or approves) and alliance-wide; a clerk gets their district only."""
     visible = cases_visible_to(user).exclude(state__in=life_cycle.UNSUBMITTED_STATES)
-    districts = District.objects.all()
-    if user.role == User.Role.CLERK:
-        districts = districts.filter(pk=user.district_id) if user.district_id is not None else districts.none()
-    elif user.role != User.Role.SUPERVISOR:
-        districts = districts.none()
+    districts = districts_visible_to(user)
     result: dict[str, Any] = {
         "districts": [
             {

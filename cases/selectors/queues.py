@@ -10,8 +10,8 @@ from accounts.models import User
 from cases import life_cycle
 from cases.life_cycle import Queue, queue_states
 from cases.models import Case
-from cases.selectors.visibility import cases_visible_to
-from standards.models import District
+from cases.selectors.visibility import cases_visible_to, districts_visible_to
+from govservice.queues import district_queue
 
 # With the approving district, past recognition: its load without the cases still waiting to be recognised.
 _IN_REVIEW_STATES = tuple(sorted(set(life_cycle.LOAD_STATES) - {life_cycle.ROUTED}))
@@ -37,10 +37,8 @@ def workbench_for(clerk: User) -> dict[str, QuerySet[Case]]:
 
 def district_queues(*, user: User) -> list[dict[str, Any]]:
     """Every district queue for a supervisor; the clerk's own for a clerk."""
-    districts = District.objects.all()
-    if user.role == User.Role.CLERK:
-        districts = districts.filter(pk=user.district_id) if user.district_id is not None else districts.none()
-    elif user.role != User.Role.SUPERVISOR:
+    districts = districts_visible_to(user)
+    if not districts:
         return []
     rows = []
     active_clerks = dict(
@@ -56,7 +54,7 @@ def district_queues(*, user: User) -> list[dict[str, Any]]:
             {
                 "division_code": district.division_code,
                 "district": str(district),
-                "queue": f"district.{district.division_code}",
+                "queue": district_queue(district.division_code),
                 "active_clerks": active_clerks.get(district.pk, 0),
                 "waiting": transferred.count(),
                 "held_without_clerk": transferred.filter(approving_clerk__isnull=True).count(),

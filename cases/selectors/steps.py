@@ -8,7 +8,7 @@ from accounts.models import User
 from cases import life_cycle
 from cases.life_cycle import Step
 from cases.models import Case
-from cases.selectors.visibility import actor_is
+from cases.selectors.visibility import actor_on_a_side
 
 
 def case_steps_for(*, case: Case, user: User | AnonymousUser) -> list[str]:
@@ -28,7 +28,7 @@ def offered_steps(*, case: Case, user: User | AnonymousUser) -> list[Step]:
     return [
         spec
         for spec in life_cycle.steps_from(case.state)
-        if spec.url_path is not None and any(actor_is(side, case=case, actor=user) for side in spec.sides)
+        if spec.url_path is not None and actor_on_a_side(spec.sides, case=case, actor=user)
     ]
 
 

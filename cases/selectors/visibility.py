@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -9,6 +11,7 @@ from accounts.models import User
 from cases import life_cycle
 from cases.life_cycle import Side
 from cases.models import Case, CaseEvent
+from standards.models import District
 
 
 def _applicant_side_q(user: User) -> Q:
@@ -80,6 +83,16 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     return cases.none()
 
 
+def districts_visible_to(user: User) -> QuerySet[District]:
+    """The districts whose queues and figures a user reads: all for a supervisor, a clerk's own, else none."""
+    districts = District.objects.all()
+    if user.role == User.Role.SUPERVISOR:
+        return districts
+    if user.role == User.Role.CLERK and user.district_id is not None:
+        return districts.filter(pk=user.district_id)
+    return districts.none()
+
+
 def case_events_visible_to(*, case: Case, user: User | AnonymousUser) -> QuerySet[CaseEvent]:
     """The event log, for whoever may see the case (the caller has checked that)."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
@@ -93,3 +106,8 @@ def actor_is(side: Side, *, case: Case, actor: User | AnonymousUser) -> bool:
         district_id = case.accepting_district_id if side == Side.ACCEPTING_CLERK else case.approving_district_id
         return actor.is_authenticated and actor.role == User.Role.CLERK and actor.district_id == district_id
     return False  # the system side (routing) is never a user
+
+
+def actor_on_a_side(sides: Iterable[Side], *, case: Case, actor: User | AnonymousUser) -> bool:
+    """Whether the user stands on one of these sides: who may take a step (or upload a material)."""
+    return any(actor_is(side, case=case, actor=actor) for side in sides)

@@ -199,7 +199,7 @@ def _draft_insert(
         )
         event_append(
             case=case,
-            action="draft_created",
+            action=life_cycle.DRAFT_CREATED,
             actor=actor,
             to_state=life_cycle.INITIAL_STATE,
             data={"item": item_version.item.code, "version": item_version.number, **event_data},
@@ -214,5 +214,5 @@ def case_id_number_reveal(*, case: Case, actor: User, request_id: str = "") -> s
         raise NotAllowed(_("You may not read full ID numbers."))
     with transaction.atomic():
         case = lock(case)
-        event_append(case=case, action="id_number_revealed", actor=actor, request_id=request_id)
+        event_append(case=case, action=life_cycle.ID_NUMBER_REVEALED, actor=actor, request_id=request_id)
     return case.applicant_id_number

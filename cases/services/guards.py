@@ -9,7 +9,7 @@ from cases import life_cycle
 from cases.chain import with_chain_head
 from cases.life_cycle import Side, Step
 from cases.models import Case
-from cases.selectors.visibility import actor_is
+from cases.selectors.visibility import actor_on_a_side
 from govservice import events
 from govservice.errors import Conflict, Invalid, NotAllowed
 from standards.models import District
@@ -46,7 +46,7 @@ def _refusal(side: Side, case: Case) -> NotAllowed:
 
 def require_side(step: Step, *, case: Case, actor: User) -> None:
     """The step's declared sides: one of them must fit (the refusal names the last one, as the page reads best)."""
-    if any(actor_is(side, case=case, actor=actor) for side in step.sides):
+    if actor_on_a_side(step.sides, case=case, actor=actor):
         return
     raise _refusal(step.sides[-1], case)
 

@@ -14,13 +14,11 @@ from accounts.models import User
 from cases import life_cycle
 from cases.chain import event_append
 from cases.models import Case, CaseMaterial
-from cases.selectors.visibility import actor_is
+from cases.selectors.visibility import actor_on_a_side
 from cases.services.applications import AGENT_MATERIAL_TYPES
 from cases.services.guards import TransitionNotAllowed, announce, lock
 from govservice.errors import Invalid, NotAllowed
 from standards.models import ItemMaterial
-
-_UPLOADING_SIDES = (life_cycle.Side.APPLICANT, life_cycle.Side.ACCEPTING_CLERK)
 
 
 def _invalid_file(message: str) -> Invalid:
@@ -42,8 +40,7 @@ def case_material_add(
     """Attach a file to a case, checked against the pinned version's material standard."""
     if item_material.version_id != case.item_version_id:
         raise Invalid(_("This material is not part of the item version the case is pinned to."))
-    # The applicant side, or the accepting window helping them (the sides that submit and accept).
-    if not any(actor_is(side, case=case, actor=actor) for side in _UPLOADING_SIDES):
+    if not actor_on_a_side(life_cycle.MATERIAL_SIDES, case=case, actor=actor):
         raise NotAllowed(_("Only the applicant or a clerk of the accepting district may add materials."))
     limit = item_material.max_size_mb * 1024 * 1024
     size = getattr(uploaded_file, "size", None)
@@ -85,7 +82,7 @@ def case_material_add(
         material.save()
         event_append(
             case=case,
-            action="material_added",
+            action=life_cycle.MATERIAL_ADDED,
             actor=actor,
             data={
                 "material": item_material.material_type.code,
@@ -96,7 +93,7 @@ def case_material_add(
             },
             request_id=request_id,
         )
-        announce(case, action="material_added")
+        announce(case, action=life_cycle.MATERIAL_ADDED)
     return material
 
 

@@ -112,7 +112,7 @@ def _route_not_counted(*, case_id: int, transfer_number: int) -> RoutingOutcome:
         )
         event_append(
             case=case,
-            action="routing_stopped",
+            action=life_cycle.ROUTING_STOPPED,
             actor=None,
             reason=f"routing failed {MAX_ROUTING_ATTEMPTS} times",
             data={"transfer": transfer_number},

@@ -428,5 +428,5 @@ def follow_up_close(*, follow_up: FollowUp, actor: User, note: str) -> FollowUp:
             raise Conflict(_("This follow-up is already done."), code="already_done")
         follow_up.refresh_from_db()
         case = lock(follow_up.rating.case)
-        event_append(case=case, action="follow_up_done", actor=actor, reason=note)
+        event_append(case=case, action=life_cycle.FOLLOW_UP_DONE, actor=actor, reason=note)
     return follow_up

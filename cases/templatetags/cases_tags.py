@@ -31,9 +31,7 @@ def state_label(state: str) -> str:
 
 @register.filter
 def action_label(action: str) -> str:
-    from cases.labels import ACTION_LABELS
-
-    return str(ACTION_LABELS.get(action, action))
+    return life_cycle.event_label(action)
 
 
 @register.filter
@@ -48,20 +46,6 @@ def quick_step(case: Case, user: User | AnonymousUser) -> Step | None:
 def held_without_clerk(case: Case) -> bool:
     """Routed to the approving district, but no clerk there to take it (held in the district's queue)."""
     return case.state == life_cycle.ROUTED and not case.approving_clerk_id
-
-
-@register.filter
-def limit_unit(unit: str) -> str:
-    from cases.labels import LIMIT_UNITS
-
-    return str(LIMIT_UNITS.get(unit, unit))
-
-
-@register.filter
-def requirement(value: str) -> str:
-    from cases.labels import REQUIREMENTS
-
-    return str(REQUIREMENTS.get(value, value))
 
 
 @register.filter
