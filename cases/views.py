@@ -80,7 +80,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
             "follow_ups": FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
                 "rating__case", "district"
             ),
-            "stopped": Case.objects.filter(routing_poisoned=True, state=life_cycle.AWAITING_ROUTING),
+            "stopped": selectors.routing_stopped_cases(),
         },
     )
 
@@ -95,7 +95,6 @@ def apply(request: HttpRequest, version_id: int) -> HttpResponse:
             applicant=user,
             item_version=version,
             actor=user,
-            firm=user.firm if user.role == User.Role.FIRM else None,
             request_id=request_id(request),
         )
     except (errors.DomainError, ValidationError, PermissionDenied) as error:

@@ -121,7 +121,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 applicant=user,
                 item_version=incoming.validated_data["item_version"],
                 actor=user,
-                firm=user.firm if user.role == User.Role.FIRM else None,
                 accepting_district=district,
                 request_id=request_id(request),
             )

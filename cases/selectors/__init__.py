@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
-from cases.selectors.queues import district_queues, workbench_for
+from cases.selectors.queues import district_queues, routing_stopped_cases, workbench_for
 from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
 from cases.selectors.visibility import (
     actor_is,
@@ -36,5 +36,6 @@ __all__ = [
     "firms_visible_to",
     "offered_steps",
     "quick_step_for",
+    "routing_stopped_cases",
     "workbench_for",
 ]

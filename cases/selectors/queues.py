@@ -35,6 +35,11 @@ def workbench_for(clerk: User) -> dict[str, QuerySet[Case]]:
     }
 
 
+def routing_stopped_cases() -> QuerySet[Case]:
+    """Accepted cases whose routing stopped after its attempts (poison): a supervisor must look at them."""
+    return Case.objects.filter(state=life_cycle.AWAITING_ROUTING, routing_poisoned=True)
+
+
 def district_queues(*, user: User) -> list[dict[str, Any]]:
     """Every district queue for a supervisor; the clerk's own for a clerk."""
     districts = districts_visible_to(user)
@@ -59,9 +64,7 @@ def district_queues(*, user: User) -> list[dict[str, Any]]:
                 "waiting": transferred.count(),
                 "held_without_clerk": transferred.filter(approving_clerk__isnull=True).count(),
                 "in_review": Case.objects.filter(approving_district=district, state__in=_IN_REVIEW_STATES).count(),
-                "routing_stopped": Case.objects.filter(
-                    approving_district=district, state=life_cycle.AWAITING_ROUTING, routing_poisoned=True
-                ).count(),
+                "routing_stopped": routing_stopped_cases().filter(approving_district=district).count(),
                 "cases": list(transferred.order_by("routed_at").values_list("reference", flat=True)[:50]),
             }
         )

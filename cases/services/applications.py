@@ -15,7 +15,7 @@ from accounts.models import Firm, User
 from cases import life_cycle
 from cases.chain import event_append
 from cases.models import Case
-from cases.services.guards import lock
+from cases.services.guards import invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
 from standards.models import District, ItemImplementation, ItemVersion
 
@@ -23,10 +23,6 @@ from standards.models import District, ItemImplementation, ItemVersion
 # (委托他人代为办理的): conditional in general, required in an agent's application.
 POWER_OF_ATTORNEY = "AGENT_AUTH"  # 授权委托书
 AGENT_MATERIAL_TYPES = (POWER_OF_ATTORNEY, "AGENT_ID")  # and 经办人身份证件
-
-
-def _invalid(field: str, message: str) -> Invalid:
-    return Invalid(message, fields={field: [message]})
 
 
 def _new_reference(division_code: str) -> str:
@@ -43,7 +39,10 @@ def case_draft_create(
     agent: User | None = None,
     request_id: str = "",
 ) -> Case:
-    """Start an application for a published item version (by the applicant, or a clerk helping them)."""
+    """Start an application for a published item version (by the applicant, or a clerk helping them).
+
+    A firm representative applies for their own firm (the default `firm`); nobody else for a firm.
+    """
     if actor.pk != applicant.pk and actor.role != User.Role.CLERK and (agent is None or actor.pk != agent.pk):
         raise NotAllowed(_("Only the applicant, their agent or a clerk may start an application."))
     _require_published(item_version)
@@ -106,7 +105,7 @@ def case_agent_draft_create(
         except DjangoValidationError as error:
             raise Invalid(error.messages[0], fields={"principal_id_number": error.messages}) from error
         if principal_id_number == (agent.id_number or "").upper():
-            raise _invalid("principal_id_number", _("This is your own ID number: apply in your own name instead."))
+            raise invalid_field("principal_id_number", _("This is your own ID number: apply in your own name instead."))
         if not item_version.for_natural_person:
             raise Invalid(_("This item is not for natural persons."))
         # The principal's own account, when exactly one citizen holds the number (set after real-name checks).
@@ -121,11 +120,11 @@ def case_agent_draft_create(
             raise Invalid(_("This item is not for legal persons."))
         firm = Firm.objects.filter(credit_code=principal_credit_code).first()
         if firm is not None and agent.role == User.Role.FIRM and agent.firm_id == firm.pk:
-            raise _invalid("principal_credit_code", _("This is your own firm: apply for it directly instead."))
+            raise invalid_field("principal_credit_code", _("This is your own firm: apply for it directly instead."))
         # The register's name wins over what the agent typed.
         principal_name = firm.name if firm is not None else principal_name
     if not principal_name:
-        raise _invalid("principal_name", _("Give the principal's name as on the power of attorney."))
+        raise invalid_field("principal_name", _("Give the principal's name as on the power of attorney."))
     _require_power_of_attorney_standard(item_version)
     return _draft_insert(
         item_version=item_version,

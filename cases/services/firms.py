@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Firm, FirmSpecialist, User
+from cases.services.guards import invalid_field
 from govservice import events
-from govservice.errors import Invalid, NotAllowed
+from govservice.errors import NotAllowed
 from standards.models import District
 
 
@@ -16,8 +17,7 @@ def firm_specialist_assign(*, firm: Firm, district: District, clerk: User, actor
     if actor.role != User.Role.SUPERVISOR:
         raise NotAllowed(_("Only a supervisor assigns firm specialists."))
     if clerk.role != User.Role.CLERK or clerk.district_id != district.pk or not clerk.is_active:
-        message = _("The specialist must be an active clerk of that district.")
-        raise Invalid(message, fields={"clerk": [message]})
+        raise invalid_field("clerk", _("The specialist must be an active clerk of that district."))
     with transaction.atomic():
         FirmSpecialist.objects.select_for_update().filter(firm=firm, district=district, active=True).update(
             active=False

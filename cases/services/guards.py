@@ -51,11 +51,15 @@ def require_side(step: Step, *, case: Case, actor: User) -> None:
     raise _refusal(step.sides[-1], case)
 
 
+def invalid_field(field: str, message: str, *, code: str = Invalid.default_code) -> Invalid:
+    """Bad input in one field: the message, also under that field (how forms and clients show it)."""
+    return Invalid(message, code=code, fields={field: [message]})
+
+
 def required_reason(reason: str, *, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if not reason:
-        message = _("A reason is required.")
-        raise Invalid(message, code="reason_required", fields={field: [message]})
+        raise invalid_field(field, _("A reason is required."), code="reason_required")
     return reason
 
 

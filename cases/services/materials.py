@@ -16,14 +16,9 @@ from cases.chain import event_append
 from cases.models import Case, CaseMaterial
 from cases.selectors.visibility import actor_on_a_side
 from cases.services.applications import AGENT_MATERIAL_TYPES
-from cases.services.guards import TransitionNotAllowed, announce, lock
+from cases.services.guards import TransitionNotAllowed, announce, invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
 from standards.models import ItemMaterial
-
-
-def _invalid_file(message: str) -> Invalid:
-    return Invalid(message, fields={"file": [message]})
-
 
 _FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
 _DEFAULT_FORMATS = ["pdf", "jpg", "png"]
@@ -45,9 +40,9 @@ def case_material_add(
     limit = item_material.max_size_mb * 1024 * 1024
     size = getattr(uploaded_file, "size", None)
     if size is None or size > limit:
-        raise _invalid_file(_("The file is larger than %(mb)s MB.") % {"mb": item_material.max_size_mb})
+        raise invalid_field("file", _("The file is larger than %(mb)s MB.") % {"mb": item_material.max_size_mb})
     if size == 0:
-        raise _invalid_file(_("The file is empty."))
+        raise invalid_field("file", _("The file is empty."))
     uploaded_file.seek(0)
     head = uploaded_file.read(8192)
     uploaded_file.seek(0)
@@ -55,9 +50,10 @@ def case_material_add(
     allowed = [_normalise_format(f) for f in (item_material.formats or _DEFAULT_FORMATS)]
     detected = _normalise_format(kind.extension) if kind else ""
     if detected not in allowed:
-        raise _invalid_file(
+        raise invalid_field(
+            "file",
             _("The file's content is %(found)s; accepted formats: %(allowed)s.")
-            % {"found": detected or _("not recognised"), "allowed": ", ".join(allowed)}
+            % {"found": detected or _("not recognised"), "allowed": ", ".join(allowed)},
         )
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():

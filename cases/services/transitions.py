@@ -27,6 +27,7 @@ from cases.services.guards import (
     ChainBroken,
     TransitionNotAllowed,
     announce,
+    invalid_field,
     lock,
     require_side,
     required_reason,
@@ -140,10 +141,6 @@ def _clock_resume_fields(case: Case) -> dict[str, Any]:
     }
 
 
-def _invalid(field: str, message: str, *, code: str = "invalid") -> Invalid:
-    return Invalid(message, code=code, fields={field: [message]})
-
-
 # --- the applicant side and the accepting district ---------------------------------------------------
 
 
@@ -154,7 +151,7 @@ def case_submit(*, case: Case, actor: User, request_id: str = "") -> Case:
         require_side(step, case=case, actor=actor)
         missing = missing_materials(case)
         if missing:
-            raise _invalid(
+            raise invalid_field(
                 "materials",
                 _("Required materials are missing: %(names)s") % {"names": "、".join(m.name for m in missing)},
                 code="materials_missing",
@@ -233,12 +230,12 @@ def case_request_correction(
     step = STEPS["request_correction"]
     reason = step_reason(step, reason)
     if not materials:
-        raise _invalid("materials", _("Name the materials to correct."))
+        raise invalid_field("materials", _("Name the materials to correct."))
     with transaction.atomic():
         case = lock(case)
         require_side(step, case=case, actor=actor)
         if any(m.version_id != case.item_version_id for m in materials):
-            raise _invalid("materials", _("These materials are not part of the case's item version."))
+            raise invalid_field("materials", _("These materials are not part of the case's item version."))
         return _move(
             case,
             step=step,
@@ -329,12 +326,12 @@ def case_deliver(*, case: Case, actor: User, method: str, detail: str = "", requ
     """送达 through the accepting district: electronic licence, courier, or pick-up at its window."""
     step = STEPS["deliver"]
     if method not in DeliveryMethod.values:
-        raise _invalid("method", _("Unknown delivery method."))
+        raise invalid_field("method", _("Unknown delivery method."))
     with transaction.atomic():
         case = lock(case)
         require_side(step, case=case, actor=actor)
         if method == DeliveryMethod.COURIER and not detail.strip():
-            raise _invalid("detail", _("A courier delivery needs the tracking number."))
+            raise invalid_field("detail", _("A courier delivery needs the tracking number."))
         fields: dict[str, Any] = {"delivered_at": timezone.now(), "delivery_method": method, "delivery_detail": detail}
         if method == DeliveryMethod.PICKUP:
             fields["onsite_visits_made"] = case.onsite_visits_made + 1
@@ -378,7 +375,7 @@ def case_rate(
     step = STEPS["rate"]
     for name, value in {"score": score, "attitude": attitude, "speed": speed, "convenience": convenience}.items():
         if not isinstance(value, int) or not 1 <= value <= 5:
-            raise _invalid(name, _("A score is a whole number from 1 to 5."))
+            raise invalid_field(name, _("A score is a whole number from 1 to 5."))
     with transaction.atomic():
         case = lock(case)
         require_side(step, case=case, actor=actor)
