@@ -384,3 +384,13 @@ def close_console(page, clerk: User, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"the console of {clerk} did not go offline in {timeout:.0f} s")
         time.sleep(0.05)
+
+
+# --- typed access -----------------------------------------------------------------------------------
+
+
+def firm_of(user: User) -> Firm:
+    """A firm representative's firm (the type checker's `Firm | None`, narrowed; fails a test without one)."""
+    if user.firm is None:
+        raise AssertionError(f"{user} represents no firm")
+    return user.firm

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.identifiers import mask_id_number
+from accounts.models import User
 from cases import selectors, services
 from cases.models import Case, CaseState
+from standards.models import ItemMaterial, ItemVersion
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cast(db):
+def cast(db: None) -> dict[str, User]:
     """The agent (a citizen), the person they act for, the firm they act for, and those who must see nothing."""
     agent_firm = f.make_firm()
     principal_firm = f.make_firm()
@@ -36,34 +43,34 @@ def cast(db):
 
 
 @pytest.fixture
-def item(db):
+def item(db: None) -> ItemVersion:
     return f.make_item(agent_materials=True)
 
 
-def api(user) -> APIClient:
+def api(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
 
 
-def power_of_attorney(version):
+def power_of_attorney(version: ItemVersion) -> ItemMaterial:
     return version.materials.get(material_type__code=services.POWER_OF_ATTORNEY)
 
 
-def agent_case(cast, item, *, agent="agent", **principal) -> Case:
-    principal = principal or {"id_number": cast["principal"].id_number, "name": "王五"}
+def agent_case(cast: dict[str, User], item: ItemVersion, *, agent: str = "agent", **given: str) -> Case:
+    principal = given or {"id_number": cast["principal"].id_number, "name": "王五"}
     response = api(cast[agent]).post("/api/cases/", {"item_version": item.pk, "principal": principal}, format="json")
     assert response.status_code == 201, response.content
     return Case.objects.get(reference=response.json()["reference"])
 
 
-def upload_form(case, actor) -> None:
+def upload_form(case: Case, actor: User) -> None:
     """The application form only (factories.upload_required would upload the power of attorney as well)."""
     form = case.item_version.materials.get(material_type__code="M-FORM")
     services.case_material_add(case=case, item_material=form, uploaded_file=f.pdf_upload(), actor=actor)
 
 
-def submit_with_power_of_attorney(case, actor) -> Case:
+def submit_with_power_of_attorney(case: Case, actor: User) -> Case:
     upload_form(case, actor)
     services.case_material_add(
         case=case,
@@ -74,7 +81,9 @@ def submit_with_power_of_attorney(case, actor) -> Case:
     return services.case_submit(case=case, actor=actor)
 
 
-def test_it_starts_a_draft_for_a_person_recording_the_agent_with_every_id_number_masked(cast, item):
+def test_it_starts_a_draft_for_a_person_recording_the_agent_with_every_id_number_masked(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
     agent, principal = cast["agent"], cast["principal"]
     response = api(agent).post(
         "/api/cases/",
@@ -113,7 +122,9 @@ PERSON_CASE_OUTSIDERS = {
 
 
 @pytest.mark.parametrize("who", sorted(PERSON_CASE_SEES | PERSON_CASE_OUTSIDERS))
-def test_an_agents_case_for_a_person_is_seen_by_the_agent_the_principal_and_the_districts_only(cast, item, who):
+def test_an_agents_case_for_a_person_is_seen_by_the_agent_the_principal_and_the_districts_only(
+    cast: dict[str, User], item: ItemVersion, who: str
+) -> None:
     case = submit_with_power_of_attorney(agent_case(cast, item), cast["agent"])
     client = api(cast[who])
     assert client.get(f"/api/cases/{case.reference}/").status_code == (200 if who in PERSON_CASE_SEES else 404)
@@ -124,7 +135,9 @@ def test_an_agents_case_for_a_person_is_seen_by_the_agent_the_principal_and_the_
         assert response.status_code == 404
 
 
-def test_a_firm_agents_colleagues_do_not_see_what_the_agent_files_for_a_person(cast, item):
+def test_a_firm_agents_colleagues_do_not_see_what_the_agent_files_for_a_person(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
     case = agent_case(cast, item, agent="firm_agent", id_number=cast["principal"].id_number, name="王五")
     assert case.firm is None and case.agent == cast["firm_agent"]
     assert api(cast["firm_agent"]).get(f"/api/cases/{case.reference}/").status_code == 200
@@ -137,8 +150,10 @@ FIRM_CASE_OUTSIDERS = {"principal", "namesake", "firm_agent", "firm_agent_collea
 
 
 @pytest.mark.parametrize("who", sorted(FIRM_CASE_SEES | FIRM_CASE_OUTSIDERS))
-def test_an_agents_case_for_a_firm_is_seen_by_the_agent_and_every_representative_of_that_firm(cast, item, who):
-    firm = cast["principal_firm_rep"].firm
+def test_an_agents_case_for_a_firm_is_seen_by_the_agent_and_every_representative_of_that_firm(
+    cast: dict[str, User], item: ItemVersion, who: str
+) -> None:
+    firm = f.firm_of(cast["principal_firm_rep"])
     case = agent_case(cast, item, credit_code=firm.credit_code, name="随便写的名字")
     assert case.firm == firm and case.applicant is None
     assert case.applicant_name == firm.name, "the register's name wins over what the agent typed"
@@ -149,8 +164,10 @@ def test_an_agents_case_for_a_firm_is_seen_by_the_agent_and_every_representative
         assert response.json()["firm_credit_code"] == firm.credit_code
 
 
-def test_the_principal_and_the_agent_both_act_but_the_agents_colleague_cannot(cast, item):
-    firm = cast["principal_firm_rep"].firm
+def test_the_principal_and_the_agent_both_act_but_the_agents_colleague_cannot(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
+    firm = f.firm_of(cast["principal_firm_rep"])
     case = agent_case(cast, item, agent="firm_agent", credit_code=firm.credit_code)
     assert "submit" in selectors.case_steps_for(case=case, user=cast["firm_agent"])
     assert "submit" in selectors.case_steps_for(case=case, user=cast["principal_firm_colleague"])
@@ -163,7 +180,9 @@ def test_the_principal_and_the_agent_both_act_but_the_agents_colleague_cannot(ca
     assert api(cast["firm_agent"]).post(f"/api/cases/{case.reference}/submit/").status_code == 200
 
 
-def test_a_principal_who_opens_an_account_later_finds_the_case_by_their_id_number(cast, item):
+def test_a_principal_who_opens_an_account_later_finds_the_case_by_their_id_number(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
     number = f.id_number(4321)
     case = agent_case(cast, item, id_number=number, name="赵六")
     assert case.applicant is None
@@ -174,7 +193,9 @@ def test_a_principal_who_opens_an_account_later_finds_the_case_by_their_id_numbe
     assert api(f.make_user("firm", id_number=number)).get(f"/api/cases/{case.reference}/").status_code == 404
 
 
-def test_a_firm_registered_after_the_agent_applied_finds_the_case_by_its_credit_code(cast, item):
+def test_a_firm_registered_after_the_agent_applied_finds_the_case_by_its_credit_code(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
     code = f.credit_code(98765)
     case = agent_case(cast, item, credit_code=code, name="后来注册的企业")
     assert case.firm is None and case.applicant_credit_code == code and case.applicant_name == "后来注册的企业"
@@ -186,8 +207,11 @@ def test_a_firm_registered_after_the_agent_applied_finds_the_case_by_its_credit_
 
 
 def test_an_agents_case_cannot_be_submitted_without_a_power_of_attorney_checked_by_its_content(
-    cast, item, huangpu_clerk, django_capture_on_commit_callbacks
-):
+    cast: dict[str, User],
+    item: ItemVersion,
+    huangpu_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     agent = cast["agent"]
     case = agent_case(cast, item)
     upload_form(case, agent)
@@ -215,7 +239,7 @@ def test_an_agents_case_cannot_be_submitted_without_a_power_of_attorney_checked_
         assert api(huangpu_clerk).post(f"/api/cases/{case.reference}/accept/").status_code == 200
 
 
-def test_an_applicant_in_their_own_name_needs_no_power_of_attorney(item):
+def test_an_applicant_in_their_own_name_needs_no_power_of_attorney(item: ItemVersion) -> None:
     case = f.submitted_case(version=item)
     assert case.state == CaseState.SUBMITTED and case.agent is None
 
@@ -235,7 +259,9 @@ def typo(code: str) -> str:
         ({"id_number": f.id_number(5), "credit_code": f.credit_code(5), "name": "x"}, "non_field_errors"),
     ],
 )
-def test_a_malformed_principal_is_refused(cast, item, principal, field):
+def test_a_malformed_principal_is_refused(
+    cast: dict[str, User], item: ItemVersion, principal: dict[str, str], field: str
+) -> None:
     response = api(cast["agent"]).post("/api/cases/", {"item_version": item.pk, "principal": principal}, format="json")
     assert response.status_code == 400
     # The nested serializer's errors arrive as "<field>: <message>" under fields.principal.
@@ -243,7 +269,7 @@ def test_a_malformed_principal_is_refused(cast, item, principal, field):
     assert not Case.objects.exists()
 
 
-def test_what_an_agent_may_not_do(cast, item):
+def test_what_an_agent_may_not_do(cast: dict[str, User], item: ItemVersion) -> None:
     agent = cast["agent"]
     own = api(agent).post(
         "/api/cases/",
@@ -254,7 +280,7 @@ def test_what_an_agent_may_not_do(cast, item):
     firm_agent = cast["firm_agent"]
     own_firm = api(firm_agent).post(
         "/api/cases/",
-        {"item_version": item.pk, "principal": {"credit_code": firm_agent.firm.credit_code}},
+        {"item_version": item.pk, "principal": {"credit_code": f.firm_of(firm_agent).credit_code}},
         format="json",
     )
     assert own_firm.status_code == 400 and "principal_credit_code" in own_firm.json()["fields"]
@@ -272,13 +298,13 @@ def test_what_an_agent_may_not_do(cast, item):
     no_poa = api(agent).post("/api/cases/", {"item_version": plain.pk, "principal": principal}, format="json")
     assert no_poa.status_code == 400 and "授权委托书" in no_poa.content.decode()
     persons_only = f.make_item(agent_materials=True, for_legal_person=False)
-    firm = {"credit_code": cast["principal_firm_rep"].firm.credit_code}
+    firm = {"credit_code": f.firm_of(cast["principal_firm_rep"]).credit_code}
     response = api(agent).post("/api/cases/", {"item_version": persons_only.pk, "principal": firm}, format="json")
     assert response.status_code == 400
     assert not Case.objects.exists()
 
 
-def test_the_schema_documents_the_principal():
+def test_the_schema_documents_the_principal() -> None:
     schema = APIClient().get("/api/schema/?format=json").json()
     create = schema["components"]["schemas"]["CaseCreateRequest"]["properties"]
     assert "principal" in create
@@ -289,13 +315,15 @@ def test_the_schema_documents_the_principal():
 # --- pages -------------------------------------------------------------------------------------------
 
 
-def page_client(user) -> Client:
+def page_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_the_item_page_offers_the_agent_form_only_when_the_standard_lists_a_power_of_attorney(cast, item):
+def test_the_item_page_offers_the_agent_form_only_when_the_standard_lists_a_power_of_attorney(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
     agent = page_client(cast["agent"])
     page = agent.get(reverse("standards-item", args=[item.item.code])).content.decode()
     assert reverse("cases-apply-agent", args=[item.pk]) in page and "委托代办" in page
@@ -306,7 +334,9 @@ def test_the_item_page_offers_the_agent_form_only_when_the_standard_lists_a_powe
     )
 
 
-def test_an_agent_applies_from_the_item_page_and_both_sides_see_who_acts_for_whom(cast, item):
+def test_an_agent_applies_from_the_item_page_and_both_sides_see_who_acts_for_whom(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
     principal = cast["principal"]
     agent = page_client(cast["agent"])
     bad = agent.post(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from cases import services
 from cases.models import Case, CaseState
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +38,7 @@ STEPS = [
 
 
 @pytest.fixture
-def firm_case(cast, django_capture_on_commit_callbacks):
+def firm_case(cast: dict[str, User], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Case:
     """A firm's case accepted in Huangpu and routed to Shushan: both districts' clerks are involved."""
     case = f.submitted_case(applicant=cast["owner"], version=f.make_item())
     with django_capture_on_commit_callbacks(execute=False):
@@ -42,7 +47,7 @@ def firm_case(cast, django_capture_on_commit_callbacks):
     return Case.objects.get(pk=case.pk)
 
 
-def client_for(user) -> APIClient:
+def client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
@@ -54,11 +59,11 @@ OUTSIDERS = {"other_firm", "citizen", "agent", "gusu_clerk", "standards_admin"}
 
 
 @pytest.fixture
-def agent_case(cast):
+def agent_case(cast: dict[str, User]) -> Case:
     """代办: the cast's agent (a citizen) applies for the owner's firm by its credit code, and submits."""
     version = f.make_item(agent_materials=True)
     case = services.case_agent_draft_create(
-        agent=cast["agent"], item_version=version, principal_credit_code=cast["owner"].firm.credit_code
+        agent=cast["agent"], item_version=version, principal_credit_code=f.firm_of(cast["owner"]).credit_code
     )
     f.upload_required(case, cast["agent"])  # the power of attorney among them
     return services.case_submit(case=case, actor=cast["agent"])
@@ -71,13 +76,15 @@ AGENT_CASE_OUTSIDERS = {"other_firm", "citizen", "shushan_clerk", "gusu_clerk", 
 
 @pytest.mark.parametrize("who", sorted(SEES | OUTSIDERS))
 @pytest.mark.parametrize("endpoint", READ_ENDPOINTS)
-def test_a_case_and_its_log_are_seen_only_by_those_involved(cast, firm_case, who, endpoint):
+def test_a_case_and_its_log_are_seen_only_by_those_involved(
+    cast: dict[str, User], firm_case: Case, who: str, endpoint: str
+) -> None:
     response = client_for(cast[who]).get(f"/api/cases/{firm_case.reference}/{endpoint}")
     assert response.status_code == (200 if who in SEES else 404)
 
 
 @pytest.mark.parametrize("who", sorted(SEES | OUTSIDERS))
-def test_the_list_shows_exactly_the_visible_cases(cast, firm_case, who):
+def test_the_list_shows_exactly_the_visible_cases(cast: dict[str, User], firm_case: Case, who: str) -> None:
     own_case_of_citizen = f.submitted_case(applicant=cast["citizen"])
     response = client_for(cast[who]).get("/api/cases/")
     assert response.status_code == 200
@@ -89,7 +96,7 @@ def test_the_list_shows_exactly_the_visible_cases(cast, firm_case, who):
 
 @pytest.mark.parametrize("who", sorted(OUTSIDERS))
 @pytest.mark.parametrize("step", STEPS)
-def test_an_outsider_gets_404_for_every_step(cast, firm_case, who, step):
+def test_an_outsider_gets_404_for_every_step(cast: dict[str, User], firm_case: Case, who: str, step: str) -> None:
     response = client_for(cast[who]).post(f"/api/cases/{firm_case.reference}/{step}/", {}, format="json")
     assert response.status_code == 404
     firm_case.refresh_from_db()
@@ -98,7 +105,9 @@ def test_an_outsider_gets_404_for_every_step(cast, firm_case, who, step):
 
 @pytest.mark.parametrize("who", sorted(AGENT_CASE_SEES | AGENT_CASE_OUTSIDERS))
 @pytest.mark.parametrize("endpoint", READ_ENDPOINTS)
-def test_an_agents_case_is_seen_by_the_agent_and_the_principal_firm_and_nobody_else(cast, agent_case, who, endpoint):
+def test_an_agents_case_is_seen_by_the_agent_and_the_principal_firm_and_nobody_else(
+    cast: dict[str, User], agent_case: Case, who: str, endpoint: str
+) -> None:
     response = client_for(cast[who]).get(f"/api/cases/{agent_case.reference}/{endpoint}")
     assert response.status_code == (200 if who in AGENT_CASE_SEES else 404)
     listed = {row["reference"] for row in client_for(cast[who]).get("/api/cases/").json()["results"]}
@@ -107,7 +116,9 @@ def test_an_agents_case_is_seen_by_the_agent_and_the_principal_firm_and_nobody_e
 
 @pytest.mark.parametrize("who", sorted(AGENT_CASE_OUTSIDERS - {"shushan_clerk"}))
 @pytest.mark.parametrize("step", STEPS)
-def test_an_outsider_gets_404_for_every_step_of_an_agents_case(cast, agent_case, who, step):
+def test_an_outsider_gets_404_for_every_step_of_an_agents_case(
+    cast: dict[str, User], agent_case: Case, who: str, step: str
+) -> None:
     response = client_for(cast[who]).post(f"/api/cases/{agent_case.reference}/{step}/", {}, format="json")
     assert response.status_code == 404
     agent_case.refresh_from_db()
@@ -115,8 +126,8 @@ def test_an_outsider_gets_404_for_every_step_of_an_agents_case(cast, agent_case,
 
 
 def test_the_agent_and_the_principal_act_on_the_case_and_the_agents_id_number_stays_masked(
-    cast, agent_case, django_capture_on_commit_callbacks
-):
+    cast: dict[str, User], agent_case: Case, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     agent = cast["agent"]
     for who in AGENT_CASE_SEES:
         for path in [f"/api/cases/{agent_case.reference}/", "/api/cases/"]:
@@ -148,19 +159,21 @@ def test_the_agent_and_the_principal_act_on_the_case_and_the_agents_id_number_st
         ("huangpu_clerk", "rate"),
     ],
 )
-def test_someone_involved_in_the_wrong_role_gets_403(cast, firm_case, who, step):
+def test_someone_involved_in_the_wrong_role_gets_403(
+    cast: dict[str, User], firm_case: Case, who: str, step: str
+) -> None:
     body = {"reason": "x", "score": 5, "attitude": 5, "speed": 5, "convenience": 5}
     response = client_for(cast[who]).post(f"/api/cases/{firm_case.reference}/{step}/", body, format="json")
     assert response.status_code == 403, response.content
 
 
-def test_the_approving_district_sees_an_application_only_once_it_is_transferred(cast):
+def test_the_approving_district_sees_an_application_only_once_it_is_transferred(cast: dict[str, User]) -> None:
     case = f.submitted_case(applicant=cast["owner"], version=f.make_item())
     assert client_for(cast["shushan_clerk"]).get(f"/api/cases/{case.reference}/").status_code == 404
     assert client_for(cast["huangpu_clerk"]).get(f"/api/cases/{case.reference}/").status_code == 200
 
 
-def test_anonymous_callers_are_refused_everywhere(firm_case):
+def test_anonymous_callers_are_refused_everywhere(firm_case: Case) -> None:
     for path in [
         "/api/cases/",
         f"/api/cases/{firm_case.reference}/",
@@ -172,7 +185,9 @@ def test_anonymous_callers_are_refused_everywhere(firm_case):
         assert client_for(None).get(path).status_code in (401, 403)
 
 
-def test_the_id_number_is_masked_in_every_output_and_full_only_with_permission(cast, firm_case):
+def test_the_id_number_is_masked_in_every_output_and_full_only_with_permission(
+    cast: dict[str, User], firm_case: Case
+) -> None:
     from django.contrib.auth.models import Permission
 
     full = cast["owner"].id_number
@@ -201,12 +216,12 @@ def test_the_id_number_is_masked_in_every_output_and_full_only_with_permission(c
     ("who", "expected"),
     [("supervisor", 200), ("huangpu_clerk", 200), ("owner", 403), ("citizen", 403), ("standards_admin", 403)],
 )
-def test_queues_and_figures_are_for_clerks_and_supervisors(cast, who, expected):
+def test_queues_and_figures_are_for_clerks_and_supervisors(cast: dict[str, User], who: str, expected: int) -> None:
     for path in ["/api/cases/queues/", "/api/cases/figures/"]:
         assert client_for(cast[who]).get(path).status_code == expected
 
 
-def test_a_clerk_sees_their_own_queue_and_the_supervisor_every_queue(cast):
+def test_a_clerk_sees_their_own_queue_and_the_supervisor_every_queue(cast: dict[str, User]) -> None:
     queues = client_for(cast["shushan_clerk"]).get("/api/cases/queues/").json()
     assert [q["division_code"] for q in queues] == [f.SHUSHAN]
     assert len(client_for(cast["supervisor"]).get("/api/cases/queues/").json()) == 9
@@ -215,13 +230,15 @@ def test_a_clerk_sees_their_own_queue_and_the_supervisor_every_queue(cast):
     assert "alliance" not in client_for(cast["shushan_clerk"]).get("/api/cases/figures/").json()
 
 
-def test_the_whole_loop_over_the_api(cast, django_capture_on_commit_callbacks):
+def test_the_whole_loop_over_the_api(
+    cast: dict[str, User], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     owner, hp, ss = cast["owner"], cast["huangpu_clerk"], cast["shushan_clerk"]
     version = f.make_item()
     response = client_for(owner).post("/api/cases/", {"item_version": version.pk}, format="json")
     assert response.status_code == 201, response.content
     reference = response.json()["reference"]
-    assert response.json()["firm_credit_code"] == owner.firm.credit_code
+    assert response.json()["firm_credit_code"] == f.firm_of(owner).credit_code
     form = version.materials.get(material_type__code="M-FORM")
     bad = client_for(owner).post(
         f"/api/cases/{reference}/materials/",
@@ -273,8 +290,8 @@ def test_the_whole_loop_over_the_api(cast, django_capture_on_commit_callbacks):
     assert client_for(owner).get(f"/api/cases/{reference}/chain/").json()["ok"] is True
 
 
-def test_firm_recommendations_and_specialists(cast):
-    firm = cast["owner"].firm
+def test_firm_recommendations_and_specialists(cast: dict[str, User]) -> None:
+    firm = f.firm_of(cast["owner"])
     matching = f.make_item(growth_stages=["startup", "growth"])
     f.make_item(growth_stages=["mature"])
     response = client_for(cast["owner"]).get(f"/api/cases/firms/{firm.pk}/recommendations/")

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from cases import services
 from cases.deadlines import due_date, shift_due, working_days_left
 from cases.models import Case, CaseState, Holiday
 from cases.schedule import BEAT_SCHEDULE
+from standards.models import ItemVersion
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +29,13 @@ CALENDAR_MIGRATION = importlib.import_module("cases.migrations.0004_holidays_202
 
 
 @pytest.fixture
-def official_calendar(db):
+def official_calendar(db: None) -> None:
     """The 2025-2026 calendar the data migration preloads (loaded again, idempotently, in case a
     transactional test emptied the tables before this one)."""
     CALENDAR_MIGRATION.load(Holiday)
 
 
-def test_the_official_2025_and_2026_calendar_is_preloaded_and_loading_it_again_changes_nothing():
+def test_the_official_2025_and_2026_calendar_is_preloaded_and_loading_it_again_changes_nothing() -> None:
     assert Holiday.objects.filter(date__year=2025, kind=Holiday.Kind.HOLIDAY).count() == 28
     assert Holiday.objects.filter(date__year=2025, kind=Holiday.Kind.MAKEUP_WORKDAY).count() == 5
     assert Holiday.objects.filter(date__year=2026, kind=Holiday.Kind.HOLIDAY).count() == 33
@@ -49,7 +55,9 @@ def test_the_official_2025_and_2026_calendar_is_preloaded_and_loading_it_again_c
     assert Holiday.objects.get(date=D(2026, 2, 14)).kind == Holiday.Kind.MAKEUP_WORKDAY
 
 
-def test_a_deadline_across_the_2026_spring_festival_skips_it_and_counts_the_make_up_saturdays(official_calendar):
+def test_a_deadline_across_the_2026_spring_festival_skips_it_and_counts_the_make_up_saturdays(
+    official_calendar: None,
+) -> None:
     # 春节 2026: 15-23 February off; Saturdays 14 and 28 February worked. Accepted Friday 13 February.
     assert due_date(start=D(2026, 2, 13), limit=1, unit="working_days") == D(2026, 2, 14)
     assert due_date(start=D(2026, 2, 13), limit=2, unit="working_days") == D(2026, 2, 24)
@@ -63,14 +71,14 @@ def test_a_deadline_across_the_2026_spring_festival_skips_it_and_counts_the_make
     ) == (D(2026, 3, 5), 3)
 
 
-def test_the_2025_spring_festival_make_up_sunday_counts_and_the_holiday_does_not(official_calendar):
+def test_the_2025_spring_festival_make_up_sunday_counts_and_the_holiday_does_not(official_calendar: None) -> None:
     # 春节 2025: 28 January - 4 February off; Sunday 26 January and Saturday 8 February worked.
     assert due_date(start=D(2025, 1, 24), limit=1, unit="working_days") == D(2025, 1, 26)
     assert due_date(start=D(2025, 1, 24), limit=2, unit="working_days") == D(2025, 1, 27)
     assert due_date(start=D(2025, 1, 24), limit=3, unit="working_days") == D(2025, 2, 5)
 
 
-def test_it_counts_working_days_around_a_long_holiday_and_make_up_days(official_calendar):
+def test_it_counts_working_days_around_a_long_holiday_and_make_up_days(official_calendar: None) -> None:
     # 中秋 2026: 25-27 September; 国庆: 1-7 October; Sunday 20 September and Saturday 10 October worked.
     assert due_date(start=D(2026, 9, 18), limit=1, unit="working_days") == D(2026, 9, 20)
     # Accepted Thursday 24 September: 28, 29, 30 September, then 8, 9, 10 (Sat, worked), 12 October.
@@ -82,7 +90,7 @@ def test_it_counts_working_days_around_a_long_holiday_and_make_up_days(official_
     assert due_date(start=D(2026, 9, 24), limit=5, unit="calendar_days") == D(2026, 9, 29)
 
 
-def test_a_stopped_clock_moves_the_deadline_by_the_working_days_it_stood_still(official_calendar):
+def test_a_stopped_clock_moves_the_deadline_by_the_working_days_it_stood_still(official_calendar: None) -> None:
     # Stopped on Wednesday 30 September, restarted Friday 9 October: 8 and 9 October are lost.
     due, days = shift_due(
         due=D(2026, 10, 12), stopped_from=D(2026, 9, 30), resumed_on=D(2026, 10, 9), unit="working_days"
@@ -91,8 +99,12 @@ def test_a_stopped_clock_moves_the_deadline_by_the_working_days_it_stood_still(o
 
 
 def test_a_special_procedure_stops_the_case_clock(
-    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_accept(case=case, actor=huangpu_clerk)
@@ -111,8 +123,11 @@ def test_a_special_procedure_stops_the_case_clock(
 
 
 def test_the_beat_scan_flags_due_soon_and_overdue_once_and_skips_stopped_clocks(
-    citizen, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     assert BEAT_SCHEDULE["cases-scan-deadlines"]["task"] == "cases.scan_deadlines"
     version = f.make_item()
     today = timezone.localdate()

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.models import User
 from cases import services
 from cases.chain import chain_verify
 from cases.models import Case, CaseEvent, CaseState
 from govservice.errors import Invalid, NotAllowed
+from standards.models import ItemVersion
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_pins_the_item_version_and_routes_between_the_implementing_districts(citizen, item):
+def test_it_pins_the_item_version_and_routes_between_the_implementing_districts(
+    citizen: User, item: ItemVersion
+) -> None:
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     assert case.item_version == item
     assert case.accepting_district.division_code == f.HUANGPU
@@ -24,21 +33,21 @@ def test_it_pins_the_item_version_and_routes_between_the_implementing_districts(
     assert case.masked_id_number.startswith("310101") and "*" in case.masked_id_number
 
 
-def test_it_refuses_to_submit_without_the_required_materials(citizen, item):
+def test_it_refuses_to_submit_without_the_required_materials(citizen: User, item: ItemVersion) -> None:
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     with pytest.raises(Invalid) as error:
         services.case_submit(case=case, actor=citizen)
     assert "申请表" in str(error.value)
 
 
-def test_it_marks_a_material_spared_by_an_electronic_licence(citizen, item):
+def test_it_marks_a_material_spared_by_an_electronic_licence(citizen: User, item: ItemVersion) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     spared = case.materials.get(spared_by_elicence=True)
     assert spared.item_material.material_type.code == "M-IDCARD"
     assert not spared.file
 
 
-def test_it_checks_uploads_by_their_bytes_and_size(citizen, item):
+def test_it_checks_uploads_by_their_bytes_and_size(citizen: User, item: ItemVersion) -> None:
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     form = item.materials.get(material_type__code="M-FORM")
     with pytest.raises(Invalid, match="pdf"):
@@ -52,7 +61,7 @@ def test_it_checks_uploads_by_their_bytes_and_size(citizen, item):
     assert material.file.read().startswith(b"%PDF")
 
 
-def test_it_refuses_a_material_of_another_item_version(citizen, item):
+def test_it_refuses_a_material_of_another_item_version(citizen: User, item: ItemVersion) -> None:
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     other = f.make_item().materials.first()
     assert other is not None
@@ -60,7 +69,9 @@ def test_it_refuses_a_material_of_another_item_version(citizen, item):
         services.case_material_add(case=case, item_material=other, uploaded_file=f.pdf_upload(), actor=citizen)
 
 
-def test_only_a_clerk_of_the_accepting_district_accepts(citizen, item, shushan_clerk, huangpu_clerk):
+def test_only_a_clerk_of_the_accepting_district_accepts(
+    citizen: User, item: ItemVersion, shushan_clerk: User, huangpu_clerk: User
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     with pytest.raises(NotAllowed):
         services.case_accept(case=case, actor=shushan_clerk)
@@ -71,7 +82,7 @@ def test_only_a_clerk_of_the_accepting_district_accepts(citizen, item, shushan_c
     assert case.promised_due and case.statutory_due and case.promised_due <= case.statutory_due
 
 
-def test_a_refusal_to_accept_needs_a_reason(citizen, item, huangpu_clerk):
+def test_a_refusal_to_accept_needs_a_reason(citizen: User, item: ItemVersion, huangpu_clerk: User) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     with pytest.raises(Invalid):
         services.case_not_accept(case=case, actor=huangpu_clerk, reason="  ")
@@ -81,7 +92,9 @@ def test_a_refusal_to_accept_needs_a_reason(citizen, item, huangpu_clerk):
         services.case_accept(case=case, actor=huangpu_clerk)
 
 
-def test_a_correction_names_materials_and_the_applicant_resubmits(citizen, item, huangpu_clerk):
+def test_a_correction_names_materials_and_the_applicant_resubmits(
+    citizen: User, item: ItemVersion, huangpu_clerk: User
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     form = item.materials.get(material_type__code="M-FORM")
     case = services.case_request_correction(case=case, actor=huangpu_clerk, materials=[form], reason="签名缺失")
@@ -93,14 +106,22 @@ def test_a_correction_names_materials_and_the_applicant_resubmits(citizen, item,
     assert case.state == CaseState.SUBMITTED
 
 
-def _routed(case, huangpu_clerk, django_capture_on_commit_callbacks):
+def _routed(
+    case: Case, huangpu_clerk: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> tuple[Case, services.RoutingOutcome]:
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_accept(case=case, actor=huangpu_clerk)
     outcome = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
     return Case.objects.get(pk=case.pk), outcome
 
 
-def test_the_whole_loop_in_one_process(citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks):
+def test_the_whole_loop_in_one_process(
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     case, outcome = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     assert outcome.status == "routed" and outcome.clerk_id == shushan_clerk.pk
@@ -123,8 +144,12 @@ def test_the_whole_loop_in_one_process(citizen, item, huangpu_clerk, shushan_cle
 
 
 def test_a_duplicated_routing_message_moves_the_case_once(
-    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     case, first = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     second = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
@@ -133,8 +158,11 @@ def test_a_duplicated_routing_message_moves_the_case_once(
 
 
 def test_a_poison_message_stops_after_the_attempt_limit_and_is_flagged(
-    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_accept(case=case, actor=huangpu_clerk)
@@ -149,8 +177,11 @@ def test_a_poison_message_stops_after_the_attempt_limit_and_is_flagged(
 
 
 def test_a_district_without_an_active_clerk_holds_the_case_in_its_queue(
-    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from cases.selectors import district_queues
 
     case = f.submitted_case(applicant=citizen, version=item)
@@ -164,8 +195,8 @@ def test_a_district_without_an_active_clerk_holds_the_case_in_its_queue(
 
 
 def test_routing_prefers_a_skilled_then_the_least_loaded_clerk(
-    citizen, huangpu_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User, huangpu_clerk: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     from cases.models import ClerkSkill
 
     version = f.make_item(sector="housing_fund")
@@ -188,8 +219,12 @@ def test_routing_prefers_a_skilled_then_the_least_loaded_clerk(
 
 
 def test_the_approving_district_cannot_recognise_a_tampered_record(
-    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     # Someone edits the accepting district's acceptance in the database, behind the services' back.
@@ -204,7 +239,7 @@ def test_the_approving_district_cannot_recognise_a_tampered_record(
     assert case.state == CaseState.TRANSFERRED
 
 
-def test_events_are_append_only(citizen, item):
+def test_events_are_append_only(citizen: User, item: ItemVersion) -> None:
     case = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
     event = case.events.get()
     event.reason = "changed"
@@ -217,8 +252,12 @@ def test_events_are_append_only(citizen, item):
 
 
 def test_the_approving_district_returns_through_the_accepting_window(
-    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     case = services.case_review_start(case=case, actor=shushan_clerk)
@@ -239,8 +278,12 @@ def test_the_approving_district_returns_through_the_accepting_window(
 
 
 def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
-    citizen, item, huangpu_clerk, shushan_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from cases.models import FollowUp
 
     case = f.submitted_case(applicant=citizen, version=item)
@@ -267,7 +310,9 @@ def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
     assert follow_up.status == "done"
 
 
-def test_reading_the_full_id_number_needs_the_permission_and_is_audited(citizen, item, huangpu_clerk):
+def test_reading_the_full_id_number_needs_the_permission_and_is_audited(
+    citizen: User, item: ItemVersion, huangpu_clerk: User
+) -> None:
     from django.contrib.auth.models import Permission
 
     case = f.submitted_case(applicant=citizen, version=item)
@@ -280,7 +325,7 @@ def test_reading_the_full_id_number_needs_the_permission_and_is_audited(citizen,
     assert event.actor == clerk and event.request_id == "req-12345678" and event.district_code == f.HUANGPU
 
 
-def test_the_command_verifies_a_case_chain_and_fails_on_a_tampered_one(citizen, item):
+def test_the_command_verifies_a_case_chain_and_fails_on_a_tampered_one(citizen: User, item: ItemVersion) -> None:
     import io
 
     from django.core.management import CommandError, call_command

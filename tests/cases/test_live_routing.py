@@ -10,6 +10,9 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psutil
 import pytest
@@ -17,17 +20,27 @@ import websockets
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Origin
 
+from accounts.models import User
 from cases import services
 from cases.models import Case, CaseState
 from cases.services import routing as routing_services
 from govservice import stack
 from tests import factories as f
 
+if TYPE_CHECKING:
+    import subprocess
+
+    from tests.conftest import LiveStack
+
+T = TypeVar("T")
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def wait_for(predicate, *, timeout: float = 30.0, what: str = "condition"):
+def wait_for(predicate: Callable[[], T | None], *, timeout: float = 30.0, what: str = "condition") -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -41,21 +54,23 @@ def state_of(case: Case) -> str:
     return Case.objects.values_list("state", flat=True).get(pk=case.pk)
 
 
-def session_cookie(user) -> str:
+def session_cookie(user: User) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
 
 
-async def next_event(socket, wanted_state: str, timeout: float = 30.0) -> dict:
+async def next_event(socket: ClientConnection, wanted_state: str, timeout: float = 30.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic())))
+        message: dict[str, Any] = json.loads(
+            await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic()))
+        )
         if message.get("type") == "case.updated" and message.get("state") == wanted_state:
             return message
 
 
-def test_accepted_in_huangpu_approved_in_shushan_delivered_back_through_huangpu(live_stack):
+def test_accepted_in_huangpu_approved_in_shushan_delivered_back_through_huangpu(live_stack: LiveStack) -> None:
     citizen = f.make_user("citizen")
     huangpu_clerk = f.make_user("clerk", code=f.HUANGPU)
     shushan_clerk = f.make_user("clerk", code=f.SHUSHAN)
@@ -63,12 +78,12 @@ def test_accepted_in_huangpu_approved_in_shushan_delivered_back_through_huangpu(
 
     cookies = {user.pk: {"Cookie": f"sessionid={session_cookie(user)}"} for user in (citizen, shushan_clerk)}
 
-    def connect(user):
+    def connect(user: User) -> websockets.connect:
         return websockets.connect(
-            live_stack.ws("/ws/events/"), additional_headers=cookies[user.pk], origin=live_stack.http_url
+            live_stack.ws("/ws/events/"), additional_headers=cookies[user.pk], origin=Origin(live_stack.http_url)
         )
 
-    async def accept_and_listen():
+    async def accept_and_listen() -> tuple[dict[str, Any], dict[str, Any]]:
         async with connect(citizen) as applicant_socket, connect(shushan_clerk) as shushan_socket:
             for socket in (applicant_socket, shushan_socket):
                 assert json.loads(await socket.recv())["type"] == "hello"
@@ -98,11 +113,13 @@ def test_accepted_in_huangpu_approved_in_shushan_delivered_back_through_huangpu(
     assert "chain OK" in out.getvalue()
 
 
-def _pool_children(proc) -> list[psutil.Process]:
+def _pool_children(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
     return psutil.Process(proc.pid).children(recursive=True)
 
 
-def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_twice(live_stack, monkeypatch, tmp_path):
+def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_twice(
+    live_stack: LiveStack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from cases.tasks import route_case
 
     queue = f"cases-kill-test-{uuid.uuid4().hex[:8]}"
@@ -168,7 +185,7 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
 
 
 @pytest.mark.postgres
-def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch):
+def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     citizen = f.make_user("citizen")
@@ -182,7 +199,7 @@ def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch)
         assert services.case_route(case_id=case.pk, transfer_number=case.transfer_number).status == "routed"
         barrier = threading.Barrier(2)
 
-        def claim(clerk, barrier=barrier, case_id=case.pk):
+        def claim(clerk: User, barrier: threading.Barrier = barrier, case_id: int = case.pk) -> None:
             try:
                 barrier.wait()
                 services.case_review_start(case=Case.objects.get(pk=case_id), actor=clerk)

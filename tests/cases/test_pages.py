@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from cases.models import Case, CaseState
+from standards.models import ItemVersion
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_my_cases_lists_only_the_applicants_own_cases_in_chinese(citizen):
+def test_my_cases_lists_only_the_applicants_own_cases_in_chinese(citizen: User) -> None:
     mine = f.submitted_case(applicant=citizen)
     theirs = f.submitted_case(applicant=f.make_user("citizen"))
     page = client_for(citizen).get(reverse("cases-mine")).content.decode()
@@ -26,7 +33,7 @@ def test_my_cases_lists_only_the_applicants_own_cases_in_chinese(citizen):
     assert mine.reference in page and theirs.reference not in page
 
 
-def test_the_case_page_is_404_for_an_outsider_and_masks_the_id_number(citizen):
+def test_the_case_page_is_404_for_an_outsider_and_masks_the_id_number(citizen: User) -> None:
     case = f.submitted_case(applicant=citizen)
     assert client_for(f.make_user("citizen")).get(reverse("cases-detail", args=[case.reference])).status_code == 404
     assert (
@@ -39,7 +46,9 @@ def test_the_case_page_is_404_for_an_outsider_and_masks_the_id_number(citizen):
     assert 'id="timeline"' in page and "提交" in page
 
 
-def test_applying_from_an_item_page_starts_a_draft_and_the_applicant_uploads_and_submits(citizen, item):
+def test_applying_from_an_item_page_starts_a_draft_and_the_applicant_uploads_and_submits(
+    citizen: User, item: ItemVersion
+) -> None:
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
@@ -61,8 +70,11 @@ def test_applying_from_an_item_page_starts_a_draft_and_the_applicant_uploads_and
 
 
 def test_the_workbench_is_for_clerks_and_shows_the_districts_queue(
-    citizen, item, huangpu_clerk, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     assert client_for(citizen).get(reverse("cases-workbench")).status_code == 403
     client = client_for(huangpu_clerk)
@@ -82,19 +94,19 @@ def test_the_workbench_is_for_clerks_and_shows_the_districts_queue(
     assert case.state == CaseState.ACCEPTED
 
 
-def test_supervision_shows_every_district_queue_only_to_supervisors(huangpu_clerk):
+def test_supervision_shows_every_district_queue_only_to_supervisors(huangpu_clerk: User) -> None:
     supervisor = f.make_user("supervisor")
     page = client_for(supervisor).get(reverse("cases-supervision")).content.decode()
     assert page.count("district.3") == 9
     assert client_for(huangpu_clerk).get(reverse("cases-supervision")).status_code == 403
 
 
-def test_the_nav_links_follow_the_role(citizen, huangpu_clerk):
+def test_the_nav_links_follow_the_role(citizen: User, huangpu_clerk: User) -> None:
     assert reverse("cases-mine") in client_for(citizen).get("/").content.decode()
     assert reverse("cases-workbench") in client_for(huangpu_clerk).get("/").content.decode()
 
 
-def test_a_firm_user_sees_items_recommended_for_the_firms_growth_stage():
+def test_a_firm_user_sees_items_recommended_for_the_firms_growth_stage() -> None:
     firm = f.make_firm(growth_stage="expansion")
     user = f.make_user("firm", firm=firm)
     wanted = f.make_item(growth_stages=["expansion"])
@@ -109,7 +121,7 @@ def _card(page: str, title: str) -> str:
     return next(chunk for chunk in page.split("<article")[1:] if title in chunk.split("</h2>")[0])
 
 
-def test_the_home_cards_lead_to_the_catalogue_and_to_the_users_cases(citizen):
+def test_the_home_cards_lead_to_the_catalogue_and_to_the_users_cases(citizen: User) -> None:
     anonymous = Client().get("/").content.decode()
     items_card = _card(anonymous, "办事事项")
     assert f'href="{reverse("standards-items")}"' in items_card and "查找事项" in items_card

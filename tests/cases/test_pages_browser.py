@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from django.db import connections
 from django.test import Client
 
+from accounts.models import User
 from cases import services
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from tests.conftest import LiveStack
+
+T = TypeVar("T")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-def logged_in_page(browser, live_stack, user, *, language: str = "zh-hans"):
+def logged_in_page(browser: Browser, live_stack: LiveStack, user: User, *, language: str = "zh-hans") -> Page:
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -30,12 +40,12 @@ def logged_in_page(browser, live_stack, user, *, language: str = "zh-hans"):
     return context.new_page()
 
 
-def off_loop(function, **kwargs):
+def off_loop(function: Callable[..., T], **kwargs: Any) -> T:
     """Run a service in its own thread: Playwright's event loop owns this one, and the
     services' after-commit notifications use async_to_sync."""
-    result = {}
+    result: dict[str, Any] = {}
 
-    def run():
+    def run() -> None:
         try:
             result["value"] = function(**kwargs)
         except BaseException as error:  # noqa: BLE001 - re-raised in the test thread
@@ -48,15 +58,16 @@ def off_loop(function, **kwargs):
     thread.join(60)
     if "error" in result:
         raise result["error"]
-    return result["value"]
+    value: T = result["value"]
+    return value
 
 
-def shot(page, name: str) -> None:
+def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser, live_stack):
+def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser: Browser, live_stack: LiveStack) -> None:
     citizen = f.make_user("citizen", display_name="张三")
     huangpu_clerk = f.make_user("clerk", code=f.HUANGPU, display_name="黄浦店小二")
     shushan_clerk = f.make_user("clerk", code=f.SHUSHAN, display_name="蜀山审批员")

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from cases import services
 from cases.models import Case
 from cases.selectors import figures
 from govservice.errors import NotAllowed
+from standards.models import ItemVersion
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_routing_message_goes_to_the_approving_districts_queue_only_after_commit(
-    citizen, item, huangpu_clerk, monkeypatch, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from cases.tasks import route_case
 
     sent = []
@@ -33,8 +43,12 @@ def test_the_routing_message_goes_to_the_approving_districts_queue_only_after_co
 
 
 def test_a_failed_acceptance_sends_nothing(
-    citizen, item, shushan_clerk, monkeypatch, django_capture_on_commit_callbacks
-):
+    citizen: User,
+    item: ItemVersion,
+    shushan_clerk: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from cases.tasks import route_case
 
     sent = []
@@ -45,7 +59,9 @@ def test_a_failed_acceptance_sends_nothing(
     assert sent == []
 
 
-def test_figures_count_overdue_cases_and_time_to_complete_against_the_promise(citizen, huangpu_clerk, shushan_clerk):
+def test_figures_count_overdue_cases_and_time_to_complete_against_the_promise(
+    citizen: User, huangpu_clerk: User, shushan_clerk: User
+) -> None:
     version = f.make_item(promised=5, onsite_visits=2)
     open_late = f.submitted_case(applicant=citizen, version=version)
     done = f.submitted_case(applicant=citizen, version=version)

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from cases import services, tasks
 from cases.models import Case, CaseState
 from cases.schedule import BEAT_SCHEDULE
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from celery.result import EagerResult
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +27,11 @@ pytestmark = pytest.mark.django_db
 class Broker:
     """Stands in for route_case.apply_async: records what was queued where, then runs it here (or fails)."""
 
-    def __init__(self, *, down: bool = False):
+    def __init__(self, *, down: bool = False) -> None:
         self.down = down
-        self.sent: list[tuple[list, str]] = []
+        self.sent: list[tuple[list[int], str]] = []
 
-    def __call__(self, args, queue, **kwargs):
+    def __call__(self, args: tuple[int, int], queue: str, **kwargs: Any) -> EagerResult[str]:
         if self.down:
             raise OperationalError("Error 111 connecting to redis: Connection refused.")
         self.sent.append((list(args), queue))
@@ -33,13 +39,13 @@ class Broker:
 
 
 @pytest.fixture
-def broker(monkeypatch):
+def broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
     fake = Broker()
     monkeypatch.setattr(tasks.route_case, "apply_async", fake)
     return fake
 
 
-def accepted_without_routing(clerk, *, seconds_ago: int = 120, **item) -> Case:
+def accepted_without_routing(clerk: User, *, seconds_ago: int = 120, **item: Any) -> Case:
     """Accepted, but its routing message never left: in a test's transaction the after-commit enqueue
     never runs, as when the broker was down at commit. In `accepted` for `seconds_ago` seconds."""
     case = services.case_accept(case=f.submitted_case(version=f.make_item(**item)), actor=clerk)
@@ -48,8 +54,8 @@ def accepted_without_routing(clerk, *, seconds_ago: int = 120, **item) -> Case:
 
 
 def test_the_sweep_sends_routing_again_for_accepted_cases_that_never_reached_the_approving_district(
-    huangpu_clerk, shushan_clerk, broker
-):
+    huangpu_clerk: User, shushan_clerk: User, broker: Broker
+) -> None:
     stuck = accepted_without_routing(huangpu_clerk)
     just_accepted = accepted_without_routing(huangpu_clerk, seconds_ago=5)
     poisoned = accepted_without_routing(huangpu_clerk)
@@ -79,7 +85,9 @@ def test_the_sweep_sends_routing_again_for_accepted_cases_that_never_reached_the
     assert later["queued"] == 1 and Case.objects.get(pk=just_accepted.pk).state == CaseState.TRANSFERRED
 
 
-def test_a_case_whose_worker_is_down_is_sent_again_at_most_every_few_minutes(huangpu_clerk, monkeypatch):
+def test_a_case_whose_worker_is_down_is_sent_again_at_most_every_few_minutes(
+    huangpu_clerk: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     queued = []
     monkeypatch.setattr(tasks.route_case, "apply_async", lambda args, queue, **kw: queued.append(args))
     stuck = accepted_without_routing(huangpu_clerk)
@@ -89,7 +97,7 @@ def test_a_case_whose_worker_is_down_is_sent_again_at_most_every_few_minutes(hua
     assert queued == [(stuck.pk, stuck.transfer_number)]
 
 
-def test_a_duplicate_of_a_message_that_was_only_slow_does_nothing(huangpu_clerk, broker):
+def test_a_duplicate_of_a_message_that_was_only_slow_does_nothing(huangpu_clerk: User, broker: Broker) -> None:
     stuck = accepted_without_routing(huangpu_clerk)
     assert services.case_route(case_id=stuck.pk, transfer_number=stuck.transfer_number).status in ("routed", "held")
     events = Case.objects.get(pk=stuck.pk).events.count()
@@ -98,8 +106,11 @@ def test_a_duplicate_of_a_message_that_was_only_slow_does_nothing(huangpu_clerk,
 
 
 def test_an_acceptance_answers_200_and_is_kept_when_the_broker_is_down_and_the_sweep_sends_it_later(
-    huangpu_clerk, monkeypatch, caplog, django_capture_on_commit_callbacks
-):
+    huangpu_clerk: User,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     down = Broker(down=True)
     monkeypatch.setattr(tasks.route_case, "apply_async", down)
     case = f.submitted_case(version=f.make_item())
@@ -125,7 +136,7 @@ def test_an_acceptance_answers_200_and_is_kept_when_the_broker_is_down_and_the_s
     assert Case.objects.get(pk=case.pk).state == CaseState.TRANSFERRED
 
 
-def test_the_beat_runs_the_sweep_every_minute():
+def test_the_beat_runs_the_sweep_every_minute() -> None:
     from govservice.celery import app
 
     entry = BEAT_SCHEDULE["cases-sweep-routing"]
@@ -134,7 +145,7 @@ def test_the_beat_runs_the_sweep_every_minute():
     assert "cases.sweep_routing" in app.tasks
 
 
-def test_the_celery_app_carries_the_cases_beat_entries():
+def test_the_celery_app_carries_the_cases_beat_entries() -> None:
     from govservice.celery import app
 
     assert app.conf.beat_schedule["cases-sweep-routing"]["task"] == "cases.sweep_routing"
