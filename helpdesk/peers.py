@@ -17,11 +17,14 @@ import asyncio
 import fractions
 import json
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Origin
 
 try:  # aiortc and PyAV are installed with requirements.txt; keep the import error readable
     import av
@@ -116,7 +119,8 @@ class CallPeer:
         self._closed = asyncio.Event()
         self._offered = False
         self._tasks: list[asyncio.Task] = []
-        self.socket = None
+        self.socket: ClientConnection | None = None
+        self._frame_arrived = asyncio.Event()
         self.last_seq = 0
         self.relay = MediaRelay()
         self.camera: ColourBarsTrack | None = None
@@ -141,6 +145,7 @@ class CallPeer:
             except MediaStreamError:
                 return
             self.frames_received += 1
+            self._frame_arrived.set()
             if self.first_frame_at is None:
                 self.first_frame_at = time.monotonic()
                 self._first_frame.set()
@@ -152,8 +157,10 @@ class CallPeer:
 
     async def start(self) -> None:
         headers = ws_headers(self.session_cookie) if self.session_cookie else {}
-        self.socket = await websockets.connect(self.url, additional_headers=headers, origin=self.origin)
-        joined = await receive_type(self.socket, "joined")
+        self.socket = socket = await websockets.connect(
+            self.url, additional_headers=headers, origin=Origin(self.origin)
+        )
+        joined = await receive_type(socket, "joined")
         self.role = joined["role"]
         if self.send_video and self.role != "recorder":
             self.camera = ColourBarsTrack()
@@ -174,8 +181,14 @@ class CallPeer:
         await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())
         await self._send({"type": "offer", "to": "recorder", "sdp": self.recorder_pc.localDescription.sdp})
 
-    async def _send(self, message: dict) -> None:
-        await self.socket.send(json.dumps(message))
+    @property
+    def connection(self) -> ClientConnection:
+        if self.socket is None:
+            raise RuntimeError("CallPeer.start() has not connected yet")
+        return self.socket
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
 
     async def _make_offer(self) -> None:
         if self._offered:
@@ -188,7 +201,7 @@ class CallPeer:
 
     async def _listen(self) -> None:
         try:
-            async for raw in self.socket:
+            async for raw in self.connection:
                 message = json.loads(raw)
                 self.messages.append(message)
                 self.last_seq = max(self.last_seq, int(message.get("seq") or 0))
@@ -215,12 +228,22 @@ class CallPeer:
 
     async def wait_for_frames(self, count: int, timeout: float = 20.0) -> int:
         deadline = time.monotonic() + timeout
-        while self.frames_received < count and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        while self.frames_received < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # No await between the count check and clear(): a frame cannot slip in unnoticed.
+            self._frame_arrived.clear()
+            try:
+                await asyncio.wait_for(self._frame_arrived.wait(), remaining)
+            except TimeoutError:
+                break
         return self.frames_received
 
     async def first_frame(self, timeout: float = 20.0) -> float:
         await asyncio.wait_for(self._first_frame.wait(), timeout)
+        if self.first_frame_at is None:  # _consume sets it before the event
+            raise RuntimeError("first frame signalled without its time")
         return self.first_frame_at
 
     async def chat(self, text: str) -> None:
@@ -260,21 +283,24 @@ class ProbeResult:
         return self.__dict__.copy()
 
 
-def _post_json(url: str, body: dict, *, token: str, origin: str) -> dict:
-    request = urllib.request.Request(
+def _post_json(url: str, body: dict[str, Any], *, token: str, origin: str) -> dict[str, Any]:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {url}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url,
         data=json.dumps(body).encode(),
         method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Origin": origin},
     )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        return json.loads(response.read())
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - scheme checked above
+        result: dict[str, Any] = json.loads(response.read())
+        return result
 
 
 async def clerk_console(ws_base: str, origin: str, clerk_cookie: str):
     """A clerk console socket that is available (signed in, heartbeat sent)."""
     console = await websockets.connect(
-        f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie), origin=origin
+        f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie), origin=Origin(origin)
     )
     await receive_type(console, "hello")
     await console.send(json.dumps({"type": "presence", "status": "available"}))
@@ -353,7 +379,7 @@ class RecorderPeer:
     async def run(self, *, max_seconds: float = 4 * 3600) -> int:
         """Record until the call ends; returns the number of tracks recorded."""
         url = f"{self.ws_base}/ws/assist/call/{self.session_id}/?recorder_token={self.token}"
-        async with websockets.connect(url, origin=self.origin) as socket:
+        async with websockets.connect(url, origin=Origin(self.origin)) as socket:
             await receive_type(socket, "joined")
             started = False
             deadline = time.monotonic() + max_seconds

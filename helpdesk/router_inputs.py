@@ -153,7 +153,7 @@ def request_view_of(request: AssistRequest) -> router.RequestView:
         priority=request.priority,
         firm_id=request.firm_id,
         district_id=request.district_id,
-        city=request.district.city if request.district_id else "",
+        city=request.district.city if request.district is not None else "",
         item_id=request.item_id,
         sector=request.sector,
         language=request.language,

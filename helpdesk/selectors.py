@@ -27,7 +27,12 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
             "created_at", "answered_at"
         )[:500]
     )
-    answer = sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
+    # answered_at__gte excludes NULL: every pair has both times.
+    answer = (
+        sum((b - a).total_seconds() for a, b in accepted if a is not None and b is not None) / len(accepted)
+        if accepted
+        else DEFAULT_ANSWER_SECONDS
+    )
     talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(t=Avg("talk_seconds"))[
         "t"
     ]
@@ -239,10 +244,10 @@ def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts:
         "status": callback.status,
         "scope": scope or "",
         "citizen": citizen.display_name or citizen.username,
-        "firm": request.firm.name if request.firm_id else None,
-        "district": request.district.division_code if request.district_id else None,
+        "firm": request.firm.name if request.firm is not None else None,
+        "district": request.district.division_code if request.district is not None else None,
         "district_name": str(request.district) if request.district_id else None,
-        "item": request.item_version.name if request.item_version_id else None,
+        "item": request.item_version.name if request.item_version is not None else None,
         "case": request.case_ref or None,
         "language": request.get_language_display(),
         "priority": request.get_priority_reason_display() if request.priority else None,

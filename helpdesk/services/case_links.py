@@ -82,7 +82,7 @@ def call_case_draft_create(*, session: CallSession, clerk: User) -> str:
     from cases.services import case_draft_create
 
     request = session.request
-    if request.item_version_id is None:
+    if request.item_version is None:
         raise Conflict(_("The call is not about an item: no draft case can be started."), code="no_item")
     try:
         case = case_draft_create(

@@ -132,10 +132,10 @@ def request_context(request: AssistRequest) -> dict[str, Any]:
     version = request.item_version
     return {
         "citizen": citizen.display_name or citizen.username,
-        "firm": request.firm.name if request.firm_id else None,
+        "firm": request.firm.name if request.firm is not None else None,
         "district": str(request.district) if request.district_id else None,
         "item": version.name if version else None,
-        "item_code": request.item.code if request.item_id else None,
+        "item_code": request.item.code if request.item is not None else None,
         "case": request.case_ref or None,
         "language": request.get_language_display(),
         "priority": request.get_priority_reason_display() if request.priority else None,

@@ -29,6 +29,8 @@ def session_key_for(user: User) -> str:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
+    if session.session_key is None:  # create() always sets one
+        raise CommandError("no session key after SessionStore.create()")
     return session.session_key
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -60,7 +61,8 @@ class Recorder:
     async def run(self) -> None:
         from helpdesk.realtime import RECORDER_CHANNEL_GROUP
 
-        layer = get_channel_layer()
+        # channels-redis's layer: the stubs know only the base class, whose new_channel() takes no prefix.
+        layer: Any = get_channel_layer()
         channel = await layer.new_channel("assist.recorder.")
         await layer.group_add(RECORDER_CHANNEL_GROUP, channel)
         log.info("recorder ready on %s", self.server)
