@@ -17,7 +17,7 @@ from accounts.identifiers import id_number_check_digit
 from accounts.models import User
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer, PriorityReason
-from tests.helpdesk.factories import T0, make_citizen, make_clerk, make_item_version
+from tests.factories import T0, make_citizen, make_clerk, make_item_version
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def test_one_click_on_an_item_page_joins_the_queue_with_the_items_context(client
     response = client.post("/assist/start/", {"item_version": version.pk})
     request = AssistRequest.objects.get(citizen=citizen)
     assert response.status_code == 302 and response["Location"] == f"/assist/r/{request.pk}/"
+    assert request.district is not None
     assert (request.item_id, request.sector, request.district.division_code) == (version.item_id, "hr_social", "320508")
     page = client.get(response["Location"])
     assert "养老保险关系转移接续" in page.content.decode()
@@ -158,7 +159,7 @@ def test_a_snapshot_is_checked_by_content_and_shown_only_to_those_who_may_see_th
 
 def test_wrap_up_and_rating_through_the_api_make_the_session_record():
     from cases.services import case_draft_create
-    from tests.cases.factories import make_item
+    from tests.factories import make_item
 
     session = _session()
     case = case_draft_create(applicant=session.citizen, item_version=make_item(), actor=session.citizen)
@@ -236,7 +237,7 @@ def test_a_refusal_has_the_one_error_shape():
 
 def test_the_case_page_calls_about_the_case_by_its_reference(client):
     from cases.services import case_draft_create
-    from tests.cases.factories import make_item
+    from tests.factories import make_item
 
     citizen = make_citizen(code="310101")
     case = case_draft_create(applicant=citizen, item_version=make_item(), actor=citizen)
