@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from helpdesk import router
 from helpdesk.conf import conf
 from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Offer
@@ -39,7 +41,16 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
     return answer, (talk or DEFAULT_HANDLING_SECONDS)
 
 
-def _status(*, request, view, position: int, total: int, clerks, averages, now) -> dict[str, Any]:
+def _status(
+    *,
+    request: AssistRequest,
+    view: router.RequestView,
+    position: int,
+    total: int,
+    clerks: Sequence[router.ClerkView],
+    averages: tuple[float, float],
+    now: dt.datetime,
+) -> dict[str, Any]:
     answer, handling = averages
     eligible = [
         c
@@ -205,7 +216,7 @@ def figures_period(
     }
 
 
-def sessions_visible_to(user):
+def sessions_visible_to(user: User) -> QuerySet[CallSession]:
     qs = CallSession.objects.select_related("citizen", "clerk", "district", "request")
     if user.is_supervisor or user.is_superuser:
         return qs
@@ -227,14 +238,14 @@ def _callback_scope(clerk_view: router.ClerkView, request: AssistRequest) -> str
     return next((scope for scope in CALLBACK_SCOPES if router.in_stage(scope, clerk_view, view)), None)
 
 
-def callback_may_handle(*, clerk, callback: Callback) -> bool:
+def callback_may_handle(*, clerk: User, callback: Callback) -> bool:
     """A clerk handles the callbacks a ring could have reached them for (language, sector or item)."""
     if callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk:
         return True
     return _callback_scope(clerk_view_of(clerk), callback.request) is not None
 
 
-def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts: int) -> dict[str, Any]:
+def _callback_row(callback: Callback, *, clerk: User, scope: str | None, max_attempts: int) -> dict[str, Any]:
     request = callback.request
     citizen = request.citizen
     mine = callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk
@@ -263,13 +274,13 @@ def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts:
     }
 
 
-def _callbacks_with_context():
+def _callbacks_with_context() -> QuerySet[Callback]:
     return Callback.objects.select_related(
         "request__citizen", "request__firm", "request__district", "request__item_version"
     )
 
 
-def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
+def callbacks_for_clerk(*, clerk: User, limit: int = 100) -> list[dict[str, Any]]:
     """The callback list of one clerk: the one they have claimed, then the open callbacks they may
     handle — their own district's citizens first, then the same city's, then the alliance's; within
     each, the untried before those who did not answer, then priority (elderly, disabled…), then the
@@ -291,7 +302,7 @@ def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
     return [row for _key, row in rows[:limit]]
 
 
-def callback_row_for(*, clerk, callback: Callback) -> dict[str, Any]:
+def callback_row_for(*, clerk: User, callback: Callback) -> dict[str, Any]:
     callback = _callbacks_with_context().get(pk=callback.pk)
     return _callback_row(
         callback,

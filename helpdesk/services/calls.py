@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -134,7 +135,9 @@ ALLOWED_SNAPSHOT_TYPES = {"image/jpeg", "image/png", "image/webp"}
 SNAPSHOT_MAX_BYTES = 5 * 1024 * 1024
 
 
-def call_snapshot_add(*, session: CallSession, clerk: User, uploaded_file, now: dt.datetime | None = None) -> Snapshot:
+def call_snapshot_add(
+    *, session: CallSession, clerk: User, uploaded_file: UploadedFile, now: dt.datetime | None = None
+) -> Snapshot:
     """A still of the citizen's video, checked by its content like any upload."""
     import filetype
 
@@ -146,7 +149,7 @@ def call_snapshot_add(*, session: CallSession, clerk: User, uploaded_file, now: 
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_SNAPSHOT_TYPES:
         raise Conflict(_("A snapshot must be a JPEG, PNG or WebP image."), code="bad_file")
-    if uploaded_file.size > SNAPSHOT_MAX_BYTES:
+    if uploaded_file.size is None or uploaded_file.size > SNAPSHOT_MAX_BYTES:  # None: no upload has it
         raise Conflict(_("A snapshot is at most 5 MB."), code="too_large")
     with transaction.atomic():
         snapshot = Snapshot(session=session, taken_by=clerk)
@@ -160,7 +163,7 @@ def call_snapshot_take(
     *,
     session: CallSession,
     clerk: User,
-    uploaded_file,
+    uploaded_file: UploadedFile,
     case_ref: str = "",
     item_material_id: int | None = None,
     now: dt.datetime | None = None,
