@@ -19,8 +19,9 @@ import json
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import websockets
 from websockets.asyncio.client import ClientConnection
@@ -30,8 +31,12 @@ try:  # aiortc and PyAV are installed with requirements.txt; keep the import err
     import av
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
     from aiortc.contrib.media import MediaRecorder, MediaRelay
+    from aiortc.mediastreams import MediaStreamTrack
 except ImportError as exc:  # pragma: no cover
     raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
+
+
+_T = TypeVar("_T")
 
 
 class ColourBarsTrack(VideoStreamTrack):
@@ -43,7 +48,7 @@ class ColourBarsTrack(VideoStreamTrack):
         self._count = 0
         self._started: float | None = None
 
-    async def recv(self):
+    async def recv(self) -> av.VideoFrame:
         if self._started is None:
             self._started = time.monotonic()
         target = self._started + self._count / self.fps
@@ -60,14 +65,14 @@ class ColourBarsTrack(VideoStreamTrack):
         return frame
 
 
-def run_coroutine(coroutine):
+def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
     """asyncio.run in a thread of its own: works even where an event loop already runs in this thread
     (a management command called from async code, or a test beside Playwright's sync API)."""
     import threading
 
-    outcome: dict = {}
+    outcome: dict[str, Any] = {}
 
-    def target():
+    def target() -> None:
         try:
             outcome["value"] = asyncio.run(coroutine)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
@@ -78,21 +83,22 @@ def run_coroutine(coroutine):
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: _T = outcome["value"]
+    return value
 
 
 def ws_headers(session_cookie: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={session_cookie}"}
 
 
-async def receive_type(socket, wanted: str | set[str], timeout: float = 15.0) -> dict[str, Any]:
+async def receive_type(socket: ClientConnection, wanted: str | set[str], timeout: float = 15.0) -> dict[str, Any]:
     wanted = {wanted} if isinstance(wanted, str) else wanted
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError(f"no {sorted(wanted)} within {timeout} s")
-        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), remaining))
         if message.get("type") in wanted:
             return message
 
@@ -110,15 +116,15 @@ class CallPeer:
     frames_received: int = 0
     first_frame_at: float | None = None
     connected_at: float | None = None
-    messages: list[dict] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     role: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._first_frame = asyncio.Event()
         self._closed = asyncio.Event()
         self._offered = False
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self.socket: ClientConnection | None = None
         self._frame_arrived = asyncio.Event()
         self.last_seq = 0
@@ -127,16 +133,16 @@ class CallPeer:
         self.recorder_pc: RTCPeerConnection | None = None
 
         @self.pc.on("track")
-        def on_track(track):
+        def on_track(track: MediaStreamTrack) -> None:
             if track.kind == "video":
                 self._tasks.append(asyncio.ensure_future(self._consume(track)))
 
         @self.pc.on("connectionstatechange")
-        async def on_state():
+        async def on_state() -> None:
             if self.pc.connectionState == "connected" and self.connected_at is None:
                 self.connected_at = time.monotonic()
 
-    async def _consume(self, track):
+    async def _consume(self, track: MediaStreamTrack) -> None:
         from aiortc.mediastreams import MediaStreamError
 
         while True:
@@ -297,7 +303,7 @@ def _post_json(url: str, body: dict[str, Any], *, token: str, origin: str) -> di
         return result
 
 
-async def clerk_console(ws_base: str, origin: str, clerk_cookie: str):
+async def clerk_console(ws_base: str, origin: str, clerk_cookie: str) -> ClientConnection:
     """A clerk console socket that is available (signed in, heartbeat sent)."""
     console = await websockets.connect(
         f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie), origin=Origin(origin)
@@ -316,7 +322,7 @@ async def place_call(
     citizen_cookie: str,
     clerk_cookie: str,
     frames: int = 10,
-    request_body: dict | None = None,
+    request_body: dict[str, Any] | None = None,
     hold_seconds: float = 0.0,
 ) -> ProbeResult:
     """The whole path through the running system; returns timings (ms since the click)."""
@@ -372,7 +378,7 @@ class RecorderPeer:
         self.tracks = 0
 
         @self.pc.on("track")
-        def on_track(track):
+        def on_track(track: MediaStreamTrack) -> None:
             self.tracks += 1
             self.recorder.addTrack(track)
 
