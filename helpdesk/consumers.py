@@ -19,7 +19,7 @@ from django.core import signing
 
 from govservice.errors import DomainError
 from helpdesk import services, signalling
-from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
+from helpdesk.realtime import CALL_ROLES, RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
 
 if TYPE_CHECKING:
     from helpdesk.models import AssistRequest
@@ -146,7 +146,7 @@ class ClerkConsoleConsumer(_Base):
         if not self.signed_in():
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
-        if self.user.role != "clerk":
+        if not self.user.is_clerk:
             await self.refuse(CLOSE_FORBIDDEN)
             return
         await self.join(clerk_group(self.user.pk))
@@ -204,7 +204,7 @@ class ClerkConsoleConsumer(_Base):
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if self.signed_in() and self.user.role == "clerk":
+        if self.signed_in() and self.user.is_clerk:
             await database_sync_to_async(services.clerk_console_closed)(clerk=self.user)
 
 
@@ -276,7 +276,7 @@ class CallSignallingConsumer(_Base):
         if last_seq is not None:
             for message in await signalling.missed(self.session_id, self.role, int(last_seq)):
                 await self.send(text_data=message)
-        for other in signalling.ROLES:
+        for other in CALL_ROLES:
             if other != self.role:
                 await self.channel_layer.group_send(
                     call_group(self.session_id, other),
@@ -352,7 +352,7 @@ class CallSignallingConsumer(_Base):
         await signalling.mark_absent(self.session_id, role, self.channel_name)
         if role != "recorder":
             await database_sync_to_async(services.call_member_left)(session_id=self.session_id, role=role)
-        for other in signalling.ROLES:
+        for other in CALL_ROLES:
             if other != role:
                 # The other side learns from the sweep anyway.
                 with contextlib.suppress(Exception):

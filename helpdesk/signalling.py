@@ -15,7 +15,6 @@ from typing import Any, TypeVar, cast
 import redis.asyncio as aioredis
 from django.conf import settings
 
-ROLES = ("citizen", "clerk", "recorder")
 RELAYED = frozenset({"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken"})
 BUFFER_LENGTH = 500
 BUFFER_SECONDS = 300

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from govservice.errors import DomainError, error_messages
 from helpdesk import services
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
+from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
 from standards.models import ItemVersion
 
 ELDERLY_AGE = 65
@@ -69,7 +69,7 @@ def assist_start(request: SignedInRequest) -> HttpResponse:
 @login_required
 def citizen_page(request: SignedInRequest) -> HttpResponse:
     """The entry page: what one-click response is, the button, and any open request."""
-    if request.user.role == "clerk":
+    if request.user.is_clerk:
         return redirect("helpdesk:console")
     open_request = AssistRequest.objects.filter(citizen=request.user, state__in=AssistRequest.OPEN_STATES).first()
     recent = CallSession.objects.filter(citizen=request.user).select_related("clerk")[:5]
@@ -96,7 +96,7 @@ def request_page(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def console_page(request: SignedInRequest) -> HttpResponse:
-    if request.user.role != "clerk":
+    if not request.user.is_clerk:
         raise PermissionDenied
     profile = services.clerk_profile_for(request.user)
     return render(
@@ -104,7 +104,7 @@ def console_page(request: SignedInRequest) -> HttpResponse:
         "helpdesk/console.html",
         {
             "profile": profile,
-            "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
+            "outcomes": WRAP_UP_OUTCOMES,
             "statuses": ClerkProfile.Status.choices,
         },
     )

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from helpdesk.models import AssistRequest, Callback, CallSession, Language, PriorityReason
+from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, Callback, CallSession, Language, PriorityReason
 
 
 class CaseReferenceField(serializers.CharField):
@@ -119,7 +119,7 @@ class CallSessionSerializer(serializers.ModelSerializer[CallSession]):
 
 class WrapUpSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(allow_blank=True, max_length=4000)
-    outcome = serializers.ChoiceField(choices=[c for c in CallSession.Outcome.choices if c[0] != "ongoing"])
+    outcome = serializers.ChoiceField(choices=WRAP_UP_OUTCOMES)
     case = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
     )

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict, DomainError, NotAllowed
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Snapshot
-from helpdesk.realtime import call_group, clerk_group
+from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Snapshot
+from helpdesk.realtime import CALL_ROLES, call_group, clerk_group
 from helpdesk.services import case_links, presence
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
@@ -47,7 +47,7 @@ def call_session_end(
             session_id=session.pk,
         )
         by = session.role_of(actor.pk) if actor else None
-        for role in ("citizen", "clerk", "recorder"):
+        for role in CALL_ROLES:
             events.send_on_commit(
                 [call_group(session.pk, role)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
             )
@@ -86,7 +86,7 @@ def call_session_wrap_up(
     now = current(now)
     if session.clerk_id != clerk.pk:
         raise NotAllowed(_("Only the clerk of the call writes its wrap-up."), code="forbidden")
-    if outcome not in CallSession.Outcome.values or outcome == CallSession.Outcome.ONGOING:
+    if outcome not in dict(WRAP_UP_OUTCOMES):
         raise Conflict(_("Choose an outcome."), code="outcome_required")
     if case_ref:
         case_ref = case_links.call_case_for(session=session, case_ref=case_ref).reference
