@@ -122,10 +122,10 @@ class CitizenQueueConsumer(_Base):
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
 
     def _owned(self) -> AssistRequest:
-        # connect() admitted the socket only for the citizen's own request.
-        from helpdesk.models import AssistRequest
-
-        return AssistRequest.objects.get(pk=self.request_id, citizen=self.user)
+        request = self._own_request()
+        if request is None:  # connect() admitted the socket only for the citizen's own request
+            raise PermissionError(f"request {self.request_id} is not the citizen's")
+        return request
 
     def _cancel(self) -> None:
         services.assist_request_cancel(request=self._owned(), actor=self.user)
