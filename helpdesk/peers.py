@@ -31,7 +31,7 @@ try:  # aiortc and PyAV are installed with requirements.txt; keep the import err
     import av
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
     from aiortc.contrib.media import MediaRecorder, MediaRelay
-    from aiortc.mediastreams import MediaStreamTrack
+    from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 except ImportError as exc:  # pragma: no cover
     raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
 
@@ -143,8 +143,6 @@ class CallPeer:
                 self.connected_at = time.monotonic()
 
     async def _consume(self, track: MediaStreamTrack) -> None:
-        from aiortc.mediastreams import MediaStreamError
-
         while True:
             try:
                 await track.recv()
