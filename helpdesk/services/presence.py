@@ -29,7 +29,7 @@ PRESENCE_KINDS = {
 
 
 def clerk_profile_for(clerk: User) -> ClerkProfile:
-    if clerk.role != User.Role.CLERK:
+    if not clerk.is_clerk:
         raise NotAllowed(_("Only clerks answer calls."), code="not_a_clerk")
     profile, _created = ClerkProfile.objects.get_or_create(clerk=clerk)
     return profile

@@ -54,7 +54,7 @@ class Command(BaseCommand):
             clerk = User.objects.get(username=options["clerk"])
         except User.DoesNotExist as exc:
             raise CommandError(f"unknown user: {exc}") from None
-        if clerk.role != User.Role.CLERK:
+        if not clerk.is_clerk:
             raise CommandError(f"{clerk} is not a clerk")
         server = options["server"].rstrip("/")
         token = Token.objects.get_or_create(user=citizen)[0].key
