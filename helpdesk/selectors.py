@@ -245,23 +245,30 @@ def callback_may_handle(*, clerk: User, callback: Callback) -> bool:
     return _callback_scope(clerk_view_of(clerk), callback.request) is not None
 
 
+def caller_summary(request: AssistRequest) -> dict[str, Any]:
+    """Who calls about what, as a clerk sees it on a ring or in the callback list (never the ID number)."""
+    citizen = request.citizen
+    return {
+        "citizen": citizen.display_name or citizen.username,
+        "firm": request.firm.name if request.firm is not None else None,
+        "item": request.item_version.name if request.item_version is not None else None,
+        "case": request.case_ref or None,
+        "language": request.get_language_display(),
+        "priority": request.get_priority_reason_display() if request.priority else None,
+    }
+
+
 def _callback_row(callback: Callback, *, clerk: User, scope: str | None, max_attempts: int) -> dict[str, Any]:
     request = callback.request
-    citizen = request.citizen
     mine = callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk
     return {
         "id": callback.pk,
         "request": request.pk,
         "status": callback.status,
         "scope": scope or "",
-        "citizen": citizen.display_name or citizen.username,
-        "firm": request.firm.name if request.firm is not None else None,
+        **caller_summary(request),
         "district": request.district.division_code if request.district is not None else None,
         "district_name": str(request.district) if request.district_id else None,
-        "item": request.item_version.name if request.item_version is not None else None,
-        "case": request.case_ref or None,
-        "language": request.get_language_display(),
-        "priority": request.get_priority_reason_display() if request.priority else None,
         "requested_at": callback.created_at,
         "attempts": callback.attempts,
         "max_attempts": max_attempts,
