@@ -220,7 +220,7 @@ async def click_to_ring(
 
     listeners = [asyncio.ensure_future(listen(c)) for c in consoles]
     parsed = urlparse(http_base)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port)  # keep-alive, like a browser
+    connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port)  # keep-alive, like a browser
     times = []
     try:
         for user in click_users[:clicks]:
@@ -256,6 +256,8 @@ def connected_session(citizen, clerk):
     ClerkProfile.objects.filter(clerk=clerk).update(status="available", last_heartbeat=None)
     request = services.assist_request_create(citizen=citizen, route=True)
     offer = Offer.objects.filter(request=request, outcome="ringing").first()
+    if offer is None:
+        raise SystemExit("no clerk was rung: is the clerk available in the citizen's district?")
     return services.assist_offer_accept(offer_id=offer.pk, clerk=offer.clerk)
 
 
@@ -263,12 +265,13 @@ async def relay_round_trip(
     ws: str, origin: str, session_id: int, citizen_key: str, clerk_key: str, n: int
 ) -> list[float]:
     import websockets
+    from websockets.typing import Origin
 
     from helpdesk.peers import receive_type, ws_headers
 
     url = f"{ws}/ws/assist/call/{session_id}/"
-    a = await websockets.connect(url, additional_headers=ws_headers(citizen_key), origin=origin)
-    b = await websockets.connect(url, additional_headers=ws_headers(clerk_key), origin=origin)
+    a = await websockets.connect(url, additional_headers=ws_headers(citizen_key), origin=Origin(origin))
+    b = await websockets.connect(url, additional_headers=ws_headers(clerk_key), origin=Origin(origin))
     await receive_type(a, "joined")
     await receive_type(b, "joined")
     await receive_type(a, "peer.joined")
@@ -296,6 +299,7 @@ async def idle_sockets(
     ws: str, origin: str, keys: list[tuple[int, str]], server_pid: int, concurrency: int = 50
 ) -> dict:
     import websockets
+    from websockets.typing import Origin
 
     from helpdesk.peers import ws_headers
 
@@ -311,7 +315,7 @@ async def idle_sockets(
                 socket = await websockets.connect(
                     f"{ws}/ws/assist/queue/{request_id}/",
                     additional_headers=ws_headers(key),
-                    origin=origin,
+                    origin=Origin(origin),
                     open_timeout=60,
                     ping_interval=None,
                 )
@@ -460,11 +464,11 @@ def main() -> int:
         if "ring" in only:
             from helpdesk.models import AssistRequest
 
-            keys = list(session_keys(clerks).values())
+            clerk_keys = list(session_keys(clerks).values())
             waiting_now = AssistRequest.objects.filter(state="waiting").count()
-            results["click_to_ring"] = asyncio.run(click_to_ring(http, ws, keys, clickers, tokens, args.clicks))
+            results["click_to_ring"] = asyncio.run(click_to_ring(http, ws, clerk_keys, clickers, tokens, args.clicks))
             print(
-                f"[bench] click-to-ring with {waiting_now} waiting and {len(keys)} clerks:",
+                f"[bench] click-to-ring with {waiting_now} waiting and {len(clerk_keys)} clerks:",
                 summary(results["click_to_ring"]),
                 flush=True,
             )
@@ -474,9 +478,9 @@ def main() -> int:
             citizen, clerk = clickers[-1], clerks[0]
             ClerkProfile.objects.exclude(clerk=clerk).update(status="offline")
             session = connected_session(citizen, clerk)
-            keys = session_keys([citizen, clerk])
+            call_keys = session_keys([citizen, clerk])
             results["relay_round_trip"] = asyncio.run(
-                relay_round_trip(ws, http, session.pk, keys[citizen.pk], keys[clerk.pk], args.relay)
+                relay_round_trip(ws, http, session.pk, call_keys[citizen.pk], call_keys[clerk.pk], args.relay)
             )
             print("[bench] signalling relay round trip:", summary(results["relay_round_trip"]), flush=True)
             from helpdesk.services import call_session_end
@@ -505,9 +509,9 @@ def main() -> int:
             from accounts.models import User
 
             users = {u.pk: u for u in User.objects.filter(pk__in=[c for _, c in pairs])}
-            keys = session_keys(users.values())
+            socket_keys = session_keys(users.values())
             results["idle_sockets"] = asyncio.run(
-                idle_sockets(ws, http, [(rid, keys[cid]) for rid, cid in pairs], asgi.pid)
+                idle_sockets(ws, http, [(rid, socket_keys[cid]) for rid, cid in pairs], asgi.pid)
             )
             print("[bench] idle waiting sockets:", results["idle_sockets"], flush=True)
         if args.json:

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from helpdesk.models import AssistEvent, AssistRequest, Callback, CallSession, ClerkProfile, Offer, Snapshot
 
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+    _ClerkProfileAdmin = admin.ModelAdmin[ClerkProfile]
+else:  # ModelAdmin is generic only in the stubs (django-stubs-ext is not installed in production)
+    _ModelAdmin = _ClerkProfileAdmin = admin.ModelAdmin
+
 
 @admin.register(ClerkProfile)
-class ClerkProfileAdmin(admin.ModelAdmin):
+class ClerkProfileAdmin(_ClerkProfileAdmin):
     list_display = ["clerk", "status", "status_since", "last_heartbeat", "idle_since"]
     list_filter = ["status", "clerk__district"]
     filter_horizontal = ["items"]
@@ -14,16 +24,16 @@ class ClerkProfileAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "status_since", "last_heartbeat", "idle_since"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(_ModelAdmin):
     """Records of the queue and calls change through services only (with their audit rows)."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

@@ -27,7 +27,16 @@ class AssistConf:
 def conf() -> AssistConf:
     # Tests override through django settings (ASSIST_* names); production through the environment.
     def pick(name: str, default: int, minimum: int = 0) -> int:
-        return getattr(settings, name, None) if hasattr(settings, name) else env_int(name, default, minimum=minimum)
+        if hasattr(settings, name):
+            value: int = getattr(settings, name)
+            return value
+        return env_int(name, default, minimum=minimum)
+
+    def pick_bool(name: str, default: bool) -> bool:
+        if hasattr(settings, name):
+            value: bool = getattr(settings, name)
+            return value
+        return env_bool(name, default)
 
     return AssistConf(
         ring_timeout=pick("ASSIST_RING_TIMEOUT", 20, 3),
@@ -38,9 +47,7 @@ def conf() -> AssistConf:
         queue_limit=pick("ASSIST_QUEUE_LIMIT", 500, 1),
         heartbeat_timeout=pick("ASSIST_HEARTBEAT_TIMEOUT", 45, 5),
         rejoin_grace=pick("ASSIST_REJOIN_GRACE", 30, 5),
-        record_calls=getattr(settings, "ASSIST_RECORD_CALLS", None)
-        if hasattr(settings, "ASSIST_RECORD_CALLS")
-        else env_bool("ASSIST_RECORD_CALLS", False),
+        record_calls=pick_bool("ASSIST_RECORD_CALLS", False),
         callback_max_attempts=pick("ASSIST_CALLBACK_MAX_ATTEMPTS", 3, 1),
         callback_claim_timeout=pick("ASSIST_CALLBACK_CLAIM_TIMEOUT", 1800, 60),
     )

@@ -7,8 +7,10 @@ Each party has its own group, so nothing a sender says comes back to the sender.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,7 +19,10 @@ from django.core import signing
 
 from govservice.errors import DomainError
 from helpdesk import services, signalling
-from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
+from helpdesk.realtime import CALL_ROLES, RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
+
+if TYPE_CHECKING:
+    from helpdesk.models import AssistRequest
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +43,14 @@ class _Base(AsyncJsonWebsocketConsumer):
         self.groups_joined = [*getattr(self, "groups_joined", []), group]
         await self.channel_layer.group_add(group, self.channel_name)
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:  # noqa: BLE001 - a failed leave expires with the group; never crash the close
                 log.warning("group_discard failed for %s", group)
 
-    async def assist_push(self, event):
+    async def assist_push(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
 
     def query(self, name: str) -> str | None:
@@ -53,7 +58,7 @@ class _Base(AsyncJsonWebsocketConsumer):
         return values[0] if values else None
 
     @property
-    def user(self):
+    def user(self) -> Any:  # AuthMiddleware's lazy User or AnonymousUser; None outside it
         return self.scope.get("user")
 
     def signed_in(self) -> bool:
@@ -63,13 +68,17 @@ class _Base(AsyncJsonWebsocketConsumer):
 class CitizenQueueConsumer(_Base):
     """ws/assist/queue/<request_id>/: live position and estimate, cancel, ask for a callback."""
 
-    async def connect(self):
+    request_id: int
+
+    async def connect(self) -> None:
         if not self.signed_in():
-            return await self.refuse(CLOSE_UNAUTHENTICATED)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
         self.request_id = int(self.scope["url_route"]["kwargs"]["request_id"])
         request = await database_sync_to_async(self._own_request)()
         if request is None:
-            return await self.refuse(CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN)
+            return
         await self.join(request_group(self.request_id))
         await self.accept()
         status = await database_sync_to_async(self._returned_and_status)(request)
@@ -77,14 +86,13 @@ class CitizenQueueConsumer(_Base):
         session_id = await database_sync_to_async(self._session_id)()
         if session_id:
             await self.send_json({"type": "call.start", "session": session_id})
-        return None
 
-    def _own_request(self):
+    def _own_request(self) -> AssistRequest | None:
         from helpdesk.models import AssistRequest
 
         return AssistRequest.objects.filter(pk=self.request_id, citizen=self.user).first()
 
-    def _returned_and_status(self, request):
+    def _returned_and_status(self, request: AssistRequest) -> dict[str, Any]:
         from helpdesk import selectors
 
         if request.citizen_left_at is not None:
@@ -92,7 +100,7 @@ class CitizenQueueConsumer(_Base):
             request.refresh_from_db()
         return selectors.queue_status(request=request)
 
-    def _session_id(self):
+    def _session_id(self) -> int | None:
         from helpdesk.models import CallSession
 
         return (
@@ -101,7 +109,7 @@ class CitizenQueueConsumer(_Base):
             .first()
         )
 
-    async def receive_json(self, content, **kwargs):
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type")
         try:
             if kind == "cancel":
@@ -113,13 +121,19 @@ class CitizenQueueConsumer(_Base):
         except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
 
-    def _cancel(self):
-        services.assist_request_cancel(request=self._own_request(), actor=self.user)
+    def _owned(self) -> AssistRequest:
+        request = self._own_request()
+        if request is None:  # connect() admitted the socket only for the citizen's own request
+            raise PermissionError(f"request {self.request_id} is not the citizen's")
+        return request
 
-    def _callback(self, phone: str):
-        services.assist_request_callback(request=self._own_request(), actor=self.user, phone=phone)
+    def _cancel(self) -> None:
+        services.assist_request_cancel(request=self._owned(), actor=self.user)
 
-    async def disconnect(self, code):
+    def _callback(self, phone: str) -> None:
+        services.assist_request_callback(request=self._owned(), actor=self.user, phone=phone)
+
+    async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
         if getattr(self, "request_id", None) and self.signed_in():
             await database_sync_to_async(services.assist_request_left)(request_id=self.request_id)
@@ -128,18 +142,19 @@ class CitizenQueueConsumer(_Base):
 class ClerkConsoleConsumer(_Base):
     """ws/assist/console/: presence by heartbeat, rings, accept and decline."""
 
-    async def connect(self):
+    async def connect(self) -> None:
         if not self.signed_in():
-            return await self.refuse(CLOSE_UNAUTHENTICATED)
-        if self.user.role != "clerk":
-            return await self.refuse(CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        if not self.user.is_clerk:
+            await self.refuse(CLOSE_FORBIDDEN)
+            return
         await self.join(clerk_group(self.user.pk))
         await self.accept()
         hello = await database_sync_to_async(self._hello)()
         await self.send_json(hello)
-        return None
 
-    def _hello(self) -> dict:
+    def _hello(self) -> dict[str, Any]:
         from helpdesk.models import CallSession, Offer
 
         profile = services.clerk_heartbeat(clerk=self.user)
@@ -164,7 +179,7 @@ class ClerkConsoleConsumer(_Base):
             "session": {"id": session.pk, "ended": session.ended_at is not None} if session else None,
         }
 
-    async def receive_json(self, content, **kwargs):
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type")
         try:
             if kind == "heartbeat":
@@ -187,9 +202,9 @@ class ClerkConsoleConsumer(_Base):
         except (TypeError, ValueError):
             await self.send_json({"type": "error", "code": "bad_message", "message": "bad message"})
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if self.signed_in() and self.user.role == "clerk":
+        if self.signed_in() and self.user.is_clerk:
             await database_sync_to_async(services.clerk_console_closed)(clerk=self.user)
 
 
@@ -209,7 +224,11 @@ class CallSignallingConsumer(_Base):
     it missed (`last_seq` = the last number it saw).
     """
 
-    async def connect(self):
+    session_id: int
+    role: str | None
+    other_roles: tuple[str, ...]
+
+    async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.role = None
         token = self.query("recorder_token")
@@ -217,19 +236,24 @@ class CallSignallingConsumer(_Base):
             try:
                 data = signing.loads(token, salt=RECORDER_SALT, max_age=3600)
             except signing.BadSignature:
-                return await self.refuse(CLOSE_FORBIDDEN)
+                await self.refuse(CLOSE_FORBIDDEN)
+                return
             if data.get("session") != self.session_id:
-                return await self.refuse(CLOSE_FORBIDDEN)
+                await self.refuse(CLOSE_FORBIDDEN)
+                return
             self.role = "recorder"
             self.other_roles = ("citizen",)
         else:
             if not self.signed_in():
-                return await self.refuse(CLOSE_UNAUTHENTICATED)
+                await self.refuse(CLOSE_UNAUTHENTICATED)
+                return
             info = await database_sync_to_async(self._membership)()
             if info is None:
-                return await self.refuse(CLOSE_FORBIDDEN)
+                await self.refuse(CLOSE_FORBIDDEN)
+                return
             if info == "ended":
-                return await self.refuse(CLOSE_GONE)
+                await self.refuse(CLOSE_GONE)
+                return
             self.role = info
             self.other_roles = ("clerk",) if info == "citizen" else ("citizen",)
         await self.join(call_group(self.session_id, self.role))
@@ -252,7 +276,7 @@ class CallSignallingConsumer(_Base):
         if last_seq is not None:
             for message in await signalling.missed(self.session_id, self.role, int(last_seq)):
                 await self.send(text_data=message)
-        for other in signalling.ROLES:
+        for other in CALL_ROLES:
             if other != self.role:
                 await self.channel_layer.group_send(
                     call_group(self.session_id, other),
@@ -261,39 +285,44 @@ class CallSignallingConsumer(_Base):
                         "payload": {"type": "peer.joined", "role": self.role, "resumed": last_seq is not None},
                     },
                 )
-        return None
 
     def _membership(self) -> str | None:
         from helpdesk.models import CallSession
 
         session = CallSession.objects.filter(pk=self.session_id).first()
-        if session is None or not session.is_member(self.user.pk):
+        role = session.role_of(self.user.pk) if session is not None else None
+        if session is None or role is None:  # not a member
             return None
         if session.ended_at is not None:
             return "ended"
-        role = session.role_of(self.user.pk)
         services.call_member_returned(session_id=session.pk, role=role)
         return role
 
-    def _ice_servers(self):
+    def _ice_servers(self) -> list[dict[str, Any]]:
         return services.ice_servers_for(self.user) if self.role != "recorder" else []
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         try:
             content = json.loads(text_data or "")
         except ValueError:
-            return await self.send_json({"type": "error", "code": "bad_message"})
+            await self.send_json({"type": "error", "code": "bad_message"})
+            return
         if not isinstance(content, dict):
-            return await self.send_json({"type": "error", "code": "bad_message"})
+            await self.send_json({"type": "error", "code": "bad_message"})
+            return
         kind = content.get("type")
         if kind == "ping":
-            return await self.send_json({"type": "pong", "t": content.get("t")})
+            await self.send_json({"type": "pong", "t": content.get("t")})
+            return
         if kind == "hangup" and self.role != "recorder":
-            return await database_sync_to_async(self._hang_up)()
+            await database_sync_to_async(self._hang_up)()
+            return
         if kind not in signalling.RELAYED:
-            return await self.send_json({"type": "error", "code": "unknown_type"})
+            await self.send_json({"type": "error", "code": "unknown_type"})
+            return
         # To the recorder only when addressed to it; otherwise to the other party.
         to = content.get("to")
+        recipients: tuple[str, ...]
         if to == "recorder" and self.role == "citizen":
             recipients = ("recorder",)
         elif self.role == "recorder":
@@ -305,33 +334,32 @@ class CallSignallingConsumer(_Base):
             await self.channel_layer.group_send(
                 call_group(self.session_id, recipient), {"type": "assist.relay", "text": message}
             )
-        return None
 
-    def _hang_up(self):
+    def _hang_up(self) -> None:
         from helpdesk.models import CallSession
 
         session = CallSession.objects.get(pk=self.session_id)
         services.call_session_end(session=session, actor=self.user)
 
-    async def assist_relay(self, event):
+    async def assist_relay(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if not getattr(self, "role", None):
+        role = getattr(self, "role", None)  # unset or None when connect refused the socket
+        if not role:
             return
-        await signalling.mark_absent(self.session_id, self.role, self.channel_name)
-        if self.role != "recorder":
-            await database_sync_to_async(services.call_member_left)(session_id=self.session_id, role=self.role)
-        for other in signalling.ROLES:
-            if other != self.role:
-                try:
+        await signalling.mark_absent(self.session_id, role, self.channel_name)
+        if role != "recorder":
+            await database_sync_to_async(services.call_member_left)(session_id=self.session_id, role=role)
+        for other in CALL_ROLES:
+            if other != role:
+                # The other side learns from the sweep anyway.
+                with contextlib.suppress(Exception):
                     await self.channel_layer.group_send(
                         call_group(self.session_id, other),
-                        {"type": "assist.push", "payload": {"type": "peer.left", "role": self.role}},
+                        {"type": "assist.push", "payload": {"type": "peer.left", "role": role}},
                     )
-                except Exception:  # noqa: BLE001 - the other side learns from the sweep anyway
-                    pass
 
 
 __all__ = ["RECORDER_CHANNEL_GROUP", "CallSignallingConsumer", "CitizenQueueConsumer", "ClerkConsoleConsumer"]

@@ -225,6 +225,12 @@ class CallSession(models.Model):
         return None
 
 
+# What a clerk records at wrap-up: any outcome but "ongoing", the state of a call in progress.
+WRAP_UP_OUTCOMES = [
+    (value, label) for value, label in CallSession.Outcome.choices if value != CallSession.Outcome.ONGOING
+]
+
+
 class Snapshot(models.Model):
     """A still of the citizen's video taken by the clerk (a document held to the camera)."""
 

@@ -17,18 +17,26 @@ import asyncio
 import fractions
 import json
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Origin
 
 try:  # aiortc and PyAV are installed with requirements.txt; keep the import error readable
     import av
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
     from aiortc.contrib.media import MediaRecorder, MediaRelay
+    from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 except ImportError as exc:  # pragma: no cover
     raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
+
+
+_T = TypeVar("_T")
 
 
 class ColourBarsTrack(VideoStreamTrack):
@@ -40,7 +48,7 @@ class ColourBarsTrack(VideoStreamTrack):
         self._count = 0
         self._started: float | None = None
 
-    async def recv(self):
+    async def recv(self) -> av.VideoFrame:
         if self._started is None:
             self._started = time.monotonic()
         target = self._started + self._count / self.fps
@@ -57,14 +65,14 @@ class ColourBarsTrack(VideoStreamTrack):
         return frame
 
 
-def run_coroutine(coroutine):
+def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
     """asyncio.run in a thread of its own: works even where an event loop already runs in this thread
     (a management command called from async code, or a test beside Playwright's sync API)."""
     import threading
 
-    outcome: dict = {}
+    outcome: dict[str, Any] = {}
 
-    def target():
+    def target() -> None:
         try:
             outcome["value"] = asyncio.run(coroutine)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
@@ -75,21 +83,22 @@ def run_coroutine(coroutine):
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: _T = outcome["value"]
+    return value
 
 
 def ws_headers(session_cookie: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={session_cookie}"}
 
 
-async def receive_type(socket, wanted: str | set[str], timeout: float = 15.0) -> dict[str, Any]:
+async def receive_type(socket: ClientConnection, wanted: str | set[str], timeout: float = 15.0) -> dict[str, Any]:
     wanted = {wanted} if isinstance(wanted, str) else wanted
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError(f"no {sorted(wanted)} within {timeout} s")
-        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), remaining))
         if message.get("type") in wanted:
             return message
 
@@ -107,40 +116,40 @@ class CallPeer:
     frames_received: int = 0
     first_frame_at: float | None = None
     connected_at: float | None = None
-    messages: list[dict] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     role: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._first_frame = asyncio.Event()
         self._closed = asyncio.Event()
         self._offered = False
-        self._tasks: list[asyncio.Task] = []
-        self.socket = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.socket: ClientConnection | None = None
+        self._frame_arrived = asyncio.Event()
         self.last_seq = 0
         self.relay = MediaRelay()
         self.camera: ColourBarsTrack | None = None
         self.recorder_pc: RTCPeerConnection | None = None
 
         @self.pc.on("track")
-        def on_track(track):
+        def on_track(track: MediaStreamTrack) -> None:
             if track.kind == "video":
                 self._tasks.append(asyncio.ensure_future(self._consume(track)))
 
         @self.pc.on("connectionstatechange")
-        async def on_state():
+        async def on_state() -> None:
             if self.pc.connectionState == "connected" and self.connected_at is None:
                 self.connected_at = time.monotonic()
 
-    async def _consume(self, track):
-        from aiortc.mediastreams import MediaStreamError
-
+    async def _consume(self, track: MediaStreamTrack) -> None:
         while True:
             try:
                 await track.recv()
             except MediaStreamError:
                 return
             self.frames_received += 1
+            self._frame_arrived.set()
             if self.first_frame_at is None:
                 self.first_frame_at = time.monotonic()
                 self._first_frame.set()
@@ -152,8 +161,10 @@ class CallPeer:
 
     async def start(self) -> None:
         headers = ws_headers(self.session_cookie) if self.session_cookie else {}
-        self.socket = await websockets.connect(self.url, additional_headers=headers, origin=self.origin)
-        joined = await receive_type(self.socket, "joined")
+        self.socket = socket = await websockets.connect(
+            self.url, additional_headers=headers, origin=Origin(self.origin)
+        )
+        joined = await receive_type(socket, "joined")
         self.role = joined["role"]
         if self.send_video and self.role != "recorder":
             self.camera = ColourBarsTrack()
@@ -174,8 +185,14 @@ class CallPeer:
         await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())
         await self._send({"type": "offer", "to": "recorder", "sdp": self.recorder_pc.localDescription.sdp})
 
-    async def _send(self, message: dict) -> None:
-        await self.socket.send(json.dumps(message))
+    @property
+    def connection(self) -> ClientConnection:
+        if self.socket is None:
+            raise RuntimeError("CallPeer.start() has not connected yet")
+        return self.socket
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
 
     async def _make_offer(self) -> None:
         if self._offered:
@@ -188,7 +205,7 @@ class CallPeer:
 
     async def _listen(self) -> None:
         try:
-            async for raw in self.socket:
+            async for raw in self.connection:
                 message = json.loads(raw)
                 self.messages.append(message)
                 self.last_seq = max(self.last_seq, int(message.get("seq") or 0))
@@ -215,12 +232,22 @@ class CallPeer:
 
     async def wait_for_frames(self, count: int, timeout: float = 20.0) -> int:
         deadline = time.monotonic() + timeout
-        while self.frames_received < count and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        while self.frames_received < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # No await between the count check and clear(): a frame cannot slip in unnoticed.
+            self._frame_arrived.clear()
+            try:
+                await asyncio.wait_for(self._frame_arrived.wait(), remaining)
+            except TimeoutError:
+                break
         return self.frames_received
 
     async def first_frame(self, timeout: float = 20.0) -> float:
         await asyncio.wait_for(self._first_frame.wait(), timeout)
+        if self.first_frame_at is None:  # _consume sets it before the event
+            raise RuntimeError("first frame signalled without its time")
         return self.first_frame_at
 
     async def chat(self, text: str) -> None:
@@ -260,21 +287,24 @@ class ProbeResult:
         return self.__dict__.copy()
 
 
-def _post_json(url: str, body: dict, *, token: str, origin: str) -> dict:
-    request = urllib.request.Request(
+def _post_json(url: str, body: dict[str, Any], *, token: str, origin: str) -> dict[str, Any]:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {url}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url,
         data=json.dumps(body).encode(),
         method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Origin": origin},
     )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        return json.loads(response.read())
+    with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - scheme checked above
+        result: dict[str, Any] = json.loads(response.read())
+        return result
 
 
-async def clerk_console(ws_base: str, origin: str, clerk_cookie: str):
+async def clerk_console(ws_base: str, origin: str, clerk_cookie: str) -> ClientConnection:
     """A clerk console socket that is available (signed in, heartbeat sent)."""
     console = await websockets.connect(
-        f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie), origin=origin
+        f"{ws_base}/ws/assist/console/", additional_headers=ws_headers(clerk_cookie), origin=Origin(origin)
     )
     await receive_type(console, "hello")
     await console.send(json.dumps({"type": "presence", "status": "available"}))
@@ -290,7 +320,7 @@ async def place_call(
     citizen_cookie: str,
     clerk_cookie: str,
     frames: int = 10,
-    request_body: dict | None = None,
+    request_body: dict[str, Any] | None = None,
     hold_seconds: float = 0.0,
 ) -> ProbeResult:
     """The whole path through the running system; returns timings (ms since the click)."""
@@ -346,14 +376,14 @@ class RecorderPeer:
         self.tracks = 0
 
         @self.pc.on("track")
-        def on_track(track):
+        def on_track(track: MediaStreamTrack) -> None:
             self.tracks += 1
             self.recorder.addTrack(track)
 
     async def run(self, *, max_seconds: float = 4 * 3600) -> int:
         """Record until the call ends; returns the number of tracks recorded."""
         url = f"{self.ws_base}/ws/assist/call/{self.session_id}/?recorder_token={self.token}"
-        async with websockets.connect(url, origin=self.origin) as socket:
+        async with websockets.connect(url, origin=Origin(self.origin)) as socket:
             await receive_type(socket, "joined")
             started = False
             deadline = time.monotonic() + max_seconds

@@ -7,6 +7,9 @@ member of a call (never back to the sender).
 
 from __future__ import annotations
 
+# The members of a call, each with a group of its own: the recorder joins only calls recorded for audit.
+CALL_ROLES = ("citizen", "clerk", "recorder")
+
 
 def clerk_group(user_id: int) -> str:
     return f"assist.clerk.{user_id}"

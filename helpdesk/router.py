@@ -59,6 +59,10 @@ class ClerkView:
         return request.item_id in self.item_ids or request.sector in self.sectors
 
 
+# firm, district, city, item, sector, language, excluded clerks
+RoutingKey = tuple[int | None, int | None, str, int | None, str, str, frozenset[int]]
+
+
 @dataclass(frozen=True)
 class RequestView:
     id: int
@@ -75,7 +79,7 @@ class RequestView:
     callback_offered: bool = False
 
     @property
-    def routing_key(self) -> tuple:
+    def routing_key(self) -> RoutingKey:
         """Requests with the same key have the same pools (only their waiting time differs)."""
         return (
             self.firm_id,
@@ -158,7 +162,7 @@ def plan_offers(
     plan = []
     # Requests that no free clerk could ever take (in any stage) are skipped by their routing key:
     # a long queue of, say, sign-language callers costs one check per pass, not one per caller.
-    hopeless: set[tuple] = set()
+    hopeless: set[RoutingKey] = set()
     free = [clerk for clerk in clerks if clerk.available]
     for request in queue_order(requests):
         if len(taken) >= len(free):

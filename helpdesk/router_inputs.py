@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from accounts.models import FirmSpecialist, User
 from helpdesk import router
 from helpdesk.models import AssistRequest, ClerkProfile, Language, Offer
@@ -80,7 +82,9 @@ REQUEST_VIEW_FIELDS = (
 )
 
 
-def request_views(requests, now: dt.datetime) -> list[router.RequestView]:
+def request_views(
+    requests: list[AssistRequest] | QuerySet[AssistRequest], now: dt.datetime
+) -> list[router.RequestView]:
     """Snapshots of requests (a list of model instances, or a queryset read as plain values)."""
     if isinstance(requests, list):
         rows = [
@@ -90,7 +94,7 @@ def request_views(requests, now: dt.datetime) -> list[router.RequestView]:
                 r.priority,
                 r.firm_id,
                 r.district_id,
-                r.district.city if r.district_id else "",
+                r.district.city if r.district is not None else "",
                 r.item_id,
                 r.sector,
                 r.language,
@@ -153,7 +157,7 @@ def request_view_of(request: AssistRequest) -> router.RequestView:
         priority=request.priority,
         firm_id=request.firm_id,
         district_id=request.district_id,
-        city=request.district.city if request.district_id else "",
+        city=request.district.city if request.district is not None else "",
         item_id=request.item_id,
         sector=request.sector,
         language=request.language,

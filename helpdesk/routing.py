@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from helpdesk.consumers import CallSignallingConsumer, CitizenQueueConsumer, ClerkConsoleConsumer
 
-websocket_urlpatterns: list = [
-    path("ws/assist/queue/<int:request_id>/", CitizenQueueConsumer.as_asgi()),
-    path("ws/assist/console/", ClerkConsoleConsumer.as_asgi()),
-    path("ws/assist/call/<int:session_id>/", CallSignallingConsumer.as_asgi()),
+# django-stubs' path() accepts only views returning HttpResponse; channels' URLRouter takes ASGI apps.
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/assist/queue/<int:request_id>/", CitizenQueueConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/assist/console/", ClerkConsoleConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/assist/call/<int:session_id>/", CallSignallingConsumer.as_asgi()),  # type: ignore[arg-type]
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-BEAT_SCHEDULE: dict = {
+from typing import Any
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Ring timers are rows with a deadline: a sweep every 2 s ends the overdue ones even
     # after a worker restart (a countdown task would be lost or redelivered).
     "helpdesk-assist-sweep": {"task": "helpdesk.assist_sweep", "schedule": 2.0, "options": {"expires": 10}},

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from helpdesk import router
 from helpdesk.conf import conf
 from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Offer
@@ -27,14 +29,28 @@ def recent_averages(*, now: dt.datetime, hours: int = 2) -> tuple[float, float]:
             "created_at", "answered_at"
         )[:500]
     )
-    answer = sum((b - a).total_seconds() for a, b in accepted) / len(accepted) if accepted else DEFAULT_ANSWER_SECONDS
+    # answered_at__gte excludes NULL: every pair has both times.
+    answer = (
+        sum((b - a).total_seconds() for a, b in accepted if a is not None and b is not None) / len(accepted)
+        if accepted
+        else DEFAULT_ANSWER_SECONDS
+    )
     talk = CallSession.objects.filter(ended_at__gte=since, talk_seconds__isnull=False).aggregate(t=Avg("talk_seconds"))[
         "t"
     ]
     return answer, (talk or DEFAULT_HANDLING_SECONDS)
 
 
-def _status(*, request, view, position: int, total: int, clerks, averages, now) -> dict[str, Any]:
+def _status(
+    *,
+    request: AssistRequest,
+    view: router.RequestView,
+    position: int,
+    total: int,
+    clerks: Sequence[router.ClerkView],
+    averages: tuple[float, float],
+    now: dt.datetime,
+) -> dict[str, Any]:
     answer, handling = averages
     eligible = [
         c
@@ -200,7 +216,7 @@ def figures_period(
     }
 
 
-def sessions_visible_to(user):
+def sessions_visible_to(user: User) -> QuerySet[CallSession]:
     qs = CallSession.objects.select_related("citizen", "clerk", "district", "request")
     if user.is_supervisor or user.is_superuser:
         return qs
@@ -222,30 +238,37 @@ def _callback_scope(clerk_view: router.ClerkView, request: AssistRequest) -> str
     return next((scope for scope in CALLBACK_SCOPES if router.in_stage(scope, clerk_view, view)), None)
 
 
-def callback_may_handle(*, clerk, callback: Callback) -> bool:
+def callback_may_handle(*, clerk: User, callback: Callback) -> bool:
     """A clerk handles the callbacks a ring could have reached them for (language, sector or item)."""
     if callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk:
         return True
     return _callback_scope(clerk_view_of(clerk), callback.request) is not None
 
 
-def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts: int) -> dict[str, Any]:
-    request = callback.request
+def caller_summary(request: AssistRequest) -> dict[str, Any]:
+    """Who calls about what, as a clerk sees it on a ring or in the callback list (never the ID number)."""
     citizen = request.citizen
+    return {
+        "citizen": citizen.display_name or citizen.username,
+        "firm": request.firm.name if request.firm is not None else None,
+        "item": request.item_version.name if request.item_version is not None else None,
+        "case": request.case_ref or None,
+        "language": request.get_language_display(),
+        "priority": request.get_priority_reason_display() if request.priority else None,
+    }
+
+
+def _callback_row(callback: Callback, *, clerk: User, scope: str | None, max_attempts: int) -> dict[str, Any]:
+    request = callback.request
     mine = callback.status == Callback.Status.CLAIMED and callback.claimed_by_id == clerk.pk
     return {
         "id": callback.pk,
         "request": request.pk,
         "status": callback.status,
         "scope": scope or "",
-        "citizen": citizen.display_name or citizen.username,
-        "firm": request.firm.name if request.firm_id else None,
-        "district": request.district.division_code if request.district_id else None,
+        **caller_summary(request),
+        "district": request.district.division_code if request.district is not None else None,
         "district_name": str(request.district) if request.district_id else None,
-        "item": request.item_version.name if request.item_version_id else None,
-        "case": request.case_ref or None,
-        "language": request.get_language_display(),
-        "priority": request.get_priority_reason_display() if request.priority else None,
         "requested_at": callback.created_at,
         "attempts": callback.attempts,
         "max_attempts": max_attempts,
@@ -258,13 +281,13 @@ def _callback_row(callback: Callback, *, clerk, scope: str | None, max_attempts:
     }
 
 
-def _callbacks_with_context():
+def _callbacks_with_context() -> QuerySet[Callback]:
     return Callback.objects.select_related(
         "request__citizen", "request__firm", "request__district", "request__item_version"
     )
 
 
-def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
+def callbacks_for_clerk(*, clerk: User, limit: int = 100) -> list[dict[str, Any]]:
     """The callback list of one clerk: the one they have claimed, then the open callbacks they may
     handle — their own district's citizens first, then the same city's, then the alliance's; within
     each, the untried before those who did not answer, then priority (elderly, disabled…), then the
@@ -286,7 +309,7 @@ def callbacks_for_clerk(*, clerk, limit: int = 100) -> list[dict[str, Any]]:
     return [row for _key, row in rows[:limit]]
 
 
-def callback_row_for(*, clerk, callback: Callback) -> dict[str, Any]:
+def callback_row_for(*, clerk: User, callback: Callback) -> dict[str, Any]:
     callback = _callbacks_with_context().get(pk=callback.pk)
     return _callback_row(
         callback,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
 from django.conf import settings
 
-ROLES = ("citizen", "clerk", "recorder")
 RELAYED = frozenset({"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken"})
 BUFFER_LENGTH = 500
 BUFFER_SECONDS = 300
@@ -28,6 +28,15 @@ def client() -> aioredis.Redis:
     if loop_id not in _clients:
         _clients[loop_id] = aioredis.from_url(settings.REDIS_URL, socket_timeout=5, max_connections=200)
     return _clients[loop_id]
+
+
+_T = TypeVar("_T")
+
+
+def _awaited(call: Awaitable[_T] | _T) -> Awaitable[_T]:
+    # redis-py annotates the asyncio client with the sync client's `Awaitable[T] | T`;
+    # on redis.asyncio every command returns an awaitable.
+    return cast("Awaitable[_T]", call)
 
 
 def _key(session_id: int, recipient: str, part: str) -> str:
@@ -49,21 +58,24 @@ return text
 async def stamp(session_id: int, recipient: str, message: dict[str, Any]) -> str:
     """Number the message for its recipient, keep it for replay, return the JSON to send."""
     body = json.dumps({k: v for k, v in message.items() if k != "seq"}, ensure_ascii=False)
-    text = await client().eval(
-        _STAMP,
-        2,
-        _key(session_id, recipient, "seq"),
-        _key(session_id, recipient, "buffer"),
-        body,
-        BUFFER_SECONDS * 12,
-        BUFFER_LENGTH,
-        BUFFER_SECONDS,
+    # Redis receives every argument as a string anyway.
+    text = await _awaited(
+        client().eval(
+            _STAMP,
+            2,
+            _key(session_id, recipient, "seq"),
+            _key(session_id, recipient, "buffer"),
+            body,
+            str(BUFFER_SECONDS * 12),
+            str(BUFFER_LENGTH),
+            str(BUFFER_SECONDS),
+        )
     )
     return text.decode() if isinstance(text, bytes) else text
 
 
 async def missed(session_id: int, recipient: str, last_seq: int) -> list[str]:
-    raw = await client().lrange(_key(session_id, recipient, "buffer"), 0, -1)
+    raw = await _awaited(client().lrange(_key(session_id, recipient, "buffer"), 0, -1))
     out = []
     for item in raw:
         text = item.decode() if isinstance(item, bytes) else item
@@ -86,7 +98,7 @@ async def mark_present(session_id: int, role: str, channel_name: str) -> dict[st
 async def mark_absent(session_id: int, role: str, channel_name: str) -> None:
     redis = client()
     key = f"c9:assist:call:{session_id}:present"
-    current = await redis.hget(key, role)
+    current = await _awaited(redis.hget(key, role))
     # A resumed socket may have replaced us already: only remove our own mark.
     if current is not None and (current.decode() if isinstance(current, bytes) else current) == channel_name:
-        await redis.hdel(key, role)
+        await _awaited(redis.hdel(key, role))

@@ -6,7 +6,7 @@ from celery import shared_task
 
 
 @shared_task(name="helpdesk.assist_sweep", ignore_result=True)
-def assist_sweep() -> dict:
+def assist_sweep() -> dict[str, int]:
     """Beat: expire ring timers kept in the database, drop stale presence, route what waits."""
     from helpdesk import services
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from helpdesk import views
 from helpdesk.api import views as api
@@ -32,7 +32,7 @@ api_patterns = [
     path("figures/period/", api.PeriodFiguresView.as_view(), name="api-figures-period"),
 ]
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("assist/", views.citizen_page, name="citizen"),
     path("assist/start/", views.assist_start, name="start"),
     path("assist/r/<int:pk>/", views.request_page, name="request"),

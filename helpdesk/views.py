@@ -7,16 +7,24 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from govservice.errors import DomainError, error_messages
 from helpdesk import services
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
+from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
 from standards.models import ItemVersion
 
 ELDERLY_AGE = 65
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a view behind @login_required: its user is signed in (for the type checker)."""
+
+    user: User
 
 
 def _age_from_id_number(id_number: str, today: dt.date) -> int | None:
@@ -27,21 +35,23 @@ def _age_from_id_number(id_number: str, today: dt.date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def default_priority_reason(user) -> str:
+def default_priority_reason(user: User) -> str:
     age = _age_from_id_number(user.id_number or "", timezone.localdate())
     return PriorityReason.ELDERLY if age is not None and age >= ELDERLY_AGE else PriorityReason.NONE
 
 
 @login_required
 @require_POST
-def assist_start(request):
+def assist_start(request: SignedInRequest) -> HttpResponse:
     """The one-click button: join the queue with the page's context, then watch the queue."""
     version = None
     if request.POST.get("item_version", "").isdigit():
         version = ItemVersion.objects.filter(pk=int(request.POST["item_version"])).select_related("item").first()
     # The case of the page, by its reference (never its primary key).
     case_ref = request.POST.get("case", "").strip()[:32]
-    language = request.POST.get("language") if request.POST.get("language") in Language.values else Language.MANDARIN
+    language = request.POST.get("language", "")
+    if language not in Language.values:
+        language = Language.MANDARIN
     reason = request.POST.get("priority_reason")
     if reason not in PriorityReason.values or reason == PriorityReason.NONE:
         reason = default_priority_reason(request.user)
@@ -57,9 +67,9 @@ def assist_start(request):
 
 
 @login_required
-def citizen_page(request):
+def citizen_page(request: SignedInRequest) -> HttpResponse:
     """The entry page: what one-click response is, the button, and any open request."""
-    if request.user.role == "clerk":
+    if request.user.is_clerk:
         return redirect("helpdesk:console")
     open_request = AssistRequest.objects.filter(citizen=request.user, state__in=AssistRequest.OPEN_STATES).first()
     recent = CallSession.objects.filter(citizen=request.user).select_related("clerk")[:5]
@@ -76,7 +86,7 @@ def citizen_page(request):
 
 
 @login_required
-def request_page(request, pk: int):
+def request_page(request: SignedInRequest, pk: int) -> HttpResponse:
     assist = get_object_or_404(AssistRequest.objects.select_related("item_version", "district"), pk=pk)
     if assist.citizen_id != request.user.pk:
         raise PermissionDenied
@@ -85,8 +95,8 @@ def request_page(request, pk: int):
 
 
 @login_required
-def console_page(request):
-    if request.user.role != "clerk":
+def console_page(request: SignedInRequest) -> HttpResponse:
+    if not request.user.is_clerk:
         raise PermissionDenied
     profile = services.clerk_profile_for(request.user)
     return render(
@@ -94,7 +104,7 @@ def console_page(request):
         "helpdesk/console.html",
         {
             "profile": profile,
-            "outcomes": [c for c in CallSession.Outcome.choices if c[0] != "ongoing"],
+            "outcomes": WRAP_UP_OUTCOMES,
             "statuses": ClerkProfile.Status.choices,
         },
     )

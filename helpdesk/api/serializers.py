@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from helpdesk.models import AssistRequest, Callback, CallSession, Language, PriorityReason
+from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, Callback, CallSession, Language, PriorityReason
 
 
 class CaseReferenceField(serializers.CharField):
     """A case reference, or null when none (the models keep an empty string)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_null=True, **kwargs)
 
-    def to_representation(self, value):
+    # null for an empty reference (a CharField returns str; this one is allow_null).
+    def to_representation(self, value: str) -> str | None:  # type: ignore[override]
         return value or None
 
 
-class AssistRequestCreateSerializer(serializers.Serializer):
+class AssistRequestCreateSerializer(serializers.Serializer[Any]):
     item_version = serializers.IntegerField(required=False, allow_null=True, help_text="ItemVersion id of the page")
     case = serializers.CharField(
         required=False,
@@ -28,7 +31,7 @@ class AssistRequestCreateSerializer(serializers.Serializer):
     priority_reason = serializers.ChoiceField(choices=PriorityReason.choices, default=PriorityReason.NONE)
 
 
-class QueueStatusSerializer(serializers.Serializer):
+class QueueStatusSerializer(serializers.Serializer[Any]):
     state = serializers.CharField()
     position = serializers.IntegerField(allow_null=True)
     waiting_total = serializers.IntegerField(required=False)
@@ -38,7 +41,7 @@ class QueueStatusSerializer(serializers.Serializer):
     callback_offered = serializers.BooleanField(required=False)
 
 
-class AssistRequestSerializer(serializers.ModelSerializer):
+class AssistRequestSerializer(serializers.ModelSerializer[AssistRequest]):
     # A plain string in the schema: an enum named after "state" would collide with the cases app's.
     state = serializers.CharField(read_only=True, help_text="one of: " + ", ".join(AssistRequest.State.values))
     item_name = serializers.CharField(source="item_version.name", default=None, read_only=True)
@@ -64,19 +67,19 @@ class AssistRequestSerializer(serializers.ModelSerializer):
             "session",
         ]
 
-    def get_queue_socket(self, obj) -> str:
+    def get_queue_socket(self, obj: AssistRequest) -> str:
         return f"/ws/assist/queue/{obj.pk}/"
 
-    def get_session(self, obj) -> int | None:
+    def get_session(self, obj: AssistRequest) -> int | None:
         session = getattr(obj, "session", None) if obj.state in ("connected", "done") else None
         return session.pk if session else None
 
 
-class CallbackSerializer(serializers.Serializer):
+class CallbackSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
-class CallSessionSerializer(serializers.ModelSerializer):
+class CallSessionSerializer(serializers.ModelSerializer[CallSession]):
     citizen_name = serializers.SerializerMethodField()
     clerk_name = serializers.SerializerMethodField()
     district = serializers.CharField(source="district.division_code", default=None, read_only=True)
@@ -104,19 +107,19 @@ class CallSessionSerializer(serializers.ModelSerializer):
             "recording_url",
         ]
 
-    def get_citizen_name(self, obj) -> str:
+    def get_citizen_name(self, obj: CallSession) -> str:
         return obj.citizen.display_name or obj.citizen.username
 
-    def get_clerk_name(self, obj) -> str:
+    def get_clerk_name(self, obj: CallSession) -> str:
         return obj.clerk.display_name or obj.clerk.username
 
-    def get_recording_url(self, obj) -> str | None:
+    def get_recording_url(self, obj: CallSession) -> str | None:
         return obj.recording.url if obj.recording else None
 
 
-class WrapUpSerializer(serializers.Serializer):
+class WrapUpSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(allow_blank=True, max_length=4000)
-    outcome = serializers.ChoiceField(choices=[c for c in CallSession.Outcome.choices if c[0] != "ongoing"])
+    outcome = serializers.ChoiceField(choices=WRAP_UP_OUTCOMES)
     case = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
     )
@@ -124,12 +127,12 @@ class WrapUpSerializer(serializers.Serializer):
     then_available = serializers.BooleanField(default=True)
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(serializers.Serializer[Any]):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class SnapshotSerializer(serializers.Serializer):
+class SnapshotSerializer(serializers.Serializer[Any]):
     image = serializers.FileField()
     case = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=32, help_text="reference of the caller's case"
@@ -139,37 +142,37 @@ class SnapshotSerializer(serializers.Serializer):
     )
 
 
-class SnapshotResultSerializer(serializers.Serializer):
+class SnapshotResultSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.CharField()
     filed_as_case_material = serializers.BooleanField()
     case_error = serializers.CharField(allow_null=True)
 
 
-class CaseMaterialChoiceSerializer(serializers.Serializer):
+class CaseMaterialChoiceSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     requirement = serializers.CharField()
 
 
-class CaseMaterialsSerializer(serializers.Serializer):
+class CaseMaterialsSerializer(serializers.Serializer[Any]):
     case = serializers.CharField(help_text="the case reference")
     reference = serializers.CharField()
     materials = CaseMaterialChoiceSerializer(many=True)
 
 
-class IceServerSerializer(serializers.Serializer):
+class IceServerSerializer(serializers.Serializer[Any]):
     urls = serializers.ListField(child=serializers.CharField())
     username = serializers.CharField(required=False)
     credential = serializers.CharField(required=False)
 
 
-class IceServersSerializer(serializers.Serializer):
+class IceServersSerializer(serializers.Serializer[Any]):
     ice_servers = IceServerSerializer(many=True)
     ttl = serializers.IntegerField()
 
 
-class LiveFiguresSerializer(serializers.Serializer):
+class LiveFiguresSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     district = serializers.CharField(allow_null=True)
     waiting_now = serializers.IntegerField()
@@ -182,7 +185,7 @@ class LiveFiguresSerializer(serializers.Serializer):
     )
 
 
-class PeriodFiguresSerializer(serializers.Serializer):
+class PeriodFiguresSerializer(serializers.Serializer[Any]):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     district = serializers.CharField(allow_null=True)
@@ -201,7 +204,7 @@ class PeriodFiguresSerializer(serializers.Serializer):
     average_rating = serializers.FloatField(allow_null=True)
 
 
-class CallbackItemSerializer(serializers.Serializer):
+class CallbackItemSerializer(serializers.Serializer[Any]):
     """A callback in a clerk's list; the phone number only for the clerk who has claimed it."""
 
     id = serializers.IntegerField()
@@ -226,6 +229,6 @@ class CallbackItemSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_null=True, help_text="only once you have claimed the callback")
 
 
-class CallbackDoneSerializer(serializers.Serializer):
+class CallbackDoneSerializer(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=Callback.Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)

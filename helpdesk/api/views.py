@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,16 +15,18 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from govservice.errors import ErrorSerializer
 from helpdesk import selectors, services
 from helpdesk.api import serializers as s
-from helpdesk.models import AssistRequest, CallSession, Snapshot
+from helpdesk.models import AssistRequest, Callback, CallSession, Snapshot
 from standards.models import District, ItemVersion
 
 
@@ -34,7 +38,7 @@ class AssistRequestCreateView(APIView):
     @extend_schema(
         request=s.AssistRequestCreateSerializer, responses={201: s.AssistRequestSerializer, 503: ErrorSerializer}
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = s.AssistRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = None
@@ -43,7 +47,7 @@ class AssistRequestCreateView(APIView):
             if version is None:
                 raise ValidationError({"item_version": "unknown item version"})
         assist = services.assist_request_create(
-            citizen=request.user,
+            citizen=_user(request),
             item_version=version,
             case_ref=data.validated_data.get("case") or "",
             language=data.validated_data["language"],
@@ -52,15 +56,23 @@ class AssistRequestCreateView(APIView):
         return Response(s.AssistRequestSerializer(assist).data, status=status.HTTP_201_CREATED)
 
 
-def _own_request(request, pk: int) -> AssistRequest:
-    return get_object_or_404(AssistRequest, pk=pk, citizen=request.user)
+def _user(request: Request) -> User:
+    """The signed-in user (every view here requires IsAuthenticated)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
+
+def _own_request(request: Request, pk: int) -> AssistRequest:
+    return get_object_or_404(AssistRequest, pk=pk, citizen=_user(request))
 
 
 class AssistRequestDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: s.AssistRequestSerializer})
-    def get(self, request, pk: int):
+    def get(self, request: Request, pk: int) -> Response:
         return Response(s.AssistRequestSerializer(_own_request(request, pk)).data)
 
 
@@ -70,7 +82,7 @@ class AssistRequestQueueView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: s.QueueStatusSerializer})
-    def get(self, request, pk: int):
+    def get(self, request: Request, pk: int) -> Response:
         return Response(selectors.queue_status(request=_own_request(request, pk)))
 
 
@@ -78,8 +90,8 @@ class AssistRequestCancelView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={200: s.AssistRequestSerializer})
-    def post(self, request, pk: int):
-        assist = services.assist_request_cancel(request=_own_request(request, pk), actor=request.user)
+    def post(self, request: Request, pk: int) -> Response:
+        assist = services.assist_request_cancel(request=_own_request(request, pk), actor=_user(request))
         return Response(s.AssistRequestSerializer(assist).data)
 
 
@@ -87,17 +99,17 @@ class AssistRequestCallbackView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=s.CallbackSerializer, responses={200: s.AssistRequestSerializer})
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         data = s.CallbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assist = services.assist_request_callback(
-            request=_own_request(request, pk), actor=request.user, phone=data.validated_data.get("phone", "")
+            request=_own_request(request, pk), actor=_user(request), phone=data.validated_data.get("phone", "")
         )
         return Response(s.AssistRequestSerializer(assist).data)
 
 
-def _clerk_only(request) -> None:
-    if not request.user.is_clerk:
+def _clerk_only(request: Request) -> None:
+    if not _user(request).is_clerk:
         raise PermissionDenied(_("Only clerks answer calls."))
 
 
@@ -108,16 +120,16 @@ class CallbackListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: s.CallbackItemSerializer(many=True)})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         _clerk_only(request)
-        return Response(s.CallbackItemSerializer(selectors.callbacks_for_clerk(clerk=request.user), many=True).data)
+        return Response(s.CallbackItemSerializer(selectors.callbacks_for_clerk(clerk=_user(request)), many=True).data)
 
 
-def _callback_answer(request, action) -> Response:
+def _callback_answer(request: Request, action: Callable[[], Callback]) -> Response:
     """Run a callback service for the signed-in clerk; answer with the callback as they now see it."""
     _clerk_only(request)
     callback = action()
-    row = selectors.callback_row_for(clerk=request.user, callback=callback)
+    row = selectors.callback_row_for(clerk=_user(request), callback=callback)
     return Response(s.CallbackItemSerializer(row).data)
 
 
@@ -130,8 +142,8 @@ class CallbackClaimView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=_CALLBACK_RESPONSES)
-    def post(self, request, pk: int):
-        return _callback_answer(request, lambda: services.callback_claim(callback_id=pk, clerk=request.user))
+    def post(self, request: Request, pk: int) -> Response:
+        return _callback_answer(request, lambda: services.callback_claim(callback_id=pk, clerk=_user(request)))
 
 
 class CallbackReleaseView(APIView):
@@ -140,8 +152,8 @@ class CallbackReleaseView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=_CALLBACK_RESPONSES)
-    def post(self, request, pk: int):
-        return _callback_answer(request, lambda: services.callback_release(callback_id=pk, clerk=request.user))
+    def post(self, request: Request, pk: int) -> Response:
+        return _callback_answer(request, lambda: services.callback_release(callback_id=pk, clerk=_user(request)))
 
 
 class CallbackDoneView(APIView):
@@ -151,7 +163,7 @@ class CallbackDoneView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=s.CallbackDoneSerializer, responses=_CALLBACK_RESPONSES)
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         _clerk_only(request)
         data = s.CallbackDoneSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,7 +171,7 @@ class CallbackDoneView(APIView):
             request,
             lambda: services.callback_done(
                 callback_id=pk,
-                clerk=request.user,
+                clerk=_user(request),
                 outcome=data.validated_data["outcome"],
                 note=data.validated_data.get("note", ""),
             ),
@@ -172,35 +184,35 @@ class IceServersView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: s.IceServersSerializer})
-    def get(self, request):
-        return Response({"ice_servers": services.ice_servers_for(request.user), "ttl": settings.TURN_CREDENTIAL_TTL})
+    def get(self, request: Request) -> Response:
+        return Response({"ice_servers": services.ice_servers_for(_user(request)), "ttl": settings.TURN_CREDENTIAL_TTL})
 
 
-class CallSessionListView(generics.ListAPIView):
+class CallSessionListView(generics.ListAPIView[CallSession]):
     """Call records: a citizen sees their own, a clerk their district's, a supervisor all."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = s.CallSessionSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[CallSession]:
         if getattr(self, "swagger_fake_view", False):
             return CallSession.objects.none()
-        return selectors.sessions_visible_to(self.request.user)
+        return selectors.sessions_visible_to(_user(self.request))
 
 
-class CallSessionDetailView(generics.RetrieveAPIView):
+class CallSessionDetailView(generics.RetrieveAPIView[CallSession]):
     permission_classes = [IsAuthenticated]
     serializer_class = s.CallSessionSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[CallSession]:
         if getattr(self, "swagger_fake_view", False):
             return CallSession.objects.none()
-        return selectors.sessions_visible_to(self.request.user)
+        return selectors.sessions_visible_to(_user(self.request))
 
 
-def _member_session(request, pk: int) -> CallSession:
+def _member_session(request: Request, pk: int) -> CallSession:
     session = get_object_or_404(CallSession, pk=pk)
-    if not session.is_member(request.user.pk):
+    if not session.is_member(_user(request).pk):
         raise PermissionDenied
     return session
 
@@ -209,12 +221,12 @@ class WrapUpView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=s.WrapUpSerializer, responses={200: s.CallSessionSerializer})
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         data = s.WrapUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = services.call_session_wrap_up(
             session=_member_session(request, pk),
-            clerk=request.user,
+            clerk=_user(request),
             notes=data.validated_data["notes"],
             outcome=data.validated_data["outcome"],
             case_ref=data.validated_data.get("case") or "",
@@ -228,8 +240,8 @@ class HangUpView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={200: s.CallSessionSerializer})
-    def post(self, request, pk: int):
-        session = services.call_session_end(session=_member_session(request, pk), actor=request.user)
+    def post(self, request: Request, pk: int) -> Response:
+        session = services.call_session_end(session=_member_session(request, pk), actor=_user(request))
         return Response(s.CallSessionSerializer(session).data)
 
 
@@ -237,12 +249,12 @@ class RatingView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=s.RatingSerializer, responses={200: s.CallSessionSerializer})
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         data = s.RatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = services.call_session_rate(
             session=_member_session(request, pk),
-            citizen=request.user,
+            citizen=_user(request),
             rating=data.validated_data["rating"],
             comment=data.validated_data.get("comment", ""),
         )
@@ -256,12 +268,12 @@ class SnapshotView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request={"multipart/form-data": s.SnapshotSerializer}, responses={201: s.SnapshotResultSerializer})
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         data = s.SnapshotSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         snapshot, case_error = services.call_snapshot_take(
             session=_member_session(request, pk),
-            clerk=request.user,
+            clerk=_user(request),
             uploaded_file=data.validated_data["image"],
             case_ref=data.validated_data.get("case") or "",
             item_material_id=data.validated_data.get("item_material"),
@@ -288,9 +300,9 @@ class CaseMaterialsView(APIView):
         ],
         responses={200: s.CaseMaterialsSerializer, 409: ErrorSerializer},
     )
-    def get(self, request, pk: int):
+    def get(self, request: Request, pk: int) -> Response:
         session = _member_session(request, pk)
-        if session.clerk_id != request.user.pk:
+        if session.clerk_id != _user(request).pk:
             raise PermissionDenied
         case_ref = request.query_params.get("case", "").strip()
         if not case_ref:
@@ -303,14 +315,14 @@ class CaseMaterialsView(APIView):
         return Response({"case": case.reference, "reference": case.reference, "materials": materials})
 
 
-def _figures_district(request) -> District | None:
+def _figures_district(request: Request) -> District | None:
     """Supervisors see any district or the alliance; a clerk sees their own district only."""
     code = request.query_params.get("district")
-    user = request.user
+    user = _user(request)
     if user.is_supervisor or user.is_superuser:
         return get_object_or_404(District, division_code=code) if code else None
     if user.is_clerk:
-        if code and code != user.district.division_code:
+        if code and (user.district is None or code != user.district.division_code):
             raise PermissionDenied
         return user.district
     raise PermissionDenied
@@ -323,7 +335,7 @@ class LiveFiguresView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[DISTRICT_PARAM], responses={200: s.LiveFiguresSerializer})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(s.LiveFiguresSerializer(selectors.figures_live(district=_figures_district(request))).data)
 
 
@@ -338,7 +350,7 @@ class PeriodFiguresView(APIView):
         ],
         responses={200: s.PeriodFiguresSerializer, 400: OpenApiResponse(description="bad dates")},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         district = _figures_district(request)
         end = parse_datetime(request.query_params.get("end", "")) or timezone.now()
         start = parse_datetime(request.query_params.get("start", "")) or end - dt.timedelta(days=1)
@@ -355,8 +367,8 @@ class SnapshotFileView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "image/*"): OpenApiResponse(description="the image")})
-    def get(self, request, pk: int):
+    def get(self, request: Request, pk: int) -> FileResponse:
         snapshot = get_object_or_404(Snapshot, pk=pk)
-        if not selectors.sessions_visible_to(request.user).filter(pk=snapshot.session_id).exists():
+        if not selectors.sessions_visible_to(_user(request)).filter(pk=snapshot.session_id).exists():
             raise PermissionDenied
         return FileResponse(snapshot.image.open("rb"))

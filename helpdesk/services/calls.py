@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict, DomainError, NotAllowed
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Snapshot
-from helpdesk.realtime import call_group, clerk_group
+from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Snapshot
+from helpdesk.realtime import CALL_ROLES, call_group, clerk_group
 from helpdesk.services import case_links, presence
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
@@ -46,7 +47,7 @@ def call_session_end(
             session_id=session.pk,
         )
         by = session.role_of(actor.pk) if actor else None
-        for role in ("citizen", "clerk", "recorder"):
+        for role in CALL_ROLES:
             events.send_on_commit(
                 [call_group(session.pk, role)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
             )
@@ -85,7 +86,7 @@ def call_session_wrap_up(
     now = current(now)
     if session.clerk_id != clerk.pk:
         raise NotAllowed(_("Only the clerk of the call writes its wrap-up."), code="forbidden")
-    if outcome not in CallSession.Outcome.values or outcome == CallSession.Outcome.ONGOING:
+    if outcome not in dict(WRAP_UP_OUTCOMES):
         raise Conflict(_("Choose an outcome."), code="outcome_required")
     if case_ref:
         case_ref = case_links.call_case_for(session=session, case_ref=case_ref).reference
@@ -134,7 +135,9 @@ ALLOWED_SNAPSHOT_TYPES = {"image/jpeg", "image/png", "image/webp"}
 SNAPSHOT_MAX_BYTES = 5 * 1024 * 1024
 
 
-def call_snapshot_add(*, session: CallSession, clerk: User, uploaded_file, now: dt.datetime | None = None) -> Snapshot:
+def call_snapshot_add(
+    *, session: CallSession, clerk: User, uploaded_file: UploadedFile, now: dt.datetime | None = None
+) -> Snapshot:
     """A still of the citizen's video, checked by its content like any upload."""
     import filetype
 
@@ -146,7 +149,7 @@ def call_snapshot_add(*, session: CallSession, clerk: User, uploaded_file, now: 
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_SNAPSHOT_TYPES:
         raise Conflict(_("A snapshot must be a JPEG, PNG or WebP image."), code="bad_file")
-    if uploaded_file.size > SNAPSHOT_MAX_BYTES:
+    if uploaded_file.size is None or uploaded_file.size > SNAPSHOT_MAX_BYTES:  # None: no upload has it
         raise Conflict(_("A snapshot is at most 5 MB."), code="too_large")
     with transaction.atomic():
         snapshot = Snapshot(session=session, taken_by=clerk)
@@ -160,7 +163,7 @@ def call_snapshot_take(
     *,
     session: CallSession,
     clerk: User,
-    uploaded_file,
+    uploaded_file: UploadedFile,
     case_ref: str = "",
     item_material_id: int | None = None,
     now: dt.datetime | None = None,

@@ -9,6 +9,7 @@ every upload and draft itself; its refusals come back as one helpdesk code, `cas
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,13 +20,16 @@ from helpdesk.models import CallSession, Snapshot
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 
+if TYPE_CHECKING:  # the link to cases stays inside the functions that use it
+    from cases.models import Case
+
 
 def _case_refused(exc: Exception) -> Conflict:
     messages = getattr(exc, "messages", None) or [str(exc)]
     return Conflict(" ".join(str(m) for m in messages), code="case_refused")
 
 
-def call_case_for(*, session: CallSession, case_ref: str):
+def call_case_for(*, session: CallSession, case_ref: str) -> Case:
     """A case the caller may see, by its reference (their own, as applicant, agent or principal):
     never another person's."""
     from cases.selectors import cases_visible_to
@@ -82,7 +86,7 @@ def call_case_draft_create(*, session: CallSession, clerk: User) -> str:
     from cases.services import case_draft_create
 
     request = session.request
-    if request.item_version_id is None:
+    if request.item_version is None:
         raise Conflict(_("The call is not about an item: no draft case can be started."), code="no_item")
     try:
         case = case_draft_create(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -28,7 +29,7 @@ PRESENCE_KINDS = {
 
 
 def clerk_profile_for(clerk: User) -> ClerkProfile:
-    if clerk.role != User.Role.CLERK:
+    if not clerk.is_clerk:
         raise NotAllowed(_("Only clerks answer calls."), code="not_a_clerk")
     profile, _created = ClerkProfile.objects.get_or_create(clerk=clerk)
     return profile
@@ -79,10 +80,8 @@ def clerk_console_closed(*, clerk: User, now: dt.datetime | None = None) -> None
     """The console socket closed: a ringing offer is declined and an idle clerk goes offline."""
     now = current(now)
     for offer in Offer.objects.filter(clerk=clerk, outcome=Offer.Outcome.RINGING):
-        try:
+        with contextlib.suppress(DomainError):  # answered or timed out meanwhile
             routing.assist_offer_decline(offer_id=offer.pk, clerk=clerk, now=now, route=False, reason="console_closed")
-        except DomainError:
-            pass  # answered or timed out meanwhile
     with transaction.atomic():
         if ClerkProfile.objects.filter(clerk=clerk, status__in=[Status.AVAILABLE, Status.AWAY]).update(
             status=Status.OFFLINE, status_since=now

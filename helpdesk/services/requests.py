@@ -18,6 +18,7 @@ from helpdesk.services import routing
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.fanout import callbacks_changed_on_commit, queue_changed_on_commit
+from standards.models import ItemVersion
 
 Status = ClerkProfile.Status
 State = AssistRequest.State
@@ -26,7 +27,7 @@ State = AssistRequest.State
 def assist_request_create(
     *,
     citizen: User,
-    item_version=None,
+    item_version: ItemVersion | None = None,
     case_ref: str = "",
     language: str = Language.MANDARIN,
     priority_reason: str = PriorityReason.NONE,

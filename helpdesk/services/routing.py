@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict
-from helpdesk import router
+from helpdesk import router, selectors
 from helpdesk.conf import AssistConf, conf
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
 from helpdesk.realtime import RECORDER_CHANNEL_GROUP, clerk_group, request_group
@@ -128,17 +128,10 @@ def _offer_create(
 
 def request_context(request: AssistRequest) -> dict[str, Any]:
     """What the ringing clerk sees before answering (no ID number)."""
-    citizen = request.citizen
-    version = request.item_version
     return {
-        "citizen": citizen.display_name or citizen.username,
-        "firm": request.firm.name if request.firm_id else None,
+        **selectors.caller_summary(request),
         "district": str(request.district) if request.district_id else None,
-        "item": version.name if version else None,
-        "item_code": request.item.code if request.item_id else None,
-        "case": request.case_ref or None,
-        "language": request.get_language_display(),
-        "priority": request.get_priority_reason_display() if request.priority else None,
+        "item_code": request.item.code if request.item is not None else None,
         "waiting_since": request.created_at.isoformat(),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpdesk.factories import Clock
+from tests.factories import Clock
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from accounts.identifiers import id_number_check_digit
 from accounts.models import User
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer, PriorityReason
-from tests.helpdesk.factories import T0, make_citizen, make_clerk, make_item_version
+from tests.factories import T0, make_citizen, make_clerk, make_item_version
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def test_one_click_on_an_item_page_joins_the_queue_with_the_items_context(client
     response = client.post("/assist/start/", {"item_version": version.pk})
     request = AssistRequest.objects.get(citizen=citizen)
     assert response.status_code == 302 and response["Location"] == f"/assist/r/{request.pk}/"
+    assert request.district is not None
     assert (request.item_id, request.sector, request.district.division_code) == (version.item_id, "hr_social", "320508")
     page = client.get(response["Location"])
     assert "养老保险关系转移接续" in page.content.decode()

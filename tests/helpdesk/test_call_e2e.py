@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
 from helpdesk.peers import clerk_console, place_call, receive_type, run_coroutine, ws_headers
-from tests.helpdesk.factories import make_citizen, make_clerk
+from tests.factories import make_citizen, make_clerk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -106,6 +106,7 @@ def test_only_the_two_members_join_a_call_and_nothing_echoes_to_the_sender(live_
         async with websockets.connect(url, additional_headers=ws_headers(cookies[user]), origin=origin) as s:
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(s.recv(), 10)
+            assert closed.value.rcvd is not None
             return closed.value.rcvd.code
 
     async def scenario():
@@ -172,6 +173,7 @@ def test_a_third_user_cannot_watch_someone_elses_queue(live_stack):
         ) as s:
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(s.recv(), 10)
+            assert closed.value.rcvd is not None
             return closed.value.rcvd.code
 
     assert run_coroutine(scenario()) == 4403

@@ -15,7 +15,7 @@ from accounts.models import User
 from helpdesk import services
 from helpdesk.models import AssistEvent, AssistRequest, Callback, ClerkProfile, Language
 from helpdesk.realtime import clerk_group
-from tests.helpdesk.factories import T0, make_citizen, make_clerk
+from tests.factories import T0, make_citizen, make_clerk
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +231,7 @@ def test_open_consoles_are_told_when_a_callback_is_added(django_capture_on_commi
     ClerkProfile.objects.filter(clerk=on_duty).update(last_heartbeat=timezone.now())
     signed_out = make_clerk("320508", status=AVAILABLE, idle_since=timezone.now() - dt.timedelta(minutes=5))
     layer = get_channel_layer()
+    assert layer is not None
     channels = {}
     for clerk in (on_duty, signed_out):
         channels[clerk] = async_to_sync(layer.new_channel)()

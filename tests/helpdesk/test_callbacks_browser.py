@@ -9,7 +9,7 @@ from django.db import connections
 
 from helpdesk import services
 from helpdesk.models import Callback
-from tests.helpdesk.factories import close_console, make_citizen, make_clerk
+from tests.factories import close_console, make_citizen, make_clerk
 from tests.helpdesk.test_call_browser import signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,9 +41,11 @@ def ask_callback(code: str, name: str, phone: str) -> None:
 
 
 def test_a_clerk_claims_a_callback_sees_the_number_and_records_no_answer(live_stack, browser):
-    in_own_thread(
-        lambda: (ask_callback("320508", "姑苏来电", "13911110001"), ask_callback("310101", "黄浦来电", "13911110002"))
-    )
+    def ask_two() -> None:
+        ask_callback("320508", "姑苏来电", "13911110001")
+        ask_callback("310101", "黄浦来电", "13911110002")
+
+    in_own_thread(ask_two)
     clerk = make_clerk("310101")
     page = signed_in_page(browser, live_stack, clerk)
     page.goto(live_stack.url("/assist/console/"))

@@ -9,8 +9,7 @@ from cases.models import Case, CaseMaterial
 from cases.services import case_draft_create
 from helpdesk import services
 from helpdesk.models import ClerkProfile, Offer
-from tests.factories import make_item
-from tests.helpdesk.factories import T0, make_citizen, make_clerk
+from tests.factories import T0, make_citizen, make_clerk, make_item
 from tests.helpdesk.test_api import api, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -56,12 +55,14 @@ def test_a_clerk_cannot_file_into_someone_elses_case():
     assert (
         clerk.get(f"/api/assist/sessions/{session.pk}/case-materials/?case={other_case.reference}").status_code == 409
     )
+    material = version.materials.first()
+    assert material is not None
     response = clerk.post(
         f"/api/assist/sessions/{session.pk}/snapshots/",
         {
             "image": SimpleUploadedFile("s.png", png_bytes()),
             "case": other_case.reference,
-            "item_material": version.materials.first().pk,
+            "item_material": material.pk,
         },
         format="multipart",
     )

@@ -16,7 +16,7 @@ from govservice import stack
 from helpdesk import services
 from helpdesk.models import CallSession, ClerkProfile, Offer
 from helpdesk.peers import CallPeer, run_coroutine
-from tests.helpdesk.factories import make_citizen, make_clerk
+from tests.factories import make_citizen, make_clerk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

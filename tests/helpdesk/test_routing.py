@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer, PriorityReason
-from tests.helpdesk.factories import (
+from tests.factories import (
     T0,
     make_citizen,
     make_clerk,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from helpdesk import services
 from helpdesk.models import AssistEvent, AssistRequest, ClerkProfile, Offer
-from tests.helpdesk.factories import make_citizen, make_clerk
+from tests.factories import make_citizen, make_clerk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import statistics
+from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
@@ -29,13 +30,15 @@ def session_key_for(user: User) -> str:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
+    if session.session_key is None:  # create() always sets one
+        raise CommandError("no session key after SessionStore.create()")
     return session.session_key
 
 
 class Command(BaseCommand):
     help = "Place a real video call (request, routing, signalling, media) and report the timings."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--server", default="http://127.0.0.1:8000")
         parser.add_argument("--citizen", default="zhangsan")
         parser.add_argument("--clerk", default="clerk_huangpu")
@@ -43,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--frames", type=int, default=10, help="frames each side must receive")
         parser.add_argument("--json", action="store_true", help="print one JSON object per call")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         from helpdesk.peers import place_call, run_coroutine
 
         try:
@@ -51,7 +54,7 @@ class Command(BaseCommand):
             clerk = User.objects.get(username=options["clerk"])
         except User.DoesNotExist as exc:
             raise CommandError(f"unknown user: {exc}") from None
-        if clerk.role != User.Role.CLERK:
+        if not clerk.is_clerk:
             raise CommandError(f"{clerk} is not a clerk")
         server = options["server"].rstrip("/")
         token = Token.objects.get_or_create(user=citizen)[0].key

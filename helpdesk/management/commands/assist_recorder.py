@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 log = logging.getLogger("helpdesk.recorder")
 
@@ -24,12 +25,12 @@ log = logging.getLogger("helpdesk.recorder")
 class Command(BaseCommand):
     help = "Record calls for audit (a receive-only aiortc peer per call)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--server", default="http://127.0.0.1:8000", help="the ASGI server's HTTP origin")
         parser.add_argument("--scan-interval", type=float, default=5.0, help="seconds between database scans")
         parser.add_argument("--max-calls", type=int, default=4, help="calls recorded at once (CPU bound)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         asyncio.run(
             Recorder(
                 server=options["server"].rstrip("/"),
@@ -55,12 +56,13 @@ class Recorder:
         self.ws_base = "ws" + server[len("http") :]
         self.scan_interval = scan_interval
         self.slots = asyncio.Semaphore(max_calls)
-        self.active: dict[int, asyncio.Task] = {}
+        self.active: dict[int, asyncio.Task[None]] = {}
 
     async def run(self) -> None:
         from helpdesk.realtime import RECORDER_CHANNEL_GROUP
 
-        layer = get_channel_layer()
+        # channels-redis's layer: the stubs know only the base class, whose new_channel() takes no prefix.
+        layer: Any = get_channel_layer()
         channel = await layer.new_channel("assist.recorder.")
         await layer.group_add(RECORDER_CHANNEL_GROUP, channel)
         log.info("recorder ready on %s", self.server)
@@ -76,7 +78,7 @@ class Recorder:
             listener.cancel()
             await layer.group_discard(RECORDER_CHANNEL_GROUP, channel)
 
-    async def _listen(self, layer, channel) -> None:
+    async def _listen(self, layer: Any, channel: str) -> None:
         while True:
             message = await layer.receive(channel)
             payload = message.get("payload", {})
