@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -144,7 +145,7 @@ class ItemSpec:
     material_codes: list[str]
     action: str
     home_district: str | None = None  # district programmes: approved only there
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _family_specs() -> list[ItemSpec]:
@@ -219,8 +220,11 @@ def catalogue_specs() -> list[ItemSpec]:
     specs = _family_specs() + _local_specs()
     codes = [s.code for s in specs]
     names = [s.name for s in specs]
-    assert len(set(codes)) == len(codes), "item codes must be unique"
-    assert len(set(names)) == len(names), "item names must be unique"
+    # The data is edited by hand: a duplicate would silently merge two items on load.
+    if len(set(codes)) != len(codes):
+        raise ValueError("seed catalogue: item codes must be unique")
+    if len(set(names)) != len(names):
+        raise ValueError("seed catalogue: item names must be unique")
     return specs
 
 
@@ -240,7 +244,7 @@ def _limits(spec: ItemSpec, rng: random.Random) -> tuple[str, int, int]:
     return ItemVersion.HandlingKind.PROMISED, statutory, min(promised, statutory)
 
 
-def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
+def _materials(spec: ItemSpec, rng: random.Random) -> list[dict[str, Any]]:
     codes = ["APPLICATION_FORM"]
     codes += ["ID_CARD"] if spec.obj == "P" else ["BUSINESS_LICENCE", "LEGAL_REP_ID"]
     if spec.obj == "PL":
@@ -250,7 +254,8 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
             codes.append(code)
     codes += ACTION_MATERIALS.get(spec.action, [])
     codes += ["AGENT_AUTH", "AGENT_ID"]
-    seen, rows = set(), []
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
     names = {code: name for code, name, _en, _el in data.MATERIAL_TYPES}
     names_en = {code: en for code, _n, en, _el in data.MATERIAL_TYPES}
     for code in codes:
@@ -297,7 +302,7 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
     return rows
 
 
-def _fees(spec: ItemSpec, rng: random.Random) -> list[dict]:
+def _fees(spec: ItemSpec, rng: random.Random) -> list[dict[str, str]]:
     return [
         {
             "name": name,
@@ -309,7 +314,7 @@ def _fees(spec: ItemSpec, rng: random.Random) -> list[dict]:
     ]
 
 
-def _version_fields(spec: ItemSpec, rng: random.Random) -> dict:
+def _version_fields(spec: ItemSpec, rng: random.Random) -> dict[str, Any]:
     mode = _mode(spec, rng)
     handling_kind, statutory, promised = _limits(spec, rng)
     forms = ["window"]
@@ -429,7 +434,7 @@ def catalogue_load() -> dict[str, int]:
         items = [by_code[s.code] for s in specs]
     versions, version_materials, implementations = [], [], []
     for spec, item in zip(specs, items, strict=True):
-        rng = random.Random(spec.code)
+        rng = random.Random(spec.code)  # noqa: S311 - seeded by the item code for a reproducible catalogue, not secrets
         fields = _version_fields(spec, rng)
         materials = _materials(spec, rng)
         revised = spec.home_district is None and rng.random() < 0.12
@@ -518,7 +523,7 @@ def catalogue_load() -> dict[str, int]:
     return created
 
 
-def _extra_material(spec: ItemSpec) -> dict:
+def _extra_material(spec: ItemSpec) -> dict[str, Any]:
     return dict(
         material_type="COMMITMENT",
         name="告知承诺书",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -13,12 +14,17 @@ from standards.vocabulary import Sector
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
 
+class _BilingualNamed(Protocol):
+    name: str
+    name_en: str
+
+
 class BilingualNameMixin:
     """`display_name` picks the English name when the page is in English."""
 
     @property
-    def display_name(self) -> str:
-        if (get_language() or "").startswith("en") and getattr(self, "name_en", ""):
+    def display_name(self: _BilingualNamed) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name
 
@@ -273,9 +279,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
             stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored is not None and stored != self.Status.DRAFT:
                 raise ValidationError(_("A published version cannot be changed: create a new draft instead."))
-        if self.promised_limit is not None and self.statutory_limit is not None:
-            if self.promised_limit > self.statutory_limit:
-                raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+        self._limits_check()
         from standards.text import pinyin_initials
 
         self.name_initials = pinyin_initials(self.name)
@@ -285,9 +289,16 @@ class ItemVersion(BilingualNameMixin, models.Model):
 
     def clean(self):
         super().clean()
-        if self.promised_limit is not None and self.statutory_limit is not None:
-            if self.promised_limit > self.statutory_limit:
-                raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+        self._limits_check()
+
+    def _limits_check(self) -> None:
+        """The promise to the applicant never exceeds the law's limit (forms, the API, imports and saves)."""
+        if (
+            self.promised_limit is not None
+            and self.statutory_limit is not None
+            and self.promised_limit > self.statutory_limit
+        ):
+            raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
 
     def delete(self, *args, **kwargs):
         if self.status != self.Status.DRAFT:

@@ -308,10 +308,10 @@ class Prepared:
         if not terms:
             indexes = range(len(self.entries)) if chosen is None else sorted(chosen)
             return [SearchResult(self.entries[i], RANK_SUBSTRING) for i in indexes]  # catalogue order (by code)
-        combined: dict[int, int] | None = None
-        for term in terms:
+        combined = self.rank_term(terms[0])
+        for term in terms[1:]:
             ranks = self.rank_term(term)
-            combined = ranks if combined is None else {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
+            combined = {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
         if chosen is not None:
             combined = {i: r for i, r in combined.items() if i in chosen}
         order, by_order, entries = self.order, self.by_order, self.entries

@@ -201,7 +201,8 @@ class VersionDiffSerializer(serializers.Serializer):
     from_version = serializers.IntegerField()
     to_version = serializers.IntegerField()
     changed = serializers.BooleanField()
-    fields = serializers.ListField(child=serializers.DictField())
+    # DRF's metaclass moves declared fields off the class, so this does not shadow Serializer.fields.
+    fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
     limits = serializers.ListField(child=serializers.DictField())
     fees = serializers.DictField(allow_null=True)
     materials = serializers.DictField()

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from standards.importexport.columns import (
@@ -244,7 +245,7 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
                 )
             )
         for name in ("name", "name_en", "result_name", "topic", "legal_basis_law", "legal_basis_article"):
-            limit = ItemVersion._meta.get_field(name).max_length
+            limit = _max_length(ItemVersion, name)
             if values.get(name) and len(values[name]) > limit:
                 errors.append(
                     ImportError_("items", row_number, name, _("Longer than %(limit)s characters.") % {"limit": limit})
@@ -319,20 +320,24 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
         if material.get("position") is None:
             material["position"] = len(item.materials) + 1
         item.materials.append(material)
-    for item in items.values():
-        if item.fields and not item.materials:
-            errors.append(
-                ImportError_(
-                    "items",
-                    item.row,
-                    "code",
-                    _("Item %(code)s has no row in the materials sheet.") % {"code": item.code},
-                )
-            )
+    errors.extend(
+        ImportError_(
+            "items", item.row, "code", _("Item %(code)s has no row in the materials sheet.") % {"code": item.code}
+        )
+        for item in items.values()
+        if item.fields and not item.materials
+    )
     valid = [i for i in items.values() if i.fields]
     preview = _preview(valid, errors)
     errors.sort(key=lambda e: ({"file": 0, "items": 1, "materials": 2}.get(e.sheet, 3), e.row or 0))
     return Checked(valid, errors, preview)
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text field with a max_length")
+    return field.max_length
 
 
 def _snapshot_fields(fields: dict) -> dict:

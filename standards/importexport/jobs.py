@@ -8,6 +8,7 @@ cache so that the maintainer's page can show it while the transaction is still o
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -28,6 +29,8 @@ from standards.models import (
     ServiceItem,
     ServiceWindow,
 )
+
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 20
 
@@ -61,7 +64,8 @@ def catalogue_import_queue(*, actor: User | None, job: CatalogueImport) -> bool:
         )
         if queued:
             cache.set(_progress_key(job.pk), 0, timeout=3600)
-            catalogue_import_apply_task.delay_on_commit(job.pk)
+            # celery-types lacks Task.delay_on_commit (Celery 5.4).
+            catalogue_import_apply_task.delay_on_commit(job.pk)  # type: ignore[attr-defined]
     return bool(queued)
 
 
@@ -131,7 +135,7 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
                 try:
                     cache.set(_progress_key(job.pk), done, timeout=3600)
                 except Exception:  # noqa: BLE001 - progress must never break the import
-                    pass
+                    log.warning("catalogue import %s: progress not stored", job.pk, exc_info=True)
         services.catalogue_change_record(
             actor=actor,
             action=CatalogueChange.Action.IMPORT,
