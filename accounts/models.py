@@ -103,7 +103,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.role == self.Role.CLERK:
             if not self.district_id or self.window is None:

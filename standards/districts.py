@@ -6,6 +6,8 @@ list, so it is plain data with no model import.
 
 from __future__ import annotations
 
+from typing import Any
+
 PROVINCES = [
     # code, name, name_en, short name
     ("310000", "上海市", "Shanghai", "沪"),
@@ -47,7 +49,7 @@ def window_address(division_code: str, city: str, district: str) -> str:
     return KNOWN_ZONE_ADDRESSES.get(division_code, f"{city}市{district}政务服务中心")
 
 
-def seed_districts(Province, District, ServiceWindow) -> None:
+def seed_districts(Province: Any, District: Any, ServiceWindow: Any) -> None:
     """Create or refresh the provinces, districts and windows. Idempotent.
 
     Takes the model classes so that migrations can pass their historical models.

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -271,7 +271,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number} {self.name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A published version is the law cases were accepted under: it never changes.
         # Only a draft may be saved (publishing is the draft's last save); ending a
         # superseded version's validity goes through a queryset update in the service.
@@ -287,7 +287,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_initials"}
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         self._limits_check()
 
@@ -300,7 +300,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
         ):
             raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.status != self.Status.DRAFT:
             raise ValidationError(_("A published version cannot be deleted."))
         return super().delete(*args, **kwargs)
@@ -362,11 +362,11 @@ class ItemMaterial(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self._guard_draft()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self._guard_draft()
         return super().delete(*args, **kwargs)
 

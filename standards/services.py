@@ -51,7 +51,7 @@ def catalogue_change_record(
     item: ServiceItem | None = None,
     version: ItemVersion | None = None,
     summary: str = "",
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> CatalogueChange:
     return CatalogueChange.objects.create(
         actor=_actor(actor), action=action, item=item, version=version, summary=summary[:300], changes=changes or {}
@@ -83,7 +83,7 @@ def _validated(version: ItemVersion) -> None:
     )
 
 
-def _materials_replace(*, version: ItemVersion, materials: list[dict]) -> None:
+def _materials_replace(*, version: ItemVersion, materials: list[dict[str, Any]]) -> None:
     """Replace a draft's materials; each dict names its `material_type` by code."""
     codes = [m["material_type"] for m in materials]
     if len(set(codes)) != len(codes):
@@ -108,7 +108,7 @@ def _materials_replace(*, version: ItemVersion, materials: list[dict]) -> None:
 
 @transaction.atomic
 def item_create(
-    *, actor: User | None, code: str, fields: dict[str, Any], materials: list[dict] | None = None
+    *, actor: User | None, code: str, fields: dict[str, Any], materials: list[dict[str, Any]] | None = None
 ) -> ItemVersion:
     """A new item with its first version as a draft."""
     if ServiceItem.objects.filter(code=code).exists():
@@ -171,7 +171,7 @@ def item_draft_create(*, actor: User | None, item: ServiceItem) -> ItemVersion:
 
 @transaction.atomic
 def item_draft_update(
-    *, actor: User | None, draft: ItemVersion, fields: dict[str, Any], materials: list[dict] | None = None
+    *, actor: User | None, draft: ItemVersion, fields: dict[str, Any], materials: list[dict[str, Any]] | None = None
 ) -> ItemVersion:
     """Edit a draft's content (and, when given, replace its materials). Published versions refuse."""
     draft = ItemVersion.objects.select_for_update().get(pk=draft.pk)
@@ -279,7 +279,7 @@ def item_implementations_set(
     accepting: list[str],
     approving: list[str],
     sector: str | None = None,
-    lookups: dict | None = None,
+    lookups: dict[str, Any] | None = None,
 ) -> dict[str, list[str]]:
     """Which districts accept and which approve an item. Districts left out stop (kept inactive, never deleted:
     cases may point at them). Returns and audits what changed."""

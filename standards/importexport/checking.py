@@ -46,7 +46,7 @@ class ParsedItem:
     accepting: list[str]
     approving: list[str]
     effective_from: dt.date | None
-    materials: list[dict] = field(default_factory=list)
+    materials: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Checked:
 
     items: list[ParsedItem]
     errors: list[ImportError_]
-    preview: dict
+    preview: dict[str, Any]
 
 
 def _check_header(
@@ -340,7 +340,7 @@ def _max_length(model: type[models.Model], name: str) -> int:
     return field.max_length
 
 
-def _snapshot_fields(fields: dict) -> dict:
+def _snapshot_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {f: fields.get(f) for f in VERSION_CONTENT_FIELDS}
 
 
@@ -352,11 +352,11 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _material_key(m: dict) -> tuple:
+def _material_key(m: dict[str, Any]) -> tuple[Any, ...]:
     return (m.get("material_type"), *(_hashable(m.get(f)) for f in MATERIAL_CONTENT_FIELDS))
 
 
-def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
+def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict[str, Any]:
     """Classify rows as new, changed or unchanged against the versions in force (and catch date conflicts)."""
     on = today()
     codes = [i.code for i in items]
@@ -371,7 +371,7 @@ def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
                 "id", "item_id", *VERSION_CONTENT_FIELDS
             ):
                 in_force[version["item_id"]] = version
-        version_materials: dict[int, list[tuple]] = {}
+        version_materials: dict[int, list[tuple[Any, ...]]] = {}
         version_ids = [v["id"] for v in in_force.values()]
         for chunk in range(0, len(version_ids), 900):
             for values in ItemMaterial.objects.filter(version_id__in=version_ids[chunk : chunk + 900]).values(

@@ -9,6 +9,7 @@ material type code. Allowed values come from the domain's vocabularies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -165,7 +166,7 @@ class ImportError_:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "sheet": self.sheet,
             "sheet_label": str(SHEET_LABELS.get(self.sheet, self.sheet)),

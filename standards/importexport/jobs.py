@@ -73,7 +73,7 @@ def _progress_key(job_id: int) -> str:
     return f"standards:import:{job_id}:progress"
 
 
-def import_progress(job: CatalogueImport) -> dict:
+def import_progress(job: CatalogueImport) -> dict[str, Any]:
     job.refresh_from_db(fields=["status", "processed_rows", "total_rows", "finished_at"])
     processed = job.processed_rows
     if job.status in (CatalogueImport.Status.QUEUED, CatalogueImport.Status.APPLYING):
@@ -93,7 +93,7 @@ def import_progress(job: CatalogueImport) -> dict:
     }
 
 
-def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -> dict:
+def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -> dict[str, int]:
     """Apply a checked file in one transaction: new items, new versions for changed ones. All or nothing."""
     checked = catalogue_import_check(
         file_name=job.file_name,
@@ -147,7 +147,7 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
 
 
 def catalogue_import_mark(
-    *, job_id: int, status: str, processed: int | None = None, errors: list | None = None
+    *, job_id: int, status: str, processed: int | None = None, errors: list[dict[str, Any]] | None = None
 ) -> None:
     values: dict[str, Any] = {"status": status}
     if processed is not None:
