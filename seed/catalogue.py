@@ -20,7 +20,7 @@ from django.db import transaction
 
 from seed import catalogue_data as data
 from standards.departments import department_new
-from standards.districts import DISTRICTS
+from standards.districts import DISTRICTS, ENTERPRISE_WINDOW, GENERAL_WINDOW, ZONE_WINDOW, window_code
 from standards.models import (
     CatalogueChange,
     Department,
@@ -479,16 +479,19 @@ def catalogue_load() -> dict[str, int]:
         for division_code in districts:
             department = departments[(division_code, spec.sector)]
             approves = division_code in approving
-            if approves:
-                window_code = f"{division_code}-{'GEN' if spec.obj == 'P' else 'ENT'}"
+            # Accepted at the zone window; approved at the general (persons) or enterprise window.
+            if not approves:
+                suffix = ZONE_WINDOW
+            elif spec.obj == "P":
+                suffix = GENERAL_WINDOW
             else:
-                window_code = f"{division_code}-YRD"
+                suffix = ENTERPRISE_WINDOW
             implementations.append(
                 ItemImplementation(
                     item=item,
                     district=districts[division_code],
                     department=department,
-                    window=windows[window_code],
+                    window=windows[window_code(division_code, suffix)],
                     implementation_code=f"{spec.code}-{division_code}-{department.credit_code}",
                     can_accept=True,
                     can_approve=approves,

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.identifiers import id_number_check_digit, uscc_check_char
 from accounts.models import Firm, User
+from standards.districts import ZONE_WINDOW, window_code
 from standards.models import District, ServiceWindow
 
 DEMO_PASSWORD = "c9-demo-2026"  # noqa: S105 - the published demo password (README), demo machines only
@@ -42,7 +43,7 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
         ("lihua", {"role": User.Role.FIRM, "display_name": "李华（企业经办人）", "firm": firm, "phone": "13900139000"}),
     ]
     for district in District.objects.all():
-        window = ServiceWindow.objects.get(code=f"{district.division_code}-YRD")
+        window = ServiceWindow.objects.get(code=window_code(district.division_code, ZONE_WINDOW))
         people.append(
             (
                 clerk_username(district),

@@ -14,6 +14,14 @@ from standards.vocabulary import Sector
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
 
+def promise_exceeds_statute(statutory: int | None, promised: int | None) -> bool:
+    """The one rule on time limits: the limit promised to applicants never exceeds the statutory one.
+
+    The model, the services, the API serializer and the import each refuse with their own message.
+    """
+    return statutory is not None and promised is not None and promised > statutory
+
+
 class _BilingualNamed(Protocol):
     name: str
     name_en: str
@@ -293,11 +301,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
 
     def _limits_check(self) -> None:
         """The promise to the applicant never exceeds the law's limit (forms, the API, imports and saves)."""
-        if (
-            self.promised_limit is not None
-            and self.statutory_limit is not None
-            and self.promised_limit > self.statutory_limit
-        ):
+        if promise_exceeds_statute(self.statutory_limit, self.promised_limit):
             raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from standards.departments import department_for
+from standards.districts import GENERAL_WINDOW, ZONE_WINDOW, window_code
 from standards.models import (
     CatalogueChange,
     Department,
@@ -28,6 +29,7 @@ from standards.models import (
     MaterialType,
     ServiceItem,
     ServiceWindow,
+    promise_exceeds_statute,
 )
 from standards.selectors import (
     MATERIAL_CONTENT_FIELDS,
@@ -66,7 +68,7 @@ def _after_commit_refresh_search() -> None:
 
 def _check_limits(fields: dict[str, Any]) -> None:
     statutory, promised = fields.get("statutory_limit"), fields.get("promised_limit")
-    if statutory is not None and promised is not None and promised > statutory:
+    if promise_exceeds_statute(statutory, promised):
         raise ValidationError(
             {
                 "promised_limit": _(
@@ -314,7 +316,7 @@ def item_implementations_set(
                 item=item,
                 district=lookups["districts"][code],
                 department=department,
-                window=lookups["windows"][f"{code}-{'GEN' if approves else 'YRD'}"],
+                window=lookups["windows"][window_code(code, GENERAL_WINDOW if approves else ZONE_WINDOW)],
                 implementation_code=f"{item.code}-{code}-{department.credit_code}",
                 can_accept=accepts,
                 can_approve=approves,

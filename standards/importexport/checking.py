@@ -32,7 +32,7 @@ from standards.importexport.columns import (
     ImportError_,
 )
 from standards.importexport.reading import read_tables
-from standards.models import District, ItemMaterial, ItemVersion, MaterialType, ServiceItem
+from standards.models import District, ItemMaterial, ItemVersion, MaterialType, ServiceItem, promise_exceeds_statute
 from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS, in_force_q, today
 
 
@@ -213,7 +213,7 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
             )
             continue
         statutory, promised = values.get("statutory_limit"), values.get("promised_limit")
-        if statutory is not None and promised is not None and promised > statutory:
+        if promise_exceeds_statute(statutory, promised):
             errors.append(
                 ImportError_(
                     "items",

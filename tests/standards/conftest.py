@@ -89,6 +89,7 @@ def published_item(material_types, std_admin):
     )
     services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2025, 1, 1))
     from standards.departments import department_for
+    from standards.districts import ENTERPRISE_WINDOW, ZONE_WINDOW, window_code
     from standards.models import District, ItemImplementation, ServiceWindow
 
     for code, approves in (("310101", False), ("340104", True)):
@@ -98,7 +99,7 @@ def published_item(material_types, std_admin):
             item=draft.item,
             district=district,
             department=department,
-            window=ServiceWindow.objects.get(code=f"{code}-{'ENT' if approves else 'YRD'}"),
+            window=ServiceWindow.objects.get(code=window_code(code, ENTERPRISE_WINDOW if approves else ZONE_WINDOW)),
             implementation_code=f"T-0001-{code}",
             can_accept=True,
             can_approve=approves,
