@@ -33,7 +33,7 @@ from standards.models import (
     ServiceWindow,
 )
 from standards.text import pinyin_initials
-from standards.vocabulary import GrowthStage, Sector
+from standards.vocabulary import GrowthStage, HandlingForm, Sector
 
 # Item codes embed an item type's number (its place in ItemVersion.ItemType, from 1).
 ITEM_TYPE_NUMBERS = {t: n for n, t in enumerate(ItemVersion.ItemType.values, start=1)}
@@ -62,7 +62,13 @@ SECTOR_TOPICS = {
     "archives": "档案查询",
     "other": "综合服务",
 }
-MODE_LABELS = {"fully_online": "全程网办", "accept_on_behalf": "异地代收代办", "joint": "多地联办", "": "本地办理"}
+Mode = ItemVersion.CrossProvinceMode
+MODE_LABELS = {
+    Mode.FULLY_ONLINE: "全程网办",
+    Mode.ACCEPT_ON_BEHALF: "异地代收代办",
+    Mode.JOINT: "多地联办",
+    "": "本地办理",
+}
 ISSUED_BY_DEPARTMENT = {
     "HOUSEHOLD_REGISTER": "公安机关",
     "PROPERTY_CERT": "不动产登记机构",
@@ -231,7 +237,8 @@ def catalogue_specs() -> list[ItemSpec]:
 def _mode(spec: ItemSpec, rng: random.Random) -> str:
     if spec.mode is not None:
         return spec.mode
-    return rng.choices(["fully_online", "accept_on_behalf", "joint", ""], weights=[45, 30, 15, 10])[0]
+    modes = [Mode.FULLY_ONLINE.value, Mode.ACCEPT_ON_BEHALF.value, Mode.JOINT.value, ""]
+    return rng.choices(modes, weights=[45, 30, 15, 10])[0]
 
 
 def _limits(spec: ItemSpec, rng: random.Random) -> tuple[str, int, int]:
@@ -317,15 +324,15 @@ def _fees(spec: ItemSpec, rng: random.Random) -> list[dict[str, str]]:
 def _version_fields(spec: ItemSpec, rng: random.Random) -> dict[str, Any]:
     mode = _mode(spec, rng)
     handling_kind, statutory, promised = _limits(spec, rng)
-    forms = ["window"]
-    if mode == "fully_online" or rng.random() < 0.8:
-        forms.append("online")
-    if rng.random() < 0.7 or mode == "accept_on_behalf":
-        forms.append("assisted")
+    forms = [HandlingForm.WINDOW.value]
+    if mode == Mode.FULLY_ONLINE or rng.random() < 0.8:
+        forms.append(HandlingForm.ONLINE.value)
+    if rng.random() < 0.7 or mode == Mode.ACCEPT_ON_BEHALF:
+        forms.append(HandlingForm.ASSISTED.value)
     if rng.random() < 0.3:
-        forms.append("self_service")
-    depth = 4 if mode == "fully_online" else (3 if "online" in forms else rng.choice([1, 2]))
-    visits = 0 if mode == "fully_online" else (1 if depth < 4 and rng.random() < 0.8 else 0)
+        forms.append(HandlingForm.SELF_SERVICE.value)
+    depth = 4 if mode == Mode.FULLY_ONLINE else (3 if HandlingForm.ONLINE in forms else rng.choice([1, 2]))
+    visits = 0 if mode == Mode.FULLY_ONLINE else (1 if depth < 4 and rng.random() < 0.8 else 0)
     fees = _fees(spec, rng)
     mode_label = MODE_LABELS[mode]
     person = spec.obj != "L"

@@ -79,7 +79,7 @@ class StandardsAdminAccess(admin.ModelAdmin):
 
     def _maintainer(self, request) -> bool:
         user = request.user
-        return user.is_active and user.is_staff and (user.is_superuser or user.role == "standards_admin")
+        return user.is_active and user.is_staff and (user.is_superuser or user.is_standards_admin)
 
     def has_module_permission(self, request):
         return self._maintainer(request)
