@@ -11,7 +11,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "district", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "phone"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("C9 role"), {"fields": ["role", "display_name", "id_number", "phone", "firm", "district", "window"]}),
     )
     add_fieldsets = (

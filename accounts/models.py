@@ -103,10 +103,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.role == self.Role.CLERK:
-            if not self.district_id or not self.window_id:
+            if not self.district_id or self.window is None:
                 raise ValidationError(_("A clerk belongs to a district and a window."))
             if self.window.district_id != self.district_id:
                 raise ValidationError({"window": _("The window must belong to the clerk's district.")})

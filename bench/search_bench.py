@@ -25,7 +25,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
 
-QUERIES = [
+QUERIES: list[dict[str, str]] = [
     {"q": "营业执照"},
     {"q": "公积金"},
     {"q": "婚姻"},
@@ -60,7 +60,8 @@ def summary(name: str, values: list[float]) -> str:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def main() -> int:
@@ -89,12 +90,13 @@ def main() -> int:
 
     code = ServiceItem.objects.order_by("code").values_list("code", flat=True)[1000]
     queries = [{**q, "q": code} if q.get("q") == "CODE" else q for q in QUERIES]
-    db_times, index_times = [], []
+    db_times: list[float] = []
+    index_times: list[float] = []
     for i in range(min(requests, 400)):
-        q = queries[i % len(queries)]["q"] or "许可"
+        term = queries[i % len(queries)]["q"] or "许可"
         started = time.perf_counter()
         list(
-            ItemVersion.objects.filter(in_force_q(today()), name__contains=q)
+            ItemVersion.objects.filter(in_force_q(today()), name__contains=term)
             .order_by("item__code")
             .values("item__code", "name", "item_type", "promised_limit")[:20]
         )
@@ -140,7 +142,8 @@ def main() -> int:
         for q in queries:  # warm up: index built once, code paths loaded
             connection.request("GET", "/api/items/?" + urllib.parse.urlencode(q))
             connection.getresponse().read()
-        http_times, counts = [], {}
+        http_times: list[float] = []
+        counts: dict[str, int] = {}
         for i in range(requests):
             q = queries[i % len(queries)]
             path = "/api/items/?" + urllib.parse.urlencode(q)
@@ -151,7 +154,7 @@ def main() -> int:
             http_times.append((time.perf_counter() - started) * 1000)
             assert response.status == 200, (response.status, body[:200])
             counts[q.get("q", "")] = json.loads(body)["count"]
-        floor_times = []
+        floor_times: list[float] = []
         for _ in range(min(requests, 300)):
             started = time.perf_counter()
             connection.request("GET", "/static/standards/standards.css")

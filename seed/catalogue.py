@@ -14,12 +14,13 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
 from seed import catalogue_data as data
 from standards.departments import department_new
-from standards.districts import DISTRICTS
+from standards.districts import DISTRICTS, ENTERPRISE_WINDOW, GENERAL_WINDOW, ZONE_WINDOW, window_code
 from standards.models import (
     CatalogueChange,
     Department,
@@ -32,7 +33,7 @@ from standards.models import (
     ServiceWindow,
 )
 from standards.text import pinyin_initials
-from standards.vocabulary import GrowthStage, Sector
+from standards.vocabulary import GrowthStage, HandlingForm, Sector
 
 # Item codes embed an item type's number (its place in ItemVersion.ItemType, from 1).
 ITEM_TYPE_NUMBERS = {t: n for n, t in enumerate(ItemVersion.ItemType.values, start=1)}
@@ -61,7 +62,13 @@ SECTOR_TOPICS = {
     "archives": "档案查询",
     "other": "综合服务",
 }
-MODE_LABELS = {"fully_online": "全程网办", "accept_on_behalf": "异地代收代办", "joint": "多地联办", "": "本地办理"}
+Mode = ItemVersion.CrossProvinceMode
+MODE_LABELS = {
+    Mode.FULLY_ONLINE: "全程网办",
+    Mode.ACCEPT_ON_BEHALF: "异地代收代办",
+    Mode.JOINT: "多地联办",
+    "": "本地办理",
+}
 ISSUED_BY_DEPARTMENT = {
     "HOUSEHOLD_REGISTER": "公安机关",
     "PROPERTY_CERT": "不动产登记机构",
@@ -144,7 +151,7 @@ class ItemSpec:
     material_codes: list[str]
     action: str
     home_district: str | None = None  # district programmes: approved only there
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _family_specs() -> list[ItemSpec]:
@@ -219,15 +226,19 @@ def catalogue_specs() -> list[ItemSpec]:
     specs = _family_specs() + _local_specs()
     codes = [s.code for s in specs]
     names = [s.name for s in specs]
-    assert len(set(codes)) == len(codes), "item codes must be unique"
-    assert len(set(names)) == len(names), "item names must be unique"
+    # The data is edited by hand: a duplicate would silently merge two items on load.
+    if len(set(codes)) != len(codes):
+        raise ValueError("seed catalogue: item codes must be unique")
+    if len(set(names)) != len(names):
+        raise ValueError("seed catalogue: item names must be unique")
     return specs
 
 
 def _mode(spec: ItemSpec, rng: random.Random) -> str:
     if spec.mode is not None:
         return spec.mode
-    return rng.choices(["fully_online", "accept_on_behalf", "joint", ""], weights=[45, 30, 15, 10])[0]
+    modes = [Mode.FULLY_ONLINE.value, Mode.ACCEPT_ON_BEHALF.value, Mode.JOINT.value, ""]
+    return rng.choices(modes, weights=[45, 30, 15, 10])[0]
 
 
 def _limits(spec: ItemSpec, rng: random.Random) -> tuple[str, int, int]:
@@ -240,7 +251,7 @@ def _limits(spec: ItemSpec, rng: random.Random) -> tuple[str, int, int]:
     return ItemVersion.HandlingKind.PROMISED, statutory, min(promised, statutory)
 
 
-def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
+def _materials(spec: ItemSpec, rng: random.Random) -> list[dict[str, Any]]:
     codes = ["APPLICATION_FORM"]
     codes += ["ID_CARD"] if spec.obj == "P" else ["BUSINESS_LICENCE", "LEGAL_REP_ID"]
     if spec.obj == "PL":
@@ -250,7 +261,8 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
             codes.append(code)
     codes += ACTION_MATERIALS.get(spec.action, [])
     codes += ["AGENT_AUTH", "AGENT_ID"]
-    seen, rows = set(), []
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
     names = {code: name for code, name, _en, _el in data.MATERIAL_TYPES}
     names_en = {code: en for code, _n, en, _el in data.MATERIAL_TYPES}
     for code in codes:
@@ -297,7 +309,7 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict]:
     return rows
 
 
-def _fees(spec: ItemSpec, rng: random.Random) -> list[dict]:
+def _fees(spec: ItemSpec, rng: random.Random) -> list[dict[str, str]]:
     return [
         {
             "name": name,
@@ -309,18 +321,18 @@ def _fees(spec: ItemSpec, rng: random.Random) -> list[dict]:
     ]
 
 
-def _version_fields(spec: ItemSpec, rng: random.Random) -> dict:
+def _version_fields(spec: ItemSpec, rng: random.Random) -> dict[str, Any]:
     mode = _mode(spec, rng)
     handling_kind, statutory, promised = _limits(spec, rng)
-    forms = ["window"]
-    if mode == "fully_online" or rng.random() < 0.8:
-        forms.append("online")
-    if rng.random() < 0.7 or mode == "accept_on_behalf":
-        forms.append("assisted")
+    forms = [HandlingForm.WINDOW.value]
+    if mode == Mode.FULLY_ONLINE or rng.random() < 0.8:
+        forms.append(HandlingForm.ONLINE.value)
+    if rng.random() < 0.7 or mode == Mode.ACCEPT_ON_BEHALF:
+        forms.append(HandlingForm.ASSISTED.value)
     if rng.random() < 0.3:
-        forms.append("self_service")
-    depth = 4 if mode == "fully_online" else (3 if "online" in forms else rng.choice([1, 2]))
-    visits = 0 if mode == "fully_online" else (1 if depth < 4 and rng.random() < 0.8 else 0)
+        forms.append(HandlingForm.SELF_SERVICE.value)
+    depth = 4 if mode == Mode.FULLY_ONLINE else (3 if HandlingForm.ONLINE in forms else rng.choice([1, 2]))
+    visits = 0 if mode == Mode.FULLY_ONLINE else (1 if depth < 4 and rng.random() < 0.8 else 0)
     fees = _fees(spec, rng)
     mode_label = MODE_LABELS[mode]
     person = spec.obj != "L"
@@ -429,7 +441,7 @@ def catalogue_load() -> dict[str, int]:
         items = [by_code[s.code] for s in specs]
     versions, version_materials, implementations = [], [], []
     for spec, item in zip(specs, items, strict=True):
-        rng = random.Random(spec.code)
+        rng = random.Random(spec.code)  # noqa: S311 - seeded by the item code for a reproducible catalogue, not secrets
         fields = _version_fields(spec, rng)
         materials = _materials(spec, rng)
         revised = spec.home_district is None and rng.random() < 0.12
@@ -474,16 +486,19 @@ def catalogue_load() -> dict[str, int]:
         for division_code in districts:
             department = departments[(division_code, spec.sector)]
             approves = division_code in approving
-            if approves:
-                window_code = f"{division_code}-{'GEN' if spec.obj == 'P' else 'ENT'}"
+            # Accepted at the zone window; approved at the general (persons) or enterprise window.
+            if not approves:
+                suffix = ZONE_WINDOW
+            elif spec.obj == "P":
+                suffix = GENERAL_WINDOW
             else:
-                window_code = f"{division_code}-YRD"
+                suffix = ENTERPRISE_WINDOW
             implementations.append(
                 ItemImplementation(
                     item=item,
                     district=districts[division_code],
                     department=department,
-                    window=windows[window_code],
+                    window=windows[window_code(division_code, suffix)],
                     implementation_code=f"{spec.code}-{division_code}-{department.credit_code}",
                     can_accept=True,
                     can_approve=approves,
@@ -518,7 +533,7 @@ def catalogue_load() -> dict[str, int]:
     return created
 
 
-def _extra_material(spec: ItemSpec) -> dict:
+def _extra_material(spec: ItemSpec) -> dict[str, Any]:
     return dict(
         material_type="COMMITMENT",
         name="告知承诺书",

@@ -11,6 +11,8 @@ approved by the district that runs them.
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from standards.vocabulary import Sector
 
 # Item codes embed a sector's number (its place in the Sector vocabulary, from 1).
@@ -109,11 +111,35 @@ REGISTRATION_ACTIONS = [
 ]
 PERMIT_ACTIONS = [("申请", "application"), ("变更", "change"), ("延续", "renewal"), ("注销", "cancellation")]
 
+
+class Family(TypedDict):
+    """An item family: its sub-items times its actions give the family's items."""
+
+    key: str
+    sector: str
+    type: str  # item type
+    obj: str  # objects: P person / L legal person / PL both
+    name: str  # template: {q} sub-item, {a} action
+    en: str  # English template
+    q: list[tuple[str, str]]  # sub-items (zh, en)
+    a: list[tuple[str, str]]  # actions (zh, en)
+    m: list[str]  # material type codes
+    days: int  # statutory days
+    result: str
+    law: str
+    article: str
+    events: list[str]  # life events
+    licence: NotRequired[bool]
+    mode: NotRequired[str]  # cross-province mode; absent = varied per item
+    stages: NotRequired[list[str]]  # growth stages
+    fee: NotRequired[list[tuple[str, str]]]  # (name, standard)
+
+
 # Each family: key, sector, item type, objects (P person / L legal person), name template ({q} sub-item,
 # {a} action), English template, sub-items [(zh, en)], actions [(zh, en)], materials, statutory days,
-# result, licence?, cross-province mode ("" = varied), life events, law, article, fee [(name, standard)].
-FAMILIES = [
-    dict(
+# result, licence?, cross-province mode (absent = varied), life events, law, article, fee [(name, standard)].
+FAMILIES: list[Family] = [
+    Family(
         key="food_business",
         sector="market",
         type="licensing",
@@ -143,7 +169,7 @@ FAMILIES = [
         stages=["startup", "growth"],
         events=["starting_business"],
     ),
-    dict(
+    Family(
         key="food_production",
         sector="market",
         type="licensing",
@@ -189,7 +215,7 @@ FAMILIES = [
         stages=["growth", "expansion"],
         events=[],
     ),
-    dict(
+    Family(
         key="market_entity",
         sector="market",
         type="licensing",
@@ -218,7 +244,7 @@ FAMILIES = [
         stages=["startup", "expansion"],
         events=["starting_business"],
     ),
-    dict(
+    Family(
         key="business_licence",
         sector="market",
         type="public_service",
@@ -248,7 +274,7 @@ FAMILIES = [
         stages=["growth", "expansion"],
         events=["starting_business"],
     ),
-    dict(
+    Family(
         key="special_equipment",
         sector="market",
         type="other_power",
@@ -274,7 +300,7 @@ FAMILIES = [
         stages=["growth", "mature"],
         events=[],
     ),
-    dict(
+    Family(
         key="industrial_product",
         sector="market",
         type="licensing",
@@ -304,7 +330,7 @@ FAMILIES = [
         stages=["growth", "expansion"],
         events=[],
     ),
-    dict(
+    Family(
         key="drug_retail",
         sector="market",
         type="licensing",
@@ -322,7 +348,7 @@ FAMILIES = [
         stages=["startup", "growth"],
         events=[],
     ),
-    dict(
+    Family(
         key="medical_device",
         sector="market",
         type="licensing",
@@ -343,7 +369,7 @@ FAMILIES = [
         stages=["growth"],
         events=[],
     ),
-    dict(
+    Family(
         key="pension_transfer",
         sector="hr_social",
         type="public_service",
@@ -365,7 +391,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment", "relocation", "retirement"],
     ),
-    dict(
+    Family(
         key="unemployment",
         sector="hr_social",
         type="benefit",
@@ -392,7 +418,7 @@ FAMILIES = [
         article="第十四条",
         events=["employment"],
     ),
-    dict(
+    Family(
         key="social_card",
         sector="hr_social",
         type="public_service",
@@ -421,7 +447,7 @@ FAMILIES = [
         events=["employment", "birth"],
         fee=[("补换卡工本费", "按规定免收或由合作银行承担")],
     ),
-    dict(
+    Family(
         key="social_record",
         sector="hr_social",
         type="public_service",
@@ -446,7 +472,7 @@ FAMILIES = [
         article="第七十四条",
         events=["employment", "retirement"],
     ),
-    dict(
+    Family(
         key="skill_cert",
         sector="hr_social",
         type="public_service",
@@ -479,7 +505,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment"],
     ),
-    dict(
+    Family(
         key="hr_services",
         sector="hr_social",
         type="licensing",
@@ -497,7 +523,7 @@ FAMILIES = [
         stages=["growth"],
         events=[],
     ),
-    dict(
+    Family(
         key="employer_subsidy",
         sector="hr_social",
         type="benefit",
@@ -521,7 +547,7 @@ FAMILIES = [
         stages=["startup", "growth"],
         events=[],
     ),
-    dict(
+    Family(
         key="offsite_medical",
         sector="medical_insurance",
         type="public_service",
@@ -545,7 +571,7 @@ FAMILIES = [
         mode="fully_online",
         events=["medical", "retirement"],
     ),
-    dict(
+    Family(
         key="outpatient_settlement",
         sector="medical_insurance",
         type="public_service",
@@ -569,7 +595,7 @@ FAMILIES = [
         mode="fully_online",
         events=["medical"],
     ),
-    dict(
+    Family(
         key="medical_insurance",
         sector="medical_insurance",
         type="public_service",
@@ -596,7 +622,7 @@ FAMILIES = [
         article="第十五条",
         events=["medical", "marriage", "birth"],
     ),
-    dict(
+    Family(
         key="fund_withdraw",
         sector="housing_fund",
         type="public_service",
@@ -630,7 +656,7 @@ FAMILIES = [
         mode="fully_online",
         events=["housing", "retirement"],
     ),
-    dict(
+    Family(
         key="fund_services",
         sector="housing_fund",
         type="public_service",
@@ -661,7 +687,7 @@ FAMILIES = [
         mode="fully_online",
         events=["housing", "employment"],
     ),
-    dict(
+    Family(
         key="fund_employer",
         sector="housing_fund",
         type="public_service",
@@ -687,7 +713,7 @@ FAMILIES = [
         stages=["startup", "growth", "mature"],
         events=[],
     ),
-    dict(
+    Family(
         key="marriage",
         sector="civil_affairs",
         type="confirmation",
@@ -717,7 +743,7 @@ FAMILIES = [
         events=["marriage"],
         fee=[("结婚证工本费", "9元/本")],
     ),
-    dict(
+    Family(
         key="social_org",
         sector="civil_affairs",
         type="licensing",
@@ -741,7 +767,7 @@ FAMILIES = [
         stages=["startup", "mature"],
         events=[],
     ),
-    dict(
+    Family(
         key="social_assistance",
         sector="civil_affairs",
         type="benefit",
@@ -769,7 +795,7 @@ FAMILIES = [
         article="第十一条",
         events=["retirement", "bereavement", "birth"],
     ),
-    dict(
+    Family(
         key="identity_card",
         sector="public_security",
         type="public_service",
@@ -795,7 +821,7 @@ FAMILIES = [
         events=["birth", "relocation"],
         fee=[("居民身份证工本费", "换领20元，补领40元，临时身份证10元")],
     ),
-    dict(
+    Family(
         key="household_move",
         sector="public_security",
         type="confirmation",
@@ -821,7 +847,7 @@ FAMILIES = [
         mode="joint",
         events=["relocation", "marriage"],
     ),
-    dict(
+    Family(
         key="certificates",
         sector="public_security",
         type="public_service",
@@ -847,7 +873,7 @@ FAMILIES = [
         article="第七条",
         events=["employment", "birth", "bereavement"],
     ),
-    dict(
+    Family(
         key="exit_entry",
         sector="public_security",
         type="licensing",
@@ -870,7 +896,7 @@ FAMILIES = [
         events=["travel"],
         fee=[("证件工本费", "护照120元/本；通行证60元/本")],
     ),
-    dict(
+    Family(
         key="vehicle",
         sector="public_security",
         type="licensing",
@@ -898,7 +924,7 @@ FAMILIES = [
         events=["travel"],
         fee=[("号牌工本费", "100元/副")],
     ),
-    dict(
+    Family(
         key="driving",
         sector="public_security",
         type="licensing",
@@ -924,7 +950,7 @@ FAMILIES = [
         events=["travel"],
         fee=[("驾驶证工本费", "10元/本")],
     ),
-    dict(
+    Family(
         key="tax",
         sector="tax",
         type="other_power",
@@ -957,7 +983,7 @@ FAMILIES = [
         stages=["startup", "growth", "expansion", "mature"],
         events=[],
     ),
-    dict(
+    Family(
         key="personal_tax",
         sector="tax",
         type="other_power",
@@ -980,7 +1006,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment"],
     ),
-    dict(
+    Family(
         key="medical_institution",
         sector="health",
         type="licensing",
@@ -1006,7 +1032,7 @@ FAMILIES = [
         stages=["startup", "growth"],
         events=[],
     ),
-    dict(
+    Family(
         key="practitioner",
         sector="health",
         type="licensing",
@@ -1034,7 +1060,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment"],
     ),
-    dict(
+    Family(
         key="public_hygiene",
         sector="health",
         type="licensing",
@@ -1060,7 +1086,7 @@ FAMILIES = [
         stages=["startup"],
         events=[],
     ),
-    dict(
+    Family(
         key="birth",
         sector="health",
         type="public_service",
@@ -1085,7 +1111,7 @@ FAMILIES = [
         article="第二十三条",
         events=["birth", "marriage"],
     ),
-    dict(
+    Family(
         key="private_school",
         sector="education",
         type="licensing",
@@ -1108,7 +1134,7 @@ FAMILIES = [
         stages=["startup"],
         events=[],
     ),
-    dict(
+    Family(
         key="teacher",
         sector="education",
         type="confirmation",
@@ -1132,7 +1158,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment"],
     ),
-    dict(
+    Family(
         key="schooling",
         sector="education",
         type="public_service",
@@ -1157,7 +1183,7 @@ FAMILIES = [
         article="第十二条",
         events=["schooling", "relocation"],
     ),
-    dict(
+    Family(
         key="construction",
         sector="housing",
         type="licensing",
@@ -1184,7 +1210,7 @@ FAMILIES = [
         stages=["growth", "expansion"],
         events=[],
     ),
-    dict(
+    Family(
         key="housing_security",
         sector="housing",
         type="benefit",
@@ -1207,7 +1233,7 @@ FAMILIES = [
         article="第七条",
         events=["housing"],
     ),
-    dict(
+    Family(
         key="real_estate",
         sector="natural_resources",
         type="confirmation",
@@ -1240,7 +1266,7 @@ FAMILIES = [
         events=["housing"],
         fee=[("不动产登记费", "住宅80元/件，非住宅550元/件")],
     ),
-    dict(
+    Family(
         key="road_transport",
         sector="transport",
         type="licensing",
@@ -1264,7 +1290,7 @@ FAMILIES = [
         stages=["startup", "expansion"],
         events=[],
     ),
-    dict(
+    Family(
         key="transport_person",
         sector="transport",
         type="licensing",
@@ -1286,7 +1312,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment"],
     ),
-    dict(
+    Family(
         key="culture",
         sector="culture_tourism",
         type="licensing",
@@ -1311,7 +1337,7 @@ FAMILIES = [
         stages=["startup", "growth"],
         events=[],
     ),
-    dict(
+    Family(
         key="tourism_person",
         sector="culture_tourism",
         type="public_service",
@@ -1334,7 +1360,7 @@ FAMILIES = [
         mode="fully_online",
         events=["employment", "travel"],
     ),
-    dict(
+    Family(
         key="pollution",
         sector="ecology",
         type="licensing",
@@ -1359,7 +1385,7 @@ FAMILIES = [
         stages=["growth", "expansion"],
         events=[],
     ),
-    dict(
+    Family(
         key="eia",
         sector="ecology",
         type="licensing",
@@ -1376,7 +1402,7 @@ FAMILIES = [
         stages=["expansion"],
         events=[],
     ),
-    dict(
+    Family(
         key="notary",
         sector="justice",
         type="public_service",
@@ -1407,7 +1433,7 @@ FAMILIES = [
         events=["travel", "bereavement"],
         fee=[("公证费", "按《公证服务收费标准》")],
     ),
-    dict(
+    Family(
         key="legal_aid",
         sector="justice",
         type="public_service",
@@ -1429,7 +1455,7 @@ FAMILIES = [
         mode="accept_on_behalf",
         events=[],
     ),
-    dict(
+    Family(
         key="archives",
         sector="archives",
         type="public_service",
@@ -1458,7 +1484,8 @@ FAMILIES = [
 ]
 
 # District programmes (区级特色事项): {d} district name. Accepted everywhere, approved at home.
-LOCAL_PROGRAMMES = [
+# (sector, item type, objects, name template, English name, material type codes)
+LOCAL_PROGRAMMES: list[tuple[str, str, str, str, str, list[str]]] = [
     (
         "hr_social",
         "benefit",

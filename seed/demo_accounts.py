@@ -5,13 +5,16 @@ Printed by `load_demo`; the password is public (README), so these exist only on 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from accounts.identifiers import id_number_check_digit, uscc_check_char
 from accounts.models import Firm, User
+from standards.districts import ZONE_WINDOW, window_code
 from standards.models import District, ServiceWindow
 
-DEMO_PASSWORD = "c9-demo-2026"
+DEMO_PASSWORD = "c9-demo-2026"  # noqa: S105 - the published demo password (README), demo machines only
 
 DEMO_FIRM_NAME = "上海浦江数智科技有限公司"
 DEMO_FIRM_CODE = "91310101MA1FPX3K2" + uscc_check_char("91310101MA1FPX3K2")
@@ -29,7 +32,7 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
     firm, _ = Firm.objects.update_or_create(
         credit_code=DEMO_FIRM_CODE, defaults={"name": DEMO_FIRM_NAME, "registered_district": huangpu}
     )
-    people = [
+    people: list[tuple[str, dict[str, Any]]] = [
         ("admin", {"role": User.Role.SUPERVISOR, "display_name": "系统管理员", "is_staff": True, "is_superuser": True}),
         ("std_admin", {"role": User.Role.STANDARDS_ADMIN, "display_name": "标准管理员 周敏", "is_staff": True}),
         ("supervisor", {"role": User.Role.SUPERVISOR, "display_name": "联盟督办 陈刚"}),
@@ -40,7 +43,7 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
         ("lihua", {"role": User.Role.FIRM, "display_name": "李华（企业经办人）", "firm": firm, "phone": "13900139000"}),
     ]
     for district in District.objects.all():
-        window = ServiceWindow.objects.get(code=f"{district.division_code}-YRD")
+        window = ServiceWindow.objects.get(code=window_code(district.division_code, ZONE_WINDOW))
         people.append(
             (
                 clerk_username(district),
@@ -58,6 +61,6 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
         if created or not user.has_usable_password():
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        where = str(user.district) if user.district_id else (user.firm.name if user.firm_id else "")
+        where = str(user.district) if user.district else (user.firm.name if user.firm else "")
         rows.append((username, user.get_role_display(), where))
     return rows

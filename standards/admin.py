@@ -53,7 +53,7 @@ class ServiceWindowAdmin(admin.ModelAdmin):
 # --- The catalogue: made for maintainers (role standards_admin) -------------------------------
 
 
-class StandardsAdminAccess:
+class StandardsAdminAccess(admin.ModelAdmin):
     """Standards administrators (role) maintain the catalogue without per-model permission rows."""
 
     audited_action = CatalogueChange.Action.REFERENCE
@@ -79,7 +79,7 @@ class StandardsAdminAccess:
 
     def _maintainer(self, request) -> bool:
         user = request.user
-        return user.is_active and user.is_staff and (user.is_superuser or user.role == "standards_admin")
+        return user.is_active and user.is_staff and (user.is_superuser or user.is_standards_admin)
 
     def has_module_permission(self, request):
         return self._maintainer(request)
@@ -98,14 +98,14 @@ class StandardsAdminAccess:
 
 
 @admin.register(Department)
-class DepartmentAdmin(StandardsAdminAccess, admin.ModelAdmin):
+class DepartmentAdmin(StandardsAdminAccess):
     list_display = ["name", "district", "sector", "credit_code"]
     list_filter = ["district", "sector"]
     search_fields = ["name", "name_en", "credit_code"]
 
 
 @admin.register(MaterialType)
-class MaterialTypeAdmin(StandardsAdminAccess, admin.ModelAdmin):
+class MaterialTypeAdmin(StandardsAdminAccess):
     list_display = ["code", "name", "name_en", "elicence_name"]
     search_fields = ["code", "name", "name_en", "elicence_name"]
 
@@ -144,11 +144,14 @@ class ItemMaterialInline(admin.TabularInline):
         return True
 
 
+VERSION_INLINE_FIELDS = ("number", "status", "effective_from", "effective_to", "name", "published_by", "link")
+
+
 class ItemVersionInline(admin.TabularInline):
     model = ItemVersion
     extra = 0
-    fields = ["number", "status", "effective_from", "effective_to", "name", "published_by", "link"]
-    readonly_fields = fields
+    fields = VERSION_INLINE_FIELDS
+    readonly_fields = VERSION_INLINE_FIELDS
     can_delete = False
     show_change_link = True
 
@@ -180,7 +183,7 @@ class ItemImplementationInline(admin.TabularInline):
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(StandardsAdminAccess, admin.ModelAdmin):
+class ServiceItemAdmin(StandardsAdminAccess):
     list_display = ["code", "current_name", "created_at"]
     search_fields = ["code", "versions__name"]
     inlines = [ItemVersionInline, ItemImplementationInline]
@@ -213,7 +216,7 @@ class ServiceItemAdmin(StandardsAdminAccess, admin.ModelAdmin):
 
 
 @admin.register(ItemVersion)
-class ItemVersionAdmin(StandardsAdminAccess, admin.ModelAdmin):
+class ItemVersionAdmin(StandardsAdminAccess):
     list_display = [
         "item",
         "number",
@@ -330,7 +333,7 @@ class ItemVersionAdmin(StandardsAdminAccess, admin.ModelAdmin):
 
 
 @admin.register(CatalogueChange)
-class CatalogueChangeAdmin(StandardsAdminAccess, admin.ModelAdmin):
+class CatalogueChangeAdmin(StandardsAdminAccess):
     list_display = ["at", "actor", "action", "item", "summary"]
     list_filter = ["action"]
     search_fields = ["item__code", "summary", "actor__username"]
@@ -347,7 +350,7 @@ class CatalogueChangeAdmin(StandardsAdminAccess, admin.ModelAdmin):
 
 
 @admin.register(CatalogueImport)
-class CatalogueImportAdmin(StandardsAdminAccess, admin.ModelAdmin):
+class CatalogueImportAdmin(StandardsAdminAccess):
     list_display = ["file_name", "created_at", "created_by", "status", "preview_link"]
     list_filter = ["status"]
     exclude = ["content", "materials_content"]

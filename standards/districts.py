@@ -6,6 +6,8 @@ list, so it is plain data with no model import.
 
 from __future__ import annotations
 
+from typing import Any
+
 PROVINCES = [
     # code, name, name_en, short name
     ("310000", "上海市", "Shanghai", "沪"),
@@ -35,19 +37,28 @@ DIVISION_CODES = tuple(code for code, *_ in DISTRICTS)
 # the others name the district centre and are corrected by administrators in the admin.
 KNOWN_ZONE_ADDRESSES = {"310101": "上海市黄浦区九江路128号（外滩中央·新康大楼）"}
 
+# A window's code is its district's division code and a suffix of its kind: "310101-YRD" (window_code).
+ZONE_WINDOW = "YRD"
+GENERAL_WINDOW = "GEN"
+ENTERPRISE_WINDOW = "ENT"
+
 WINDOW_TEMPLATES = [
     # code suffix, kind, name, name_en, weekdays open, opens, closes
-    ("YRD", "yrd_zone", "长三角专区窗口", "Yangtze River Delta zone window", "123456", "09:00", "17:00"),
-    ("GEN", "general", "综合受理窗口", "General acceptance window", "12345", "09:00", "17:00"),
-    ("ENT", "enterprise", "企业服务窗口", "Enterprise service window", "12345", "09:00", "17:00"),
+    (ZONE_WINDOW, "yrd_zone", "长三角专区窗口", "Yangtze River Delta zone window", "123456", "09:00", "17:00"),
+    (GENERAL_WINDOW, "general", "综合受理窗口", "General acceptance window", "12345", "09:00", "17:00"),
+    (ENTERPRISE_WINDOW, "enterprise", "企业服务窗口", "Enterprise service window", "12345", "09:00", "17:00"),
 ]
+
+
+def window_code(division_code: str, suffix: str) -> str:
+    return f"{division_code}-{suffix}"
 
 
 def window_address(division_code: str, city: str, district: str) -> str:
     return KNOWN_ZONE_ADDRESSES.get(division_code, f"{city}市{district}政务服务中心")
 
 
-def seed_districts(Province, District, ServiceWindow) -> None:
+def seed_districts(Province: Any, District: Any, ServiceWindow: Any) -> None:
     """Create or refresh the provinces, districts and windows. Idempotent.
 
     Takes the model classes so that migrations can pass their historical models.
@@ -70,7 +81,7 @@ def seed_districts(Province, District, ServiceWindow) -> None:
         )
         for suffix, kind, window_name, window_name_en, weekdays, opens, closes in WINDOW_TEMPLATES:
             ServiceWindow.objects.get_or_create(
-                code=f"{code}-{suffix}",
+                code=window_code(code, suffix),
                 defaults={
                     "district": district,
                     "kind": kind,

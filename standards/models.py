@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -13,12 +14,25 @@ from standards.vocabulary import Sector
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
 
+def promise_exceeds_statute(statutory: int | None, promised: int | None) -> bool:
+    """The one rule on time limits: the limit promised to applicants never exceeds the statutory one.
+
+    The model, the services, the API serializer and the import each refuse with their own message.
+    """
+    return statutory is not None and promised is not None and promised > statutory
+
+
+class _BilingualNamed(Protocol):
+    name: str
+    name_en: str
+
+
 class BilingualNameMixin:
     """`display_name` picks the English name when the page is in English."""
 
     @property
-    def display_name(self) -> str:
-        if (get_language() or "").startswith("en") and getattr(self, "name_en", ""):
+    def display_name(self: _BilingualNamed) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name
 
@@ -265,7 +279,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number} {self.name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A published version is the law cases were accepted under: it never changes.
         # Only a draft may be saved (publishing is the draft's last save); ending a
         # superseded version's validity goes through a queryset update in the service.
@@ -273,9 +287,7 @@ class ItemVersion(BilingualNameMixin, models.Model):
             stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored is not None and stored != self.Status.DRAFT:
                 raise ValidationError(_("A published version cannot be changed: create a new draft instead."))
-        if self.promised_limit is not None and self.statutory_limit is not None:
-            if self.promised_limit > self.statutory_limit:
-                raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+        self._limits_check()
         from standards.text import pinyin_initials
 
         self.name_initials = pinyin_initials(self.name)
@@ -283,13 +295,16 @@ class ItemVersion(BilingualNameMixin, models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_initials"}
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
-        if self.promised_limit is not None and self.statutory_limit is not None:
-            if self.promised_limit > self.statutory_limit:
-                raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+        self._limits_check()
 
-    def delete(self, *args, **kwargs):
+    def _limits_check(self) -> None:
+        """The promise to the applicant never exceeds the law's limit (forms, the API, imports and saves)."""
+        if promise_exceeds_statute(self.statutory_limit, self.promised_limit):
+            raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.status != self.Status.DRAFT:
             raise ValidationError(_("A published version cannot be deleted."))
         return super().delete(*args, **kwargs)
@@ -351,11 +366,11 @@ class ItemMaterial(BilingualNameMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self._guard_draft()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self._guard_draft()
         return super().delete(*args, **kwargs)
 

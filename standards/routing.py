@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import URLPattern
+
+websocket_urlpatterns: list[URLPattern] = []

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-BEAT_SCHEDULE: dict = {}
+from typing import Any
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}

@@ -18,6 +18,7 @@ import time
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max
 
@@ -56,7 +57,7 @@ class Entry:
     name_en_n: str
     initials: str
     guide_n: str
-    summary: dict
+    summary: dict[str, Any]
     accepting: frozenset[str] = field(default_factory=frozenset)
     approving: frozenset[str] = field(default_factory=frozenset)
     departments: frozenset[int] = field(default_factory=frozenset)
@@ -79,7 +80,7 @@ class SearchResult:
         return RANK_LABELS[self.rank]
 
 
-def _fingerprint() -> tuple:
+def _fingerprint() -> tuple[Any, ...]:
     stats = ItemVersion.objects.exclude(status=ItemVersion.Status.DRAFT).aggregate(
         n=Count("id"), last=Max("published_at"), top=Max("id")
     )
@@ -131,7 +132,7 @@ def _build() -> list[Entry]:
             version_id__in=version_ids[chunk : chunk + 900]
         ).values_list("version_id", "name"):
             material_names.setdefault(version_id, []).append(name)
-    implementations: dict[int, list[tuple]] = {}
+    implementations: dict[int, list[tuple[Any, ...]]] = {}
     for row in ItemImplementation.objects.filter(active=True).values_list(
         "item_id", "district__division_code", "department_id", "can_accept", "can_approve"
     ):
@@ -308,10 +309,10 @@ class Prepared:
         if not terms:
             indexes = range(len(self.entries)) if chosen is None else sorted(chosen)
             return [SearchResult(self.entries[i], RANK_SUBSTRING) for i in indexes]  # catalogue order (by code)
-        combined: dict[int, int] | None = None
-        for term in terms:
+        combined = self.rank_term(terms[0])
+        for term in terms[1:]:
             ranks = self.rank_term(term)
-            combined = ranks if combined is None else {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
+            combined = {i: max(r, ranks[i]) for i, r in combined.items() if i in ranks}
         if chosen is not None:
             combined = {i: r for i, r in combined.items() if i in chosen}
         order, by_order, entries = self.order, self.by_order, self.entries
@@ -323,9 +324,12 @@ class SearchIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._prepared: Prepared | None = None
-        self._fingerprint: tuple | None = None
+        self._fingerprint: tuple[Any, ...] | None = None
         self._checked_at = 0.0
-        self._cache: OrderedDict = OrderedDict()
+        # (query, filters) -> (the index searched, its results): stale once the index is rebuilt.
+        self._cache: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], tuple[Prepared, list[SearchResult]]] = (
+            OrderedDict()
+        )
         self.builds = 0
 
     def invalidate(self) -> None:

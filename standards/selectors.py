@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Field, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from standards.models import (
@@ -98,11 +99,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _label(model, field: str) -> str:
-    return str(model._meta.get_field(field).verbose_name)
+def _label(model: type[Model], field: str) -> str:
+    found = model._meta.get_field(field)
+    return str(found.verbose_name) if isinstance(found, Field) else field
 
 
-def field_changes(model, before: dict, after: dict, fields) -> list[dict]:
+def field_changes(
+    model: type[Model], before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]
+) -> list[dict[str, Any]]:
     return [
         {"field": f, "label": _label(model, f), "from": _jsonable(before.get(f)), "to": _jsonable(after.get(f))}
         for f in fields
@@ -110,11 +114,11 @@ def field_changes(model, before: dict, after: dict, fields) -> list[dict]:
     ]
 
 
-def version_snapshot(version: ItemVersion) -> dict:
+def version_snapshot(version: ItemVersion) -> dict[str, Any]:
     return {f: getattr(version, f) for f in VERSION_CONTENT_FIELDS}
 
 
-def materials_snapshot(version: ItemVersion) -> dict[str, dict]:
+def materials_snapshot(version: ItemVersion) -> dict[str, dict[str, Any]]:
     """Materials keyed by their material type code (stable across versions and districts)."""
     rows = {}
     for material in version.materials.select_related("material_type").order_by("position", "id"):
@@ -122,7 +126,7 @@ def materials_snapshot(version: ItemVersion) -> dict[str, dict]:
     return rows
 
 
-def version_diff(a: ItemVersion, b: ItemVersion) -> dict:
+def version_diff(a: ItemVersion, b: ItemVersion) -> dict[str, Any]:
     """What changed from version a to version b: fields, time limits, fees, materials by material type."""
     before, after = version_snapshot(a), version_snapshot(b)
     plain = [f for f in VERSION_CONTENT_FIELDS if f not in LIMIT_FIELDS and f != "fees"]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from standards.departments import department_for
+from standards.districts import GENERAL_WINDOW, ZONE_WINDOW, window_code
 from standards.models import (
     CatalogueChange,
     Department,
@@ -28,6 +29,7 @@ from standards.models import (
     MaterialType,
     ServiceItem,
     ServiceWindow,
+    promise_exceeds_statute,
 )
 from standards.selectors import (
     MATERIAL_CONTENT_FIELDS,
@@ -51,7 +53,7 @@ def catalogue_change_record(
     item: ServiceItem | None = None,
     version: ItemVersion | None = None,
     summary: str = "",
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> CatalogueChange:
     return CatalogueChange.objects.create(
         actor=_actor(actor), action=action, item=item, version=version, summary=summary[:300], changes=changes or {}
@@ -66,7 +68,7 @@ def _after_commit_refresh_search() -> None:
 
 def _check_limits(fields: dict[str, Any]) -> None:
     statutory, promised = fields.get("statutory_limit"), fields.get("promised_limit")
-    if statutory is not None and promised is not None and promised > statutory:
+    if promise_exceeds_statute(statutory, promised):
         raise ValidationError(
             {
                 "promised_limit": _(
@@ -83,7 +85,7 @@ def _validated(version: ItemVersion) -> None:
     )
 
 
-def _materials_replace(*, version: ItemVersion, materials: list[dict]) -> None:
+def _materials_replace(*, version: ItemVersion, materials: list[dict[str, Any]]) -> None:
     """Replace a draft's materials; each dict names its `material_type` by code."""
     codes = [m["material_type"] for m in materials]
     if len(set(codes)) != len(codes):
@@ -108,7 +110,7 @@ def _materials_replace(*, version: ItemVersion, materials: list[dict]) -> None:
 
 @transaction.atomic
 def item_create(
-    *, actor: User | None, code: str, fields: dict[str, Any], materials: list[dict] | None = None
+    *, actor: User | None, code: str, fields: dict[str, Any], materials: list[dict[str, Any]] | None = None
 ) -> ItemVersion:
     """A new item with its first version as a draft."""
     if ServiceItem.objects.filter(code=code).exists():
@@ -171,7 +173,7 @@ def item_draft_create(*, actor: User | None, item: ServiceItem) -> ItemVersion:
 
 @transaction.atomic
 def item_draft_update(
-    *, actor: User | None, draft: ItemVersion, fields: dict[str, Any], materials: list[dict] | None = None
+    *, actor: User | None, draft: ItemVersion, fields: dict[str, Any], materials: list[dict[str, Any]] | None = None
 ) -> ItemVersion:
     """Edit a draft's content (and, when given, replace its materials). Published versions refuse."""
     draft = ItemVersion.objects.select_for_update().get(pk=draft.pk)
@@ -279,7 +281,7 @@ def item_implementations_set(
     accepting: list[str],
     approving: list[str],
     sector: str | None = None,
-    lookups: dict | None = None,
+    lookups: dict[str, Any] | None = None,
 ) -> dict[str, list[str]]:
     """Which districts accept and which approve an item. Districts left out stop (kept inactive, never deleted:
     cases may point at them). Returns and audits what changed."""
@@ -314,7 +316,7 @@ def item_implementations_set(
                 item=item,
                 district=lookups["districts"][code],
                 department=department,
-                window=lookups["windows"][f"{code}-{'GEN' if approves else 'YRD'}"],
+                window=lookups["windows"][window_code(code, GENERAL_WINDOW if approves else ZONE_WINDOW)],
                 implementation_code=f"{item.code}-{code}-{department.credit_code}",
                 can_accept=accepts,
                 can_approve=approves,

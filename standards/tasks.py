@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from standards.models import CatalogueImport
 log = logging.getLogger(__name__)
 
 
-def _file_error(message: str) -> dict:
+def _file_error(message: str) -> dict[str, Any]:
     """A failure of the whole file, in the shape of the import report's rows (ImportError_.as_dict)."""
     return {"sheet": "file", "sheet_label": "", "row": None, "column": "", "column_label": "", "message": message}
 

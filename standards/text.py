@@ -19,5 +19,6 @@ def normalise(text: str) -> str:
 def pinyin_initials(text: str) -> str:
     """First letters of the pinyin of the Chinese characters (other letters and digits kept): 营业执照 -> yyzz."""
     text = unicodedata.normalize("NFKC", text or "")
-    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    # Runs of other characters are kept as they are.
+    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: chars)
     return normalise("".join(letters))[:200]

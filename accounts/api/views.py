@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -38,7 +39,7 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import User
 
 
-def is_standards_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.role == User.Role.STANDARDS_ADMIN)
+def is_standards_admin(user: User | AnonymousUser | None) -> bool:
+    """A signed-in standards administrator (the role is accounts.User.is_standards_admin)."""
+    return bool(user and isinstance(user, User) and user.is_standards_admin)
 
 
 class IsStandardsAdminOrReadOnly(BasePermission):
@@ -22,6 +24,5 @@ class IsStandardsAdmin(BasePermission):
     message = "Only standards administrators may see this."
 
     def has_permission(self, request, view) -> bool:
-        return is_standards_admin(request.user) or bool(
-            request.user and request.user.is_authenticated and request.user.role == User.Role.SUPERVISOR
-        )
+        user = request.user
+        return is_standards_admin(user) or (isinstance(user, User) and user.is_supervisor)

@@ -10,6 +10,7 @@ from standards.models import (
     ItemVersion,
     MaterialType,
     ServiceWindow,
+    promise_exceeds_statute,
 )
 from standards.search import FILTERS
 from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS
@@ -179,7 +180,7 @@ class DraftWriteSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         statutory = attrs.get("statutory_limit", getattr(self.instance, "statutory_limit", None))
         promised = attrs.get("promised_limit", getattr(self.instance, "promised_limit", None))
-        if statutory is not None and promised is not None and promised > statutory:
+        if promise_exceeds_statute(statutory, promised):
             raise serializers.ValidationError(
                 {"promised_limit": "The promised time limit cannot exceed the statutory one."}
             )
@@ -201,7 +202,8 @@ class VersionDiffSerializer(serializers.Serializer):
     from_version = serializers.IntegerField()
     to_version = serializers.IntegerField()
     changed = serializers.BooleanField()
-    fields = serializers.ListField(child=serializers.DictField())
+    # DRF's metaclass moves declared fields off the class, so this does not shadow Serializer.fields.
+    fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
     limits = serializers.ListField(child=serializers.DictField())
     fees = serializers.DictField(allow_null=True)
     materials = serializers.DictField()

@@ -7,6 +7,7 @@ propagates to the one exception handler (govservice.errors.api_exception_handler
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 from django.db.models import Prefetch
@@ -40,7 +41,7 @@ from standards.api.serializers import (
     VersionSummarySerializer,
 )
 from standards.models import CatalogueChange, ItemMaterial, ItemVersion, MaterialType, ServiceItem
-from standards.search import catalogue_search, search_index
+from standards.search import SearchResult, catalogue_search, search_index
 from standards.selectors import (
     district_list,
     item_draft,
@@ -50,8 +51,8 @@ from standards.selectors import (
     version_with_materials,
 )
 
-_rendered_pages: OrderedDict = OrderedDict()
-SEARCH_PARAMS = [name for name in ItemSearchQuerySerializer().fields if name != "q"]
+_rendered_pages: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+SEARCH_PARAMS = [name for name, _field in ItemSearchQuerySerializer().fields.items() if name != "q"]
 SEARCH_CHOICES = {
     name: set(field.choices)
     for name, field in ItemSearchQuerySerializer().fields.items()
@@ -93,8 +94,8 @@ class ItemListView(APIView):
         # The hot path: checked by hand against the serializer's choices (a DRF serializer
         # costs ~1.5 ms a request here; ItemSearchQuerySerializer still documents the schema).
         params = request.query_params
-        errors = {}
-        filters = {}
+        errors: dict[str, list[str]] = {}
+        filters: dict[str, str] = {}
         for name in SEARCH_PARAMS:
             value = params.get(name, "").strip()
             if not value:
@@ -116,18 +117,17 @@ class ItemListView(APIView):
                 return HttpResponse(body, content_type="application/json")
         hits = catalogue_search(query=query, **filters)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(hits, request, view=self)
-        rows = [{**hit.entry.summary, "match": hit.match} for hit in page]
+        # The stubs want a QuerySet; Django's Paginator pages any sequence (the ranked hits here).
+        page: list[SearchResult] | None = paginator.paginate_queryset(hits, request, view=self)  # type: ignore[arg-type]
+        rows = [{**hit.entry.summary, "match": hit.match} for hit in page or ()]
         response = paginator.get_paginated_response(rows)
         if as_json:
             # Popular searches repeat: keep the rendered page until the index changes.
             body = JSONRenderer().render(response.data)
             _rendered_pages[key] = body
             if len(_rendered_pages) > 512:
-                try:
+                with contextlib.suppress(KeyError):  # another thread emptied it first
                     _rendered_pages.popitem(last=False)
-                except KeyError:  # another thread emptied it first
-                    pass
             return HttpResponse(body, content_type="application/json")
         return response
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from standards.importexport.columns import (
@@ -31,7 +32,7 @@ from standards.importexport.columns import (
     ImportError_,
 )
 from standards.importexport.reading import read_tables
-from standards.models import District, ItemMaterial, ItemVersion, MaterialType, ServiceItem
+from standards.models import District, ItemMaterial, ItemVersion, MaterialType, ServiceItem, promise_exceeds_statute
 from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS, in_force_q, today
 
 
@@ -45,7 +46,7 @@ class ParsedItem:
     accepting: list[str]
     approving: list[str]
     effective_from: dt.date | None
-    materials: list[dict] = field(default_factory=list)
+    materials: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Checked:
 
     items: list[ParsedItem]
     errors: list[ImportError_]
-    preview: dict
+    preview: dict[str, Any]
 
 
 def _check_header(
@@ -212,7 +213,7 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
             )
             continue
         statutory, promised = values.get("statutory_limit"), values.get("promised_limit")
-        if statutory is not None and promised is not None and promised > statutory:
+        if promise_exceeds_statute(statutory, promised):
             errors.append(
                 ImportError_(
                     "items",
@@ -244,7 +245,7 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
                 )
             )
         for name in ("name", "name_en", "result_name", "topic", "legal_basis_law", "legal_basis_article"):
-            limit = ItemVersion._meta.get_field(name).max_length
+            limit = _max_length(ItemVersion, name)
             if values.get(name) and len(values[name]) > limit:
                 errors.append(
                     ImportError_("items", row_number, name, _("Longer than %(limit)s characters.") % {"limit": limit})
@@ -319,23 +320,27 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
         if material.get("position") is None:
             material["position"] = len(item.materials) + 1
         item.materials.append(material)
-    for item in items.values():
-        if item.fields and not item.materials:
-            errors.append(
-                ImportError_(
-                    "items",
-                    item.row,
-                    "code",
-                    _("Item %(code)s has no row in the materials sheet.") % {"code": item.code},
-                )
-            )
+    errors.extend(
+        ImportError_(
+            "items", item.row, "code", _("Item %(code)s has no row in the materials sheet.") % {"code": item.code}
+        )
+        for item in items.values()
+        if item.fields and not item.materials
+    )
     valid = [i for i in items.values() if i.fields]
     preview = _preview(valid, errors)
     errors.sort(key=lambda e: ({"file": 0, "items": 1, "materials": 2}.get(e.sheet, 3), e.row or 0))
     return Checked(valid, errors, preview)
 
 
-def _snapshot_fields(fields: dict) -> dict:
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text field with a max_length")
+    return field.max_length
+
+
+def _snapshot_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {f: fields.get(f) for f in VERSION_CONTENT_FIELDS}
 
 
@@ -347,11 +352,11 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _material_key(m: dict) -> tuple:
+def _material_key(m: dict[str, Any]) -> tuple[Any, ...]:
     return (m.get("material_type"), *(_hashable(m.get(f)) for f in MATERIAL_CONTENT_FIELDS))
 
 
-def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
+def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict[str, Any]:
     """Classify rows as new, changed or unchanged against the versions in force (and catch date conflicts)."""
     on = today()
     codes = [i.code for i in items]
@@ -366,7 +371,7 @@ def _preview(items: list[ParsedItem], errors: list[ImportError_]) -> dict:
                 "id", "item_id", *VERSION_CONTENT_FIELDS
             ):
                 in_force[version["item_id"]] = version
-        version_materials: dict[int, list[tuple]] = {}
+        version_materials: dict[int, list[tuple[Any, ...]]] = {}
         version_ids = [v["id"] for v in in_force.values()]
         for chunk in range(0, len(version_ids), 900):
             for values in ItemMaterial.objects.filter(version_id__in=version_ids[chunk : chunk + 900]).values(

@@ -9,7 +9,10 @@ material type code. Allowed values come from the domain's vocabularies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -139,9 +142,11 @@ DEFAULTS = {
 def column_label(column: str) -> str:
     for model in (ItemVersion, ItemMaterial):
         try:
-            return str(model._meta.get_field(column).verbose_name)
-        except Exception:  # noqa: BLE001 - not a field of this model
+            field = model._meta.get_field(column)
+        except FieldDoesNotExist:
             continue
+        if isinstance(field, models.Field):  # not a reverse relation (no verbose name)
+            return str(field.verbose_name)
     return {
         "code": _("basic code"),
         "item_code": _("item code"),
@@ -161,7 +166,7 @@ class ImportError_:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "sheet": self.sheet,
             "sheet_label": str(SHEET_LABELS.get(self.sheet, self.sheet)),

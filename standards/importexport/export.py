@@ -27,13 +27,13 @@ def _export_value(value: Any) -> Any:
 
 def catalogue_rows(
     *, codes: list[str] | None = None, sheets: tuple[str, ...] = ("items", "materials")
-) -> tuple[list[list], list[list]]:
+) -> tuple[list[list[Any]], list[list[Any]]]:
     """The versions in force (of some items, or all) as rows of the items and materials sheets (header first)."""
     on = today()
-    versions = ItemVersion.objects.filter(in_force_q(on)).select_related("item").order_by("item__code")
+    in_force = ItemVersion.objects.filter(in_force_q(on)).select_related("item").order_by("item__code")
     if codes is not None:
-        versions = versions.filter(item__code__in=codes)
-    versions = list(versions)
+        in_force = in_force.filter(item__code__in=codes)
+    versions = list(in_force)
     implementations: dict[int, list[tuple[str, bool, bool]]] = {}
     rows = ItemImplementation.objects.filter(active=True)
     if codes is not None:
@@ -49,26 +49,27 @@ def catalogue_rows(
         row += [
             ";".join(c for c, a, _p in impl if a),
             ";".join(c for c, _a, p in impl if p),
-            version.effective_from.isoformat(),
+            _export_value(version.effective_from),
         ]
         items.append(row)
     version_codes = {v.pk: v.item.code for v in versions}
     materials = [MATERIAL_COLUMNS]
     if "materials" not in sheets:
         return items, materials
-    for material in (
+    in_force_materials = (
         ItemMaterial.objects.filter(version_id__in=list(version_codes))
         .select_related("material_type")
         .order_by("version__item__code", "position", "id")
         .iterator(chunk_size=2000)
-    ):
-        materials.append(
-            [
-                version_codes[material.version_id],
-                material.material_type.code,
-                *[_export_value(getattr(material, f)) for f in MATERIAL_CONTENT_FIELDS],
-            ]
-        )
+    )
+    materials.extend(
+        [
+            version_codes[material.version_id],
+            material.material_type.code,
+            *[_export_value(getattr(material, f)) for f in MATERIAL_CONTENT_FIELDS],
+        ]
+        for material in in_force_materials
+    )
     return items, materials
 
 

@@ -8,6 +8,7 @@ cache so that the maintainer's page can show it while the transaction is still o
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -28,6 +29,8 @@ from standards.models import (
     ServiceItem,
     ServiceWindow,
 )
+
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 20
 
@@ -61,7 +64,8 @@ def catalogue_import_queue(*, actor: User | None, job: CatalogueImport) -> bool:
         )
         if queued:
             cache.set(_progress_key(job.pk), 0, timeout=3600)
-            catalogue_import_apply_task.delay_on_commit(job.pk)
+            # celery-types lacks Task.delay_on_commit (Celery 5.4).
+            catalogue_import_apply_task.delay_on_commit(job.pk)  # type: ignore[attr-defined]
     return bool(queued)
 
 
@@ -69,7 +73,7 @@ def _progress_key(job_id: int) -> str:
     return f"standards:import:{job_id}:progress"
 
 
-def import_progress(job: CatalogueImport) -> dict:
+def import_progress(job: CatalogueImport) -> dict[str, Any]:
     job.refresh_from_db(fields=["status", "processed_rows", "total_rows", "finished_at"])
     processed = job.processed_rows
     if job.status in (CatalogueImport.Status.QUEUED, CatalogueImport.Status.APPLYING):
@@ -89,7 +93,7 @@ def import_progress(job: CatalogueImport) -> dict:
     }
 
 
-def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -> dict:
+def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -> dict[str, int]:
     """Apply a checked file in one transaction: new items, new versions for changed ones. All or nothing."""
     checked = catalogue_import_check(
         file_name=job.file_name,
@@ -131,7 +135,7 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
                 try:
                     cache.set(_progress_key(job.pk), done, timeout=3600)
                 except Exception:  # noqa: BLE001 - progress must never break the import
-                    pass
+                    log.warning("catalogue import %s: progress not stored", job.pk, exc_info=True)
         services.catalogue_change_record(
             actor=actor,
             action=CatalogueChange.Action.IMPORT,
@@ -143,7 +147,7 @@ def catalogue_import_apply(*, job: CatalogueImport, actor: User | None = None) -
 
 
 def catalogue_import_mark(
-    *, job_id: int, status: str, processed: int | None = None, errors: list | None = None
+    *, job_id: int, status: str, processed: int | None = None, errors: list[dict[str, Any]] | None = None
 ) -> None:
     values: dict[str, Any] = {"status": status}
     if processed is not None:

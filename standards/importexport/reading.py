@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 import filetype
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from standards.importexport.columns import SHEET_NAMES, ImportError_
@@ -19,9 +20,10 @@ from standards.importexport.columns import SHEET_NAMES, ImportError_
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the whole catalogue as CSV is about 6 MB
 
 
-def read_upload(upload) -> bytes:
+def read_upload(upload: UploadedFile) -> bytes:
     """Read at most one byte more than the limit, so an oversized file is caught without reading it all."""
-    return upload.read(MAX_IMPORT_BYTES + 1)
+    content: bytes = upload.read(MAX_IMPORT_BYTES + 1)
+    return content
 
 
 def _decode_csv(content: bytes, sheet: str, errors: list[ImportError_]) -> list[list[str]] | None:

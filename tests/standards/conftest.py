@@ -1,14 +1,17 @@
-"""Fixtures of the catalogue tests: the full standard catalogue (loaded once), a small hand-made item, users."""
+"""Fixtures of the catalogue tests: the full standard catalogue (loaded once), a small hand-made item, users
+(made by the shared tests/factories.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from accounts.models import User
 from standards import services
 from standards.models import ItemVersion, ServiceItem
+from tests import factories as f
 
 FULL_CATALOGUE_MIN = 3000
 
@@ -36,21 +39,18 @@ def catalogue(_catalogue_once, db):
     return ServiceItem.objects
 
 
-def make_user(username: str, role: str) -> User:
-    return User.objects.create_user(username=username, password="pw-for-tests-only", role=role)
+@pytest.fixture
+def std_admin(db) -> User:
+    """A standards administrator (no password: the tests sign in with force_login)."""
+    return f.make_user(User.Role.STANDARDS_ADMIN)
 
 
 @pytest.fixture
-def std_admin(db):
-    return make_user("std_admin_t", User.Role.STANDARDS_ADMIN)
+def citizen(db) -> User:
+    return f.make_user(User.Role.CITIZEN)
 
 
-@pytest.fixture
-def citizen(db):
-    return make_user("citizen_t", User.Role.CITIZEN)
-
-
-FIELDS = dict(
+FIELDS: dict[str, Any] = dict(
     name="测试事项营业执照遗失补领",
     name_en="Test item",
     item_type="licensing",
@@ -63,7 +63,7 @@ FIELDS = dict(
     cross_province_mode="fully_online",
     fees=[{"name": "工本费", "standard": "10元"}],
 )
-MATERIALS = [
+MATERIALS: list[dict[str, Any]] = [
     {"material_type": "APPLICATION_FORM", "name": "申请表"},
     {"material_type": "BUSINESS_LICENCE", "name": "营业执照", "copies": 1},
     {"material_type": "LOSS_STATEMENT", "name": "遗失声明"},
@@ -89,6 +89,7 @@ def published_item(material_types, std_admin):
     )
     services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date(2025, 1, 1))
     from standards.departments import department_for
+    from standards.districts import ENTERPRISE_WINDOW, ZONE_WINDOW, window_code
     from standards.models import District, ItemImplementation, ServiceWindow
 
     for code, approves in (("310101", False), ("340104", True)):
@@ -98,7 +99,7 @@ def published_item(material_types, std_admin):
             item=draft.item,
             district=district,
             department=department,
-            window=ServiceWindow.objects.get(code=f"{code}-{'ENT' if approves else 'YRD'}"),
+            window=ServiceWindow.objects.get(code=window_code(code, ENTERPRISE_WINDOW if approves else ZONE_WINDOW)),
             implementation_code=f"T-0001-{code}",
             can_accept=True,
             can_approve=approves,

@@ -51,6 +51,7 @@ def _upload(name: str, content: bytes):
 
 def test_a_revised_item_page_says_what_changed_since_the_previous_version(catalogue, client: Client):
     version = ItemVersion.objects.filter(status="published", number=2).select_related("item").first()
+    assert version is not None
     html = client.get(f"/items/{version.item.code}/").content.decode()
     assert "第 1 版到第 2 版的变化" in html
     assert "承诺办结时限" in html and "→" in html

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from standards import services
 from standards.models import ItemVersion, ServiceItem
 from standards.search import catalogue_search
+from standards.selectors import today
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +78,6 @@ def test_a_published_version_is_searchable_at_once(catalogue, std_admin, django_
     with django_capture_on_commit_callbacks(execute=True):
         draft = services.item_draft_create(actor=std_admin, item=item)
         services.item_draft_update(actor=std_admin, draft=draft, fields={"name": "营业执照自助打印"})
-        services.item_version_publish(actor=std_admin, draft=draft, effective_from=dt.date.today())
+        services.item_version_publish(actor=std_admin, draft=draft, effective_from=today())
     assert names(catalogue_search(query="营业执照自助打印"))[0] == "营业执照自助打印"
     assert "营业执照打印" not in names(catalogue_search(query="营业执照打印"))

@@ -62,4 +62,5 @@ def test_a_draft_published_twice_at_once_is_published_once(published_item, std_a
     assert sum(isinstance(o, ValidationError) for o in outcomes) == 1
     versions = list(ItemVersion.objects.filter(item=published_item.item).order_by("number"))
     assert [v.status for v in versions] == ["superseded", "published"]
+    assert versions[1].effective_from is not None
     assert versions[0].effective_to == versions[1].effective_from - dt.timedelta(days=1)

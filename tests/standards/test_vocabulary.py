@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import translation
+from rest_framework import serializers
 
 from accounts.models import Firm
 from seed import catalogue_data
@@ -23,9 +24,14 @@ def test_models_serializers_and_import_columns_read_the_vocabulary():
     assert Department._meta.get_field("sector").choices == Sector.choices
     assert ItemVersion._meta.get_field("sector").choices == Sector.choices
     fields = ItemSearchQuerySerializer().fields
-    assert list(fields["handling_form"].choices) == HandlingForm.values
-    assert list(fields["growth_stage"].choices) == GrowthStage.values
-    assert list(fields["service_object"].choices) == ServiceObject.values
+    for name, vocabulary in (
+        ("handling_form", HandlingForm),
+        ("growth_stage", GrowthStage),
+        ("service_object", ServiceObject),
+    ):
+        field = fields[name]
+        assert isinstance(field, serializers.ChoiceField)
+        assert list(field.choices) == vocabulary.values
     assert {"handling_forms": HandlingForm.values, "growth_stages": GrowthStage.values} == LIST_CHOICES
     assert CHOICES["sector"] == Sector.values
     assert set(DEPARTMENT_NAMES) == set(Sector.values)

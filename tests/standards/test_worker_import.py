@@ -10,14 +10,14 @@ import time
 import pytest
 from django.test import Client
 
-from standards.importexport import catalogue_import_queue, catalogue_import_upload
+from standards.importexport import ITEM_COLUMNS, MATERIAL_COLUMNS, catalogue_import_queue, catalogue_import_upload
 from standards.models import CatalogueChange, CatalogueImport, ItemVersion
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_worker_applies_a_checked_import_and_reports_progress(live_stack, material_types, std_admin):
-    from tests.standards.test_import import ITEM_COLUMNS, MATERIAL_COLUMNS, csv_bytes, material, row
+    from tests.standards.test_import import csv_bytes, material, row
 
     codes = [f"W-{n:04d}" for n in range(45)]
     job = catalogue_import_upload(

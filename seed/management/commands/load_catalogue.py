@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         "Load the standard catalogue of C9 service items (≈3300 items, nine districts). Deterministic; safe to re-run."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         created = catalogue_load()
         elapsed = time.monotonic() - started

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -11,7 +13,7 @@ from standards.models import District, Province, ServiceWindow
 class Command(BaseCommand):
     help = "Load the districts, windows, the item catalogue and the demo accounts. Safe to re-run."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         seed_districts(Province, District, ServiceWindow)
         call_command("load_catalogue", verbosity=options["verbosity"])
         rows = demo_accounts_load()
