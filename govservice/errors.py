@@ -30,8 +30,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class DomainError(Exception):
     """A request the domain refuses. Subclasses fix the HTTP status; `code` names the reason."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
+    # Annotated as `int`: each kind (and an APIException mapped in `as_domain_error`) sets its own status.
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code: str = "invalid"
 
     def __init__(
         self,
@@ -178,12 +179,14 @@ def error_messages(error: BaseException) -> list[str]:
     return domain.messages or [force_str(error)]
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The body of every error answer of the API (documented in the OpenAPI schema)."""
 
     code = serializers.CharField(help_text="Stable code of the reason, e.g. conflict, forbidden, queue_full.")
     detail = serializers.CharField(help_text="The message, in the user's language.")
-    fields = serializers.DictField(
+    # DRF's metaclass moves declared fields into `_declared_fields`, so this does not replace the
+    # `Serializer.fields` property at runtime; the stubs cannot express that.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field; empty unless the error is about particular inputs.",
     )

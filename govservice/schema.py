@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import Direction
 
 from govservice.errors import ErrorSerializer
 
@@ -14,7 +15,7 @@ _WRITE_ERRORS = ("400", "401", "403", "404", "409")
 
 
 class AutoSchema(BaseAutoSchema):
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

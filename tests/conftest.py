@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from govservice import stack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+    from pytest_django import DjangoDbBlocker
+
+    from accounts.models import User
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(autouse=True)
-def c9_reference_data(request):
+def c9_reference_data(request: pytest.FixtureRequest) -> None:
     """Districts and windows come from a data migration; transactional tests flush them, so re-seed."""
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
@@ -32,7 +40,7 @@ def c9_reference_data(request):
 
 
 @pytest.fixture
-def cast(db):
+def cast(db: None) -> dict[str, User]:
     """The fixed cast of users every app's tests share (tests/factories.py, `make_cast`)."""
     from tests.factories import make_cast
 
@@ -42,7 +50,8 @@ def cast(db):
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def database_env_for_children() -> dict[str, str]:
@@ -75,7 +84,9 @@ class LiveStack:
 
 
 @pytest.fixture(scope="session")
-def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
+def live_stack(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
     """A real uvicorn ASGI server and a real Celery worker on the test database and the test Redis."""
     port = free_port()
     env = {
@@ -89,7 +100,6 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
 
     env["SECRET_KEY"] = settings.SECRET_KEY
     supervisor = stack.Supervisor()
-    log_dir = Path(env["VAR_DIR"])
     try:
         # tests.worker_hooks: the test-only tasks (e.g. push_to_user) live there, not in the system's modules.
         worker = [
@@ -103,11 +113,10 @@ def live_stack(django_db_setup, django_db_blocker, tmp_path_factory):
         yield LiveStack(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", supervisor, env)
     finally:
         supervisor.stop_all()
-        del log_dir
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser() -> Iterator[Browser]:
     """Debian's Chromium with fake camera and microphone, driven by Playwright.
 
     Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is

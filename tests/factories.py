@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -28,6 +28,11 @@ from standards.models import (
     ServiceItem,
     ServiceWindow,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from cases.models import Case
 
 HUANGPU = "310101"
 SHUSHAN = "340104"
@@ -49,7 +54,7 @@ T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 class Clock:
     """The time tests pass as `now=`; advance it like a stopwatch."""
 
-    def __init__(self, start: dt.datetime = T0):
+    def __init__(self, start: dt.datetime = T0) -> None:
         self.now = start
 
     def __call__(self) -> dt.datetime:
@@ -189,6 +194,8 @@ def make_firm(code: str | None = None, *, growth_stage: str = "startup") -> Firm
 
 
 def make_specialist(firm: Firm, clerk: User) -> FirmSpecialist:
+    # A specialist serves in their clerk's district (a required column): make the clerk with make_clerk().
+    assert clerk.district is not None, f"{clerk} has no district"
     return FirmSpecialist.objects.create(firm=firm, district=clerk.district, clerk=clerk)
 
 
@@ -349,14 +356,14 @@ def make_item_version(*, sector: str = "housing_fund", name: str = "住房公积
 # --- cases ------------------------------------------------------------------------------------------
 
 
-def upload_required(case, actor) -> None:
+def upload_required(case: Case, actor: User) -> None:
     from cases.services import case_material_add
 
     for material in case.item_version.materials.filter(elicence_exempt=False):
         case_material_add(case=case, item_material=material, uploaded_file=pdf_upload(), actor=actor)
 
 
-def submitted_case(*, applicant=None, version=None):
+def submitted_case(*, applicant: User | None = None, version: ItemVersion | None = None) -> Case:
     from cases.services import case_draft_create, case_submit
 
     applicant = applicant or make_user("citizen")
@@ -369,7 +376,7 @@ def submitted_case(*, applicant=None, version=None):
 # --- browsers ---------------------------------------------------------------------------------------
 
 
-def close_console(page, clerk: User, timeout: float = 15.0) -> None:
+def close_console(page: Page, clerk: User, timeout: float = 15.0) -> None:
     """Close a clerk's browser and wait until the server has handled the console socket's close.
 
     The close handler writes (declines a ring, goes offline, audits) in its own transaction; a
