@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from cases import life_cycle, selectors, services
-from cases.http import request_id, signed_in_user
+from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, DeliveryMethod, FollowUp
 from govservice import errors
@@ -163,6 +164,17 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
         },
     )
+
+
+def case_document(request: HttpRequest, reference: str, material_id: int) -> HttpResponseBase:
+    """A material of a case, for those who may see the case; 404 for everyone else, anonymous included."""
+    try:
+        document = selectors.case_document_for(user=request.user, reference=reference, material_id=material_id)
+    except errors.NotFound as error:
+        raise Http404(str(error)) from error
+    except errors.Conflict as error:
+        return render(request, "cases/document_damaged.html", {"reference": reference, "error": error}, status=409)
+    return document_response(document)
 
 
 def _step_inputs(request: HttpRequest, case: Case, step: Step) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -20,7 +22,7 @@ from accounts.models import Firm, FirmSpecialist, User
 from cases import life_cycle, selectors, services
 from cases.api import serializers as s
 from cases.chain import chain_verify
-from cases.http import request_id, signed_in_user
+from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, FollowUp, Holiday
 from standards.models import District
@@ -141,6 +143,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             request_id=request_id(request),
         )
         return Response(s.CaseMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (200, "image/*"): OpenApiTypes.BINARY},
+        description="The file of a material, checked against its SHA-256 (409 `document_damaged` when it no "
+        "longer matches). PDFs and images inline, anything else as a download of application/octet-stream.",
+    )
+    @action(detail=True, methods=["get"], url_path=r"materials/(?P<material_id>[0-9]+)/file")
+    def material_file(self, request: Request, reference: str | None = None, material_id: str = "") -> FileResponse:
+        document = selectors.case_document_for(
+            user=request.user, reference=reference or "", material_id=int(material_id)
+        )
+        return document_response(document)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
     @action(detail=True, methods=["get"])

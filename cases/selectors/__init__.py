@@ -1,5 +1,6 @@
 """Reads, by job (HackSoft-style selectors; changes are in cases.services).
 
+- documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
 - figures: per district and alliance-wide
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
 from cases.selectors.queues import district_queues, routing_stopped_cases, workbench_for
@@ -23,14 +25,17 @@ from cases.selectors.visibility import (
 )
 
 __all__ = [
+    "Document",
     "actor_is",
     "actor_on_a_side",
+    "case_document_for",
     "case_events_visible_to",
     "case_is_applicant_side",
     "case_steps_for",
     "cases_visible_to",
     "district_queues",
     "districts_visible_to",
+    "document_intact",
     "figures",
     "firm_recommended_items",
     "firms_visible_to",
