@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -166,6 +167,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+@xframe_options_sameorigin  # the case page shows PDFs in a frame of its own origin
 def case_document(request: HttpRequest, reference: str, material_id: int) -> HttpResponseBase:
     """A material of a case, for those who may see the case; 404 for everyone else, anonymous included."""
     try:

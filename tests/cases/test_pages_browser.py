@@ -124,3 +124,31 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser: Brows
     english.goto(live_stack.url(f"/cases/{case.reference}/"))
     assert "History" in english.content()
     shot(english, "case-detail-english")
+
+
+def test_the_applicant_opens_an_uploaded_image_in_the_viewer_and_turns_it(
+    browser: Browser, live_stack: LiveStack, tmp_path: Path
+) -> None:
+    citizen = f.make_user("citizen", display_name="李四")
+    version = f.make_item()
+    case = off_loop(services.case_draft_create, applicant=citizen, item_version=version, actor=citizen)
+    picture = tmp_path / "form.png"
+    picture.write_bytes(f.PNG_BYTES)
+
+    page = logged_in_page(browser, live_stack, citizen)
+    page.goto(live_stack.url(f"/cases/{case.reference}/"))
+    # Uploaded through the page, so the live server stores it (its own media folder).
+    form = page.locator("form.upload").first
+    form.locator("input[type=file]").set_input_files(str(picture))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("a.document-link[data-viewer='image']")
+    link = page.locator("a.document-link[data-viewer='image']").first
+    assert "/documents/" in (link.get_attribute("href") or "")
+    link.click()
+    page.wait_for_selector("#document-viewer:not([hidden])")
+    page.wait_for_function("document.getElementById('viewer-image').naturalWidth > 0", timeout=10000)
+    page.locator("#document-viewer button[data-action='rotate']").click()
+    page.locator("#document-viewer button[data-action='zoom-in']").click()
+    transform = page.eval_on_selector("#viewer-image", "img => img.style.transform")
+    assert "rotate(90deg)" in transform and "scale(1.25)" in transform
+    shot(page, "case-document-viewer")
