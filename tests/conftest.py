@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,38 @@ def c9_reference_data(request: pytest.FixtureRequest) -> None:
 
     if not District.objects.exists():
         seed_districts(Province, District, ServiceWindow)
+
+
+@pytest.fixture(autouse=True)
+def _live_stack_quiet_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that drove the live stack, wait for its servers to finish what the test set off.
+
+    Closing sockets makes the ASGI server write after the test has ended (a call member leaves, a
+    console goes offline, a routing pass); on PostgreSQL such a transaction and the flush's TRUNCATE
+    can deadlock. So before the flush (this teardown runs first: it holds the database fixture),
+    wait until no other session of the test database is running a statement or holds a transaction.
+    """
+    if "live_stack" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 20
+    quiet = 0
+    while quiet < 3 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+            )
+            row = cursor.fetchone()
+        busy = row[0] if row else 0
+        quiet = quiet + 1 if busy == 0 else 0
+        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -1,0 +1,164 @@
+"""Document view benchmark: a 2 MB PDF through the authorised view (/cases/<ref>/documents/<id>/: access check,
+SHA-256 check of the whole file, streamed response) beside a static file of the same size served by the same
+uvicorn server in the same run, and the SQL statements one view makes.
+
+    .venv/bin/python bench/document_bench.py [--requests 300] [--size-mb 2]
+
+It uses its own SQLite file, media and static folders under a temporary directory, makes a case with one PDF
+through the services (as an upload would), signs a clerk of the approving district in, starts uvicorn on a free
+loopback port and sends a bounded number of keep-alive requests one at a time, alternating the two URLs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def summary(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<44} n={len(values):<4} p50={percentile(values, 50):6.2f} ms  p95={percentile(values, 95):6.2f} ms  "
+        f"p99={percentile(values, 99):6.2f} ms  mean={statistics.fmean(values):6.2f} ms"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pdf_of(size: int) -> bytes:
+    head = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
+    tail = b"\ntrailer<<>>\n%%EOF\n"
+    return head + b"%" * (size - len(head) - len(tail)) + tail
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--size-mb", type=float, default=2.0)
+    args = parser.parse_args()
+    requests = max(20, min(args.requests, 3000))  # bounded
+    size = int(args.size_mb * 1024 * 1024)
+    work = Path(tempfile.mkdtemp(prefix="document-bench-"))
+    (work / "static").mkdir()
+    body = pdf_of(size)
+    (work / "static" / "bench-document.pdf").write_bytes(body)
+    env = dict(os.environ)
+    env.update(
+        {
+            "SQLITE_PATH": str(work / "bench.sqlite3"),
+            "DATABASE_URL": "",
+            "MEDIA_ROOT": str(work / "media"),
+            "STATIC_ROOT": str(work / "static"),
+            "VAR_DIR": str(work),
+            "REDIS_URL": "redis://127.0.0.1:1/0",  # the view never touches Redis
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "govservice.settings",
+        }
+    )
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
+
+    os.environ.update(env)
+    sys.path.insert(0, str(BASE))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import services
+    from standards.models import ItemMaterial
+    from tests import factories as f
+
+    citizen = f.make_user("citizen")
+    version = f.make_item()
+    form = version.materials.get(material_type__code="M-FORM")
+    ItemMaterial.objects.filter(pk=form.pk).update(max_size_mb=max(2, int(args.size_mb) + 1))
+    form.refresh_from_db()
+    case = services.case_draft_create(applicant=citizen, item_version=version, actor=citizen)
+    material = services.case_material_add(
+        case=case,
+        item_material=form,
+        uploaded_file=SimpleUploadedFile("form.pdf", body, content_type="application/pdf"),
+        actor=citizen,
+    )
+    # The applicant reads it: the same view, access check and hash check as for a clerk.
+    client = Client()
+    client.force_login(citizen)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    path = f"/cases/{case.reference}/documents/{material.pk}/"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200, response.status_code
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(PYTHON, "-m", "uvicorn", "govservice.asgi:application", "--host", "127.0.0.1", "--port", str(port)),
+            *("--no-access-log", "--log-level", "warning"),
+        ],
+        cwd=BASE,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/static/bench-document.pdf")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        headers = {"Cookie": cookie}
+        view_times: list[float] = []
+        static_times: list[float] = []
+        for i in range(requests * 2 + 20):
+            view = i % 2 == 0
+            started = time.perf_counter()
+            conn.request("GET", path if view else "/static/bench-document.pdf", headers=headers if view else {})
+            response_ = conn.getresponse()
+            data = response_.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response_.status == 200 and len(data) == size, (response_.status, len(data))
+            if i >= 20:  # the first ten of each: warm-up
+                (view_times if view else static_times).append(elapsed)
+        conn.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    print(f"document: {size / 1024 / 1024:.1f} MiB PDF; requests: {requests} of each (sequential, keep-alive)")
+    print(summary("GET /cases/<ref>/documents/<id>/ (authorised)", view_times))
+    print(summary("floor: the same bytes as a static file", static_times))
+    print(f"SQL statements per document view (session, user, case and material, in process): {len(queries)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
