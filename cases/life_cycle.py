@@ -148,6 +148,8 @@ STATES: dict[str, State] = {
         State(S.DELIVERED, Badge.OK, finished=True),
         State(S.CLOSED, Badge.OK, finished=True),
         State(S.RATED, Badge.OK, finished=True),
+        # Withdrawn by the applicant before a decision (撤回): nothing is deleted, the case stays on record.
+        State(S.WITHDRAWN, Badge.BAD),
     )
 }
 
@@ -327,6 +329,34 @@ STEPS: dict[str, Step] = {
             doc="送达 through the accepting district: electronic licence, courier or pick-up.",
             quick_label=_("Deliver (pick-up)"),
             quick_inputs=(("method", DeliveryMethod.PICKUP),),
+        ),
+        Step(
+            "withdraw",
+            # Any time before a decision: while the application waits at the window, is corrected, travels
+            # or is reviewed. A draft is not an application yet; after a decision there is nothing to withdraw.
+            sources=(
+                S.SUBMITTED,
+                S.CORRECTION_REQUESTED,
+                S.ACCEPTED,
+                S.TRANSFERRED,
+                S.IN_REVIEW,
+                S.RETURNED,
+                S.SPECIAL_PROCEDURE,
+            ),
+            target=S.WITHDRAWN,
+            sides=(APPLICANT,),
+            reason_required=True,
+            # Out of a stopped clock the case's record counts the days it stood still, as any resumption does.
+            clock=Clock.RESUME,
+            action="withdrawn",
+            label=_("Withdraw the application"),
+            event_label=_("Withdrawn by the applicant"),
+            service="case_withdraw",
+            inputs=(Input.REASON,),
+            reason_hint=_("Why you withdraw the application"),
+            url_path="withdraw",
+            doc="撤回: the applicant withdraws before a decision, with a reason; nothing is deleted.",
+            tone="danger",
         ),
         Step(
             "close",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.identifiers import mask_id_number
 from standards.vocabulary import Sector
@@ -39,6 +40,8 @@ class CaseState(models.TextChoices):
     DELIVERED = "delivered", _("Result delivered")
     CLOSED = "closed", _("Closed")
     RATED = "rated", _("Rated")
+    # pgettext: the helpdesk has its own "Withdrawn" (a ring withdrawn from a clerk).
+    WITHDRAWN = "withdrawn", pgettext_lazy("case state", "Withdrawn")
 
 
 class DeliveryMethod(models.TextChoices):

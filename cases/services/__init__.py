@@ -48,6 +48,7 @@ from cases.services.transitions import (
     case_special_procedure_end,
     case_special_procedure_start,
     case_submit,
+    case_withdraw,
     follow_up_close,
 )
 
@@ -83,6 +84,7 @@ __all__ = [
     "case_special_procedure_end",
     "case_special_procedure_start",
     "case_submit",
+    "case_withdraw",
     "firm_specialist_assign",
     "follow_up_close",
     "version_accepts_agents",

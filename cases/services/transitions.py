@@ -360,6 +360,25 @@ def case_close(*, case: Case, actor: User, request_id: str = "") -> Case:
         )
 
 
+def case_withdraw(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
+    """撤回 by the applicant before a decision. A routing message still on its way finds the case
+    no longer accepted and does nothing; the case and its history stay."""
+    step = STEPS["withdraw"]
+    reason = step_reason(step, reason)
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            reason=reason,
+            request_id=request_id,
+            district_code=case.accepting_district.division_code,
+            fields={"outcome_reason": reason, "closed_at": timezone.now()},
+        )
+
+
 def case_rate(
     *,
     case: Case,
