@@ -141,6 +141,39 @@ def _clock_resume_fields(case: Case) -> dict[str, Any]:
     }
 
 
+def _reason_step(
+    name: str,
+    *,
+    case: Case,
+    actor: User,
+    reason: str,
+    request_id: str,
+    outcome: str | None = None,
+    at_accepting: bool = False,
+) -> Case:
+    """A step whose only input is a reason (required where the step declares it; kept as given otherwise).
+
+    `outcome` names the timestamp field of a step that ends a phase (decided_at, closed_at): it is set,
+    with the reason as the outcome's reason. `at_accepting`: the event is recorded at the accepting
+    district (steps the applicant side takes after the case has left it).
+    """
+    step = STEPS[name]
+    reason = step_reason(step, reason)
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        fields = {outcome: timezone.now(), "outcome_reason": reason} if outcome else {}
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            reason=reason,
+            request_id=request_id,
+            district_code=case.accepting_district.division_code if at_accepting else None,
+            fields=fields,
+        )
+
+
 # --- the applicant side and the accepting district ---------------------------------------------------
 
 
@@ -208,19 +241,7 @@ def case_accept(*, case: Case, actor: User, request_id: str = "") -> Case:
 
 
 def case_not_accept(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
-    step = STEPS["not_accept"]
-    reason = step_reason(step, reason)
-    with transaction.atomic():
-        case = lock(case)
-        require_side(step, case=case, actor=actor)
-        return _move(
-            case,
-            step=step,
-            actor=actor,
-            reason=reason,
-            request_id=request_id,
-            fields={"outcome_reason": reason, "closed_at": timezone.now()},
-        )
+    return _reason_step("not_accept", case=case, actor=actor, reason=reason, request_id=request_id, outcome="closed_at")
 
 
 def case_request_correction(
@@ -271,52 +292,25 @@ def case_review_start(*, case: Case, actor: User, request_id: str = "") -> Case:
         )
 
 
-def _approving_step(name: str, *, case: Case, actor: User, reason: str, request_id: str, **fields: Any) -> Case:
-    """A step of the approving clerk that carries only a reason (return, special procedure)."""
-    step = STEPS[name]
-    reason = step_reason(step, reason)
-    with transaction.atomic():
-        case = lock(case)
-        require_side(step, case=case, actor=actor)
-        return _move(case, step=step, actor=actor, reason=reason, request_id=request_id, fields=fields)
-
-
 def case_return(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
     """The approving district cannot ask the applicant again: it returns the case through the accepting window."""
-    return _approving_step("return", case=case, actor=actor, reason=reason, request_id=request_id)
+    return _reason_step("return", case=case, actor=actor, reason=reason, request_id=request_id)
 
 
 def case_special_procedure_start(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
-    return _approving_step("special_procedure_start", case=case, actor=actor, reason=reason, request_id=request_id)
+    return _reason_step("special_procedure_start", case=case, actor=actor, reason=reason, request_id=request_id)
 
 
 def case_special_procedure_end(*, case: Case, actor: User, reason: str = "", request_id: str = "") -> Case:
-    return _approving_step("special_procedure_end", case=case, actor=actor, reason=reason, request_id=request_id)
+    return _reason_step("special_procedure_end", case=case, actor=actor, reason=reason, request_id=request_id)
 
 
 def case_approve(*, case: Case, actor: User, reason: str = "", request_id: str = "") -> Case:
-    return _decide("approve", case=case, actor=actor, reason=reason, request_id=request_id)
+    return _reason_step("approve", case=case, actor=actor, reason=reason, request_id=request_id, outcome="decided_at")
 
 
 def case_refuse(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
-    return _decide("refuse", case=case, actor=actor, reason=reason, request_id=request_id)
-
-
-def _decide(name: str, *, case: Case, actor: User, reason: str, request_id: str) -> Case:
-    # A reason is required only where the step declares it; the original text is kept otherwise.
-    step = STEPS[name]
-    reason = step_reason(step, reason)
-    with transaction.atomic():
-        case = lock(case)
-        require_side(step, case=case, actor=actor)
-        return _move(
-            case,
-            step=step,
-            actor=actor,
-            reason=reason,
-            request_id=request_id,
-            fields={"decided_at": timezone.now(), "outcome_reason": reason},
-        )
+    return _reason_step("refuse", case=case, actor=actor, reason=reason, request_id=request_id, outcome="decided_at")
 
 
 # --- back at the accepting district ----------------------------------------------------------------
@@ -363,20 +357,9 @@ def case_close(*, case: Case, actor: User, request_id: str = "") -> Case:
 def case_withdraw(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
     """撤回 by the applicant before a decision. A routing message still on its way finds the case
     no longer accepted and does nothing; the case and its history stay."""
-    step = STEPS["withdraw"]
-    reason = step_reason(step, reason)
-    with transaction.atomic():
-        case = lock(case)
-        require_side(step, case=case, actor=actor)
-        return _move(
-            case,
-            step=step,
-            actor=actor,
-            reason=reason,
-            request_id=request_id,
-            district_code=case.accepting_district.division_code,
-            fields={"outcome_reason": reason, "closed_at": timezone.now()},
-        )
+    return _reason_step(
+        "withdraw", case=case, actor=actor, reason=reason, request_id=request_id, outcome="closed_at", at_accepting=True
+    )
 
 
 def case_rate(
