@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,26 +21,11 @@ import time
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
+
+from bench.measure import free_port, summary  # noqa: E402
+
 PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-def summary(name: str, values: list[float]) -> str:
-    return (
-        f"{name:<44} n={len(values):<4} p50={percentile(values, 50):6.2f} ms  p95={percentile(values, 95):6.2f} ms  "
-        f"p99={percentile(values, 99):6.2f} ms  mean={statistics.fmean(values):6.2f} ms"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pdf_of(size: int) -> bytes:
@@ -78,7 +61,6 @@ def main() -> int:
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
 
     os.environ.update(env)
-    sys.path.insert(0, str(BASE))
     import django
 
     django.setup()
@@ -154,8 +136,8 @@ def main() -> int:
         server.wait(timeout=15)
 
     print(f"document: {size / 1024 / 1024:.1f} MiB PDF; requests: {requests} of each (sequential, keep-alive)")
-    print(summary("GET /cases/<ref>/documents/<id>/ (authorised)", view_times))
-    print(summary("floor: the same bytes as a static file", static_times))
+    print(summary("GET /cases/<ref>/documents/<id>/ (authorised)", view_times, width=44))
+    print(summary("floor: the same bytes as a static file", static_times, width=44))
     print(f"SQL statements per document view (session, user, case and material, in process): {len(queries)}")
     return 0
 

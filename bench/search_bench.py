@@ -14,8 +14,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -23,6 +21,10 @@ import urllib.parse
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
+
+from bench.measure import free_port, summary  # noqa: E402
+
 PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
 
 QUERIES: list[dict[str, str]] = [
@@ -45,25 +47,6 @@ QUERIES: list[dict[str, str]] = [
 ]
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-def summary(name: str, values: list[float]) -> str:
-    return (
-        f"{name:<38} n={len(values):<4} p50={percentile(values, 50):6.2f} ms  p95={percentile(values, 95):6.2f} ms  "
-        f"p99={percentile(values, 99):6.2f} ms  mean={statistics.fmean(values):6.2f} ms"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
@@ -80,7 +63,6 @@ def main() -> int:
     # The bare database query and the index, measured in this process against the same database.
     os.environ.update({k: v for k, v in env.items() if k in ("SQLITE_PATH", "DATABASE_URL", "REDIS_URL")})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
-    sys.path.insert(0, str(BASE))
     import django
 
     django.setup()
