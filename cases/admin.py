@@ -1,10 +1,20 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, CaseEvent, CaseMaterial, ClerkSkill, FollowUp, Holiday, Rating
+from accounts.models import User
+from cases import selectors, services
+from cases.models import CalendarGap, Case, CaseEvent, CaseMaterial, ClerkSkill, FollowUp, Holiday, Rating
+from govservice.errors import DomainError
 
 _EVENT_FIELDS = (
     "seq",
@@ -108,11 +118,96 @@ class CaseEventAdmin(admin.ModelAdmin):
         return False
 
 
+class CalendarImportForm(forms.Form):
+    table = forms.FileField(
+        label=_("Calendar table (CSV)"),
+        help_text=_(
+            "One row per day: date (YYYY-MM-DD), kind (holiday / 休, or makeup_workday / 班), name. "
+            "The years in the table replace what the calendar holds for them; one bad row refuses the whole table."
+        ),
+    )
+
+
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
+    change_list_template = "admin/cases/holiday/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [path("import/", self.admin_site.admin_view(self.import_view), name="cases_holiday_import")]
+        return own + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        coverage = selectors.calendar_coverage()
+        if coverage.missing:
+            self.message_user(
+                request,
+                _(
+                    "The calendar holds %(years)s. Missing: %(missing)s — working days in those years count every "
+                    "weekday; %(count)d open cases have provisional deadlines. Import the year's calendar."
+                )
+                % {
+                    "years": ", ".join(map(str, coverage.years)) or "—",
+                    "missing": ", ".join(map(str, coverage.missing)),
+                    "count": coverage.provisional_cases,
+                },
+                messages.WARNING,
+            )
+        return super().changelist_view(request, {**(extra_context or {}), "coverage": coverage})
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request) or not self.has_delete_permission(request):
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["table"]
+            try:
+                text = upload.read(1_000_000).decode("utf-8")
+                report = services.holiday_calendar_import(
+                    text=text, actor=request.user if isinstance(request.user, User) else None
+                )
+            except UnicodeDecodeError:
+                form.add_error("table", _("The table is not UTF-8 text."))
+            except DomainError as exc:
+                for message in exc.messages:
+                    form.add_error("table", message)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Imported %(years)s: %(holidays)d holidays, %(makeup)d make-up working days; "
+                        "%(cases)d provisional cases counted again."
+                    )
+                    % {
+                        "years": ", ".join(map(str, report.years)),
+                        "holidays": report.holidays,
+                        "makeup": report.makeup_workdays,
+                        "cases": report.cases_recomputed,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:cases_holiday_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import the holiday calendar"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/holiday/import.html", context)
+
+
+@admin.register(CalendarGap)
+class CalendarGapAdmin(admin.ModelAdmin):
+    list_display = ["year", "first_seen_at", "first_case_reference", "closed_at"]
+    readonly_fields = ["year", "first_seen_at", "first_case_reference", "closed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CalendarGap | None = None) -> bool:
+        return False
 
 
 @admin.register(Rating)

@@ -1,4 +1,10 @@
-"""Working days from the holiday calendar: deadlines count working days, stopped clocks push them back."""
+"""Working days from the holiday calendar: deadlines count working days, stopped clocks push them back.
+
+The calendar is published year by year (国务院办公厅's notice on the next year's holidays, usually in
+November or December). A count that runs into a year the calendar does not hold yet treats every weekday
+of it as a working day; `calendar_years_missing` names such years so the deadline can be marked
+provisional (cases.services.deadlines) instead of going silently wrong.
+"""
 
 from __future__ import annotations
 
@@ -71,6 +77,22 @@ def shift_due(*, due: dt.date, stopped_from: dt.date, resumed_on: dt.date, unit:
     calendar = WorkingCalendar.load(start=stopped_from, end=max(resumed_on, due) + dt.timedelta(days=span * 2 + 60))
     days = calendar.working_days_between(stopped_from, resumed_on)
     return calendar.add_working_days(due, days) if days else due, days
+
+
+def calendar_years_missing(start: dt.date, end: dt.date) -> frozenset[int]:
+    """The years from `start` to `end` (inclusive) that the holiday calendar holds no day of.
+
+    A published year always has holidays, so a year without a single row has not been imported yet.
+    """
+    if end < start:
+        start, end = end, start
+    covered = {
+        day.year
+        for day in Holiday.objects.filter(
+            date__gte=dt.date(start.year, 1, 1), date__lte=dt.date(end.year, 12, 31)
+        ).dates("date", "year")
+    }
+    return frozenset(set(range(start.year, end.year + 1)) - covered)
 
 
 def working_days_left(*, today: dt.date, due: dt.date) -> int:

@@ -400,12 +400,14 @@ MATERIAL_ADDED = "material_added"
 ROUTING_STOPPED = "routing_stopped"
 ID_NUMBER_REVEALED = "id_number_revealed"
 FOLLOW_UP_DONE = "follow_up_done"
+DEADLINES_RECOMPUTED = "deadlines_recomputed"
 OTHER_EVENTS: dict[str, Any] = {
     DRAFT_CREATED: _("Application started"),
     MATERIAL_ADDED: _("Material uploaded"),
     ROUTING_STOPPED: _("Routing stopped: needs a supervisor"),
     ID_NUMBER_REVEALED: _("Full ID number read"),
     FOLLOW_UP_DONE: _("Bad rating followed up"),
+    DEADLINES_RECOMPUTED: _("Deadlines counted again with the new holiday calendar"),
 }
 
 

@@ -141,8 +141,12 @@ class Case(models.Model):
     statutory_due = models.DateField(_("statutory deadline"), null=True, blank=True)
     clock_stopped_since = models.DateField(_("clock stopped since"), null=True, blank=True)
     stopped_days = models.PositiveIntegerField(_("days the clock stood still"), default=0)
+    # A working-day count ran through a year the holiday calendar does not hold yet (every weekday of it
+    # counted as a working day): the deadlines are provisional until that year's calendar is imported.
+    deadline_provisional = models.BooleanField(_("deadlines provisional"), default=False)
     due_soon_notified = models.BooleanField(default=False)
     overdue_notified = models.BooleanField(default=False)
+    statutory_overdue_notified = models.BooleanField(default=False)
 
     delivery_method = models.CharField(_("delivery method"), max_length=10, choices=DeliveryMethod.choices, blank=True)
     delivery_detail = models.CharField(_("delivery detail"), max_length=300, blank=True)
@@ -332,6 +336,24 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class CalendarGap(models.Model):
+    """A year a deadline reached before the holiday calendar held it: supervisors are alerted once per year,
+    and the gap is closed when that year's calendar is imported."""
+
+    year = models.PositiveSmallIntegerField(pgettext_lazy("calendar", "year"), unique=True)
+    first_seen_at = models.DateTimeField(_("first reached at"), auto_now_add=True)
+    first_case_reference = models.CharField(_("first case"), max_length=32, blank=True)
+    closed_at = models.DateTimeField(_("calendar imported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("missing calendar year")
+        verbose_name_plural = _("missing calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class Rating(models.Model):

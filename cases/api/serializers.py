@@ -93,6 +93,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "closed_at",
             "promised_due",
             "statutory_due",
+            "deadline_provisional",
             "clock_stopped_since",
             "stopped_days",
             "delivery_method",

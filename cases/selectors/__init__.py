@@ -1,5 +1,6 @@
 """Reads, by job (HackSoft-style selectors; changes are in cases.services).
 
+- calendar: the holiday calendar's coverage (years held, years missing)
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+from cases.selectors.calendar import CalendarCoverage, calendar_coverage
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
@@ -25,9 +27,11 @@ from cases.selectors.visibility import (
 )
 
 __all__ = [
+    "CalendarCoverage",
     "Document",
     "actor_is",
     "actor_on_a_side",
+    "calendar_coverage",
     "case_document_for",
     "case_events_visible_to",
     "case_is_applicant_side",

@@ -4,7 +4,8 @@
 - materials: uploads checked against the pinned standard; what a case must provide
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
 - routing: the transfer to the approving district's queue, and the sweep
-- deadlines: the due-soon / overdue scan
+- deadlines: the due-soon / overdue scan (both deadlines); years missing from the holiday calendar
+- calendar: importing the holiday calendar, and counting provisional deadlines again
 - firms: firm specialists (精服务)
 - guards: the row lock, side and reason guards, the errors, the announcement
 
@@ -21,7 +22,8 @@ from cases.services.applications import (
     case_id_number_reveal,
     version_accepts_agents,
 )
-from cases.services.deadlines import DUE_SOON_WORKING_DAYS, case_deadlines_scan
+from cases.services.calendar import CalendarImportReport, holiday_calendar_import, provisional_deadlines_recount
+from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
 from cases.services.firms import firm_specialist_assign
 from cases.services.guards import ChainBroken, TransitionNotAllowed
 from cases.services.materials import case_material_add, case_required_materials
@@ -60,9 +62,11 @@ __all__ = [
     "ROUTING_SWEEP_AFTER_SECONDS",
     "ROUTING_SWEEP_BATCH",
     "ROUTING_SWEEP_REPEAT_SECONDS",
+    "CalendarImportReport",
     "ChainBroken",
     "RoutingOutcome",
     "TransitionNotAllowed",
+    "calendar_gaps_alert",
     "case_accept",
     "case_agent_draft_create",
     "case_approve",
@@ -87,5 +91,7 @@ __all__ = [
     "case_withdraw",
     "firm_specialist_assign",
     "follow_up_close",
+    "holiday_calendar_import",
+    "provisional_deadlines_recount",
     "version_accepts_agents",
 ]

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases import life_cycle
 from cases.chain import chain_verify, event_append
-from cases.deadlines import due_date, shift_due
+from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
 from cases.models import Case, DeliveryMethod, FollowUp, Rating
+from cases.services.deadlines import calendar_gaps_alert
 from cases.services.guards import (
     ChainBroken,
     TransitionNotAllowed,
@@ -84,6 +85,8 @@ def _move(
         request_id=request_id,
         district_code=district_code,
     )
+    if fields.get("deadline_provisional"):
+        calendar_gaps_alert(case)
     announce(case, action=step.action)
     return case
 
@@ -107,11 +110,19 @@ def _clock_start_fields(case: Case, *, now: dt.datetime) -> dict[str, Any]:
         return {}
     version = case.item_version
     today = timezone.localdate(now)
+    promised = due_date(start=today, limit=version.promised_limit, unit=version.limit_unit)
+    statutory = due_date(start=today, limit=version.statutory_limit, unit=version.limit_unit)
     return {
         "accepted_at": now,
-        "promised_due": due_date(start=today, limit=version.promised_limit, unit=version.limit_unit),
-        "statutory_due": due_date(start=today, limit=version.statutory_limit, unit=version.limit_unit),
+        "promised_due": promised,
+        "statutory_due": statutory,
+        "deadline_provisional": _provisional(version.limit_unit, start=today, end=max(promised, statutory)),
     }
+
+
+def _provisional(unit: str, *, start: dt.date, end: dt.date) -> bool:
+    """A working-day count through a year the holiday calendar does not hold yet is provisional."""
+    return unit == "working_days" and bool(calendar_years_missing(start, end))
 
 
 def _clock_stop_fields(case: Case) -> dict[str, Any]:
@@ -132,9 +143,11 @@ def _clock_resume_fields(case: Case) -> dict[str, Any]:
     statutory, _days = shift_due(
         due=case.statutory_due, stopped_from=case.clock_stopped_since, resumed_on=today, unit=unit
     )
+    counted_from = timezone.localdate(case.accepted_at) if case.accepted_at else case.clock_stopped_since
     return {
         "promised_due": promised,
         "statutory_due": statutory,
+        "deadline_provisional": _provisional(unit, start=counted_from, end=max(promised, statutory)),
         "clock_stopped_since": None,
         "stopped_days": case.stopped_days + days,
         "due_soon_notified": False,

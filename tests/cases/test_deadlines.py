@@ -144,8 +144,8 @@ def test_the_beat_scan_flags_due_soon_and_overdue_once_and_skips_stopped_clocks(
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         counts = services.case_deadlines_scan(today=today)
-    assert counts == {"due_soon": 1, "overdue": 1}
+    assert counts == {"due_soon": 1, "overdue": 1, "statutory_overdue": 0}
     assert callbacks, "the clerk and supervisors are told after commit"
-    assert services.case_deadlines_scan(today=today) == {"due_soon": 0, "overdue": 0}
+    assert services.case_deadlines_scan(today=today) == {"due_soon": 0, "overdue": 0, "statutory_overdue": 0}
     assert Case.objects.get(pk=overdue.pk).overdue_notified
     assert not Case.objects.get(pk=stopped.pk).overdue_notified
