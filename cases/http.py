@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
 
 from accounts.models import User
-from cases.selectors.documents import Document
+
+
+class Servable(Protocol):
+    """A stored file as served: a case's uploaded material (selectors.Document) or a document it produced."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def inline(self) -> bool: ...
+    @property
+    def filename(self) -> str: ...
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -23,7 +37,7 @@ def request_id(request: HttpRequest) -> str:
     return getattr(request, "request_id", "")
 
 
-def document_response(document: Document) -> FileResponse:
+def document_response(document: Servable) -> FileResponse:
     """A case document as a response: inline only for the types browsers show safely, a download otherwise.
 
     Besides `X-Content-Type-Options: nosniff`, an image or a download gets a sandboxing

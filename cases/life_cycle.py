@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseState, DeliveryMethod
+from cases.models import CaseState, DeliveryMethod, PaperKind
 
 
 class Side(enum.StrEnum):
@@ -116,6 +116,8 @@ class Step:
     # On the workbench's queue rows: a short label, and fixed inputs (e.g. deliver as pick-up).
     quick_label: Any = None
     quick_inputs: tuple[tuple[str, str], ...] = ()
+    # The document (文书) the step issues as a PDF once it has committed (cases.services.paperwork).
+    paper: PaperKind | None = None
 
     @property
     def api_name(self) -> str:
@@ -184,6 +186,7 @@ STEPS: dict[str, Step] = {
             url_path="accept",
             doc="受理: accept at the accepting window.",
             quick_label=_("Accept"),
+            paper=PaperKind.RECEIPT,
         ),
         Step(
             "request_correction",
@@ -201,6 +204,7 @@ STEPS: dict[str, Step] = {
             url_path="request-correction",
             doc="补正: name the materials and why; the clock stops until resubmission.",
             tone="secondary",
+            paper=PaperKind.CORRECTION_NOTICE,
         ),
         Step(
             "not_accept",
@@ -216,6 +220,7 @@ STEPS: dict[str, Step] = {
             url_path="not-accept",
             doc="不予受理, with a reason.",
             tone="danger",
+            paper=PaperKind.NOT_ACCEPTED,
         ),
         Step(
             "transfer",
@@ -254,6 +259,7 @@ STEPS: dict[str, Step] = {
             url_path="approve",
             doc="准予: approve.",
             quick_label=_("Approve"),
+            paper=PaperKind.DECISION,
         ),
         Step(
             "refuse",
@@ -269,6 +275,7 @@ STEPS: dict[str, Step] = {
             url_path="refuse",
             doc="不予: refuse, with a reason.",
             tone="danger",
+            paper=PaperKind.DECISION,
         ),
         Step(
             "special_procedure_start",
@@ -329,6 +336,7 @@ STEPS: dict[str, Step] = {
             doc="送达 through the accepting district: electronic licence, courier or pick-up.",
             quick_label=_("Deliver (pick-up)"),
             quick_inputs=(("method", DeliveryMethod.PICKUP),),
+            paper=PaperKind.DELIVERY_RECORD,
         ),
         Step(
             "withdraw",
@@ -401,6 +409,7 @@ ROUTING_STOPPED = "routing_stopped"
 ID_NUMBER_REVEALED = "id_number_revealed"
 FOLLOW_UP_DONE = "follow_up_done"
 DEADLINES_RECOMPUTED = "deadlines_recomputed"
+PAPER_ISSUED = "paper_issued"
 OTHER_EVENTS: dict[str, Any] = {
     DRAFT_CREATED: _("Application started"),
     MATERIAL_ADDED: _("Material uploaded"),
@@ -408,6 +417,7 @@ OTHER_EVENTS: dict[str, Any] = {
     ID_NUMBER_REVEALED: _("Full ID number read"),
     FOLLOW_UP_DONE: _("Bad rating followed up"),
     DEADLINES_RECOMPUTED: _("Deadlines counted again with the new holiday calendar"),
+    PAPER_ISSUED: _("Document issued"),
 }
 
 

@@ -427,3 +427,44 @@ class ClerkSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clerk} · {self.get_sector_display()}"
+
+
+class PaperKind(models.TextChoices):
+    """The documents a case produces (文书), each issued by a declared step (cases.life_cycle.Step.paper)."""
+
+    RECEIPT = "receipt", _("Acceptance notice (受理通知书)")
+    CORRECTION_NOTICE = "correction_notice", _("One-time notice of corrections (一次性告知书)")
+    NOT_ACCEPTED = "not_accepted", _("Decision not to accept (不予受理决定书)")
+    DECISION = "decision", _("Decision notice (准予 / 不予)")
+    DELIVERY_RECORD = "delivery_record", _("Delivery record (送达回证)")
+
+
+def paper_upload_path(instance: CasePaper, filename: str) -> str:
+    return f"papers/{instance.case.reference}/{instance.number}.pdf"
+
+
+class CasePaper(models.Model):
+    """A PDF a step of the case issued: its number, date and SHA-256 are on the case's event chain, and its
+    QR code opens a public check page (by an unguessable token) that shows those and nothing about the person."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="papers")
+    kind = models.CharField(pgettext_lazy("paper", "document"), max_length=20, choices=PaperKind.choices)
+    # The chain event of the step that issued it: one document per step taken (a retried task issues none).
+    event_seq = models.PositiveIntegerField(_("issued by event"))
+    number = models.CharField(_("document number"), max_length=48, unique=True)
+    verify_token = models.CharField(max_length=43, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=paper_upload_path)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField(_("issued at"))
+    district_code = models.CharField(_("issuing district"), max_length=6)
+    window_code = models.CharField(_("issuing window"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["case", "issued_at", "id"]
+        verbose_name = _("case document issued")
+        verbose_name_plural = _("case documents issued")
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "event_seq"], name="one_paper_per_step_taken")]
+
+    def __str__(self) -> str:
+        return self.number

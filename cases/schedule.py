@@ -21,4 +21,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         # Expires before the next run: a beat backlog never piles up sweeps.
         "options": {"queue": "default", "expires": 55},
     },
+    # A step's document (文书) whose message got lost: queue it again (issuing is idempotent).
+    "cases-sweep-papers": {
+        "task": "cases.sweep_papers",
+        "schedule": 60.0,
+        "options": {"queue": "default", "expires": 55},
+    },
 }

@@ -28,6 +28,18 @@ def route_case(case_id: int, transfer_number: int) -> str:
     return outcome.status
 
 
+@shared_task(name="cases.issue_paper", autoretry_for=(OperationalError,), retry_backoff=1, max_retries=8)
+def issue_paper(case_id: int, kind: str, event_seq: int) -> str:
+    """Queued after a step that issues a document commits; idempotent (one document per step taken)."""
+    return services.paper_issue(case_id=case_id, kind=kind, event_seq=event_seq).number
+
+
+@shared_task(name="cases.sweep_papers", ignore_result=True)
+def sweep_papers() -> int:
+    """Beat, every minute: queue again the documents whose message never arrived."""
+    return services.paper_sweep()
+
+
 @shared_task(name="cases.scan_deadlines")
 def scan_deadlines() -> dict[str, int]:
     return services.case_deadlines_scan()

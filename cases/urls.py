@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from cases import views
+from cases import paper_views, views
 from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet
 
 router = SimpleRouter()
@@ -25,4 +25,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
     path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),
     path("cases/<str:reference>/documents/<int:material_id>/", views.case_document, name="cases-document"),
+    path("cases/<str:reference>/papers/<str:number>.pdf", paper_views.paper_pdf, name="cases-paper-pdf"),
+    path("cases/<str:reference>/papers/<str:number>/", paper_views.paper_print, name="cases-paper-print"),
+    path("verify/<str:token>/", paper_views.paper_verify, name="cases-paper-verify"),
 ]

@@ -163,6 +163,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "delivery_methods": DeliveryMethod.choices,
             "scores": [5, 4, 3, 2, 1],
             "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
+            "papers": selectors.case_papers(case),
         },
     )
 

@@ -249,6 +249,7 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 
 def cmd_run() -> int:
+    _ensure_debian_packages(browser=False)
     supervisor = Supervisor()
     env = dict(os.environ)
     host = env.get("HOST", "127.0.0.1")
@@ -295,25 +296,43 @@ def cmd_run() -> int:
         say("stopped")
 
 
-def _ensure_chromium() -> None:
-    """Browser tests use Debian's Chromium; install it when we can (root with apt)."""
-    if Path("/usr/bin/chromium").exists():
+def _missing_debian_packages(*, browser: bool) -> list[str]:
+    """The Debian packages the system needs that this machine lacks: Pango and the Noto CJK fonts draw the
+    documents a case produces (PDF, WeasyPrint); the browser tests drive Debian's Chromium."""
+    import ctypes.util
+
+    missing = []
+    if ctypes.util.find_library("pango-1.0") is None or ctypes.util.find_library("pangoft2-1.0") is None:
+        missing += ["libpango-1.0-0", "libpangoft2-1.0-0"]
+    if not list(Path("/usr/share/fonts").glob("opentype/noto/NotoSansCJK-*")):
+        missing.append("fonts-noto-cjk")
+    if browser and not Path("/usr/bin/chromium").exists():
+        missing.append("chromium")
+    return missing
+
+
+def _ensure_debian_packages(*, browser: bool) -> None:
+    """Install what is missing when we can (root with apt); say what is missing otherwise."""
+    missing = _missing_debian_packages(browser=browser)
+    if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        say("installing Debian's chromium for the browser tests…")
+        say(f"installing Debian's {' '.join(missing)}…")
         subprocess.run(["apt-get", "update", "-qq"], check=False)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", *missing],
             check=False,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
+    else:
+        say(f"missing Debian packages (install them as root): {' '.join(missing)}")
 
 
 def cmd_test(pytest_args: list[str]) -> int:
     supervisor = Supervisor()
     env = dict(os.environ)
     try:
-        _ensure_chromium()
+        _ensure_debian_packages(browser=True)
         if env.get("REDIS_URL"):
             import redis
 

@@ -1,5 +1,6 @@
 """Reads, by job (HackSoft-style selectors; changes are in cases.services).
 
+- papers: the documents a case produced (文书), and their public check by QR code
 - calendar: the holiday calendar's coverage (years held, years missing)
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
@@ -15,6 +16,14 @@ from cases.selectors.calendar import CalendarCoverage, calendar_coverage
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
+from cases.selectors.papers import (
+    PaperFile,
+    case_paper_file,
+    case_paper_for,
+    case_papers,
+    paper_by_token,
+    paper_intact,
+)
 from cases.selectors.queues import district_queues, routing_stopped_cases, workbench_for
 from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
 from cases.selectors.visibility import (
@@ -29,12 +38,16 @@ from cases.selectors.visibility import (
 __all__ = [
     "CalendarCoverage",
     "Document",
+    "PaperFile",
     "actor_is",
     "actor_on_a_side",
     "calendar_coverage",
     "case_document_for",
     "case_events_visible_to",
     "case_is_applicant_side",
+    "case_paper_file",
+    "case_paper_for",
+    "case_papers",
     "case_steps_for",
     "cases_visible_to",
     "district_queues",
@@ -44,6 +57,8 @@ __all__ = [
     "firm_recommended_items",
     "firms_visible_to",
     "offered_steps",
+    "paper_by_token",
+    "paper_intact",
     "quick_step_for",
     "routing_stopped_cases",
     "workbench_for",

@@ -5,6 +5,7 @@
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
 - routing: the transfer to the approving district's queue, and the sweep
 - deadlines: the due-soon / overdue scan (both deadlines); years missing from the holiday calendar
+- paperwork: the documents a step issues (PDF, hash on the chain, public check)
 - calendar: importing the holiday calendar, and counting provisional deadlines again
 - firms: firm specialists (精服务)
 - guards: the row lock, side and reason guards, the errors, the announcement
@@ -27,6 +28,7 @@ from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert,
 from cases.services.firms import firm_specialist_assign
 from cases.services.guards import ChainBroken, TransitionNotAllowed
 from cases.services.materials import case_material_add, case_required_materials
+from cases.services.paperwork import paper_issue, paper_sweep
 from cases.services.routing import (
     MAX_ROUTING_ATTEMPTS,
     ROUTING_SWEEP_AFTER_SECONDS,
@@ -92,6 +94,8 @@ __all__ = [
     "firm_specialist_assign",
     "follow_up_close",
     "holiday_calendar_import",
+    "paper_issue",
+    "paper_sweep",
     "provisional_deadlines_recount",
     "version_accepts_agents",
 ]

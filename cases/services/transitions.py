@@ -35,6 +35,7 @@ from cases.services.guards import (
     step_reason,
 )
 from cases.services.materials import missing_materials, spare_by_elicence
+from cases.services.paperwork import paper_enqueue_for
 from govservice import events
 from govservice.errors import Conflict, Invalid, NotAllowed
 from govservice.queues import district_queue
@@ -74,7 +75,7 @@ def _move(
         setattr(case, name, value)
     case.state = step.target
     case.state_changed_at = now
-    event_append(
+    event = event_append(
         case=case,
         action=step.action,
         actor=actor,
@@ -85,6 +86,8 @@ def _move(
         request_id=request_id,
         district_code=district_code,
     )
+    if step.paper is not None:
+        paper_enqueue_for(case, action=step.action, event_seq=event.seq)
     if fields.get("deadline_provisional"):
         calendar_gaps_alert(case)
     announce(case, action=step.action)
