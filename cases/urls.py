@@ -6,7 +6,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from cases import paper_views, views
-from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet
+from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet, PaperCheckView
 
 router = SimpleRouter()
 # The more specific prefixes first: a case reference never looks like these words anyway.
@@ -17,6 +17,7 @@ router.register("api/cases", CaseViewSet, basename="case")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("api/verify/<str:token>/", PaperCheckView.as_view(), name="api-paper-check"),
     path("cases/", views.my_cases, name="cases-mine"),
     path("cases/workbench/", views.workbench, name="cases-workbench"),
     path("cases/supervision/", views.supervision, name="cases-supervision"),

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.identifiers import validate_credit_code, validate_id_number
 from accounts.models import FirmSpecialist
-from cases.models import Case, CaseEvent, CaseMaterial, DeliveryMethod, FollowUp, Holiday, Rating
+from cases.models import Case, CaseEvent, CaseMaterial, CasePaper, DeliveryMethod, FollowUp, Holiday, Rating
+from cases.services.paperwork import verify_url
 from standards.models import ItemMaterial, ItemVersion
 
 
@@ -296,6 +298,52 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
 
 class FollowUpCloseSerializer(serializers.Serializer[Any]):
     note = serializers.CharField()
+
+
+class CasePaperSerializer(serializers.ModelSerializer[CasePaper]):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    file_url = serializers.SerializerMethodField()
+    print_url = serializers.SerializerMethodField()
+    verify_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CasePaper
+        fields = [
+            "number",
+            "kind",
+            "kind_label",
+            "issued_at",
+            "event_seq",
+            "size",
+            "sha256",
+            "district_code",
+            "window_code",
+            "file_url",
+            "print_url",
+            "verify_url",
+        ]
+        read_only_fields = fields
+
+    def get_file_url(self, paper: CasePaper) -> str:
+        return reverse("case-paper-file", args=[paper.case.reference, paper.number])
+
+    def get_print_url(self, paper: CasePaper) -> str:
+        return reverse("cases-paper-print", args=[paper.case.reference, paper.number])
+
+    def get_verify_url(self, paper: CasePaper) -> str:
+        return verify_url(paper.verify_token)
+
+
+class PaperCheckSerializer(serializers.Serializer[Any]):
+    """What a document's public check confirms: nothing about the person."""
+
+    number = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    issued_by = serializers.CharField()
+    sha256 = serializers.CharField()
+    intact = serializers.BooleanField()
 
 
 class HolidaySerializer(serializers.ModelSerializer[Holiday]):

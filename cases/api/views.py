@@ -15,8 +15,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.models import Firm, FirmSpecialist, User
 from cases import life_cycle, selectors, services
@@ -156,6 +158,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return document_response(document)
 
+    @extend_schema(responses={200: s.CasePaperSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def papers(self, request: Request, reference: str | None = None) -> Response:
+        """The documents the case's steps issued (文书): number, kind, date, SHA-256, where to get and check each."""
+        case = self.get_object()
+        return Response(s.CasePaperSerializer(selectors.case_papers(case), many=True).data)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        description="The document's PDF as issued, checked against the SHA-256 on the chain (409 "
+        "`document_damaged` when it no longer matches); 404 for whoever may not see the case.",
+    )
+    @action(detail=True, methods=["get"], url_path=r"papers/(?P<number>[A-Za-z0-9-]+)/file", url_name="paper-file")
+    def paper_file(self, request: Request, reference: str | None = None, number: str = "") -> FileResponse:
+        paper = selectors.case_paper_for(user=request.user, reference=reference or "", number=number)
+        return document_response(selectors.case_paper_file(paper))
+
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def events(self, request: Request, reference: str | None = None) -> Response:
@@ -283,3 +302,27 @@ class FirmViewSet(viewsets.GenericViewSet[Any]):
             firm=firm, district=district, clerk=clerk, actor=signed_in_user(request)
         )
         return Response(s.FirmSpecialistSerializer(specialist).data, status=status.HTTP_201_CREATED)
+
+
+class PaperCheckView(APIView):
+    """Public: what the QR code on a document confirms (number, kind, date, issuer, SHA-256), nothing of the person."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type[Any]] = []
+
+    @extend_schema(responses={200: s.PaperCheckSerializer})
+    def get(self, request: Request, token: str) -> Response:
+        paper = selectors.paper_by_token(token)
+        return Response(
+            s.PaperCheckSerializer(
+                {
+                    "number": paper.number,
+                    "kind": paper.kind,
+                    "kind_label": paper.get_kind_display(),
+                    "issued_at": paper.issued_at,
+                    "issued_by": paper.case.accepting_district.display_name,
+                    "sha256": paper.sha256,
+                    "intact": selectors.paper_intact(paper),
+                }
+            ).data
+        )

@@ -227,3 +227,37 @@ def test_the_sweep_queues_again_a_document_whose_message_was_lost(
     assert queued and queued[0][0] == case.pk
     _issued(case, "accepted")
     assert services.paper_sweep(now=later) == 0
+
+
+def test_the_api_lists_serves_and_checks_the_documents(
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    queued: list[tuple[Any, ...]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    case = _accepted(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
+    paper = _issued(case, "accepted")
+    owner = Client()
+    owner.force_login(citizen)
+    (listed,) = owner.get(f"/api/cases/{case.reference}/papers/").json()
+    assert listed["number"] == paper.number and listed["sha256"] == paper.sha256 and listed["kind"] == "receipt"
+    pdf = owner.get(listed["file_url"])
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == paper.sha256  # type: ignore[attr-defined]
+    stranger = Client()
+    stranger.force_login(f.make_user("citizen"))
+    assert stranger.get(f"/api/cases/{case.reference}/papers/").status_code == 404
+    assert stranger.get(listed["file_url"]).status_code == 404
+    check = Client().get(f"/api/verify/{paper.verify_token}/")
+    assert check.status_code == 200
+    assert check.json() == {
+        "number": paper.number,
+        "kind": "receipt",
+        "kind_label": check.json()["kind_label"],
+        "issued_at": check.json()["issued_at"],
+        "issued_by": check.json()["issued_by"],
+        "sha256": paper.sha256,
+        "intact": True,
+    }
+    assert Client().get("/api/verify/nothing-here/").json()["code"] == "not_found"
