@@ -5,13 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts.api.views import MeView, TokenView
+from accounts.api.views import LogoutView, MeView, TokenView
 from govservice.health import healthz
 from govservice.views import home
 
 api_patterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
 ]
 
 urlpatterns = [
