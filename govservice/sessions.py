@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
@@ -46,7 +46,9 @@ class SessionTimeoutMiddleware(MiddlewareMixin):
         session = request.session
         now = time.time()
         if not session_is_current(session, now):
-            logout(request)  # flushes the session: the rest of the request is anonymous
+            # Not logout(): its signal would also revoke the user's API tokens, which a walk-away does not call for.
+            session.flush()
+            request.user = AnonymousUser()
             messages.info(request, _("You were signed out after a time without activity. Please sign in again."))
             return
         session.setdefault(SIGNED_IN, now)
