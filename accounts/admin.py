@@ -1,23 +1,97 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identifiers import mask_phone
 from accounts.models import Firm, User
+
+# What the admin log records when a full ID number and phone are shown (kept in English: it is data).
+REVEAL_MESSAGE = "Revealed the full ID number and phone in the admin."
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """ID numbers and phones are masked; showing them in full is a separate, recorded step."""
+
     list_display = ["username", "display_name", "role", "district", "window", "firm", "is_active"]
     list_filter = ["role", "district", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "phone"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("C9 role"), {"fields": ["role", "display_name", "id_number", "phone", "firm", "district", "window"]}),
+        (
+            _("C9 role"),
+            {
+                "fields": [
+                    *("role", "display_name", "masked_id_number", "masked_phone", "reveal"),
+                    *("firm", "district", "window"),
+                ]
+            },
+        ),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("C9 role"), {"fields": ["role", "display_name", "firm", "district", "window"]}),
     )
+    readonly_fields = ["masked_id_number", "masked_phone", "reveal"]
+
+    @admin.display(description=_("resident ID number"))
+    def masked_id_number(self, obj: User) -> str:
+        return obj.masked_id_number
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: User) -> str:
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("full values"))
+    def reveal(self, obj: User) -> str:
+        if obj.pk is None or not (obj.id_number or obj.phone):
+            return ""
+        url = reverse("admin:accounts_user_reveal", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Show in full (the access is recorded)"))
+
+    def get_urls(self) -> list[URLPattern]:
+        reveal = path(
+            "<int:user_id>/reveal/", self.admin_site.admin_view(self.reveal_view), name="accounts_user_reveal"
+        )
+        return [reveal, *super().get_urls()]
+
+    def reveal_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
+        """GET asks; POST records the access in the admin's log (the object's history), then shows."""
+        person = get_object_or_404(User, pk=user_id)
+        if not self.has_change_permission(request, person):
+            raise PermissionDenied
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": _("Full ID number and phone"),
+            "object": person,
+            "back_url": reverse("admin:accounts_user_change", args=[person.pk]),
+        }
+        if request.method == "POST":
+            LogEntry.objects.log_actions(
+                user_id=int(request.user.pk or 0),
+                queryset=[person],
+                action_flag=CHANGE,
+                change_message=REVEAL_MESSAGE,
+                single_object=True,
+            )
+            context["lines"] = [(_("resident ID number"), person.id_number), (_("phone"), person.phone)]
+        else:
+            context["notice"] = _("Showing the full values is recorded in this user's history with your name.")
+            context["form"] = forms.Form()
+            context["submit_label"] = _("Show in full")
+        return TemplateResponse(request, "admin/c9_action.html", context)
 
 
 @admin.register(Firm)

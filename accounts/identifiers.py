@@ -46,6 +46,15 @@ def validate_credit_code(value: str) -> None:
         )
 
 
+def mask_phone(value: str | None) -> str:
+    """13800138000 -> 138****8000: the first three and the last four digits only."""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
 def mask_id_number(value: str | None) -> str:
     """310101199001011234 -> 310101********1234: region and last four only."""
     if not value:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -102,6 +104,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every way of changing a password (the admin, the password forms, `changepassword`) ends in
+        # set_password() then save(): a changed password ends the user's API tokens (sessions end by
+        # themselves: Django's session hash no longer matches).
+        # AbstractBaseUser keeps the new raw password in _password until save() (not in the stubs).
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from accounts import services
+
+            services.api_tokens_revoke(user=self)
 
     def clean(self) -> None:
         super().clean()

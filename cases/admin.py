@@ -5,16 +5,26 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases import selectors, services
 from cases.models import CalendarGap, Case, CaseEvent, CaseMaterial, ClerkSkill, FollowUp, Holiday, Rating
-from govservice.errors import DomainError
+from govservice.errors import DomainError, error_messages
+
+
+def _admin_page(request: HttpRequest, site: admin.AdminSite, obj: Any, back_url: str, **context: Any) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "admin/c9_action.html",
+        {**site.each_context(request), "object": obj, "back_url": back_url, **context},
+    )
+
 
 _EVENT_FIELDS = (
     "seq",
@@ -86,10 +96,43 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("applicant ID number"))
     def masked_applicant_id_number(self, obj: Case) -> str:
-        return obj.masked_id_number
+        if not obj.applicant_id_number:
+            return ""
+        url = reverse("admin:cases_case_reveal", args=[obj.pk])
+        return format_html(
+            '{} <a href="{}">{}</a>', obj.masked_id_number, url, _("Show in full (recorded in the case's history)")
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
         return [f.name for f in Case._meta.fields if f.name != "applicant_id_number"] + ["masked_applicant_id_number"]
+
+    def get_urls(self) -> list[URLPattern]:
+        reveal = path("<int:case_id>/reveal/", self.admin_site.admin_view(self.reveal_view), name="cases_case_reveal")
+        return [reveal, *super().get_urls()]
+
+    def reveal_view(self, request: HttpRequest, case_id: int) -> HttpResponse:
+        """POST: the full ID number through the service, which appends the reading to the case's chain."""
+        case = get_object_or_404(Case, pk=case_id)
+        back = reverse("admin:cases_case_change", args=[case.pk])
+        title = _("Applicant's full ID number")
+        if request.method != "POST":
+            notice = _("Reading the full ID number is recorded in the case's history with your name.")
+            submit = _("Show in full")
+            return _admin_page(
+                request, self.admin_site, case, back, title=title, notice=notice, form=forms.Form(), submit_label=submit
+            )
+        actor = request.user
+        if not isinstance(actor, User):  # admin_view let only a signed-in staff user in
+            raise PermissionDenied
+        try:
+            number = services.case_id_number_reveal(
+                case=case, actor=actor, request_id=getattr(request, "request_id", "")
+            )
+        except DomainError as error:
+            raise PermissionDenied(" ".join(error_messages(error))) from error
+        return _admin_page(
+            request, self.admin_site, case, back, title=title, lines=[(_("applicant ID number"), number)]
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -219,10 +262,57 @@ class RatingAdmin(admin.ModelAdmin):
         return [f.name for f in Rating._meta.fields]
 
 
+class FollowUpCloseForm(forms.Form):
+    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
+    """Read-only: a follow-up is closed through the service (with its event in the case's chain)."""
+
     list_display = ["rating", "district", "status", "handled_by", "created_at"]
     list_filter = ["status", "district"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: FollowUp | None = None) -> list[str]:
+        return [f.name for f in FollowUp._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: FollowUp | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        close = path(
+            "<int:follow_up_id>/close/", self.admin_site.admin_view(self.close_view), name="cases_followup_close"
+        )
+        return [close, *super().get_urls()]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        follow_up = self.get_object(request, object_id)
+        if follow_up is not None and follow_up.status == FollowUp.Status.OPEN:
+            url = reverse("admin:cases_followup_close", args=[follow_up.pk])
+            messages.info(request, format_html('<a href="{}">{}</a>', url, _("Close this follow-up")))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def close_view(self, request: HttpRequest, follow_up_id: int) -> HttpResponse:
+        follow_up = get_object_or_404(FollowUp, pk=follow_up_id)
+        back = reverse("admin:cases_followup_change", args=[follow_up.pk])
+        form = FollowUpCloseForm(request.POST or None)
+        actor = request.user
+        if request.method == "POST" and form.is_valid() and isinstance(actor, User):
+            try:
+                services.follow_up_close(follow_up=follow_up, actor=actor, note=form.cleaned_data["note"])
+            except DomainError as error:
+                for message in error_messages(error):
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("The follow-up is closed."))
+                return HttpResponseRedirect(back)
+        title = _("Close this follow-up")
+        return _admin_page(request, self.admin_site, follow_up, back, title=title, form=form, submit_label=title)
 
 
 @admin.register(ClerkSkill)

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -55,12 +55,19 @@ async def _redis() -> None:
 
 
 async def _channel_layer() -> None:
-    # channels-redis's layer: the stubs know only the base class, whose new_channel() takes no prefix.
-    layer: Any = get_channel_layer()
-    channel = await layer.new_channel("healthz.")
+    # A round trip through a layer of its own, on a channel name without "!": the server's layer runs one
+    # receive loop for all its process-local channels, and a probe there waited behind the consumers'
+    # receives and timed out whenever a socket was open (docs/pitfalls.md). This instance shares the
+    # configuration (Redis, prefix, capacity) but not the loop, the lock or the pool, and closes its pool.
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    layer = RedisChannelLayer(**config)
+    channel = f"healthz.{uuid.uuid4().hex}"
     token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "healthz.echo", "token": token})
-    message = await layer.receive(channel)
+    try:
+        await layer.send(channel, {"type": "healthz.echo", "token": token})
+        message = await layer.receive(channel)
+    finally:
+        await layer.close_pools()
     if message.get("token") != token:
         raise RuntimeError("channel layer returned a different message")
 

@@ -9,13 +9,16 @@ Every variable is listed in README.md.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from govservice.client_ip import parse_networks
 from govservice.env import env_bool, env_choice, env_int, env_list, env_str
 from govservice.redis_urls import kombu_url, validate_redis_url
 
@@ -56,6 +59,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Content-Security-Policy, REPORT-ONLY: the templates still hold inline scripts and handlers
+# (docs/security.md lists them). Browsers post what it would block to /csp-report/ (logged);
+# once they are moved to static/, rename this setting to CONTENT_SECURITY_POLICY to enforce it.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": "/csp-report/",
+    },
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -70,6 +92,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",  # Content-Security-Policy header (django-csp), report-only for now
+    "axes",  # sign-in lockout (django-axes): failures counted per account and per client address
     "accounts",
     "standards",
     "cases",
@@ -88,6 +112,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "govservice.request_id.RequestIdMiddleware",
+    "govservice.sessions.SessionTimeoutMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page or the API's error body.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "govservice.urls"
@@ -201,6 +229,30 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# The addresses (or networks) of the proxies in front of the servers: only a request from one of them
+# has its X-Forwarded-For believed (govservice/client_ip.py). Empty: the peer's address is the client's.
+TRUSTED_PROXIES = parse_networks("TRUSTED_PROXIES", env_list("TRUSTED_PROXIES", []))
+# Sign-in lockout (django-axes) on the login page, the admin's login and the API's token endpoint: after
+# LOGIN_FAILURE_LIMIT failures within the cool-off, the account is locked, and so is the client address
+# (each counted on its own), until LOGIN_COOLOFF_MINUTES after the failure that locked it. Attempts made
+# while locked do not extend it. Supervisors unlock in the admin (Access attempts: delete).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "govservice.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request (shared kiosks at the service
+# centres) and SESSION_MAX_HOURS after signing in whatever happens (govservice/sessions.py).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12, minimum=1) * 3600
+# API tokens expire API_TOKEN_HOURS after they were issued; logging out and a password change revoke them.
+API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_HOURS", 24, minimum=1))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -236,7 +288,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.auth.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

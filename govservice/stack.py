@@ -209,6 +209,15 @@ def asgi_server_args(*, host: str, port: int, access_log: bool = True) -> list[s
         "false",
         "--lifespan",
         "off",
+        # The client's address is decided once, by the application, from TRUSTED_PROXIES
+        # (govservice/client_ip.py): uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
+        "--no-proxy-headers",
+        # Query strings are logged with their values replaced (govservice/access_log.py).
+        "--log-config",
+        str(BASE_DIR / "govservice" / "uvicorn_logging.json"),
+        # On SIGTERM, requests still running (a slow upload) get this long, then are cut off.
+        "--timeout-graceful-shutdown",
+        "10",
     ]
     if not access_log:
         args.append("--no-access-log")

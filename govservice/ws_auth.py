@@ -15,6 +15,9 @@ from typing import Any, cast
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 from channels.auth import get_user
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+from govservice.sessions import session_is_current
 
 
 def _session_key(scope: dict[str, Any]) -> str | None:
@@ -41,4 +44,7 @@ class SessionUserMiddleware:
         session = self.session_store(_session_key(scope))
         # get_user reads only scope["session"].
         user = await get_user(cast(Any, {"session": session}))
+        # The same idle and absolute limits as the pages (get_user has loaded the session: no query here).
+        if user.is_authenticated and not session_is_current(session):
+            user = AnonymousUser()
         return await self.inner({**scope, "user": user}, receive, send)

@@ -5,7 +5,9 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from accounts.identifiers import mask_phone
 from helpdesk.models import AssistEvent, AssistRequest, Callback, CallSession, ClerkProfile, Offer, Snapshot
 
 if TYPE_CHECKING:
@@ -41,6 +43,13 @@ class ReadOnlyAdmin(_ModelAdmin):
 class AssistRequestAdmin(ReadOnlyAdmin):
     list_display = ["id", "citizen", "state", "priority_reason", "district", "language", "created_at"]
     list_filter = ["state", "district", "priority_reason"]
+    # The admin shows phone numbers masked; the clerk who claims the callback reads it in full (audited).
+    exclude = ["callback_phone"]
+    readonly_fields = ["masked_callback_phone"]
+
+    @admin.display(description=_("callback phone"))
+    def masked_callback_phone(self, obj: AssistRequest) -> str:
+        return mask_phone(obj.callback_phone)
 
 
 @admin.register(Offer)

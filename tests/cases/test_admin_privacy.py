@@ -1,0 +1,88 @@
+"""The superuser's admin: ID numbers and phones masked, every full reading recorded; follow-ups closed
+through the service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.test import Client
+
+from accounts.admin import REVEAL_MESSAGE
+from accounts.identifiers import mask_phone
+from cases.models import FollowUp, Rating
+from tests import factories as f
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from standards.models import ItemVersion
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def superuser_client() -> tuple[Client, User]:
+    admin = f.make_user("supervisor", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    return client, admin
+
+
+def test_the_user_pages_mask_the_id_number_and_phone(superuser_client: tuple[Client, User], citizen: User) -> None:
+    client, _admin = superuser_client
+    citizen.phone = PHONE
+    citizen.save()
+    for page in (f"/admin/accounts/user/{citizen.pk}/change/", f"/admin/accounts/user/?q={citizen.username}"):
+        html = client.get(page).content.decode()
+        assert citizen.id_number not in html, page
+        assert PHONE not in html, page
+    assert mask_phone(PHONE) in client.get(f"/admin/accounts/user/{citizen.pk}/change/").content.decode()
+
+
+def test_showing_them_in_full_is_a_recorded_step(superuser_client: tuple[Client, User], citizen: User) -> None:
+    client, admin = superuser_client
+    citizen.phone = PHONE
+    citizen.save()
+    url = f"/admin/accounts/user/{citizen.pk}/reveal/"
+    asked = client.get(url).content.decode()
+    assert citizen.id_number not in asked  # asking shows nothing and records nothing
+    assert not LogEntry.objects.filter(object_id=str(citizen.pk)).exists()
+    shown = client.post(url).content.decode()
+    assert citizen.id_number in shown and PHONE in shown
+    entry = LogEntry.objects.get(object_id=str(citizen.pk))
+    assert entry.user_id == admin.pk and entry.change_message == REVEAL_MESSAGE
+
+
+def test_a_case_applicants_id_number_is_read_through_the_service_into_the_chain(
+    superuser_client: tuple[Client, User], citizen: User, item: ItemVersion
+) -> None:
+    client, admin = superuser_client
+    case = f.submitted_case(applicant=citizen, version=item)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert citizen.id_number not in page
+    shown = client.post(f"/admin/cases/case/{case.pk}/reveal/").content.decode()
+    assert citizen.id_number in shown
+    event = case.events.get(action="id_number_revealed")
+    assert event.actor == admin
+
+
+def test_a_follow_up_is_closed_through_the_service_with_its_chain_event(
+    superuser_client: tuple[Client, User], citizen: User, item: ItemVersion
+) -> None:
+    client, admin = superuser_client
+    case = f.submitted_case(applicant=citizen, version=item)
+    rating = Rating.objects.create(case=case, rater=citizen, score=1, attitude=1, speed=1, convenience=1)
+    follow_up = FollowUp.objects.create(rating=rating, district=case.accepting_district)
+    # The change form cannot set the status by itself.
+    client.post(f"/admin/cases/followup/{follow_up.pk}/change/", {"status": "done", "note": "x"})
+    follow_up.refresh_from_db()
+    assert follow_up.status == "open"
+    assert not case.events.filter(action="follow_up_done").exists()
+    closed = client.post(f"/admin/cases/followup/{follow_up.pk}/close/", {"note": "已电话回访"})
+    assert closed.status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.status == "done" and follow_up.handled_by == admin
+    assert case.events.get(action="follow_up_done").reason == "已电话回访"
