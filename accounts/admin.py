@@ -12,7 +12,22 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "display_name", "phone"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("C9 role"), {"fields": ["role", "display_name", "id_number", "phone", "firm", "district", "window"]}),
+        (
+            _("C9 role"),
+            {
+                "fields": [
+                    "role",
+                    "display_name",
+                    "id_number",
+                    "phone",
+                    "household_district",
+                    "insured_district",
+                    "firm",
+                    "district",
+                    "window",
+                ]
+            },
+        ),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

@@ -22,7 +22,14 @@ urlpatterns = [
     path("cases/supervision/", views.supervision, name="cases-supervision"),
     path("cases/apply/<int:version_id>/", views.apply, name="cases-apply"),
     path("cases/apply/<int:version_id>/agent/", views.apply_as_agent, name="cases-apply-agent"),
+    path("cases/counter/", views.counter, name="cases-counter"),
+    path("cases/counter/<str:reference>/", views.counter_case, name="cases-counter-case"),
     path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
     path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),
+    path(
+        "cases/<str:reference>/approving-district/",
+        views.approving_district_change,
+        name="cases-approving-district",
+    ),
     path("cases/<str:reference>/documents/<int:material_id>/", views.case_document, name="cases-document"),
 ]

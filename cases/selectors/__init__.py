@@ -1,5 +1,7 @@
 """Reads, by job (HackSoft-style selectors; changes are in cases.services).
 
+- competence: the applicant's places, what an apply form asks for the item's rule, the clerk's alternatives
+- counter: a walk-in applicant found by ID number (masked)
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -10,6 +12,15 @@
 
 from __future__ import annotations
 
+from cases.selectors.competence import (
+    APPROVING_CHANGE_STATES,
+    CompetenceQuestion,
+    applicant_places,
+    approving_change_choices,
+    approving_districts,
+    competence_question,
+)
+from cases.selectors.counter import Walkin, citizen_account, counter_lookup
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
@@ -25,14 +36,23 @@ from cases.selectors.visibility import (
 )
 
 __all__ = [
+    "APPROVING_CHANGE_STATES",
+    "CompetenceQuestion",
     "Document",
+    "Walkin",
     "actor_is",
     "actor_on_a_side",
+    "applicant_places",
+    "approving_change_choices",
+    "approving_districts",
     "case_document_for",
     "case_events_visible_to",
     "case_is_applicant_side",
     "case_steps_for",
     "cases_visible_to",
+    "citizen_account",
+    "competence_question",
+    "counter_lookup",
     "district_queues",
     "districts_visible_to",
     "document_intact",
