@@ -18,8 +18,12 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def person(**places: str) -> User:
-    return f.make_user("citizen", **{name: f.district(code) for name, code in places.items()})
+def person(household_district: str = "", insured_district: str = "") -> User:
+    return f.make_user(
+        "citizen",
+        household_district=f.district(household_district) if household_district else None,
+        insured_district=f.district(insured_district) if insured_district else None,
+    )
 
 
 def three_approvers(rule: str) -> ItemVersion:

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from cases import life_cycle
+from cases import life_cycle, services
 from cases.models import Case, CaseEvent
 from tests import factories as f
 
@@ -109,3 +109,44 @@ def test_a_walkin_is_registered_and_a_material_photographed_with_the_camera(
     actions = list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("action", flat=True))
     assert actions[0] == life_cycle.COUNTER_INTAKE and actions[-1] == "submitted"
     page.context.close()
+
+
+def test_the_applicant_chooses_the_approving_district_sees_why_and_the_clerk_changes_it(
+    browser: Browser, live_stack: LiveStack
+) -> None:
+    citizen = f.make_user("citizen", display_name="张三")
+    clerk = f.make_user("clerk", code=f.HUANGPU, display_name="黄浦店小二")
+    version = f.make_item(approve_in=(f.GUSU, f.SHUSHAN, f.HUANGPU), competent_district_rule="applicant_choice")
+
+    applicant = clerk_page(browser, live_stack, citizen)
+    applicant.goto(live_stack.url(f"/items/{version.item.code}/"))
+    applicant.select_option('.cases-apply select[name="approving_place"]', f.SHUSHAN)
+    shot(applicant, "apply-choice-1280")
+    applicant.click('.cases-apply button[type="submit"]')
+    applicant.wait_for_selector("[data-approving-basis]")
+    assert "蜀山区" in applicant.locator(".card", has_text="审批地").first.inner_text()
+    assert applicant.locator("[data-approving-basis]").get_attribute("data-approving-basis") == "applicant_choice"
+    shot(applicant, "draft-approving-1280")
+    applicant.set_viewport_size({"width": 390, "height": 900})
+    shot(applicant, "draft-approving-390")
+    reference = applicant.url.rstrip("/").rsplit("/", 1)[-1]
+    applicant.context.close()
+
+    case = Case.objects.get(reference=reference)
+    f.upload_required(case, citizen)
+    services.case_submit(case=case, actor=citizen)
+
+    desk = clerk_page(browser, live_stack, clerk)
+    desk.goto(live_stack.url(f"/cases/{reference}/"))
+    desk.click(".approving-change summary")
+    desk.select_option('.approving-change select[name="district"]', f.GUSU)
+    desk.fill('.approving-change textarea[name="reason"]', "户口簿显示户籍在姑苏区")
+    shot(desk, "approving-change-1280")
+    desk.set_viewport_size({"width": 390, "height": 900})
+    shot(desk, "approving-change-390")
+    desk.click('.approving-change button[type="submit"]')
+    desk.wait_for_selector('[data-approving-basis="clerk"]')
+    assert "户口簿显示户籍在姑苏区" in desk.locator("#timeline").inner_text()
+    case.refresh_from_db()
+    assert case.approving_district.division_code == f.GUSU
+    desk.context.close()

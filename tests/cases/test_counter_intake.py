@@ -72,12 +72,13 @@ def test_a_walkin_without_an_account_is_recorded_with_consent_at_the_clerks_wind
 
 def test_without_consent_name_or_phone_nothing_is_filed(huangpu_clerk: User) -> None:
     version = f.make_item()
-    for fields, code, field in [
+    cases: list[tuple[dict[str, object], str, str]] = [
         ({"consent": False}, "consent_required", "consent"),
         ({"name": " "}, "invalid", "name"),
         ({"phone": ""}, "invalid", "phone"),
         ({"phone": "１３９１２３４５６７８"}, "invalid", "phone"),
-    ]:
+    ]
+    for fields, code, field in cases:
         with pytest.raises(Invalid) as caught:
             intake(huangpu_clerk, version, **fields)
         assert caught.value.code == code and field in caught.value.fields
@@ -190,6 +191,7 @@ def test_the_api_looks_up_and_files_at_the_counter(huangpu_clerk: User) -> None:
     made = api.post("/api/cases/counter/", {**body, "consent": True}, format="json")
     assert made.status_code == 201
     data = made.json()
+    assert huangpu_clerk.window is not None
     assert data["filed_at_counter"] is True and data["accepting_window"] == huangpu_clerk.window.code
     assert WALKIN_ID not in made.content.decode()
     citizen_api = APIClient()
