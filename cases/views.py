@@ -329,38 +329,37 @@ def counter(request: HttpRequest) -> HttpResponse:
                     % {"reference": case.reference},
                 )
                 return redirect("cases-counter-case", reference=case.reference)
+            # A new lookup forgets the previous walk-in, found or not.
+            request.session.pop(_WALKIN_KEY, None)
             version = _counter_version(context["item_code"])
-            walkin = selectors.counter_lookup(clerk=clerk, id_number=request.POST.get("id_number", ""))
             number = (request.POST.get("id_number", "") or "").strip().upper()
-            request.session[_WALKIN_KEY] = {"id_number": number, "item": version.item.code}
-            account = selectors.citizen_account(number)
-            places = selectors.applicant_places(principal="person", account=account, firm=None, given="")
-            context.update(
-                {
-                    "walkin": walkin,
-                    "version": version,
-                    "question": selectors.competence_question(item_version=version, places=places),
-                }
-            )
+            selectors.counter_lookup(clerk=clerk, id_number=number)  # refuses a bad number, with its reason
+            stored = {"id_number": number, "item": version.item.code}
+            request.session[_WALKIN_KEY] = stored
+            context.update(_walkin_context(clerk, stored))
         except (errors.DomainError, ValidationError) as error:
             _show_error(request, error)
             stored = request.session.get(_WALKIN_KEY)
             if request.POST.get("action") == "register" and stored:
                 # Stay on the second form: the applicant is still the one looked up.
-                version = _counter_version(stored["item"])
-                account = selectors.citizen_account(stored["id_number"])
-                context.update(
-                    {
-                        "walkin": selectors.counter_lookup(clerk=clerk, id_number=stored["id_number"]),
-                        "version": version,
-                        "item_code": version.item.code,
-                        "question": selectors.competence_question(
-                            item_version=version,
-                            places=selectors.applicant_places(principal="person", account=account, firm=None, given=""),
-                        ),
-                    }
-                )
+                context.update(_walkin_context(clerk, stored))
     return render(request, "cases/counter/intake.html", context)
+
+
+def _walkin_context(clerk: User, stored: dict[str, str]) -> dict[str, Any]:
+    try:
+        version = _counter_version(stored["item"])
+        walkin = selectors.counter_lookup(clerk=clerk, id_number=stored["id_number"])
+    except errors.DomainError:
+        return {}  # the item is no longer in force: the clerk starts again from the first form
+    account = selectors.citizen_account(stored["id_number"])
+    places = selectors.applicant_places(principal="person", account=account, firm=None, given="")
+    return {
+        "walkin": walkin,
+        "version": version,
+        "item_code": version.item.code,
+        "question": selectors.competence_question(item_version=version, places=places),
+    }
 
 
 @login_required
