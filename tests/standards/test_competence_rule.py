@@ -53,9 +53,11 @@ def test_the_export_has_the_rule_and_an_import_sets_or_refuses_it(published_item
 
 def test_the_seed_catalogue_names_a_rule_by_the_kind_of_item(catalogue):
     published = ItemVersion.objects.filter(status="published")
-    assert not published.filter(for_legal_person=True, for_natural_person=False).exclude(
-        competent_district_rule="registered"
-    ).exists()
+    assert (
+        not published.filter(for_legal_person=True, for_natural_person=False)
+        .exclude(competent_district_rule="registered")
+        .exists()
+    )
     insured = published.filter(for_legal_person=False, sector__in=["hr_social", "medical_insurance", "housing_fund"])
     assert insured.exists() and not insured.exclude(competent_district_rule="social_insurance").exists()
     household = published.filter(for_legal_person=False, sector="public_security")
