@@ -35,6 +35,7 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": [
                     *("role", "display_name", "masked_id_number", "masked_phone", "reveal"),
+                    *("household_district", "insured_district"),
                     *("firm", "district", "window"),
                 ]
             },

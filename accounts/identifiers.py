@@ -9,11 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# [0-9], not \d: \d also matches full-width and other Unicode digits (３１０１…), which int() reads;
+# fullmatch, not match with $: $ also matches before a final newline.
+_ID_PATTERN = re.compile(r"[0-9]{17}[0-9X]")
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_PATTERN = re.compile(rf"^[{_USCC_CHARS}]{{18}}$")
+_USCC_PATTERN = re.compile(rf"[{_USCC_CHARS}]{{18}}")
 
 
 def id_number_check_digit(first17: str) -> str:
@@ -22,7 +24,7 @@ def id_number_check_digit(first17: str) -> str:
 
 def validate_id_number(value: str) -> None:
     value = (value or "").upper()
-    if not _ID_PATTERN.match(value):
+    if not _ID_PATTERN.fullmatch(value):
         raise ValidationError(_("A resident ID number has 17 digits and a check digit (0-9 or X)."), code="format")
     if id_number_check_digit(value[:17]) != value[17]:
         raise ValidationError(_("The check digit of this ID number is wrong: please check for a typo."), code="check")
@@ -35,7 +37,7 @@ def uscc_check_char(first17: str) -> str:
 
 def validate_credit_code(value: str) -> None:
     value = (value or "").upper()
-    if not _USCC_PATTERN.match(value):
+    if not _USCC_PATTERN.fullmatch(value):
         raise ValidationError(
             _("A unified social credit code has 18 characters (digits and capitals except I, O, S, V, Z)."),
             code="format",

@@ -87,6 +87,25 @@ class User(AbstractUser):
         related_name="clerks",
     )
     preferred_language = models.CharField(_("preferred language"), max_length=10, default="zh-hans")
+    # A citizen's places that can make a C9 district competent for an item (cases.competence_rules): set by
+    # administrators from the household register and the social-insurance record, as the ID number is.
+    # Empty when unknown or outside the nine districts; the application form then asks.
+    household_district = models.ForeignKey(
+        "standards.District",
+        verbose_name=_("household registration district (户籍地)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    insured_district = models.ForeignKey(
+        "standards.District",
+        verbose_name=_("social-insurance district (参保地)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("user")

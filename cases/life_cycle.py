@@ -32,6 +32,8 @@ class Side(enum.StrEnum):
     APPLICANT = "applicant"  # the applicant, their agent, the applying firm, or the principal
     ACCEPTING_CLERK = "accepting_clerk"  # a clerk of the accepting district
     APPROVING_CLERK = "approving_clerk"  # a clerk of the approving district
+    # A clerk of the accepting district, on a case filed at that district's counter for a walk-in (窗口收件).
+    COUNTER_CLERK = "counter_clerk"
     SYSTEM = "system"  # routing, in a Celery worker
 
 
@@ -156,6 +158,7 @@ STATES: dict[str, State] = {
 }
 
 APPLICANT, ACCEPTING, APPROVING, SYSTEM = Side.APPLICANT, Side.ACCEPTING_CLERK, Side.APPROVING_CLERK, Side.SYSTEM
+COUNTER = Side.COUNTER_CLERK
 
 STEPS: dict[str, Step] = {
     step.name: step
@@ -164,7 +167,8 @@ STEPS: dict[str, Step] = {
             "submit",
             sources=(S.DRAFT, S.CORRECTION_REQUESTED),
             target=S.SUBMITTED,
-            sides=(APPLICANT,),
+            # At the counter the clerk submits on the walk-in applicant's behalf.
+            sides=(APPLICANT, COUNTER),
             clock=Clock.RESUME,
             action="submitted",
             label=_("Submit the application"),
@@ -404,6 +408,8 @@ MATERIAL_SIDES = (Side.APPLICANT, Side.ACCEPTING_CLERK)
 # The events of a case's chain that are not steps (a step's event is its `action`), and their labels
 # in the case's history.
 DRAFT_CREATED = "draft_created"
+COUNTER_INTAKE = "counter_intake"
+APPROVING_DISTRICT_CHANGED = "approving_district_changed"
 MATERIAL_ADDED = "material_added"
 ROUTING_STOPPED = "routing_stopped"
 ID_NUMBER_REVEALED = "id_number_revealed"
@@ -412,6 +418,8 @@ DEADLINES_RECOMPUTED = "deadlines_recomputed"
 PAPER_ISSUED = "paper_issued"
 OTHER_EVENTS: dict[str, Any] = {
     DRAFT_CREATED: _("Application started"),
+    COUNTER_INTAKE: _("Filed at the counter by a clerk (窗口收件)"),
+    APPROVING_DISTRICT_CHANGED: _("Approving district changed by the accepting clerk"),
     MATERIAL_ADDED: _("Material uploaded"),
     ROUTING_STOPPED: _("Routing stopped: needs a supervisor"),
     ID_NUMBER_REVEALED: _("Full ID number read"),
@@ -494,6 +502,7 @@ _SIDE_NAMES = {
     Side.APPLICANT: "applicant side",
     Side.ACCEPTING_CLERK: "accepting district clerk",
     Side.APPROVING_CLERK: "approving district clerk",
+    Side.COUNTER_CLERK: "accepting district clerk, for a case filed at its counter",
     Side.SYSTEM: "system (routing)",
 }
 

@@ -50,6 +50,18 @@ class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", _("Pick-up at the accepting window")
 
 
+class ApprovingBasis(models.TextChoices):
+    """Why the case's approving district is competent: the item standard's rule as applied
+    (cases.competence_rules), or the accepting clerk's change with a reason (in the event chain)."""
+
+    HOUSEHOLD = "household", _("the applicant's household registration (户籍地) is there")
+    SOCIAL_INSURANCE = "social_insurance", _("the applicant's social-insurance place (参保地) is there")
+    REGISTERED = "registered", _("the firm's registered address (住所地/注册地) is there")
+    APPLICANT_CHOICE = "applicant_choice", _("the applicant chose it among the districts that approve the item")
+    ONLY_DISTRICT = "only_district", _("it is the only district that approves the item")
+    CLERK = "clerk", _("the accepting clerk changed it, with a reason")
+
+
 class Case(models.Model):
     reference = models.CharField(_("reference number"), max_length=32, unique=True)
     item_version = models.ForeignKey(
@@ -109,6 +121,10 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases_approved",
     )
+    # Why approving_district is the competent one (blank on cases started before the rule was recorded).
+    approving_basis = models.CharField(
+        _("why this approving district"), max_length=20, choices=ApprovingBasis.choices, blank=True
+    )
     approving_window = models.ForeignKey(
         "standards.ServiceWindow",
         verbose_name=_("approving window"),
@@ -125,6 +141,18 @@ class Case(models.Model):
         blank=True,
         related_name="cases_to_approve",
     )
+
+    # 窗口收件: the clerk who registered a walk-in applicant and filed the case at their window (the case's
+    # accepting window); None for applications made online. The applicant's phone, given at the counter.
+    counter_clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed at the counter by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applicant_phone = models.CharField(_("applicant phone"), max_length=20, blank=True)
 
     state = models.CharField(_("state"), max_length=24, choices=CaseState.choices, default=CaseState.DRAFT)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)

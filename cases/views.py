@@ -22,7 +22,8 @@ from cases.life_cycle import Input, Step
 from cases.models import Case, DeliveryMethod, FollowUp
 from govservice import errors
 from govservice.errors import Invalid
-from standards.models import ItemMaterial, ItemVersion
+from standards.models import District, ItemMaterial, ItemVersion, ServiceItem
+from standards.selectors import item_version_in_force
 
 
 def _visible_case(request: HttpRequest, reference: str) -> Case:
@@ -97,6 +98,7 @@ def apply(request: HttpRequest, version_id: int) -> HttpResponse:
             applicant=user,
             item_version=version,
             actor=user,
+            approving_place=request.POST.get("approving_place", ""),
             request_id=request_id(request),
         )
     except (errors.DomainError, ValidationError, PermissionDenied) as error:
@@ -124,6 +126,7 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
             principal_name=request.POST.get("principal_name", ""),
             principal_id_number=code if kind == "person" else "",
             principal_credit_code=code if kind == "firm" else "",
+            approving_place=request.POST.get("approving_place", ""),
             request_id=request_id(request),
         )
     except (errors.DomainError, ValidationError, PermissionDenied) as error:
@@ -154,6 +157,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "cases/case_detail.html",
         {
             "case": case,
+            # The accepting clerk may name another competent district before the transfer (item 5).
+            "approving_choices": selectors.approving_change_choices(case=case, user=user),
             "events": events,
             "steps": steps,
             # The declared steps offered now, for the forms (the names above say what to show).
@@ -242,6 +247,139 @@ def case_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
     else:
         messages.success(request, _("Done."))
     declared = life_cycle.STEPS.get(step)
+    if request.POST.get("next") == "counter" and case.counter_clerk_id is not None:
+        return redirect("cases-counter-case", reference=case.reference)
     if (declared is not None and declared.opens_case) or request.POST.get("next") != "workbench":
         return redirect("cases-detail", reference=case.reference)
     return redirect("cases-workbench")
+
+
+@login_required
+@require_POST
+def approving_district_change(request: HttpRequest, reference: str) -> HttpResponse:
+    """The accepting clerk names another competent district, with a reason, before the transfer."""
+    case = _visible_case(request, reference)
+    try:
+        district = District.objects.filter(division_code=request.POST.get("district", "")).first()
+        if district is None:
+            message = _("Choose a district from the list.")
+            raise Invalid(message, fields={"district": [message]})
+        services.case_approving_district_change(
+            case=case,
+            actor=signed_in_user(request),
+            district=district,
+            reason=request.POST.get("reason", ""),
+            request_id=request_id(request),
+        )
+    except (errors.DomainError, ValidationError) as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("cases-detail", reference=case.reference)
+
+
+# --- 窗口收件: counter intake ---------------------------------------------------------------------
+
+# The looked-up ID number stays on the server (the session) between the counter's two forms, so the
+# page never carries it in full, not even in a hidden field.
+_WALKIN_KEY = "cases_counter_walkin"
+
+
+def _clerk(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    if user.role != User.Role.CLERK:
+        raise PermissionDenied
+    return user
+
+
+def _counter_version(code: str) -> ItemVersion:
+    item = ServiceItem.objects.filter(code=(code or "").strip()).first()
+    version = item_version_in_force(item=item) if item is not None else None
+    if version is None or version.status != ItemVersion.Status.PUBLISHED:
+        message = _("No published item in force has this code.")
+        raise Invalid(message, fields={"item": [message]})
+    return version
+
+
+@login_required
+def counter(request: HttpRequest) -> HttpResponse:
+    """窗口收件: find a walk-in applicant by ID number (or record them), pick the item, file the case."""
+    clerk = _clerk(request)
+    context: dict[str, Any] = {"item_code": request.GET.get("item", "")}
+    if request.method == "POST":
+        context["item_code"] = request.POST.get("item", "")
+        try:
+            if request.POST.get("action") == "register":
+                stored = request.session.get(_WALKIN_KEY)
+                if not stored:
+                    raise Invalid(_("Look the applicant up by ID number first."), code="lookup_first")
+                case = services.case_counter_intake(
+                    clerk=clerk,
+                    item_version=_counter_version(stored["item"]),
+                    id_number=stored["id_number"],
+                    consent=request.POST.get("consent") == "yes",
+                    name=request.POST.get("name", ""),
+                    phone=request.POST.get("phone", ""),
+                    approving_place=request.POST.get("approving_place", ""),
+                    request_id=request_id(request),
+                )
+                request.session.pop(_WALKIN_KEY, None)
+                messages.success(
+                    request,
+                    _("Case %(reference)s filed at your window: add the materials, then submit it for the applicant.")
+                    % {"reference": case.reference},
+                )
+                return redirect("cases-counter-case", reference=case.reference)
+            # A new lookup forgets the previous walk-in, found or not.
+            request.session.pop(_WALKIN_KEY, None)
+            version = _counter_version(context["item_code"])
+            number = (request.POST.get("id_number", "") or "").strip().upper()
+            selectors.counter_lookup(clerk=clerk, id_number=number)  # refuses a bad number, with its reason
+            stored = {"id_number": number, "item": version.item.code}
+            request.session[_WALKIN_KEY] = stored
+            context.update(_walkin_context(clerk, stored))
+        except (errors.DomainError, ValidationError) as error:
+            _show_error(request, error)
+            stored = request.session.get(_WALKIN_KEY)
+            if request.POST.get("action") == "register" and stored:
+                # Stay on the second form: the applicant is still the one looked up.
+                context.update(_walkin_context(clerk, stored))
+    return render(request, "cases/counter/intake.html", context)
+
+
+def _walkin_context(clerk: User, stored: dict[str, str]) -> dict[str, Any]:
+    try:
+        version = _counter_version(stored["item"])
+        walkin = selectors.counter_lookup(clerk=clerk, id_number=stored["id_number"])
+    except errors.DomainError:
+        return {}  # the item is no longer in force: the clerk starts again from the first form
+    account = selectors.citizen_account(stored["id_number"])
+    places = selectors.applicant_places(principal="person", account=account, firm=None, given="")
+    return {
+        "walkin": walkin,
+        "version": version,
+        "item_code": version.item.code,
+        "question": selectors.competence_question(item_version=version, places=places),
+    }
+
+
+@login_required
+def counter_case(request: HttpRequest, reference: str) -> HttpResponse:
+    """A case filed at the counter: the clerk uploads or photographs the materials and submits it."""
+    _clerk(request)
+    case = _visible_case(request, reference)
+    if case.counter_clerk_id is None:
+        raise Http404
+    user = signed_in_user(request)
+    materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
+    standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
+    return render(
+        request,
+        "cases/counter/case.html",
+        {
+            "case": case,
+            "standard": standard,
+            "required": {m.pk for m in services.case_required_materials(case)},
+            "steps": selectors.case_steps_for(case=case, user=user),
+        },
+    )

@@ -33,7 +33,7 @@ from standards.models import (
     ServiceWindow,
 )
 from standards.text import pinyin_initials
-from standards.vocabulary import GrowthStage, HandlingForm, Sector
+from standards.vocabulary import CompetentDistrictRule, GrowthStage, HandlingForm, Sector
 
 # Item codes embed an item type's number (its place in ItemVersion.ItemType, from 1).
 ITEM_TYPE_NUMBERS = {t: n for n, t in enumerate(ItemVersion.ItemType.values, start=1)}
@@ -372,6 +372,7 @@ def _version_fields(spec: ItemSpec, rng: random.Random) -> dict[str, Any]:
         courier_delivery=spec.licence and rng.random() < 0.7,
         online_payment=bool(fees),
         cross_province_mode=mode,
+        competent_district_rule=_competence_rule(spec),
         fees=fees,
         result_name=spec.result or ("办理结果通知书" if spec.item_type != "benefit" else "待遇核定结果"),
         result_is_licence=spec.licence,
@@ -394,6 +395,20 @@ def _version_fields(spec: ItemSpec, rng: random.Random) -> dict[str, Any]:
         life_events=events,
         growth_stages=stages if not person or spec.obj == "PL" else [],
     )
+
+
+def _competence_rule(spec: ItemSpec) -> str:
+    """The competent approving district, by the kind of item: a firm's items where it is registered, a person's
+    social-insurance, medical-insurance and provident-fund items where they are insured, public-security items
+    (household register, ID card) where their household is registered; any other item where the applicant
+    chooses among the districts that approve it."""
+    if spec.obj == "L":
+        return CompetentDistrictRule.REGISTERED
+    if spec.obj == "P" and spec.sector in (Sector.HR_SOCIAL, Sector.MEDICAL_INSURANCE, Sector.HOUSING_FUND):
+        return CompetentDistrictRule.SOCIAL_INSURANCE
+    if spec.obj == "P" and spec.sector == Sector.PUBLIC_SECURITY:
+        return CompetentDistrictRule.HOUSEHOLD
+    return CompetentDistrictRule.APPLICANT_CHOICE
 
 
 def _approving_districts(spec: ItemSpec, rng: random.Random) -> set[str]:

@@ -38,7 +38,15 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
         ("supervisor", {"role": User.Role.SUPERVISOR, "display_name": "联盟督办 陈刚"}),
         (
             "zhangsan",
-            {"role": User.Role.CITIZEN, "display_name": "张三", "id_number": DEMO_CITIZEN_ID, "phone": "13800138000"},
+            {
+                "role": User.Role.CITIZEN,
+                "display_name": "张三",
+                "id_number": DEMO_CITIZEN_ID,
+                "phone": "13800138000",
+                # The demo citizen lives and is insured in Huangpu (as their ID number's region code says).
+                "household_district": huangpu,
+                "insured_district": huangpu,
+            },
         ),
         ("lihua", {"role": User.Role.FIRM, "display_name": "李华（企业经办人）", "firm": firm, "phone": "13900139000"}),
     ]

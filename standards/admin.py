@@ -227,7 +227,7 @@ class ItemVersionAdmin(StandardsAdminAccess):
         "item_type",
         "cross_province_mode",
     ]
-    list_filter = ["status", "item_type", "sector", "cross_province_mode", "handling_kind"]
+    list_filter = ["status", "item_type", "sector", "cross_province_mode", "competent_district_rule", "handling_kind"]
     search_fields = ["item__code", "name", "name_en", "name_initials"]
     list_select_related = ["item"]
     inlines = [ItemMaterialInline]
@@ -268,6 +268,7 @@ class ItemVersionAdmin(StandardsAdminAccess):
                     "courier_delivery",
                     "online_payment",
                     "cross_province_mode",
+                    "competent_district_rule",
                 ]
             },
         ),

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from standards.vocabulary import Sector
+from standards.vocabulary import CompetentDistrictRule, Sector
 
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
@@ -243,6 +243,13 @@ class ItemVersion(BilingualNameMixin, models.Model):
     online_payment = models.BooleanField(_("online payment"), default=False)
     cross_province_mode = models.CharField(
         _("cross-province mode"), max_length=20, choices=CrossProvinceMode.choices, blank=True
+    )
+    # Which approving district is competent for an applicant (cases.competence_rules); never "the first listed".
+    competent_district_rule = models.CharField(
+        _("competent approving district"),
+        max_length=20,
+        choices=CompetentDistrictRule.choices,
+        default=CompetentDistrictRule.APPLICANT_CHOICE,
     )
     # [{"name", "standard", "basis", "reduction"}]; empty means free of charge.
     fees = models.JSONField(_("fees"), default=list, blank=True)

@@ -74,6 +74,16 @@ class LifeEvent(models.TextChoices):
     STARTING_BUSINESS = "starting_business", pgettext_lazy("life event", "Starting a business")
 
 
+class CompetentDistrictRule(models.TextChoices):
+    """How an item's standard names the competent approving district (审批地) among those that approve it
+    (`ItemVersion.competent_district_rule`; the choice itself is cases.competence_rules)."""
+
+    HOUSEHOLD = "household", _("The applicant's household registration (户籍地)")
+    SOCIAL_INSURANCE = "social_insurance", _("The applicant's social-insurance place (参保地)")
+    REGISTERED = "registered", _("The firm's registered address (住所地/注册地)")
+    APPLICANT_CHOICE = "applicant_choice", _("The applicant's choice among the districts that approve it")
+
+
 class ServiceObject(models.TextChoices):
     """Whom an item serves: the search filter over `for_natural_person` / `for_legal_person`."""
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 HUANGPU = "310101"
 SHUSHAN = "340104"
 GUSU = "320508"
+LUYANG = "340103"
 CHONGCHUAN = "320613"
 
 _counter = itertools.count(1)
@@ -235,8 +236,12 @@ def make_item(
     elicence_material: bool = True,
     agent_materials: bool = False,
     for_natural_person: bool = True,
+    competent_district_rule: str = "applicant_choice",
 ) -> ItemVersion:
     """An item accepted in Huangpu and approved in Shushan by default, with two materials.
+
+    `competent_district_rule`: how the standard names the approving district among `approve_in`
+    (with one district and the applicant's choice, that one).
 
     With agent_materials, also the two the catalogue lists "when someone else applies on the applicant's
     behalf": the power of attorney (AGENT_AUTH) and the agent's ID card (AGENT_ID, electronic licence).
@@ -259,6 +264,7 @@ def make_item(
         limit_unit=unit,
         onsite_visits=onsite_visits,
         growth_stages=growth_stages or [],
+        competent_district_rule=competent_district_rule,
     )
     id_card, _ = MaterialType.objects.get_or_create(
         code="M-IDCARD", defaults={"name": "居民身份证", "elicence_name": "居民身份证电子证照"}

@@ -27,6 +27,8 @@ class MeSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.division_code", default=None, read_only=True)
     window = serializers.CharField(source="window.code", default=None, read_only=True)
     firm_credit_code = serializers.CharField(source="firm.credit_code", default=None, read_only=True)
+    household_district = serializers.CharField(source="household_district.division_code", default=None, read_only=True)
+    insured_district = serializers.CharField(source="insured_district.division_code", default=None, read_only=True)
 
     class Meta:
         model = User
@@ -40,6 +42,8 @@ class MeSerializer(serializers.ModelSerializer):
             "district",
             "window",
             "firm_credit_code",
+            "household_district",
+            "insured_district",
         ]
 
 

@@ -59,6 +59,15 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     approving_district = serializers.CharField(source="approving_district.division_code", read_only=True)
     accepting_window = serializers.CharField(source="accepting_window.code", read_only=True)
     approving_window = serializers.CharField(source="approving_window.code", default=None, read_only=True)
+    approving_district_name = serializers.CharField(source="approving_district.__str__", read_only=True)
+    approving_basis_label = serializers.CharField(
+        source="get_approving_basis_display",
+        read_only=True,
+        help_text="why the approving district is the competent one, in words",
+    )
+    filed_at_counter = serializers.SerializerMethodField(
+        help_text="registered by a clerk at the accepting window for a walk-in applicant (窗口收件)"
+    )
     firm_credit_code = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,8 +93,12 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "accepting_window",
             "accepting_clerk",
             "approving_district",
+            "approving_district_name",
+            "approving_basis",
+            "approving_basis_label",
             "approving_window",
             "approving_clerk",
+            "filed_at_counter",
             "created_at",
             "submitted_at",
             "accepted_at",
@@ -105,6 +118,9 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "routing_poisoned",
         ]
         read_only_fields = fields
+
+    def get_filed_at_counter(self, case: Case) -> bool:
+        return case.counter_clerk_id is not None
 
     def get_firm_credit_code(self, case: Case) -> str | None:
         """The applying firm's credit code (also a firm without an account here); null for a person."""
@@ -159,6 +175,15 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="apply as an agent (代办) for this person or firm; the case then needs the item's power of "
         "attorney (授权委托书) before it can be submitted",
+    )
+    approving_place = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=7,
+        help_text="for the item's competence rule (competent_district_rule): the applicant's place (division code, "
+        "or 'outside' for none of the nine districts) when their account records none, or the chosen approving "
+        "district; errors: approving_place_required, approving_choice_required, not_cross_province_here, …",
     )
 
 
@@ -373,3 +398,30 @@ class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
 class FirmSpecialistAssignSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(help_text="division code")
     clerk = serializers.IntegerField()
+
+
+class ApprovingDistrictChangeSerializer(serializers.Serializer[Any]):
+    district = serializers.RegexField(r"^[0-9]{6}$", help_text="division code of a district that approves the item")
+    reason = serializers.CharField(help_text="why the accepting clerk names another competent district")
+
+
+class CounterLookupSerializer(serializers.Serializer[Any]):
+    id_number = serializers.CharField(max_length=18, help_text="the walk-in applicant's resident ID number")
+
+
+class WalkinSerializer(serializers.Serializer[Any]):
+    masked_id_number = serializers.CharField()
+    has_account = serializers.BooleanField()
+    name = serializers.CharField()
+    phone_on_record = serializers.BooleanField()
+    household_district = serializers.CharField(source="household_district.division_code", default=None)
+    insured_district = serializers.CharField(source="insured_district.division_code", default=None)
+
+
+class CounterIntakeSerializer(serializers.Serializer[Any]):
+    item_version = serializers.PrimaryKeyRelatedField(queryset=ItemVersion.objects.filter(status="published"))
+    id_number = serializers.CharField(max_length=18, help_text="checked: 17 ASCII digits and a check digit")
+    consent = serializers.BooleanField(help_text="the applicant agreed to the clerk filing on their behalf")
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    approving_place = serializers.CharField(required=False, allow_blank=True, default="", max_length=7)

@@ -118,6 +118,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 principal_id_number=principal.get("id_number", ""),
                 principal_credit_code=principal.get("credit_code", ""),
                 accepting_district=district,
+                approving_place=incoming.validated_data["approving_place"],
                 request_id=request_id(request),
             )
         else:
@@ -126,8 +127,57 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 item_version=incoming.validated_data["item_version"],
                 actor=user,
                 accepting_district=district,
+                approving_place=incoming.validated_data["approving_place"],
                 request_id=request_id(request),
             )
+        return Response(s.CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ApprovingDistrictChangeSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="approving-district")
+    def approving_district(self, request: Request, reference: str | None = None) -> Response:
+        """The accepting clerk names another competent district (one that approves the item), with a reason,
+        before the transfer (409 `approving_district_fixed` after); the change joins the event chain."""
+        case = self.get_object()
+        incoming = s.ApprovingDistrictChangeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        district = get_object_or_404(District, division_code=incoming.validated_data["district"])
+        services.case_approving_district_change(
+            case=case,
+            actor=signed_in_user(request),
+            district=district,
+            reason=incoming.validated_data["reason"],
+            request_id=request_id(request),
+        )
+        return Response(s.CaseDetailSerializer(Case.objects.get(pk=case.pk), context={"request": request}).data)
+
+    @extend_schema(request=s.CounterLookupSerializer, responses={200: s.WalkinSerializer})
+    @action(detail=False, methods=["post"], url_path="counter/lookup")
+    def counter_lookup(self, request: Request) -> Response:
+        """窗口收件: a clerk looks a walk-in applicant up by ID number (POSTed, so it stays out of URLs and
+        logs); the answer masks it and says whether an account holds it."""
+        incoming = s.CounterLookupSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        walkin = selectors.counter_lookup(clerk=signed_in_user(request), id_number=incoming.validated_data["id_number"])
+        return Response(s.WalkinSerializer(walkin).data)
+
+    @extend_schema(request=s.CounterIntakeSerializer, responses={201: s.CaseDetailSerializer})
+    @action(detail=False, methods=["post"], url_path="counter")
+    def counter(self, request: Request) -> Response:
+        """窗口收件: a clerk files a walk-in applicant's case at their window, with the applicant's consent
+        (400 `consent_required` without). Then upload the materials (`materials/`) and `submit/` as for any case."""
+        incoming = s.CounterIntakeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        case = services.case_counter_intake(
+            clerk=signed_in_user(request),
+            item_version=data["item_version"],
+            id_number=data["id_number"],
+            consent=data["consent"],
+            name=data["name"],
+            phone=data["phone"],
+            approving_place=data["approving_place"],
+            request_id=request_id(request),
+        )
         return Response(s.CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.MaterialUploadSerializer, responses={201: s.CaseMaterialSerializer})

@@ -2,6 +2,8 @@
 
 - papers: the documents a case produced (文书), and their public check by QR code
 - calendar: the holiday calendar's coverage (years held, years missing)
+- competence: the applicant's places, what an apply form asks for the item's rule, the clerk's alternatives
+- counter: a walk-in applicant found by ID number (masked)
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -13,6 +15,15 @@
 from __future__ import annotations
 
 from cases.selectors.calendar import CalendarCoverage, calendar_coverage
+from cases.selectors.competence import (
+    APPROVING_CHANGE_STATES,
+    CompetenceQuestion,
+    applicant_places,
+    approving_change_choices,
+    approving_districts,
+    competence_question,
+)
+from cases.selectors.counter import Walkin, citizen_account, counter_lookup
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
@@ -36,11 +47,17 @@ from cases.selectors.visibility import (
 )
 
 __all__ = [
+    "APPROVING_CHANGE_STATES",
     "CalendarCoverage",
+    "CompetenceQuestion",
     "Document",
     "PaperFile",
+    "Walkin",
     "actor_is",
     "actor_on_a_side",
+    "applicant_places",
+    "approving_change_choices",
+    "approving_districts",
     "calendar_coverage",
     "case_document_for",
     "case_events_visible_to",
@@ -50,6 +67,9 @@ __all__ = [
     "case_papers",
     "case_steps_for",
     "cases_visible_to",
+    "citizen_account",
+    "competence_question",
+    "counter_lookup",
     "district_queues",
     "districts_visible_to",
     "document_intact",

@@ -72,10 +72,12 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     if user.role == User.Role.CLERK:
         if user.district_id is None:
             return cases.none()
-        # The accepting district sees what was submitted to it; the approving district only what
-        # has been transferred to it at least once (not applications still at the other window).
+        # The accepting district sees what was submitted to it, and the drafts its counter filed for walk-in
+        # applicants (窗口收件), never an applicant's own draft; the approving district only what has been
+        # transferred to it at least once (not applications still at the other window).
         return cases.filter(
-            (Q(accepting_district_id=user.district_id) & ~Q(state__in=life_cycle.UNSUBMITTED_STATES))
+            Q(accepting_district_id=user.district_id)
+            & (~Q(state__in=life_cycle.UNSUBMITTED_STATES) | Q(counter_clerk__isnull=False))
             | Q(approving_district_id=user.district_id, routed_at__isnull=False)
         )
     if user.role in (User.Role.CITIZEN, User.Role.FIRM):
@@ -102,6 +104,8 @@ def actor_is(side: Side, *, case: Case, actor: User | AnonymousUser) -> bool:
     """Whether the user stands on this side of the case (the services' guards and the pages' offer read it)."""
     if side == Side.APPLICANT:
         return case_is_applicant_side(case=case, user=actor)
+    if side == Side.COUNTER_CLERK:
+        return case.counter_clerk_id is not None and actor_is(Side.ACCEPTING_CLERK, case=case, actor=actor)
     if side in (Side.ACCEPTING_CLERK, Side.APPROVING_CLERK):
         district_id = case.accepting_district_id if side == Side.ACCEPTING_CLERK else case.approving_district_id
         return actor.is_authenticated and actor.role == User.Role.CLERK and actor.district_id == district_id

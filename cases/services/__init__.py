@@ -1,6 +1,8 @@
 """Every change to a case, by job (HackSoft-style services; reads are in cases.selectors).
 
 - applications: drafts in one's own name or as an agent (代办); the audited full ID number
+- competence: the competent approving district by the item's rule; the accepting clerk's change
+- counter: 窗口收件, a walk-in applicant's case filed by a clerk at their window
 - materials: uploads checked against the pinned standard; what a case must provide
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
 - routing: the transfer to the approving district's queue, and the sweep
@@ -24,6 +26,8 @@ from cases.services.applications import (
     version_accepts_agents,
 )
 from cases.services.calendar import CalendarImportReport, holiday_calendar_import, provisional_deadlines_recount
+from cases.services.competence import case_approving_district_change
+from cases.services.counter import case_counter_intake
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
 from cases.services.firms import firm_specialist_assign
 from cases.services.guards import ChainBroken, TransitionNotAllowed
@@ -72,7 +76,9 @@ __all__ = [
     "case_accept",
     "case_agent_draft_create",
     "case_approve",
+    "case_approving_district_change",
     "case_close",
+    "case_counter_intake",
     "case_deadlines_scan",
     "case_deliver",
     "case_draft_create",

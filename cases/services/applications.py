@@ -14,10 +14,13 @@ from accounts.identifiers import validate_credit_code, validate_id_number
 from accounts.models import Firm, User
 from cases import life_cycle
 from cases.chain import event_append
+from cases.competence_rules import Places
 from cases.models import Case
+from cases.selectors.competence import applicant_places
+from cases.services.competence import competent_implementation, given_place
 from cases.services.guards import invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
-from standards.models import District, ItemImplementation, ItemVersion
+from standards.models import District, ItemImplementation, ItemVersion, ServiceWindow
 
 # Materials an item's standard lists "when someone else applies on the applicant's behalf"
 # (委托他人代为办理的): conditional in general, required in an agent's application.
@@ -37,12 +40,16 @@ def case_draft_create(
     firm: Firm | None = None,
     accepting_district: District | None = None,
     agent: User | None = None,
+    approving_place: str = "",
     request_id: str = "",
 ) -> Case:
     """Start an application for a published item version (by the applicant, or a clerk helping them).
 
     A firm representative applies for their own firm (the default `firm`); nobody else for a firm.
+    `approving_place`: what the form gave for the item's competence rule — the applicant's place when
+    the account records none, or the chosen approving district (a division code, or competence_rules.OUTSIDE).
     """
+    given = given_place(approving_place)
     if actor.pk != applicant.pk and actor.role != User.Role.CLERK and (agent is None or actor.pk != agent.pk):
         raise NotAllowed(_("Only the applicant, their agent or a clerk may start an application."))
     _require_published(item_version)
@@ -60,6 +67,9 @@ def case_draft_create(
         item_version=item_version,
         actor=actor,
         accepting_district=accepting_district,
+        places=applicant_places(
+            principal="firm" if firm is not None else "person", account=applicant, firm=firm, given=given
+        ),
         values={
             "applicant": applicant,
             "firm": firm,
@@ -81,6 +91,7 @@ def case_agent_draft_create(
     principal_id_number: str = "",
     principal_credit_code: str = "",
     accepting_district: District | None = None,
+    approving_place: str = "",
     request_id: str = "",
 ) -> Case:
     """代办: a citizen or firm user starts an application on behalf of a person (ID number) or a firm (credit code).
@@ -92,6 +103,7 @@ def case_agent_draft_create(
     if agent.role not in (User.Role.CITIZEN, User.Role.FIRM) or not agent.is_active:
         raise NotAllowed(_("Only a citizen or a firm representative may apply on someone's behalf."))
     _require_published(item_version)
+    given = given_place(approving_place)
     principal_id_number = (principal_id_number or "").strip().upper()
     principal_credit_code = (principal_credit_code or "").strip().upper()
     principal_name = (principal_name or "").strip()
@@ -130,6 +142,9 @@ def case_agent_draft_create(
         item_version=item_version,
         actor=agent,
         accepting_district=accepting_district,
+        places=applicant_places(
+            principal="firm" if principal_credit_code else "person", account=applicant, firm=firm, given=given
+        ),
         values={
             "applicant": applicant,
             "firm": firm,
@@ -166,9 +181,12 @@ def _draft_insert(
     item_version: ItemVersion,
     actor: User,
     accepting_district: District | None,
+    places: Places,
     values: dict[str, Any],
     event_data: dict[str, Any],
     request_id: str,
+    accepting_window: ServiceWindow | None = None,
+    action: str = life_cycle.DRAFT_CREATED,
 ) -> Case:
     implementations = ItemImplementation.objects.filter(item_id=item_version.item_id, active=True).select_related(
         "district", "window"
@@ -181,27 +199,32 @@ def _draft_insert(
         accepting = [i for i in accepting if i.district_id == accepting_district.pk]
     if not accepting:
         raise Invalid(_("No district accepts this item here."))
-    if not approving:
-        raise Invalid(_("No district approves this item."))
     accept_at = accepting[0]
-    # The competent district: the accepting one when it may approve, else the first in the list.
-    approve_at = next((i for i in approving if i.district_id == accept_at.district_id), approving[0])
+    # The competent district, by the rule the item's standard names (never the first in the list).
+    approve_at, competence = competent_implementation(item_version=item_version, approving=approving, places=places)
 
     with transaction.atomic():
         case = Case.objects.create(
             reference=_new_reference(accept_at.district.division_code),
             item_version=item_version,
             accepting_district=accept_at.district,
-            accepting_window=accept_at.window,
+            accepting_window=accepting_window or accept_at.window,
             approving_district=approve_at.district,
+            approving_basis=competence.basis,
             **values,
         )
         event_append(
             case=case,
-            action=life_cycle.DRAFT_CREATED,
+            action=action,
             actor=actor,
             to_state=life_cycle.INITIAL_STATE,
-            data={"item": item_version.item.code, "version": item_version.number, **event_data},
+            data={
+                "item": item_version.item.code,
+                "version": item_version.number,
+                "approving_district": approve_at.district.division_code,
+                "approving_basis": str(competence.basis),
+                **event_data,
+            },
             request_id=request_id,
         )
     return case

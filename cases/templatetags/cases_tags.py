@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
@@ -54,3 +54,22 @@ def accepts_agents(item_version: ItemVersion) -> bool:
     from cases.services import version_accepts_agents
 
     return version_accepts_agents(item_version)
+
+
+@register.simple_tag
+def competence_question(item_version: ItemVersion, user: User | AnonymousUser, *, agent: bool = False) -> Any:
+    """What the apply form asks for the item's competence rule (a place or a choice), for this user.
+
+    In an agent's form the principal's places are not known yet: a place rule always asks (optional there:
+    a place the principal's account records wins).
+    """
+    from cases.competence_rules import Places
+    from cases.selectors import applicant_places
+    from cases.selectors import competence_question as question
+
+    if agent or not user.is_authenticated:
+        places = Places(principal="unknown")
+    else:
+        firm = user.firm if user.role == "firm" else None
+        places = applicant_places(principal="firm" if firm is not None else "person", account=user, firm=firm, given="")
+    return question(item_version=item_version, places=places)

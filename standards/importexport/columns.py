@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from standards.models import ItemMaterial, ItemVersion
 from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS
-from standards.vocabulary import GrowthStage, HandlingForm, Sector
+from standards.vocabulary import CompetentDistrictRule, GrowthStage, HandlingForm, Sector
 
 ITEM_COLUMNS = [
     "code",
@@ -65,6 +65,7 @@ OPTIONAL_ITEM = {
     "legal_basis_text",
     "acceptance_conditions",
     "cross_province_mode",
+    "competent_district_rule",
     "fees",
     "result_name",
     "assistance_guide",
@@ -108,6 +109,7 @@ CHOICES = {
     "handling_kind": ItemVersion.HandlingKind.values,
     "limit_unit": ItemVersion.LimitUnit.values,
     "cross_province_mode": ["", *ItemVersion.CrossProvinceMode.values],
+    "competent_district_rule": CompetentDistrictRule.values,
     "requirement": ItemMaterial.Requirement.values,
     "medium": ItemMaterial.Medium.values,
     "source": ItemMaterial.Source.values,
@@ -128,6 +130,7 @@ FALSE_WORDS = {"0", "false", "no", "n", "否", "f", ""}
 DEFAULTS = {
     "handling_kind": ItemVersion.HandlingKind.PROMISED,
     "limit_unit": ItemVersion.LimitUnit.WORKING_DAYS,
+    "competent_district_rule": CompetentDistrictRule.APPLICANT_CHOICE,
     "online_depth": 1,
     "onsite_visits": 1,
     "requirement": ItemMaterial.Requirement.REQUIRED,
