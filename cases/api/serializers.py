@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.identifiers import validate_credit_code, validate_id_number
-from accounts.models import FirmSpecialist
-from cases.models import Case, CaseEvent, CaseMaterial, DeliveryMethod, FollowUp, Holiday, Rating
+from accounts.identifiers import normalize_id_number, validate_credit_code, validate_id_number
+from accounts.models import FirmSpecialist, User
+from cases.models import Case, CaseEvent, CaseMaterial, CaseView, DeliveryMethod, FollowUp, Holiday, Rating
 from standards.models import ItemMaterial, ItemVersion
 
 
@@ -58,6 +59,10 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     accepting_window = serializers.CharField(source="accepting_window.code", read_only=True)
     approving_window = serializers.CharField(source="approving_window.code", default=None, read_only=True)
     firm_credit_code = serializers.SerializerMethodField()
+    applicant = serializers.SerializerMethodField(
+        help_text="the applicant's account id, for the applicant themselves and for staff; null for everyone else "
+        "(an agent never learns whether, or as whom, the principal holds an account here)"
+    )
 
     class Meta:
         model = Case
@@ -103,6 +108,16 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_applicant(self, case: Case) -> int | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or case.applicant_id is None:
+            return None
+        if user.pk == case.applicant_id or user.role in (User.Role.CLERK, User.Role.SUPERVISOR):
+            return case.applicant_id
+        return None
+
     def get_firm_credit_code(self, case: Case) -> str | None:
         """The applying firm's credit code (also a firm without an account here); null for a person."""
         return case.principal_credit_code or None
@@ -137,8 +152,9 @@ class PrincipalSerializer(serializers.Serializer[Any]):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
+            # Full-width digits typed on a phone become ASCII here; the validators take ASCII only.
             data = {
-                k: (v.strip().upper() if k in ("id_number", "credit_code") and isinstance(v, str) else v)
+                k: (normalize_id_number(v) if k in ("id_number", "credit_code") and isinstance(v, str) else v)
                 for k, v in data.items()
             }
         return super().to_internal_value(data)
@@ -324,3 +340,30 @@ class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
 class FirmSpecialistAssignSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(help_text="division code")
     clerk = serializers.IntegerField()
+
+
+class CaseViewSerializer(serializers.Serializer[Any]):
+    """One look by staff at a case (谁查看了我的办件); staff appear by a masked name, never by account."""
+
+    viewed_at = serializers.DateTimeField()
+    viewer = serializers.CharField(help_text="the staff member's name, masked: first character and stars")
+    role = serializers.CharField(help_text="citizen, clerk, supervisor, standards_admin …")
+    role_label = serializers.CharField()
+    district = serializers.CharField(allow_null=True, help_text="division code of the clerk's district")
+    district_name = serializers.CharField()
+    what = serializers.ChoiceField(
+        choices=CaseView.What.choices, help_text="case: the case page or API; material; id_number: the full ID number"
+    )
+    what_label = serializers.CharField()
+    material = serializers.IntegerField(allow_null=True, help_text="the case material's id when `what` is material")
+    material_name = serializers.CharField()
+    via = serializers.ChoiceField(choices=CaseView.Via.choices)
+
+
+class PaginatedCaseViewSerializer(serializers.Serializer[Any]):
+    """A page of `CaseViewSerializer` (`?page=`), newest first."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseViewSerializer(many=True)

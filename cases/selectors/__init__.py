@@ -1,5 +1,6 @@
 """Reads, by job (HackSoft-style selectors; changes are in cases.services).
 
+- case_views: who looked at a case, for the applicant side
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+from cases.selectors.case_views import ViewEntry, case_views_for, case_views_readable_by, view_entry
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
@@ -26,12 +28,15 @@ from cases.selectors.visibility import (
 
 __all__ = [
     "Document",
+    "ViewEntry",
     "actor_is",
     "actor_on_a_side",
     "case_document_for",
     "case_events_visible_to",
     "case_is_applicant_side",
     "case_steps_for",
+    "case_views_for",
+    "case_views_readable_by",
     "cases_visible_to",
     "district_queues",
     "districts_visible_to",
@@ -42,5 +47,6 @@ __all__ = [
     "offered_steps",
     "quick_step_for",
     "routing_stopped_cases",
+    "view_entry",
     "workbench_for",
 ]

@@ -1,5 +1,6 @@
 """Every change to a case, by job (HackSoft-style services; reads are in cases.selectors).
 
+- case_views: who looked at a case (staff), written after the response
 - applications: drafts in one's own name or as an agent (代办); the audited full ID number
 - materials: uploads checked against the pinned standard; what a case must provide
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
@@ -21,6 +22,7 @@ from cases.services.applications import (
     case_id_number_reveal,
     version_accepts_agents,
 )
+from cases.services.case_views import case_view_after_response, case_view_is_recorded, case_views_record
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, case_deadlines_scan
 from cases.services.firms import firm_specialist_assign
 from cases.services.guards import ChainBroken, TransitionNotAllowed
@@ -84,6 +86,9 @@ __all__ = [
     "case_special_procedure_end",
     "case_special_procedure_start",
     "case_submit",
+    "case_view_after_response",
+    "case_view_is_recorded",
+    "case_views_record",
     "case_withdraw",
     "firm_specialist_assign",
     "follow_up_close",
