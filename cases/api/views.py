@@ -15,7 +15,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +26,7 @@ from cases.chain import chain_verify
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, CaseView, FollowUp, Holiday
+from govservice.parsers import JSONParser
 from standards.models import District
 
 
