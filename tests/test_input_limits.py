@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -31,7 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 MB = 1024 * 1024
 
 
-def connection(live_stack: LiveStack) -> http.client.HTTPConnection:
+def http_connection(live_stack: LiveStack) -> http.client.HTTPConnection:
     parts = urlsplit(live_stack.http_url)
     return http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
 
@@ -44,7 +45,7 @@ def request(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    conn = connection(live_stack)
+    conn = http_connection(live_stack)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
@@ -274,3 +275,18 @@ def test_personal_answers_are_private_and_not_stored_public_ones_and_static_file
     assert status == 200 and "no-store" not in headers.get("cache-control", "")
     status, headers, _ = request(live_stack, "GET", "/static/css/app.css", headers=session_cookie_for(citizen))
     assert status == 200 and "no-store" not in headers.get("cache-control", "")
+
+
+@pytest.mark.postgres
+def test_a_nul_in_a_form_field_answers_400_on_postgresql() -> None:
+    """The safety net: what reaches PostgreSQL with a NUL (a page's form field) is the input's fault, not a 500."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a NUL; only PostgreSQL refuses it")
+    citizen = f.make_user("citizen")
+    case = f.submitted_case(applicant=citizen)
+    client = Client(raise_request_exception=False)
+    client.force_login(citizen)
+    response = client.post(f"/cases/{case.reference}/do/withdraw/", {"reason": "改\x00主意"})
+    assert response.status_code == 400
+    assert error(response.content)["code"] == "invalid"
+    assert Case.objects.get(pk=case.pk).state == "submitted"
