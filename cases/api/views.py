@@ -206,7 +206,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return response
 
-    @extend_schema(responses={200: s.PaginatedCaseViewSerializer})
+    @extend_schema(
+        responses={200: s.PaginatedCaseViewSerializer},
+        parameters=[OpenApiParameter("page", int, description="page number (20 a page)")],
+    )
     @action(detail=True, methods=["get"])
     def views(self, request: Request, reference: str | None = None) -> Response:
         """Who viewed the case (谁查看了我的办件): each look by staff at the case, a material or the full ID number,
