@@ -7,7 +7,7 @@ of its materials, or reads the applicant's full ID number. The applicant side re
 
 Recording never delays the answer: `case_view_after_response` builds the row in memory (no SQL) and
 hands it to the response, whose close — after the last byte has been sent to the client — writes
-every row the request collected in one bulk INSERT (`case_views_record`). A failed write is logged and
+every row the request collected in one INSERT (`case_views_record`). A failed write is logged and
 the page stays served: the view itself already happened.
 """
 
@@ -90,7 +90,11 @@ def case_views_record(*, views: list[CaseView]) -> None:
     if not views:
         return
     try:
-        CaseView.objects.bulk_create(views)
+        if len(views) == 1:
+            # One autocommit INSERT; bulk_create would wrap even one row in BEGIN … COMMIT (three statements).
+            views[0].save(force_insert=True)
+        else:
+            CaseView.objects.bulk_create(views)
     except DatabaseError:
         logger.exception("could not record %d case view(s) of case %s", len(views), views[0].case_id)
     views.clear()
