@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identifiers import mask_id_number, validate_credit_code, validate_id_number
+from accounts.identifiers import mask_id_number, normalize_id_number, validate_credit_code, validate_id_number
 from standards.vocabulary import GrowthStage
 
 
@@ -146,7 +146,7 @@ class User(AbstractUser):
         if self.role == self.Role.FIRM and not self.firm_id:
             raise ValidationError({"firm": _("A firm representative must belong to a firm.")})
         if self.id_number:
-            self.id_number = self.id_number.upper()
+            self.id_number = normalize_id_number(self.id_number)
 
     @property
     def masked_id_number(self) -> str:

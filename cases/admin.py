@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases import selectors, services
-from cases.models import CalendarGap, Case, CaseEvent, CaseMaterial, ClerkSkill, FollowUp, Holiday, Rating
+from cases.models import CalendarGap, Case, CaseEvent, CaseMaterial, CaseView, ClerkSkill, FollowUp, Holiday, Rating
 from govservice.errors import DomainError, error_messages
 
 
@@ -319,3 +319,26 @@ class FollowUpAdmin(admin.ModelAdmin):
 class ClerkSkillAdmin(admin.ModelAdmin):
     list_display = ["clerk", "sector"]
     list_filter = ["sector"]
+
+
+@admin.register(CaseView)
+class CaseViewAdmin(admin.ModelAdmin):
+    """Who looked at which case (the account behind each masked name the applicant sees); read-only."""
+
+    list_display = ["case", "viewed_at", "viewer", "viewer_role", "district", "what", "material", "via"]
+    list_select_related = ["case", "viewer", "district", "material"]
+    list_filter = ["what", "via", "viewer_role", "district"]
+    search_fields = ["case__reference", "viewer__username", "request_id"]
+    date_hierarchy = "viewed_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CaseView | None = None) -> list[str]:
+        return [f.name for f in CaseView._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CaseView | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CaseView | None = None) -> bool:
+        return False

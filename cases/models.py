@@ -496,3 +496,73 @@ class CasePaper(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CaseView(models.Model):
+    """One look at a case by staff (谁查看了我的办件): the case page or its API answer, a material, the full ID number.
+
+    Written after the response has been sent (cases.services.case_views: a bulk insert when the response
+    closes), so recording never delays the page. Append-only like the event chain; the applicant side reads
+    it on the case page and at `GET /api/cases/<reference>/views/` (PIPL: a person may ask who processed
+    their data).
+    """
+
+    class What(models.TextChoices):
+        CASE = "case", pgettext_lazy("case view", "Case page")
+        MATERIAL = "material", pgettext_lazy("case view", "Material")
+        ID_NUMBER = "id_number", pgettext_lazy("case view", "Full ID number")
+
+    class Via(models.TextChoices):
+        PAGE = "page", pgettext_lazy("case view", "Web page")
+        API = "api", pgettext_lazy("case view", "API")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="views")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    viewer_role = models.CharField(_("role"), max_length=20)
+    # The viewer's district when they looked (a clerk's); empty for alliance-wide roles.
+    district = models.ForeignKey(
+        "standards.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    what = models.CharField(pgettext_lazy("case view", "what"), max_length=12, choices=What.choices)
+    material = models.ForeignKey(
+        CaseMaterial,
+        verbose_name=_("case material"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    via = models.CharField(pgettext_lazy("case view", "via"), max_length=4, choices=Via.choices)
+    viewed_at = models.DateTimeField(_("when"))
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        verbose_name = pgettext_lazy("case view", "case view")
+        verbose_name_plural = pgettext_lazy("case view", "case views")
+        indexes = [models.Index(fields=["case", "-viewed_at"], name="case_view_by_case")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(what="material", material__isnull=False)
+                | (~models.Q(what="material") & models.Q(material__isnull=True)),
+                name="case_view_material_iff_what_material",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.viewer_id} · {self.what} · {self.viewed_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError("Case views are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Case views are append-only.")

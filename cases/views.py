@@ -15,15 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from accounts.identifiers import normalize_id_number
 from accounts.models import User
 from cases import life_cycle, selectors, services
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
-from cases.models import Case, DeliveryMethod, FollowUp
+from cases.models import Case, CaseView, DeliveryMethod, FollowUp
 from govservice import errors
 from govservice.errors import Invalid
 from standards.models import District, ItemMaterial, ItemVersion, ServiceItem
 from standards.selectors import item_version_in_force
+
+# "Who viewed my case" on the case page: the newest this many (the API pages through all of them).
+VIEWS_SHOWN = 50
 
 
 def _visible_case(request: HttpRequest, reference: str) -> Case:
@@ -118,7 +122,7 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
     """代办 from an item page: the signed-in citizen or firm user applies for a person or a firm."""
     version = get_object_or_404(ItemVersion, pk=version_id, status=ItemVersion.Status.PUBLISHED)
     kind = request.POST.get("principal_kind")
-    code = request.POST.get("principal_code", "")
+    code = normalize_id_number(request.POST.get("principal_code", ""))  # full-width input becomes ASCII
     try:
         case = services.case_agent_draft_create(
             agent=signed_in_user(request),
@@ -152,7 +156,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
     standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
     required = {m.pk for m in services.case_required_materials(case)}
-    return render(
+    views_log = None
+    if selectors.case_views_readable_by(case=case, user=user):
+        views = selectors.case_views_for(case=case, user=user)
+        views_log = {"entries": [selectors.view_entry(v) for v in views[:VIEWS_SHOWN]], "count": views.count()}
+    response = render(
         request,
         "cases/case_detail.html",
         {
@@ -169,7 +177,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "scores": [5, 4, 3, 2, 1],
             "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
             "papers": selectors.case_papers(case),
+            "views_log": views_log,
         },
+    )
+    return services.case_view_after_response(
+        request=request, response=response, case=case, what=CaseView.What.CASE, via=CaseView.Via.PAGE
     )
 
 
@@ -182,7 +194,14 @@ def case_document(request: HttpRequest, reference: str, material_id: int) -> Htt
         raise Http404(str(error)) from error
     except errors.Conflict as error:
         return render(request, "cases/document_damaged.html", {"reference": reference, "error": error}, status=409)
-    return document_response(document)
+    return services.case_view_after_response(
+        request=request,
+        response=document_response(document),
+        case=document.material.case,
+        what=CaseView.What.MATERIAL,
+        material=document.material,
+        via=CaseView.Via.PAGE,
+    )
 
 
 def _step_inputs(request: HttpRequest, case: Case, step: Step) -> dict[str, Any]:

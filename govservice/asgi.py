@@ -16,12 +16,14 @@ start_wal_checkpointer()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from govservice.body_limit import BodySizeLimit  # noqa: E402
 from govservice.routing import websocket_urlpatterns  # noqa: E402
 from govservice.ws_auth import SessionUserMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (uploads apart) are refused before Django reads them.
+        "http": BodySizeLimit(django_asgi_app),
         # Browsers send cookies with cross-site WebSocket handshakes: check the Origin.
         # (Channels' stubs type its routes as its own pattern class; Django's path() builds them at run time.)
         "websocket": AllowedHostsOriginValidator(

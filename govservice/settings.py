@@ -104,6 +104,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 400 for a NUL in the address, and for input the database refuses (instead of 500).
+    "govservice.input_guard.InputGuardMiddleware",
+    # Signed-in users' answers carry personal data: private, no-store.
+    "govservice.private_cache.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "govservice.locale.ChoiceLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -282,6 +286,7 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Also the largest body of any non-multipart request (JSON, forms): govservice.body_limit answers 413 above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- REST API -------------------------------------------------------------------
@@ -291,6 +296,13 @@ REST_FRAMEWORK = {
         "accounts.api.auth.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's JSON parser, refusing bodies nested too deeply or holding a NUL (govservice/parsers.py);
+    # body sizes are limited before any parser by govservice.body_limit (ASGI).
+    "DEFAULT_PARSER_CLASSES": [
+        "govservice.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

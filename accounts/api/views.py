@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ from accounts.lockout import cool_off_seconds, locked_out_message
 from accounts.models import User
 from govservice.client_ip import client_ip
 from govservice.errors import ErrorSerializer
+from govservice.parsers import JSONParser
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -88,6 +90,7 @@ class TokenView(ObtainAuthToken):
     """
 
     throttle_classes = [LoginThrottle]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # ObtainAuthToken's own list, with our JSON parser
 
     @extend_schema(
         request=AuthTokenSerializer,

@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.identifiers import validate_credit_code, validate_id_number
-from accounts.models import FirmSpecialist
-from cases.models import Case, CaseEvent, CaseMaterial, CasePaper, DeliveryMethod, FollowUp, Holiday, Rating
+from accounts.identifiers import normalize_id_number, validate_credit_code, validate_id_number
+from accounts.models import FirmSpecialist, User
+from cases.models import Case, CaseEvent, CaseMaterial, CasePaper, CaseView, DeliveryMethod, FollowUp, Holiday, Rating
 from cases.services.paperwork import verify_url
 from standards.models import ItemMaterial, ItemVersion
 
@@ -69,6 +70,10 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         help_text="registered by a clerk at the accepting window for a walk-in applicant (窗口收件)"
     )
     firm_credit_code = serializers.SerializerMethodField()
+    applicant = serializers.SerializerMethodField(
+        help_text="the applicant's account id, for the applicant themselves and for staff; null for everyone else "
+        "(an agent never learns whether, or as whom, the principal holds an account here)"
+    )
 
     class Meta:
         model = Case
@@ -122,6 +127,16 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     def get_filed_at_counter(self, case: Case) -> bool:
         return case.counter_clerk_id is not None
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_applicant(self, case: Case) -> int | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or case.applicant_id is None:
+            return None
+        if user.pk == case.applicant_id or user.role in (User.Role.CLERK, User.Role.SUPERVISOR):
+            return case.applicant_id
+        return None
+
     def get_firm_credit_code(self, case: Case) -> str | None:
         """The applying firm's credit code (also a firm without an account here); null for a person."""
         return case.principal_credit_code or None
@@ -156,8 +171,9 @@ class PrincipalSerializer(serializers.Serializer[Any]):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
+            # Full-width digits typed on a phone become ASCII here; the validators take ASCII only.
             data = {
-                k: (v.strip().upper() if k in ("id_number", "credit_code") and isinstance(v, str) else v)
+                k: (normalize_id_number(v) if k in ("id_number", "credit_code") and isinstance(v, str) else v)
                 for k, v in data.items()
             }
         return super().to_internal_value(data)
@@ -425,3 +441,30 @@ class CounterIntakeSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     approving_place = serializers.CharField(required=False, allow_blank=True, default="", max_length=7)
+
+
+class CaseViewSerializer(serializers.Serializer[Any]):
+    """One look by staff at a case (谁查看了我的办件); staff appear by a masked name, never by account."""
+
+    viewed_at = serializers.DateTimeField()
+    viewer = serializers.CharField(help_text="the staff member's name, masked: first character and stars")
+    role = serializers.CharField(help_text="citizen, clerk, supervisor, standards_admin …")
+    role_label = serializers.CharField()
+    district = serializers.CharField(allow_null=True, help_text="division code of the clerk's district")
+    district_name = serializers.CharField()
+    what = serializers.ChoiceField(
+        choices=CaseView.What.choices, help_text="case: the case page or API; material; id_number: the full ID number"
+    )
+    what_label = serializers.CharField()
+    material = serializers.IntegerField(allow_null=True, help_text="the case material's id when `what` is material")
+    material_name = serializers.CharField()
+    via = serializers.ChoiceField(choices=CaseView.Via.choices)
+
+
+class PaginatedCaseViewSerializer(serializers.Serializer[Any]):
+    """A page of `CaseViewSerializer` (`?page=`), newest first."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseViewSerializer(many=True)

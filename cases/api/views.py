@@ -14,7 +14,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +27,8 @@ from cases.api import serializers as s
 from cases.chain import chain_verify
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
-from cases.models import Case, FollowUp, Holiday
+from cases.models import Case, CaseView, FollowUp, Holiday
+from govservice.parsers import JSONParser
 from standards.models import District
 
 
@@ -130,7 +132,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 approving_place=incoming.validated_data["approving_place"],
                 request_id=request_id(request),
             )
-        return Response(s.CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(s.CaseDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, reference: str | None = None) -> Response:
+        """A case with its materials; a look by staff is recorded for the applicant (`views/`)."""
+        case = self.get_object()
+        response = Response(s.CaseDetailSerializer(case, context={"request": request}).data)
+        services.case_view_after_response(
+            request=request, response=response, case=case, what=CaseView.What.CASE, via=CaseView.Via.API
+        )
+        return response
 
     @extend_schema(request=s.ApprovingDistrictChangeSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"], url_path="approving-district")
@@ -206,7 +217,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         document = selectors.case_document_for(
             user=request.user, reference=reference or "", material_id=int(material_id)
         )
-        return document_response(document)
+        response = document_response(document)
+        services.case_view_after_response(
+            request=request,
+            response=response,
+            case=document.material.case,
+            what=CaseView.What.MATERIAL,
+            material=document.material,
+            via=CaseView.Via.API,
+        )
+        return response
 
     @extend_schema(responses={200: s.CasePaperSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -248,7 +268,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         number = services.case_id_number_reveal(
             case=case, actor=signed_in_user(request), request_id=request_id(request)
         )
-        return Response({"reference": case.reference, "applicant_id_number": number})
+        response = Response({"reference": case.reference, "applicant_id_number": number})
+        # Already in the case's chain (the service); also in the list the applicant reads.
+        services.case_view_after_response(
+            request=request, response=response, case=case, what=CaseView.What.ID_NUMBER, via=CaseView.Via.API
+        )
+        return response
+
+    @extend_schema(
+        responses={200: s.PaginatedCaseViewSerializer},
+        parameters=[OpenApiParameter("page", int, description="page number (20 a page)")],
+    )
+    @action(detail=True, methods=["get"])
+    def views(self, request: Request, reference: str | None = None) -> Response:
+        """Who viewed the case (谁查看了我的办件): each look by staff at the case, a material or the full ID number,
+        newest first — who (masked name), role, district, when, what. For the applicant side (and supervisors);
+        403 `forbidden` for clerks."""
+        case = self.get_object()
+        views = selectors.case_views_for(case=case, user=request.user)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(views, request, view=self) or []
+        return paginator.get_paginated_response(
+            s.CaseViewSerializer([selectors.view_entry(view) for view in page], many=True).data
+        )
 
     @extend_schema(responses={200: s.QueueSerializer(many=True)})
     @action(detail=False, methods=["get"])

@@ -4,6 +4,7 @@
 - calendar: the holiday calendar's coverage (years held, years missing)
 - competence: the applicant's places, what an apply form asks for the item's rule, the clerk's alternatives
 - counter: a walk-in applicant found by ID number (masked)
+- case_views: who looked at a case, for the applicant side
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 from cases.selectors.calendar import CalendarCoverage, calendar_coverage
+from cases.selectors.case_views import ViewEntry, case_views_for, case_views_readable_by, view_entry
 from cases.selectors.competence import (
     APPROVING_CHANGE_STATES,
     CompetenceQuestion,
@@ -52,6 +54,7 @@ __all__ = [
     "CompetenceQuestion",
     "Document",
     "PaperFile",
+    "ViewEntry",
     "Walkin",
     "actor_is",
     "actor_on_a_side",
@@ -66,6 +69,8 @@ __all__ = [
     "case_paper_for",
     "case_papers",
     "case_steps_for",
+    "case_views_for",
+    "case_views_readable_by",
     "cases_visible_to",
     "citizen_account",
     "competence_question",
@@ -81,5 +86,6 @@ __all__ = [
     "paper_intact",
     "quick_step_for",
     "routing_stopped_cases",
+    "view_entry",
     "workbench_for",
 ]

@@ -1,5 +1,6 @@
 """Every change to a case, by job (HackSoft-style services; reads are in cases.selectors).
 
+- case_views: who looked at a case (staff), written after the response
 - applications: drafts in one's own name or as an agent (代办); the audited full ID number
 - competence: the competent approving district by the item's rule; the accepting clerk's change
 - counter: 窗口收件, a walk-in applicant's case filed by a clerk at their window
@@ -26,6 +27,7 @@ from cases.services.applications import (
     version_accepts_agents,
 )
 from cases.services.calendar import CalendarImportReport, holiday_calendar_import, provisional_deadlines_recount
+from cases.services.case_views import case_view_after_response, case_view_is_recorded, case_views_record
 from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
@@ -96,6 +98,9 @@ __all__ = [
     "case_special_procedure_end",
     "case_special_procedure_start",
     "case_submit",
+    "case_view_after_response",
+    "case_view_is_recorded",
+    "case_views_record",
     "case_withdraw",
     "firm_specialist_assign",
     "follow_up_close",

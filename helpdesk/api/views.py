@@ -339,23 +339,43 @@ class LiveFiguresView(APIView):
         return Response(s.LiveFiguresSerializer(selectors.figures_live(district=_figures_district(request))).data)
 
 
+def _period_bound(request: Request, name: str) -> dt.datetime | None:
+    """A bound of the period from the query: None when absent; 400 when malformed, impossible or naive."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30T00:00
+        value = None
+    if value is None:
+        raise ValidationError({name: [_("Give an ISO 8601 date-time, e.g. 2026-11-29T00:00:00+08:00.")]})
+    if timezone.is_naive(value):
+        # Whose midnight? The alliance spans one time zone, but a client must say which one it means.
+        raise ValidationError({name: [_("Give the date-time with its UTC offset, e.g. +08:00 or Z.")]})
+    return value
+
+
 class PeriodFiguresView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[
             DISTRICT_PARAM,
-            OpenApiParameter("start", str, description="ISO date-time; default 24 h ago"),
-            OpenApiParameter("end", str, description="ISO date-time; default now"),
+            OpenApiParameter("start", str, description="ISO 8601 date-time with its offset; default 24 h ago"),
+            OpenApiParameter("end", str, description="ISO 8601 date-time with its offset; default now"),
         ],
-        responses={200: s.PeriodFiguresSerializer, 400: OpenApiResponse(description="bad dates")},
+        responses={
+            200: s.PeriodFiguresSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="a date-time that is malformed, impossible or naive"),
+        },
     )
     def get(self, request: Request) -> Response:
         district = _figures_district(request)
-        end = parse_datetime(request.query_params.get("end", "")) or timezone.now()
-        start = parse_datetime(request.query_params.get("start", "")) or end - dt.timedelta(days=1)
+        end = _period_bound(request, "end") or timezone.now()
+        start = _period_bound(request, "start") or end - dt.timedelta(days=1)
         if start >= end:
-            raise ValidationError({"start": "start must be before end"})
+            raise ValidationError({"start": [_("The start must be before the end.")]})
         return Response(
             s.PeriodFiguresSerializer(selectors.figures_period(start=start, end=end, district=district)).data
         )

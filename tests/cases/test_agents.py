@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.identifiers import mask_id_number
+from accounts.identifiers import mask_id_number, normalize_id_number, validate_id_number
 from accounts.models import User
 from cases import selectors, services
 from cases.models import Case, CaseState
+from govservice.errors import Invalid
 from standards.models import ItemMaterial, ItemVersion
 from tests import factories as f
 
@@ -93,13 +95,14 @@ def test_it_starts_a_draft_for_a_person_recording_the_agent_with_every_id_number
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["applicant_kind"] == "person"
-    assert body["applicant"] == principal.pk, "the principal's own account is found by the ID number"
+    # The principal's own account is found by the ID number, but the agent is never told whether it exists.
+    assert body["applicant"] is None
     assert body["agent"] == agent.pk and body["agent_name"] == str(agent)
     assert body["applicant_name"] == "王五"
     assert body["applicant_id_number"] == mask_id_number(principal.id_number)
     assert body["agent_id_number"] == mask_id_number(agent.id_number)
     case = Case.objects.get(reference=body["reference"])
-    assert case.applicant_id_number == principal.id_number and case.agent == agent
+    assert case.applicant_id_number == principal.id_number and case.agent == agent and case.applicant == principal
     event = case.events.get(action="draft_created")
     assert event.actor == agent and event.data["agent"] == agent.pk and event.data["principal"] == "person"
     for who in ("agent", "principal"):
@@ -360,3 +363,80 @@ def test_an_agent_applies_from_the_item_page_and_both_sides_see_who_acts_for_who
     assert case.reference in mine and str(cast["agent"]) in mine
     assert case.reference in agent.get(reverse("cases-mine")).content.decode()
     assert case.reference not in page_client(cast["namesake"]).get(reverse("cases-mine")).content.decode()
+
+
+def test_an_agent_cannot_tell_whether_the_principal_holds_an_account(cast: dict[str, User], item: ItemVersion) -> None:
+    """No oracle: the answer for a registered principal and for one unknown here carries the same fields."""
+    registered = api(cast["agent"]).post(
+        "/api/cases/",
+        {"item_version": item.pk, "principal": {"id_number": cast["principal"].id_number, "name": "王五"}},
+        format="json",
+    )
+    unknown = api(cast["agent"]).post(
+        "/api/cases/",
+        {"item_version": item.pk, "principal": {"id_number": f.id_number(412), "name": "赵六"}},
+        format="json",
+    )
+    assert registered.status_code == unknown.status_code == 201
+    assert registered.json()["applicant"] is None and unknown.json()["applicant"] is None
+    reference = registered.json()["reference"]
+    assert Case.objects.get(reference=reference).applicant == cast["principal"]  # still found, for the principal
+    for path in (f"/api/cases/{reference}/", "/api/cases/"):
+        assert str(cast["principal"].pk) not in [str(v) for v in _values(api(cast["agent"]).get(path).json())]
+    # The principal and the clerk still see the account.
+    assert api(cast["principal"]).get(f"/api/cases/{reference}/").json()["applicant"] == cast["principal"].pk
+
+
+def _values(body: object) -> list[object]:
+    """Every `applicant` value in an answer (a case, or a page of cases)."""
+    if isinstance(body, dict):
+        if "results" in body:
+            return [case.get("applicant") for case in body["results"]]
+        return [body.get("applicant")]
+    return []
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_a_full_width_id_number_is_stored_in_ascii_and_finds_the_principal(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
+    principal = cast["principal"]
+    typed = principal.id_number.translate(FULL_WIDTH)
+    assert typed != principal.id_number
+    response = api(cast["agent"]).post(
+        "/api/cases/", {"item_version": item.pk, "principal": {"id_number": typed, "name": "王五"}}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(reference=response.json()["reference"])
+    assert case.applicant_id_number == principal.id_number and case.applicant_id_number.isascii()
+    assert case in selectors.cases_visible_to(principal)
+
+
+def test_other_scripts_digits_in_an_id_number_are_refused_and_never_stored(
+    cast: dict[str, User], item: ItemVersion
+) -> None:
+    typed = cast["principal"].id_number.translate(ARABIC_INDIC)
+    response = api(cast["agent"]).post(
+        "/api/cases/", {"item_version": item.pk, "principal": {"id_number": typed, "name": "王五"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert not Case.objects.exists()
+    with pytest.raises(Invalid):
+        services.case_agent_draft_create(
+            agent=cast["agent"], item_version=item, principal_name="王五", principal_id_number=typed
+        )
+
+
+def test_the_id_number_validator_takes_ascii_digits_and_x_only() -> None:
+    good = f.id_number(7)
+    validate_id_number(good)
+    for bad in (good.translate(FULL_WIDTH), good.translate(ARABIC_INDIC), good + "\n", " " + good):
+        with pytest.raises(DjangoValidationError):
+            validate_id_number(bad)
+    assert normalize_id_number(good.translate(FULL_WIDTH)) == good
+    citizen = f.make_user("citizen", id_number=good.translate(FULL_WIDTH))
+    with pytest.raises(DjangoValidationError):
+        citizen.full_clean()
