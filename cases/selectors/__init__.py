@@ -1,5 +1,6 @@
 """Reads, by job (HackSoft-style selectors; changes are in cases.services).
 
+- checks: the accepting district's checks of a case's materials and identity, and the correction they led to
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -10,6 +11,15 @@
 
 from __future__ import annotations
 
+from cases.selectors.checks import (
+    CorrectionItem,
+    MaterialRow,
+    current_checks,
+    identity_check_of,
+    last_correction,
+    material_checks_of,
+    material_rows,
+)
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
@@ -25,7 +35,9 @@ from cases.selectors.visibility import (
 )
 
 __all__ = [
+    "CorrectionItem",
     "Document",
+    "MaterialRow",
     "actor_is",
     "actor_on_a_side",
     "case_document_for",
@@ -33,12 +45,17 @@ __all__ = [
     "case_is_applicant_side",
     "case_steps_for",
     "cases_visible_to",
+    "current_checks",
     "district_queues",
     "districts_visible_to",
     "document_intact",
     "figures",
     "firm_recommended_items",
     "firms_visible_to",
+    "identity_check_of",
+    "last_correction",
+    "material_checks_of",
+    "material_rows",
     "offered_steps",
     "quick_step_for",
     "routing_stopped_cases",

@@ -2,6 +2,7 @@
 
 - applications: drafts in one's own name or as an agent (代办); the audited full ID number
 - materials: uploads checked against the pinned standard; what a case must provide
+- checks: the accepting window's checks (形式审查 per material, 身份核验) and the rule of acceptance they make
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
 - routing: the transfer to the approving district's queue, and the sweep
 - deadlines: the due-soon / overdue scan
@@ -20,6 +21,12 @@ from cases.services.applications import (
     case_draft_create,
     case_id_number_reveal,
     version_accepts_agents,
+)
+from cases.services.checks import (
+    AcceptanceGaps,
+    acceptance_gaps,
+    case_identity_check,
+    case_material_check,
 )
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, case_deadlines_scan
 from cases.services.firms import firm_specialist_assign
@@ -60,9 +67,11 @@ __all__ = [
     "ROUTING_SWEEP_AFTER_SECONDS",
     "ROUTING_SWEEP_BATCH",
     "ROUTING_SWEEP_REPEAT_SECONDS",
+    "AcceptanceGaps",
     "ChainBroken",
     "RoutingOutcome",
     "TransitionNotAllowed",
+    "acceptance_gaps",
     "case_accept",
     "case_agent_draft_create",
     "case_approve",
@@ -71,7 +80,9 @@ __all__ = [
     "case_deliver",
     "case_draft_create",
     "case_id_number_reveal",
+    "case_identity_check",
     "case_material_add",
+    "case_material_check",
     "case_not_accept",
     "case_rate",
     "case_refuse",
