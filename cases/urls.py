@@ -24,5 +24,7 @@ urlpatterns = [
     path("cases/apply/<int:version_id>/agent/", views.apply_as_agent, name="cases-apply-agent"),
     path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
     path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),
+    path("cases/<str:reference>/checks/material/", views.case_check_material, name="cases-check-material"),
+    path("cases/<str:reference>/checks/identity/", views.case_check_identity, name="cases-check-identity"),
     path("cases/<str:reference>/documents/<int:material_id>/", views.case_document, name="cases-document"),
 ]

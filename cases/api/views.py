@@ -24,7 +24,7 @@ from cases.api import serializers as s
 from cases.chain import chain_verify
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
-from cases.models import Case, FollowUp, Holiday
+from cases.models import Case, CaseMaterial, FollowUp, Holiday
 from standards.models import District
 
 
@@ -155,6 +155,65 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             user=request.user, reference=reference or "", material_id=int(material_id)
         )
         return document_response(document)
+
+    @extend_schema(responses={200: s.ChecksSerializer})
+    @action(detail=True, methods=["get"])
+    def checks(self, request: Request, reference: str | None = None) -> Response:
+        """The accepting district's checks (形式审查 per file, 身份核验), whether they allow the acceptance now,
+        and what the newest correction request (补正) listed. For everyone who may see the case."""
+        case = self.get_object()
+        gaps = services.acceptance_gaps(case)
+        body = {
+            "materials": selectors.material_checks_of(case),
+            "identity": list(case.identity_checks.select_related("clerk", "district").order_by("checked_at", "id")),
+            "acceptance": {
+                "ready": gaps.ready,
+                "unchecked": [material.pk for material in gaps.unchecked],
+                "failing": [check.material_id for check in gaps.failing],
+                "identity_missing": gaps.identity_missing,
+            },
+            "correction": [item.__dict__ for item in selectors.last_correction(case)],
+        }
+        return Response(s.ChecksSerializer(body).data)
+
+    @extend_schema(request=s.MaterialCheckCreateSerializer, responses={201: s.MaterialCheckSerializer})
+    @action(detail=True, methods=["post"], url_path="checks/materials")
+    def check_material(self, request: Request, reference: str | None = None) -> Response:
+        """形式审查: a clerk of the accepting district marks one current upload conforming, or not with a reason.
+
+        While the case waits at the accepting window (submitted, returned); written to the case's event chain.
+        A new upload needs a new check.
+        """
+        case = self.get_object()
+        incoming = s.MaterialCheckCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        material = get_object_or_404(CaseMaterial, pk=incoming.validated_data["material"], case=case)
+        check = services.case_material_check(
+            case=case,
+            material=material,
+            verdict=incoming.validated_data["verdict"],
+            reason=incoming.validated_data["reason"],
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+        return Response(s.MaterialCheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.IdentityCheckCreateSerializer, responses={201: s.IdentityCheckSerializer})
+    @action(detail=True, methods=["post"], url_path="checks/identity")
+    def check_identity(self, request: Request, reference: str | None = None) -> Response:
+        """身份核验: how a clerk of the accepting district verified the applicant's identity (in person with the ID
+        card, by video, electronic ID); written to the case's event chain."""
+        case = self.get_object()
+        incoming = s.IdentityCheckCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        check = services.case_identity_check(
+            case=case,
+            method=incoming.validated_data["method"],
+            note=incoming.validated_data["note"],
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+        return Response(s.IdentityCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -23,7 +23,14 @@ from cases.selectors.checks import (
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
-from cases.selectors.queues import district_queues, routing_stopped_cases, workbench_for
+from cases.selectors.queues import (
+    StateQueue,
+    Workbench,
+    WorkbenchFilters,
+    district_queues,
+    routing_stopped_cases,
+    workbench_for,
+)
 from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
 from cases.selectors.visibility import (
     actor_is,
@@ -38,6 +45,9 @@ __all__ = [
     "CorrectionItem",
     "Document",
     "MaterialRow",
+    "StateQueue",
+    "Workbench",
+    "WorkbenchFilters",
     "actor_is",
     "actor_on_a_side",
     "case_document_for",

@@ -45,13 +45,14 @@ def case_material_check(
         case = lock(case)
         require_side(CHECK_STEP, case=case, actor=actor)
         require_state(CHECK_STEP, case=case)
-        material = (
+        found = (
             CaseMaterial.objects.filter(pk=material.pk, case=case)
             .select_related("item_material__material_type")
             .first()
         )
-        if material is None:
+        if found is None:
             raise NotFound(_("No such material on this case."))
+        material = found
         if not material.current or not material.file:
             raise invalid_field(
                 "material", _("Only a current uploaded file can be checked."), code="material_not_checkable"
@@ -194,9 +195,9 @@ def correction_items(case: Case, *, named: list[ItemMaterial], reason: str) -> l
     for material in named:
         if material.pk in items:
             continue
-        upload = current.get(material.pk)
-        check = checks.get(upload.pk) if upload is not None else None
-        if check is not None and check.conforming:
+        named_upload = current.get(material.pk)
+        newest = checks.get(named_upload.pk) if named_upload is not None else None
+        if newest is not None and newest.conforming:
             raise invalid_field(
                 "materials",
                 _("%(name)s was checked as conforming: check it again before asking for its correction.")
@@ -206,7 +207,7 @@ def correction_items(case: Case, *, named: list[ItemMaterial], reason: str) -> l
         items[material.pk] = CorrectionItem(
             item_material=material.pk,
             reason=reason,
-            material=upload.pk if upload is not None and upload.file else None,
-            sha256=upload.sha256 if upload is not None else "",
+            material=named_upload.pk if named_upload is not None and named_upload.file else None,
+            sha256=named_upload.sha256 if named_upload is not None else "",
         )
     return list(items.values())

@@ -9,12 +9,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases import life_cycle
-from cases.deadlines import working_days_left
+from cases.deadlines import DUE_SOON_WORKING_DAYS, working_days_left
 from cases.models import Case
 from cases.services.guards import supervisor_ids
 from govservice import events
 
-DUE_SOON_WORKING_DAYS = 2
+__all__ = ["DUE_SOON_WORKING_DAYS", "case_deadlines_scan"]
 
 
 def case_deadlines_scan(*, today: dt.date | None = None) -> dict[str, int]:
