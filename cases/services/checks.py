@@ -8,6 +8,9 @@ time): the accepting district's acceptance record, which the approving district 
 Acceptance needs every required material of the pinned version checked as conforming (a material an
 electronic licence stands in for, with no file of its own, counts as satisfied), no current upload
 checked as not conforming, and the identity recorded. A correction request lists exactly the failing ones.
+
+A check does not change the case's state, so it is not announced to the open pages (they would reload under
+the clerk who is still checking); the next step's announcement carries it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from cases import life_cycle
 from cases.chain import event_append
 from cases.models import Case, CaseMaterial, IdentityCheck, MaterialCheck
 from cases.selectors.checks import CorrectionItem, current_checks, identity_check_of
-from cases.services.guards import announce, invalid_field, lock, require_side, require_state
+from cases.services.guards import invalid_field, lock, require_side, require_state
 from cases.services.materials import case_required_materials
 from govservice.errors import Invalid, NotFound
 from standards.models import ItemMaterial
@@ -77,7 +80,7 @@ def case_material_check(
             request_id=request_id,
             district_code=district.division_code,
         )
-        check = MaterialCheck.objects.create(
+        return MaterialCheck.objects.create(
             case=case,
             material=material,
             sha256=material.sha256,
@@ -88,8 +91,6 @@ def case_material_check(
             checked_at=event.created_at,
             event_seq=event.seq,
         )
-        announce(case, action=life_cycle.MATERIAL_CHECKED)
-    return check
 
 
 def case_identity_check(*, case: Case, method: str, note: str = "", actor: User, request_id: str = "") -> IdentityCheck:
@@ -113,7 +114,7 @@ def case_identity_check(*, case: Case, method: str, note: str = "", actor: User,
             request_id=request_id,
             district_code=district.division_code,
         )
-        check = IdentityCheck.objects.create(
+        return IdentityCheck.objects.create(
             case=case,
             method=method,
             note=note,
@@ -122,8 +123,6 @@ def case_identity_check(*, case: Case, method: str, note: str = "", actor: User,
             checked_at=event.created_at,
             event_seq=event.seq,
         )
-        announce(case, action=life_cycle.IDENTITY_CHECKED)
-    return check
 
 
 @dataclass
