@@ -39,15 +39,15 @@ def case_material_check(
     *, case: Case, material: CaseMaterial, verdict: str, reason: str = "", actor: User, request_id: str = ""
 ) -> MaterialCheck:
     """形式审查 of one current upload: conforming, or not with a reason. A newer check supersedes an older one."""
-    if verdict not in MaterialCheck.Verdict.values:
-        raise invalid_field("verdict", _("Choose conforming or not conforming."))
     reason = (reason or "").strip()
-    if verdict == MaterialCheck.Verdict.NOT_CONFORMING and not reason:
-        raise invalid_field("reason", _("Say why the material does not conform."), code="reason_required")
     with transaction.atomic():
         case = lock(case)
         require_side(CHECK_STEP, case=case, actor=actor)
         require_state(CHECK_STEP, case=case)
+        if verdict not in MaterialCheck.Verdict.values:
+            raise invalid_field("verdict", _("Choose conforming or not conforming."))
+        if verdict == MaterialCheck.Verdict.NOT_CONFORMING and not reason:
+            raise invalid_field("reason", _("Say why the material does not conform."), code="reason_required")
         found = (
             CaseMaterial.objects.filter(pk=material.pk, case=case)
             .select_related("item_material__material_type")
@@ -95,15 +95,15 @@ def case_material_check(
 
 def case_identity_check(*, case: Case, method: str, note: str = "", actor: User, request_id: str = "") -> IdentityCheck:
     """身份核验: how the applicant's identity was verified (in person with the ID card, by video, electronic ID)."""
-    if method not in IdentityCheck.Method.values:
-        raise invalid_field("method", _("Choose how the identity was verified."))
     note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise invalid_field("note", _("The note is longer than %(n)s characters.") % {"n": NOTE_MAX})
     with transaction.atomic():
         case = lock(case)
         require_side(CHECK_STEP, case=case, actor=actor)
         require_state(CHECK_STEP, case=case)
+        if method not in IdentityCheck.Method.values:
+            raise invalid_field("method", _("Choose how the identity was verified."))
+        if len(note) > NOTE_MAX:
+            raise invalid_field("note", _("The note is longer than %(n)s characters.") % {"n": NOTE_MAX})
         district = case.accepting_district
         event = event_append(
             case=case,
