@@ -87,11 +87,11 @@ class CaseMaterialSerializer(serializers.ModelSerializer[CaseMaterial]):
 
     @extend_schema_field(MaterialCheckSerializer(allow_null=True))
     def get_check(self, material: CaseMaterial) -> dict[str, Any] | None:
-        checks: dict[int, MaterialCheck] | None = self.context.get("checks")
-        if checks is None:
-            checks = current_checks(material.case)
-            self.context["checks"] = checks
-        check = checks.get(material.pk)
+        # Read once per case and serialisation (the context is shared by the materials of one case).
+        cache: dict[int, dict[int, MaterialCheck]] = self.context.setdefault("current_checks", {})
+        if material.case_id not in cache:
+            cache[material.case_id] = current_checks(material.case)
+        check = cache[material.case_id].get(material.pk)
         return MaterialCheckSerializer(check).data if check is not None else None
 
 
@@ -435,3 +435,18 @@ class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
 class FirmSpecialistAssignSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(help_text="division code")
     clerk = serializers.IntegerField()
+
+
+class StateQueueSerializer(serializers.Serializer[Any]):
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="label")
+    queue = serializers.CharField(help_text="to_accept, to_approve, to_deliver, waiting or withdrawn")
+    count = serializers.IntegerField(help_text="cases in this state at the caller's district, after the filters")
+    overdue = serializers.IntegerField(help_text="of which past their promised deadline")
+    cases = CaseSerializer(many=True, help_text="overdue first, then the longest waiting (withdrawn: newest first)")
+
+
+class WorkbenchSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField()
+    queues = StateQueueSerializer(many=True, help_text="every state with a queue, with its count")
+    shown = StateQueueSerializer(many=True, help_text="the queues listed: the chosen state, or every non-empty one")

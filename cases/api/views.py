@@ -25,6 +25,7 @@ from cases.chain import chain_verify
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, CaseMaterial, FollowUp, Holiday
+from cases.selectors.queues import DEADLINE_FILTERS
 from standards.models import District
 
 
@@ -248,6 +249,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
             raise PermissionDenied
         return Response(s.QueueSerializer(selectors.district_queues(user=user), many=True).data)
+
+    @extend_schema(
+        responses={200: s.WorkbenchSerializer},
+        parameters=[
+            OpenApiParameter("state", str, description="only this state's queue"),
+            OpenApiParameter("item", str, description="an item's code"),
+            OpenApiParameter("window", str, description="a window's code (accepting or approving)"),
+            OpenApiParameter("clerk", int, description="a clerk's user id (accepting or approving)"),
+            OpenApiParameter("deadline", str, enum=list(DEADLINE_FILTERS), description="by the promised deadline"),
+        ],
+    )
+    @action(detail=False, methods=["get"])
+    def workbench(self, request: Request) -> Response:
+        """A clerk's desk: a queue per state with counts (and how many are overdue), overdue then oldest first."""
+        user = signed_in_user(request)
+        if user.role != User.Role.CLERK:
+            raise PermissionDenied
+        desk = selectors.workbench_for(user, selectors.WorkbenchFilters.from_query(request.query_params))
+        return Response(s.WorkbenchSerializer({"total": desk.total, "queues": desk.queues, "shown": desk.shown}).data)
 
     @extend_schema(responses={200: s.FiguresSerializer})
     @action(detail=False, methods=["get"])

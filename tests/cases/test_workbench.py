@@ -141,3 +141,22 @@ def test_the_workbench_page_has_tabs_with_counts_filters_and_rows_that_open_the_
     assert case.reference not in filtered
     one = page_for(huangpu_clerk).get(reverse("cases-workbench"), {"state": CaseState.SUBMITTED}).content.decode()
     assert case.reference in one and 'aria-current="true"' in one
+
+
+def test_the_workbench_api_answers_clerks_with_the_same_queues(
+    citizen: User, huangpu_clerk: User, item: ItemVersion
+) -> None:
+    from rest_framework.test import APIClient
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    client = APIClient()
+    client.force_authenticate(huangpu_clerk)
+    body = client.get("/api/cases/workbench/", {"state": CaseState.SUBMITTED}).json()
+    assert body["total"] == 1
+    assert [(q["state"], q["count"]) for q in body["shown"]] == [(CaseState.SUBMITTED, 1)]
+    assert body["shown"][0]["cases"][0]["reference"] == case.reference
+    assert len(body["queues"]) == len(workbench_for(huangpu_clerk).queues)
+    assert client.get("/api/cases/workbench/", {"deadline": "overdue"}).json()["total"] == 0
+    citizen_client = APIClient()
+    citizen_client.force_authenticate(citizen)
+    assert citizen_client.get("/api/cases/workbench/").status_code == 403
