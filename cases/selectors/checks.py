@@ -9,6 +9,12 @@ from cases import life_cycle
 from cases.models import Case, CaseEvent, CaseMaterial, IdentityCheck, MaterialCheck
 from standards.models import ItemMaterial
 
+# Where the newest correction request still concerns the applicant and the accepting window: while it is open, and
+# after the resubmission until the case leaves the window.
+_CORRECTION_SHOWN_STATES = frozenset(
+    {life_cycle.STEPS["request_correction"].target, *life_cycle.STEPS["accept"].sources}
+)
+
 
 @dataclass(frozen=True)
 class CorrectionItem:
@@ -109,17 +115,20 @@ def material_rows(case: Case, *, required: set[int] | None = None) -> list[Mater
     """The pinned version's materials, each with the case's current upload, its newest check and its correction."""
     provided = {m.item_material_id: m for m in case.materials.filter(current=True)}
     checks = current_checks(case)
-    corrections = {item.item_material: item for item in last_correction(case)}
+    # A correction is news while it is open and until the file that replaces it has been checked again.
+    open_correction = case.state in _CORRECTION_SHOWN_STATES
+    corrections = {item.item_material: item for item in last_correction(case)} if open_correction else {}
     rows = []
     for material in case.item_version.materials.select_related("material_type"):
         upload = provided.get(material.pk)
-        rows.append(
-            MaterialRow(
-                item_material=material,
-                provided=upload,
-                check=checks.get(upload.pk) if upload is not None else None,
-                correction=corrections.get(material.pk),
-                required=material.pk in (required or set()),
-            )
+        row = MaterialRow(
+            item_material=material,
+            provided=upload,
+            check=checks.get(upload.pk) if upload is not None else None,
+            correction=corrections.get(material.pk),
+            required=material.pk in (required or set()),
         )
+        if row.check is not None and (row.check.conforming or row.replaced):
+            row.correction = None  # settled: checked again since
+        rows.append(row)
     return rows

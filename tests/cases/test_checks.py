@@ -356,3 +356,32 @@ def test_the_case_page_shows_the_standards_acceptance_standard_and_the_required_
     assert "须本人签名，内容完整" in page and "受理标准" in page
     assert page.count("reason-required") == 2  # 补正 and 不予受理 need a reason; 受理 does not
     assert 'id="keyboard-hint"' in page
+
+
+def test_the_correction_notice_goes_once_the_replacing_file_is_checked(
+    citizen: User, huangpu_clerk: User, two_files: ItemVersion
+) -> None:
+    from cases.selectors import material_rows
+
+    case = f.submitted_case(applicant=citizen, version=two_files)
+    f.record_checks(case, huangpu_clerk)
+    services.case_material_check(
+        case=case, material=upload_of(case, "M-IDCARD"), verdict=NOT_CONFORMING, reason="过期", actor=huangpu_clerk
+    )
+    case = services.case_request_correction(case=case, actor=huangpu_clerk, reason="请补正")
+
+    def notices() -> dict[str, tuple[str, bool]]:
+        rows = material_rows(Case.objects.get(pk=case.pk))
+        return {r.item_material.material_type.code: (r.correction.reason, r.replaced) for r in rows if r.correction}
+
+    assert notices() == {"M-IDCARD": ("过期", False)}
+    services.case_material_add(
+        case=case, item_material=material(two_files, "M-IDCARD"), uploaded_file=f.pdf_upload("new.pdf"), actor=citizen
+    )
+    assert notices() == {"M-IDCARD": ("过期", True)}
+    case = services.case_submit(case=case, actor=citizen)
+    assert notices() == {"M-IDCARD": ("过期", True)}  # the window still sees what was asked for
+    services.case_material_check(
+        case=case, material=upload_of(case, "M-IDCARD"), verdict=CONFORMING, actor=huangpu_clerk
+    )
+    assert notices() == {}
