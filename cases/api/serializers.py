@@ -196,6 +196,7 @@ class CorrectionItemSerializer(serializers.Serializer[Any]):
 
 class AcceptanceSerializer(serializers.Serializer[Any]):
     ready = serializers.BooleanField(help_text="whether the checks allow the acceptance now")
+    missing = serializers.ListField(child=serializers.IntegerField(), help_text="required materials not uploaded")
     unchecked = serializers.ListField(child=serializers.IntegerField(), help_text="required materials not checked")
     failing = serializers.ListField(child=serializers.IntegerField(), help_text="uploads checked as not conforming")
     identity_missing = serializers.BooleanField()

@@ -169,6 +169,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             "identity": list(case.identity_checks.select_related("clerk", "district").order_by("checked_at", "id")),
             "acceptance": {
                 "ready": gaps.ready,
+                "missing": [material.pk for material in gaps.missing],
                 "unchecked": [material.pk for material in gaps.unchecked],
                 "failing": [check.material_id for check in gaps.failing],
                 "identity_missing": gaps.identity_missing,

@@ -129,13 +129,14 @@ def case_identity_check(*, case: Case, method: str, note: str = "", actor: User,
 class AcceptanceGaps:
     """What still stands between a case and its acceptance (empty: it may be accepted)."""
 
+    missing: list[ItemMaterial] = field(default_factory=list)  # required, not uploaded, no licence stands in
     unchecked: list[ItemMaterial] = field(default_factory=list)
     failing: list[MaterialCheck] = field(default_factory=list)
     identity_missing: bool = True
 
     @property
     def ready(self) -> bool:
-        return not self.unchecked and not self.failing and not self.identity_missing
+        return not self.missing and not self.unchecked and not self.failing and not self.identity_missing
 
 
 def acceptance_gaps(case: Case) -> AcceptanceGaps:
@@ -150,15 +151,17 @@ def acceptance_gaps(case: Case) -> AcceptanceGaps:
             if check is None:
                 gaps.unchecked.append(material)
         elif not (material.elicence_exempt or (upload is not None and upload.spared_by_elicence)):
-            gaps.unchecked.append(material)
+            gaps.missing.append(material)
     gaps.failing = [check for check in checks.values() if not check.conforming]
     gaps.failing.sort(key=lambda check: (check.material.item_material.position, check.material_id))
     return gaps
 
 
 def require_acceptable(case: Case) -> None:
-    """Refuse the acceptance while a check is missing or failed (a stable code for each)."""
+    """Refuse the acceptance while a material or a check is missing or a check failed (a stable code for each)."""
     gaps = acceptance_gaps(case)
+    if gaps.missing:
+        raise Invalid(_("Required materials are missing: ask for a correction instead."), code="materials_missing")
     if gaps.failing:
         names = "、".join(check.material.item_material.name for check in gaps.failing)
         raise Invalid(

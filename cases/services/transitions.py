@@ -37,7 +37,7 @@ from cases.services.guards import (
 )
 from cases.services.materials import missing_materials, spare_by_elicence
 from govservice import events
-from govservice.errors import Conflict, Invalid, NotAllowed
+from govservice.errors import Conflict, NotAllowed
 from govservice.queues import district_queue
 from standards.models import ItemMaterial
 
@@ -216,9 +216,7 @@ def case_accept(*, case: Case, actor: User, request_id: str = "") -> Case:
         case = lock(case)
         require_side(step, case=case, actor=actor)
         require_state(step, case=case)
-        if missing_materials(case):
-            raise Invalid(_("Required materials are missing: ask for a correction instead."), code="materials_missing")
-        require_acceptable(case)
+        require_acceptable(case)  # materials present, each checked as conforming, identity verified
         fields: dict[str, Any] = {
             "accepting_clerk": actor,
             "accepting_window": actor.window,

@@ -256,7 +256,13 @@ def test_the_api_records_checks_refuses_outsiders_and_accepts_once_they_are_comp
     assert bad.status_code == 400
     assert api(huangpu_clerk).post(url + "identity/", {"method": "video"}, format="json").status_code == 201
     state = api(citizen).get(url).json()
-    assert state["acceptance"] == {"ready": True, "unchecked": [], "failing": [], "identity_missing": False}
+    assert state["acceptance"] == {
+        "ready": True,
+        "missing": [],
+        "unchecked": [],
+        "failing": [],
+        "identity_missing": False,
+    }
     assert [c["verdict"] for c in state["materials"]] == ["conforming"] and state["identity"][0]["method"] == "video"
     with django_capture_on_commit_callbacks(execute=False):
         assert api(huangpu_clerk).post(f"/api/cases/{case.reference}/accept/").status_code == 200
@@ -385,3 +391,20 @@ def test_the_correction_notice_goes_once_the_replacing_file_is_checked(
         case=case, material=upload_of(case, "M-IDCARD"), verdict=CONFORMING, actor=huangpu_clerk
     )
     assert notices() == {}
+
+
+def test_a_required_material_never_uploaded_is_missing_not_unchecked(
+    citizen: User, huangpu_clerk: User, item: ItemVersion
+) -> None:
+    draft = services.case_draft_create(applicant=citizen, item_version=item, actor=citizen)
+    case = Case.objects.get(pk=draft.pk)
+    Case.objects.filter(pk=case.pk).update(state=CaseState.SUBMITTED)  # as if submitted without its form
+    case.refresh_from_db()
+    services.case_identity_check(case=case, method="video", actor=huangpu_clerk)
+    gaps = services.acceptance_gaps(case)
+    assert [m.material_type.code for m in gaps.missing] == ["M-FORM"] and not gaps.unchecked
+    with pytest.raises(Invalid) as refused:
+        services.case_accept(case=case, actor=huangpu_clerk)
+    assert refused.value.code == "materials_missing"
+    page = page_for(huangpu_clerk).get(reverse("cases-detail", args=[case.reference])).content.decode()
+    assert "缺少“申请表”" in page
