@@ -65,7 +65,7 @@ def main() -> int:
     cases = []
     for _ in range(documents + 3):
         case = f.submitted_case(applicant=citizen, version=version)
-        case = services.case_accept(case=case, actor=clerk)
+        case = f.accept_checked(case, clerk)
         seq = CaseEvent.objects.get(case=case, action="accepted").seq
         cases.append((case.pk, seq))
 

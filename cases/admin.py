@@ -14,7 +14,19 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases import selectors, services
-from cases.models import CalendarGap, Case, CaseEvent, CaseMaterial, CaseView, ClerkSkill, FollowUp, Holiday, Rating
+from cases.models import (
+    CalendarGap,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseView,
+    ClerkSkill,
+    FollowUp,
+    Holiday,
+    IdentityCheck,
+    MaterialCheck,
+    Rating,
+)
 from govservice.errors import DomainError, error_messages
 
 
@@ -75,6 +87,18 @@ class CaseMaterialInline(ReadOnlyInline):
     readonly_fields = _MATERIAL_FIELDS
 
 
+class MaterialCheckInline(ReadOnlyInline):
+    model = MaterialCheck
+    fields = ("material", "sha256", "verdict", "reason", "clerk", "district", "checked_at", "event_seq")
+    readonly_fields = fields
+
+
+class IdentityCheckInline(ReadOnlyInline):
+    model = IdentityCheck
+    fields = ("method", "note", "clerk", "district", "checked_at", "event_seq")
+    readonly_fields = fields
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     """Read-only: every change goes through the services so that it is audited."""
@@ -90,7 +114,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", "accepting_district", "approving_district", "routing_poisoned"]
     search_fields = ["reference", "applicant__username", "agent__username", "firm__name", "applicant_credit_code"]
-    inlines = [CaseMaterialInline, CaseEventInline]
+    inlines = [CaseMaterialInline, MaterialCheckInline, IdentityCheckInline, CaseEventInline]
     exclude = ["applicant_id_number"]
     readonly_fields = ["masked_applicant_id_number"]
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from cases.models import Holiday
 
+# A case is due soon when its promised deadline is at most this many working days away (the deadline
+# scan's notice, the workbench's filter).
+DUE_SOON_WORKING_DAYS = 2
+
 
 @dataclass(frozen=True)
 class WorkingCalendar:

@@ -63,12 +63,17 @@ class Input(enum.StrEnum):
 
 
 class Queue(enum.StrEnum):
-    """Where a case in this state shows on a clerk's workbench (cases.selectors.queries.workbench_for)."""
+    """Where a case in this state shows on a clerk's workbench (cases.selectors.queues.workbench_for).
+
+    TO_APPROVE is the approving district's; WITHDRAWN shows in both districts' workbenches (the approving
+    one once the case reached it); the others are the accepting district's.
+    """
 
     TO_ACCEPT = "to_accept"
     TO_APPROVE = "to_approve"
     TO_DELIVER = "to_deliver"
     WAITING = "waiting"
+    WITHDRAWN = "withdrawn"
     NONE = ""
 
 
@@ -153,7 +158,7 @@ STATES: dict[str, State] = {
         State(S.CLOSED, Badge.OK, finished=True),
         State(S.RATED, Badge.OK, finished=True),
         # Withdrawn by the applicant before a decision (撤回): nothing is deleted, the case stays on record.
-        State(S.WITHDRAWN, Badge.BAD),
+        State(S.WITHDRAWN, Badge.BAD, queue=Queue.WITHDRAWN),
     )
 }
 
@@ -188,8 +193,8 @@ STEPS: dict[str, Step] = {
             event_label=_("Accepted (受理)"),
             service="case_accept",
             url_path="accept",
-            doc="受理: accept at the accepting window.",
-            quick_label=_("Accept"),
+            doc="受理: accept at the accepting window, once every required material has been checked as conforming "
+            "(形式审查) and the applicant's identity verified (身份核验): see `checks/`.",
             paper=PaperKind.RECEIPT,
         ),
         Step(
@@ -206,7 +211,8 @@ STEPS: dict[str, Step] = {
             inputs=(Input.MATERIALS, Input.REASON),
             reason_hint=_("What must be corrected, and why"),
             url_path="request-correction",
-            doc="补正: name the materials and why; the clock stops until resubmission.",
+            doc="补正: lists the materials whose check failed, each with its reason (and any named in `materials`, "
+            "with `reason`); the clock stops until resubmission.",
             tone="secondary",
             paper=PaperKind.CORRECTION_NOTICE,
         ),
@@ -262,7 +268,6 @@ STEPS: dict[str, Step] = {
             inputs=(Input.REASON,),
             url_path="approve",
             doc="准予: approve.",
-            quick_label=_("Approve"),
             paper=PaperKind.DECISION,
         ),
         Step(
@@ -416,6 +421,8 @@ ID_NUMBER_REVEALED = "id_number_revealed"
 FOLLOW_UP_DONE = "follow_up_done"
 DEADLINES_RECOMPUTED = "deadlines_recomputed"
 PAPER_ISSUED = "paper_issued"
+MATERIAL_CHECKED = "material_checked"
+IDENTITY_CHECKED = "identity_checked"
 OTHER_EVENTS: dict[str, Any] = {
     DRAFT_CREATED: _("Application started"),
     COUNTER_INTAKE: _("Filed at the counter by a clerk (窗口收件)"),
@@ -426,6 +433,8 @@ OTHER_EVENTS: dict[str, Any] = {
     FOLLOW_UP_DONE: _("Bad rating followed up"),
     DEADLINES_RECOMPUTED: _("Deadlines counted again with the new holiday calendar"),
     PAPER_ISSUED: _("Document issued"),
+    MATERIAL_CHECKED: _("Material checked (形式审查)"),
+    IDENTITY_CHECKED: _("Identity verified (身份核验)"),
 }
 
 

@@ -267,6 +267,76 @@ class CaseMaterial(models.Model):
         return f"{self.case} · {self.item_material}"
 
 
+class MaterialCheck(models.Model):
+    """形式审查: the accepting clerk's verdict on one uploaded file, named by its SHA-256.
+
+    Append-only: a later check of the same file supersedes an earlier one, and a new upload (a new
+    CaseMaterial row) needs a check of its own. Each check is also an event of the case's chain
+    (`event_seq`), so the accepting district's record travels with the case to the approving district.
+    """
+
+    class Verdict(models.TextChoices):
+        CONFORMING = "conforming", _("Conforming")
+        NOT_CONFORMING = "not_conforming", _("Not conforming")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="material_checks")
+    material = models.ForeignKey(CaseMaterial, on_delete=models.PROTECT, related_name="checks")
+    sha256 = models.CharField(max_length=64)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("clerk"), on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(_("checked at"))
+    event_seq = models.PositiveIntegerField(_("chain event"))
+
+    class Meta:
+        ordering = ["checked_at", "id"]
+        verbose_name = _("material check")
+        verbose_name_plural = _("material checks")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict="conforming") | ~models.Q(reason=""),
+                name="failed_material_check_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.material_id} · {self.verdict}"
+
+    @property
+    def conforming(self) -> bool:
+        return self.verdict == self.Verdict.CONFORMING
+
+
+class IdentityCheck(models.Model):
+    """身份核验: how the accepting clerk verified the applicant's identity (the newest one counts)."""
+
+    class Method(models.TextChoices):
+        ID_CARD_IN_PERSON = "id_card_in_person", _("In person, with the ID card")
+        VIDEO = "video", _("By video")
+        ELECTRONIC_ID = "electronic_id", _("Electronic ID")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="identity_checks")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("clerk"), on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(_("checked at"))
+    event_seq = models.PositiveIntegerField(_("chain event"))
+
+    class Meta:
+        ordering = ["checked_at", "id"]
+        verbose_name = _("identity check")
+        verbose_name_plural = _("identity checks")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.method}"
+
+
 class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise ValidationError("Case events are append-only.")

@@ -32,6 +32,8 @@ urlpatterns = [
         views.approving_district_change,
         name="cases-approving-district",
     ),
+    path("cases/<str:reference>/checks/material/", views.case_check_material, name="cases-check-material"),
+    path("cases/<str:reference>/checks/identity/", views.case_check_identity, name="cases-check-identity"),
     path("cases/<str:reference>/documents/<int:material_id>/", views.case_document, name="cases-document"),
     path("cases/<str:reference>/papers/<str:number>.pdf", paper_views.paper_pdf, name="cases-paper-pdf"),
     path("cases/<str:reference>/papers/<str:number>/", paper_views.paper_print, name="cases-paper-print"),

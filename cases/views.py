@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from accounts.models import User
 from cases import life_cycle, selectors, services
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
-from cases.models import Case, CaseView, DeliveryMethod, FollowUp
+from cases.models import Case, CaseMaterial, CaseView, DeliveryMethod, FollowUp, IdentityCheck, MaterialCheck
 from govservice import errors
 from govservice.errors import Invalid
 from standards.models import District, ItemMaterial, ItemVersion, ServiceItem
@@ -65,11 +66,19 @@ def workbench(request: HttpRequest) -> HttpResponse:
         return redirect("cases-supervision")
     if user.role != User.Role.CLERK:
         raise PermissionDenied
-    queues = selectors.workbench_for(user)
+    desk = selectors.workbench_for(user, selectors.WorkbenchFilters.from_query(request.GET))
     return render(
         request,
         "cases/workbench.html",
-        {"queues": queues, "district_queue": selectors.district_queues(user=user)[0]},
+        {
+            "desk": desk,
+            "district_queue": selectors.district_queues(user=user)[0],
+            "deadline_choices": [
+                ("overdue", _("Overdue")),
+                ("due_soon", _("Due within two working days")),
+                ("none", _("No deadline yet")),
+            ],
+        },
     )
 
 
@@ -153,13 +162,15 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = signed_in_user(request)
     events = selectors.case_events_visible_to(case=case, user=user)
     steps = selectors.case_steps_for(case=case, user=user)
-    materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
-    standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
     required = {m.pk for m in services.case_required_materials(case)}
     views_log = None
     if selectors.case_views_readable_by(case=case, user=user):
         views = selectors.case_views_for(case=case, user=user)
         views_log = {"entries": [selectors.view_entry(v) for v in views[:VIEWS_SHOWN]], "count": views.count()}
+    rows = selectors.material_rows(case, required=required)
+    # The checks are taken where acceptance is decided: by the accepting side, in the states accept leaves.
+    accept = life_cycle.STEPS["accept"]
+    can_check = accept.leaves(case.state) and selectors.actor_on_a_side(accept.sides, case=case, actor=user)
     response = render(
         request,
         "cases/case_detail.html",
@@ -171,8 +182,16 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "steps": steps,
             # The declared steps offered now, for the forms (the names above say what to show).
             "step_forms": [life_cycle.STEPS[name] for name in steps if name in life_cycle.STEPS],
-            "standard": standard,
+            "rows": rows,
+            "standard": [(row.item_material, row.provided) for row in rows],
             "required": required,
+            "can_check": can_check,
+            "gaps": services.acceptance_gaps(case) if can_check else None,
+            "failing": [row for row in rows if row.check is not None and not row.check.conforming],
+            "identity": selectors.identity_check_of(case),
+            "identity_methods": IdentityCheck.Method.choices,
+            "verdicts": MaterialCheck.Verdict.choices,
+            "is_staff_side": user.role in (User.Role.CLERK, User.Role.SUPERVISOR),
             "delivery_methods": DeliveryMethod.choices,
             "scores": [5, 4, 3, 2, 1],
             "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
@@ -183,6 +202,48 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return services.case_view_after_response(
         request=request, response=response, case=case, what=CaseView.What.CASE, via=CaseView.Via.PAGE
     )
+
+
+@login_required
+@require_POST
+def case_check_material(request: HttpRequest, reference: str) -> HttpResponse:
+    """形式审查 from the case page: one current upload, conforming or not with a reason."""
+    case = _visible_case(request, reference)
+    try:
+        material = get_object_or_404(CaseMaterial, pk=request.POST.get("material") or 0, case=case)
+        services.case_material_check(
+            case=case,
+            material=material,
+            verdict=request.POST.get("verdict", ""),
+            reason=request.POST.get("reason", ""),
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+    except (errors.DomainError, ValidationError) as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("Check recorded."))
+    return redirect(f"{reverse('cases-detail', args=[case.reference])}#material-{material.item_material_id}")
+
+
+@login_required
+@require_POST
+def case_check_identity(request: HttpRequest, reference: str) -> HttpResponse:
+    """身份核验 from the case page: how the applicant's identity was verified."""
+    case = _visible_case(request, reference)
+    try:
+        services.case_identity_check(
+            case=case,
+            method=request.POST.get("method", ""),
+            note=request.POST.get("note", ""),
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+    except (errors.DomainError, ValidationError) as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("Identity check recorded."))
+    return redirect(f"{reverse('cases-detail', args=[case.reference])}#identity")
 
 
 @xframe_options_sameorigin  # the case page shows PDFs in a frame of its own origin

@@ -8,14 +8,69 @@ from rest_framework import serializers
 
 from accounts.identifiers import normalize_id_number, validate_credit_code, validate_id_number
 from accounts.models import FirmSpecialist, User
-from cases.models import Case, CaseEvent, CaseMaterial, CasePaper, CaseView, DeliveryMethod, FollowUp, Holiday, Rating
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CasePaper,
+    CaseView,
+    DeliveryMethod,
+    FollowUp,
+    Holiday,
+    IdentityCheck,
+    MaterialCheck,
+    Rating,
+)
+from cases.selectors import current_checks, identity_check_of
 from cases.services.paperwork import verify_url
 from standards.models import ItemMaterial, ItemVersion
+
+
+class MaterialCheckSerializer(serializers.ModelSerializer[MaterialCheck]):
+    """形式审查 of one uploaded file (by its SHA-256), by a clerk of the accepting district."""
+
+    material_code = serializers.CharField(source="material.item_material.material_type.code", read_only=True)
+    item_material = serializers.IntegerField(source="material.item_material_id", read_only=True)
+    clerk_name = serializers.CharField(source="clerk.__str__", read_only=True)
+    district = serializers.CharField(source="district.division_code", read_only=True)
+
+    class Meta:
+        model = MaterialCheck
+        fields = [
+            "id",
+            "material",
+            "item_material",
+            "material_code",
+            "sha256",
+            "verdict",
+            "reason",
+            "clerk",
+            "clerk_name",
+            "district",
+            "checked_at",
+            "event_seq",
+        ]
+        read_only_fields = fields
+
+
+class IdentityCheckSerializer(serializers.ModelSerializer[IdentityCheck]):
+    """身份核验: how the accepting clerk verified the applicant's identity."""
+
+    clerk_name = serializers.CharField(source="clerk.__str__", read_only=True)
+    district = serializers.CharField(source="district.division_code", read_only=True)
+
+    class Meta:
+        model = IdentityCheck
+        fields = ["id", "method", "note", "clerk", "clerk_name", "district", "checked_at", "event_seq"]
+        read_only_fields = fields
 
 
 class CaseMaterialSerializer(serializers.ModelSerializer[CaseMaterial]):
     material_code = serializers.CharField(source="item_material.material_type.code", read_only=True)
     name = serializers.CharField(source="item_material.name", read_only=True)
+    check = serializers.SerializerMethodField(
+        help_text="the accepting district's newest check of this file (null: not checked, or not current)"
+    )
 
     class Meta:
         model = CaseMaterial
@@ -31,7 +86,17 @@ class CaseMaterialSerializer(serializers.ModelSerializer[CaseMaterial]):
             "spared_by_elicence",
             "current",
             "uploaded_at",
+            "check",
         ]
+
+    @extend_schema_field(MaterialCheckSerializer(allow_null=True))
+    def get_check(self, material: CaseMaterial) -> dict[str, Any] | None:
+        # Read once per case and serialisation (the context is shared by the materials of one case).
+        cache: dict[int, dict[int, MaterialCheck]] = self.context.setdefault("current_checks", {})
+        if material.case_id not in cache:
+            cache[material.case_id] = current_checks(material.case)
+        check = cache[material.case_id].get(material.pk)
+        return MaterialCheckSerializer(check).data if check is not None else None
 
 
 class RatingSerializer(serializers.ModelSerializer[Rating]):
@@ -145,10 +210,51 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
 class CaseDetailSerializer(CaseSerializer):
     materials = CaseMaterialSerializer(many=True, read_only=True)
     rating = RatingSerializer(read_only=True, default=None)
+    identity_check = serializers.SerializerMethodField(help_text="the newest identity check (身份核验), or null")
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "materials", "rating"]
+        fields = [*CaseSerializer.Meta.fields, "materials", "identity_check", "rating"]
         read_only_fields = fields
+
+    @extend_schema_field(IdentityCheckSerializer(allow_null=True))
+    def get_identity_check(self, case: Case) -> dict[str, Any] | None:
+        check = identity_check_of(case)
+        return IdentityCheckSerializer(check).data if check is not None else None
+
+
+class CorrectionItemSerializer(serializers.Serializer[Any]):
+    item_material = serializers.IntegerField()
+    material = serializers.IntegerField(allow_null=True, help_text="the upload found failing (null: none)")
+    sha256 = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class AcceptanceSerializer(serializers.Serializer[Any]):
+    ready = serializers.BooleanField(help_text="whether the checks allow the acceptance now")
+    missing = serializers.ListField(child=serializers.IntegerField(), help_text="required materials not uploaded")
+    unchecked = serializers.ListField(child=serializers.IntegerField(), help_text="required materials not checked")
+    failing = serializers.ListField(child=serializers.IntegerField(), help_text="uploads checked as not conforming")
+    identity_missing = serializers.BooleanField()
+
+
+class ChecksSerializer(serializers.Serializer[Any]):
+    materials = MaterialCheckSerializer(many=True, help_text="every material check, oldest first")
+    identity = IdentityCheckSerializer(many=True, help_text="every identity check, oldest first")
+    acceptance = AcceptanceSerializer()
+    correction = CorrectionItemSerializer(many=True, help_text="what the newest correction request listed")
+
+
+class MaterialCheckCreateSerializer(serializers.Serializer[Any]):
+    material = serializers.IntegerField(help_text="id of the case's current upload (materials[].id)")
+    verdict = serializers.ChoiceField(choices=MaterialCheck.Verdict.choices)
+    reason = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="required when the verdict is not_conforming"
+    )
+
+
+class IdentityCheckCreateSerializer(serializers.Serializer[Any]):
+    method = serializers.ChoiceField(choices=IdentityCheck.Method.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=300)
 
 
 class PrincipalSerializer(serializers.Serializer[Any]):
@@ -217,8 +323,15 @@ class RequiredReasonSerializer(serializers.Serializer[Any]):
 
 
 class CorrectionSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField()
-    materials = serializers.PrimaryKeyRelatedField(queryset=ItemMaterial.objects.all(), many=True)
+    reason = serializers.CharField(help_text="the request's note; also the reason of any material named in `materials`")
+    materials = serializers.PrimaryKeyRelatedField(
+        queryset=ItemMaterial.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="more materials to correct besides those whose check failed (which are always listed, each with "
+        "its check's reason); a material checked as conforming cannot be named",
+    )
 
 
 class DeliverySerializer(serializers.Serializer[Any]):
@@ -468,3 +581,18 @@ class PaginatedCaseViewSerializer(serializers.Serializer[Any]):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = CaseViewSerializer(many=True)
+
+
+class StateQueueSerializer(serializers.Serializer[Any]):
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="label")
+    queue = serializers.CharField(help_text="to_accept, to_approve, to_deliver, waiting or withdrawn")
+    count = serializers.IntegerField(help_text="cases in this state at the caller's district, after the filters")
+    overdue = serializers.IntegerField(help_text="of which past their promised deadline")
+    cases = CaseSerializer(many=True, help_text="overdue first, then the longest waiting (withdrawn: newest first)")
+
+
+class WorkbenchSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField()
+    queues = StateQueueSerializer(many=True, help_text="every state with a queue, with its count")
+    shown = StateQueueSerializer(many=True, help_text="the queues listed: the chosen state, or every non-empty one")

@@ -27,7 +27,8 @@ from cases.api import serializers as s
 from cases.chain import chain_verify
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
-from cases.models import Case, CaseView, FollowUp, Holiday
+from cases.models import Case, CaseMaterial, CaseView, FollowUp, Holiday
+from cases.selectors.queues import DEADLINE_FILTERS
 from govservice.parsers import JSONParser
 from standards.models import District
 
@@ -245,6 +246,66 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         paper = selectors.case_paper_for(user=request.user, reference=reference or "", number=number)
         return document_response(selectors.case_paper_file(paper))
 
+    @extend_schema(responses={200: s.ChecksSerializer})
+    @action(detail=True, methods=["get"])
+    def checks(self, request: Request, reference: str | None = None) -> Response:
+        """The accepting district's checks (形式审查 per file, 身份核验), whether they allow the acceptance now,
+        and what the newest correction request (补正) listed. For everyone who may see the case."""
+        case = self.get_object()
+        gaps = services.acceptance_gaps(case)
+        body = {
+            "materials": selectors.material_checks_of(case),
+            "identity": list(case.identity_checks.select_related("clerk", "district").order_by("checked_at", "id")),
+            "acceptance": {
+                "ready": gaps.ready,
+                "missing": [material.pk for material in gaps.missing],
+                "unchecked": [material.pk for material in gaps.unchecked],
+                "failing": [check.material_id for check in gaps.failing],
+                "identity_missing": gaps.identity_missing,
+            },
+            "correction": [item.__dict__ for item in selectors.last_correction(case)],
+        }
+        return Response(s.ChecksSerializer(body).data)
+
+    @extend_schema(request=s.MaterialCheckCreateSerializer, responses={201: s.MaterialCheckSerializer})
+    @action(detail=True, methods=["post"], url_path="checks/materials")
+    def check_material(self, request: Request, reference: str | None = None) -> Response:
+        """形式审查: a clerk of the accepting district marks one current upload conforming, or not with a reason.
+
+        While the case waits at the accepting window (submitted, returned); written to the case's event chain.
+        A new upload needs a new check.
+        """
+        case = self.get_object()
+        incoming = s.MaterialCheckCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        material = get_object_or_404(CaseMaterial, pk=incoming.validated_data["material"], case=case)
+        check = services.case_material_check(
+            case=case,
+            material=material,
+            verdict=incoming.validated_data["verdict"],
+            reason=incoming.validated_data["reason"],
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+        return Response(s.MaterialCheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.IdentityCheckCreateSerializer, responses={201: s.IdentityCheckSerializer})
+    @action(detail=True, methods=["post"], url_path="checks/identity")
+    def check_identity(self, request: Request, reference: str | None = None) -> Response:
+        """身份核验: how a clerk of the accepting district verified the applicant's identity (in person with the ID
+        card, by video, electronic ID); written to the case's event chain."""
+        case = self.get_object()
+        incoming = s.IdentityCheckCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        check = services.case_identity_check(
+            case=case,
+            method=incoming.validated_data["method"],
+            note=incoming.validated_data["note"],
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+        return Response(s.IdentityCheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def events(self, request: Request, reference: str | None = None) -> Response:
@@ -300,6 +361,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if user.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
             raise PermissionDenied
         return Response(s.QueueSerializer(selectors.district_queues(user=user), many=True).data)
+
+    @extend_schema(
+        responses={200: s.WorkbenchSerializer},
+        parameters=[
+            OpenApiParameter("state", str, description="only this state's queue"),
+            OpenApiParameter("item", str, description="an item's code"),
+            OpenApiParameter("window", str, description="a window's code (accepting or approving)"),
+            OpenApiParameter("clerk", int, description="a clerk's user id (accepting or approving)"),
+            OpenApiParameter("deadline", str, enum=list(DEADLINE_FILTERS), description="by the promised deadline"),
+        ],
+    )
+    @action(detail=False, methods=["get"])
+    def workbench(self, request: Request) -> Response:
+        """A clerk's desk: a queue per state with counts (and how many are overdue), overdue then oldest first."""
+        user = signed_in_user(request)
+        if user.role != User.Role.CLERK:
+            raise PermissionDenied
+        desk = selectors.workbench_for(user, selectors.WorkbenchFilters.from_query(request.query_params))
+        return Response(s.WorkbenchSerializer({"total": desk.total, "queues": desk.queues, "shown": desk.shown}).data)
 
     @extend_schema(responses={200: s.FiguresSerializer})
     @action(detail=False, methods=["get"])

@@ -5,6 +5,7 @@
 - competence: the applicant's places, what an apply form asks for the item's rule, the clerk's alternatives
 - counter: a walk-in applicant found by ID number (masked)
 - case_views: who looked at a case, for the applicant side
+- checks: the accepting district's checks of a case's materials and identity, and the correction they led to
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -17,6 +18,15 @@ from __future__ import annotations
 
 from cases.selectors.calendar import CalendarCoverage, calendar_coverage
 from cases.selectors.case_views import ViewEntry, case_views_for, case_views_readable_by, view_entry
+from cases.selectors.checks import (
+    CorrectionItem,
+    MaterialRow,
+    current_checks,
+    identity_check_of,
+    last_correction,
+    material_checks_of,
+    material_rows,
+)
 from cases.selectors.competence import (
     APPROVING_CHANGE_STATES,
     CompetenceQuestion,
@@ -37,7 +47,14 @@ from cases.selectors.papers import (
     paper_by_token,
     paper_intact,
 )
-from cases.selectors.queues import district_queues, routing_stopped_cases, workbench_for
+from cases.selectors.queues import (
+    StateQueue,
+    Workbench,
+    WorkbenchFilters,
+    district_queues,
+    routing_stopped_cases,
+    workbench_for,
+)
 from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
 from cases.selectors.visibility import (
     actor_is,
@@ -52,10 +69,15 @@ __all__ = [
     "APPROVING_CHANGE_STATES",
     "CalendarCoverage",
     "CompetenceQuestion",
+    "CorrectionItem",
     "Document",
+    "MaterialRow",
     "PaperFile",
+    "StateQueue",
     "ViewEntry",
     "Walkin",
+    "Workbench",
+    "WorkbenchFilters",
     "actor_is",
     "actor_on_a_side",
     "applicant_places",
@@ -75,12 +97,17 @@ __all__ = [
     "citizen_account",
     "competence_question",
     "counter_lookup",
+    "current_checks",
     "district_queues",
     "districts_visible_to",
     "document_intact",
     "figures",
     "firm_recommended_items",
     "firms_visible_to",
+    "identity_check_of",
+    "last_correction",
+    "material_checks_of",
+    "material_rows",
     "offered_steps",
     "paper_by_token",
     "paper_intact",

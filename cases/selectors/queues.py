@@ -1,38 +1,182 @@
-"""The clerk's workbench and the district queues."""
+"""The clerk's workbench (queues per state, filters, overdue and oldest first) and the district queues."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from accounts.models import User
 from cases import life_cycle
+from cases.deadlines import DUE_SOON_WORKING_DAYS, due_date
 from cases.life_cycle import Queue, queue_states
 from cases.models import Case
 from cases.selectors.visibility import cases_visible_to, districts_visible_to
 from govservice.queues import district_queue
+from standards.models import ServiceWindow
 
 # With the approving district, past recognition: its load without the cases still waiting to be recognised.
 _IN_REVIEW_STATES = tuple(sorted(set(life_cycle.LOAD_STATES) - {life_cycle.ROUTED}))
 
+# The workbench's queues in the order a clerk works them; each state of a queue is a queue of its own.
+WORKBENCH_QUEUES = (Queue.TO_ACCEPT, Queue.TO_APPROVE, Queue.TO_DELIVER, Queue.WAITING, Queue.WITHDRAWN)
+# How many cases of one state the page lists (the count says how many there are).
+QUEUE_ROWS = 50
+DEADLINE_FILTERS = ("overdue", "due_soon", "none")
 
-def workbench_for(clerk: User) -> dict[str, QuerySet[Case]]:
-    """A clerk's district queue: to accept, to approve (routed here, or held for want of a clerk), to deliver."""
-    district_id = clerk.district_id
-    visible = cases_visible_to(clerk)
-    return {
-        "to_accept": visible.filter(
-            accepting_district_id=district_id, state__in=queue_states(Queue.TO_ACCEPT)
-        ).order_by("submitted_at"),
-        "to_approve": visible.filter(
-            approving_district_id=district_id, state__in=queue_states(Queue.TO_APPROVE)
-        ).order_by("routed_at"),
-        "to_deliver": visible.filter(
-            accepting_district_id=district_id, state__in=queue_states(Queue.TO_DELIVER)
-        ).order_by("decided_at"),
-        "waiting": visible.filter(accepting_district_id=district_id, state__in=queue_states(Queue.WAITING)),
+
+@dataclass(frozen=True)
+class WorkbenchFilters:
+    """What the clerk narrows the queues to: one state, an item (its code), a window (its code), a clerk, a deadline."""
+
+    state: str = ""
+    item: str = ""
+    window: str = ""
+    clerk: int | None = None
+    deadline: str = ""
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> WorkbenchFilters:
+        """From a page's query string or an API's parameters; values that mean nothing are ignored."""
+        state = str(query.get("state") or "")
+        deadline = str(query.get("deadline") or "")
+        clerk = str(query.get("clerk") or "")
+        return cls(
+            state=state if life_cycle.STATES.get(state, None) and _queue_of(state) else "",
+            item=str(query.get("item") or "").strip()[:40],
+            window=str(query.get("window") or "").strip()[:20],
+            clerk=int(clerk) if clerk.isdigit() else None,
+            deadline=deadline if deadline in DEADLINE_FILTERS else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.item or self.window or self.clerk or self.deadline)
+
+
+@dataclass
+class StateQueue:
+    state: str
+    queue: Queue
+    count: int = 0
+    overdue: int = 0
+    cases: list[Case] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return life_cycle.label(self.state)
+
+    @property
+    def badge(self) -> str:
+        return life_cycle.badge(self.state)
+
+
+@dataclass
+class Workbench:
+    queues: list[StateQueue]
+    shown: list[StateQueue]
+    filters: WorkbenchFilters
+    items: list[tuple[str, str]]
+    windows: list[ServiceWindow]
+    clerks: list[User]
+
+    @property
+    def total(self) -> int:
+        return sum(queue.count for queue in self.queues)
+
+
+def _queue_of(state: str) -> Queue | None:
+    queue = life_cycle.STATES[state].queue
+    return queue if queue in WORKBENCH_QUEUES else None
+
+
+def _district_side(queue: Queue, district_id: int | None) -> Q:
+    """Whose queue a state is: the approving district's, both districts' (withdrawn), or the accepting one's."""
+    if queue == Queue.TO_APPROVE:
+        return Q(approving_district_id=district_id)
+    if queue == Queue.WITHDRAWN:
+        return Q(accepting_district_id=district_id) | Q(approving_district_id=district_id)
+    return Q(accepting_district_id=district_id)
+
+
+def _in_district_queues(district_id: int | None) -> Q:
+    wanted = Q(pk__in=[])
+    for queue in WORKBENCH_QUEUES:
+        wanted |= Q(state__in=queue_states(queue)) & _district_side(queue, district_id)
+    return wanted
+
+
+def _overdue(today: dt.date) -> Q:
+    # Only where the clock runs: a stopped clock's deadline moves on when it resumes.
+    return Q(promised_due__lt=today, state__in=life_cycle.OPEN_STATES)
+
+
+def _filtered(cases: QuerySet[Case], filters: WorkbenchFilters, *, today: dt.date) -> QuerySet[Case]:
+    if filters.item:
+        cases = cases.filter(item_version__item__code=filters.item)
+    if filters.window:
+        cases = cases.filter(Q(accepting_window__code=filters.window) | Q(approving_window__code=filters.window))
+    if filters.clerk is not None:
+        cases = cases.filter(Q(accepting_clerk_id=filters.clerk) | Q(approving_clerk_id=filters.clerk))
+    if filters.deadline == "overdue":
+        cases = cases.filter(_overdue(today))
+    elif filters.deadline == "due_soon":
+        horizon = due_date(start=today, limit=DUE_SOON_WORKING_DAYS, unit="working_days")
+        cases = cases.filter(promised_due__gte=today, promised_due__lte=horizon, state__in=life_cycle.OPEN_STATES)
+    elif filters.deadline == "none":
+        cases = cases.filter(promised_due__isnull=True)
+    return cases
+
+
+def workbench_for(clerk: User, filters: WorkbenchFilters | None = None) -> Workbench:
+    """A clerk's desk: one queue per state with its count (and how many are overdue), the cases of each
+    overdue first and then the longest waiting (withdrawn ones newest first), narrowed by the filters."""
+    filters = filters or WorkbenchFilters()
+    today = timezone.localdate()
+    district_id = clerk.district_id or 0  # a clerk without a district sees nothing (cases_visible_to)
+    mine = cases_visible_to(clerk).filter(_in_district_queues(district_id))
+    cases = _filtered(mine, filters, today=today)
+    counts = {
+        row["state"]: row
+        for row in cases.order_by().values("state").annotate(n=Count("id"), late=Count("id", filter=_overdue(today)))
     }
+    queues = [
+        StateQueue(
+            state=state,
+            queue=queue,
+            count=counts.get(state, {}).get("n", 0),
+            overdue=counts.get(state, {}).get("late", 0),
+        )
+        for queue in WORKBENCH_QUEUES
+        for state in queue_states(queue)
+    ]
+    shown = [q for q in queues if q.state == filters.state] if filters.state else [q for q in queues if q.count]
+    ordered = cases.select_related("accepting_clerk", "approving_clerk").annotate(
+        is_overdue=Choose(When(_overdue(today), then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
+    for queue in shown:
+        rows = ordered.filter(state=queue.state)
+        if queue.queue == Queue.WITHDRAWN:
+            rows = rows.order_by("-state_changed_at", "-id")
+        else:
+            rows = rows.order_by("-is_overdue", "state_changed_at", "id")
+        queue.cases = list(rows[:QUEUE_ROWS])
+    items = dict(
+        mine.order_by("item_version__item__code").values_list("item_version__item__code", "item_version__name")
+    )
+    return Workbench(
+        queues=queues,
+        shown=shown,
+        filters=filters,
+        items=sorted(items.items()),
+        windows=list(ServiceWindow.objects.filter(district_id=district_id).order_by("code")),
+        clerks=list(User.objects.filter(role=User.Role.CLERK, district_id=district_id, is_active=True).order_by("pk")),
+    )
 
 
 def routing_stopped_cases() -> QuerySet[Case]:

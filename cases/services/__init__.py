@@ -5,6 +5,7 @@
 - competence: the competent approving district by the item's rule; the accepting clerk's change
 - counter: 窗口收件, a walk-in applicant's case filed by a clerk at their window
 - materials: uploads checked against the pinned standard; what a case must provide
+- checks: the accepting window's checks (形式审查 per material, 身份核验) and the rule of acceptance they make
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
 - routing: the transfer to the approving district's queue, and the sweep
 - deadlines: the due-soon / overdue scan (both deadlines); years missing from the holiday calendar
@@ -28,6 +29,12 @@ from cases.services.applications import (
 )
 from cases.services.calendar import CalendarImportReport, holiday_calendar_import, provisional_deadlines_recount
 from cases.services.case_views import case_view_after_response, case_view_is_recorded, case_views_record
+from cases.services.checks import (
+    AcceptanceGaps,
+    acceptance_gaps,
+    case_identity_check,
+    case_material_check,
+)
 from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
@@ -70,10 +77,12 @@ __all__ = [
     "ROUTING_SWEEP_AFTER_SECONDS",
     "ROUTING_SWEEP_BATCH",
     "ROUTING_SWEEP_REPEAT_SECONDS",
+    "AcceptanceGaps",
     "CalendarImportReport",
     "ChainBroken",
     "RoutingOutcome",
     "TransitionNotAllowed",
+    "acceptance_gaps",
     "calendar_gaps_alert",
     "case_accept",
     "case_agent_draft_create",
@@ -85,7 +94,9 @@ __all__ = [
     "case_deliver",
     "case_draft_create",
     "case_id_number_reveal",
+    "case_identity_check",
     "case_material_add",
+    "case_material_check",
     "case_not_accept",
     "case_rate",
     "case_refuse",

@@ -10,14 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases import life_cycle
-from cases.deadlines import calendar_years_missing, working_days_left
+from cases.deadlines import DUE_SOON_WORKING_DAYS, calendar_years_missing, working_days_left
 from cases.models import CalendarGap, Case
 from cases.services.guards import supervisor_ids
 from govservice import events
 
-logger = logging.getLogger(__name__)
+__all__ = ["DUE_SOON_WORKING_DAYS", "calendar_gaps_alert", "case_deadlines_scan"]
 
-DUE_SOON_WORKING_DAYS = 2
+logger = logging.getLogger(__name__)
 
 
 def calendar_gaps_alert(case: Case) -> list[int]:

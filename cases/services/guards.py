@@ -51,6 +51,14 @@ def require_side(step: Step, *, case: Case, actor: User) -> None:
     raise _refusal(step.sides[-1], case)
 
 
+def require_state(step: Step, *, case: Case) -> None:
+    """The step's declared sources: checked before the step's own preconditions, so a wrong state answers 409."""
+    if not step.leaves(case.state):
+        raise TransitionNotAllowed(
+            _("This step is not possible while the case is “%(state)s”.") % {"state": life_cycle.label(case.state)}
+        )
+
+
 def invalid_field(field: str, message: str, *, code: str = Invalid.default_code) -> Invalid:
     """Bad input in one field: the message, also under that field (how forms and clients show it)."""
     return Invalid(message, code=code, fields={field: [message]})

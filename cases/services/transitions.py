@@ -23,6 +23,7 @@ from cases.chain import chain_verify, event_append
 from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
 from cases.models import Case, DeliveryMethod, FollowUp, Rating
+from cases.services.checks import correction_items, require_acceptable
 from cases.services.deadlines import calendar_gaps_alert
 from cases.services.guards import (
     ChainBroken,
@@ -31,13 +32,14 @@ from cases.services.guards import (
     invalid_field,
     lock,
     require_side,
+    require_state,
     required_reason,
     step_reason,
 )
 from cases.services.materials import missing_materials, spare_by_elicence
 from cases.services.paperwork import paper_enqueue_for
 from govservice import events
-from govservice.errors import Conflict, Invalid, NotAllowed
+from govservice.errors import Conflict, NotAllowed
 from govservice.queues import district_queue
 from standards.models import ItemMaterial
 
@@ -218,15 +220,19 @@ def case_submit(*, case: Case, actor: User, request_id: str = "") -> Case:
 
 
 def case_accept(*, case: Case, actor: User, request_id: str = "") -> Case:
-    """受理 at the accepting window: sets the deadlines (first time) and queues the transfer after commit."""
+    """受理 at the accepting window: sets the deadlines (first time) and queues the transfer after commit.
+
+    Refused until every required material has been checked as conforming and the identity verified
+    (cases.services.checks.require_acceptable).
+    """
     from cases.services import routing
 
     step = STEPS["accept"]
     with transaction.atomic():
         case = lock(case)
         require_side(step, case=case, actor=actor)
-        if missing_materials(case):
-            raise Invalid(_("Required materials are missing: ask for a correction instead."), code="materials_missing")
+        require_state(step, case=case)
+        require_acceptable(case)  # materials present, each checked as conforming, identity verified
         fields: dict[str, Any] = {
             "accepting_clerk": actor,
             "accepting_window": actor.window,
@@ -261,24 +267,48 @@ def case_not_accept(*, case: Case, actor: User, reason: str, request_id: str = "
 
 
 def case_request_correction(
-    *, case: Case, actor: User, materials: list[ItemMaterial], reason: str, request_id: str = ""
+    *, case: Case, actor: User, reason: str, materials: list[ItemMaterial] | None = None, request_id: str = ""
 ) -> Case:
-    """补正: name the materials and why; the clock (if running) stops until the applicant resubmits."""
+    """补正: lists the materials whose check failed, each with its reason, and any other the clerk names (with
+    `reason`); the clock (if running) stops until the applicant resubmits."""
     step = STEPS["request_correction"]
     reason = step_reason(step, reason)
-    if not materials:
-        raise invalid_field("materials", _("Name the materials to correct."))
+    named = list(materials or [])
     with transaction.atomic():
         case = lock(case)
         require_side(step, case=case, actor=actor)
-        if any(m.version_id != case.item_version_id for m in materials):
+        require_state(step, case=case)
+        if any(m.version_id != case.item_version_id for m in named):
             raise invalid_field("materials", _("These materials are not part of the case's item version."))
+        items = correction_items(case, named=named, reason=reason)
+        if not items:
+            raise invalid_field(
+                "materials",
+                _("No material failed its check: mark the failing materials as not conforming first."),
+                code="nothing_to_correct",
+            )
+        by_id = {m.pk: m for m in case.item_version.materials.select_related("material_type")}
+        listed = [by_id[item.item_material] for item in items]
         return _move(
             case,
             step=step,
             actor=actor,
             reason=reason,
-            data={"materials": [m.material_type.code for m in materials], "names": [m.name for m in materials]},
+            data={
+                "materials": [m.material_type.code for m in listed],
+                "names": [m.name for m in listed],
+                "items": [
+                    {
+                        "item_material": item.item_material,
+                        "code": material.material_type.code,
+                        "name": material.name,
+                        "material": item.material,
+                        "sha256": item.sha256,
+                        "reason": item.reason,
+                    }
+                    for item, material in zip(items, listed, strict=True)
+                ],
+            },
             request_id=request_id,
         )
 

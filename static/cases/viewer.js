@@ -1,5 +1,7 @@
 // The document viewer on a case page: PDFs in the browser's own viewer (page through, zoom), images
 // zoomed and rotated here. Documents come only from the authorised view (/cases/<ref>/documents/<id>/).
+// Keyboard: j or the right arrow opens the next document, k or the left arrow the previous one (not while
+// typing in a form field); the document in hand keeps a visible focus ring.
 (function () {
   "use strict";
   var panel = document.getElementById("document-viewer");
@@ -16,7 +18,20 @@
     image.style.transform = "rotate(" + turn + "deg) scale(" + zoom + ")";
   }
 
+  function links() {
+    return Array.prototype.slice.call(document.querySelectorAll("a.document-link"));
+  }
+
+  function mark(link) {
+    links().forEach(function (other) {
+      other.classList.toggle("current", other === link);
+      var row = other.closest("tr");
+      if (row) { row.classList.toggle("document-current", other === link); }
+    });
+  }
+
   function open(link) {
+    mark(link);
     var kind = link.dataset.viewer;
     title.textContent = link.dataset.title || "";
     newTab.href = link.href;
@@ -30,6 +45,29 @@
     panel.dataset.kind = kind;
     panel.scrollIntoView({ behavior: "smooth", block: "start" });
   }
+
+  function typing(target) {
+    if (!target || !target.tagName) { return false; }
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
+    var step = 0;
+    if (event.key === "j" || event.key === "ArrowRight") { step = 1; }
+    if (event.key === "k" || event.key === "ArrowLeft") { step = -1; }
+    if (!step) { return; }
+    var all = links();
+    if (!all.length) { return; }
+    var at = all.indexOf(document.querySelector("a.document-link.current"));
+    if (at < 0) { at = all.indexOf(document.activeElement); }
+    var next = at < 0 ? (step > 0 ? 0 : all.length - 1) : (at + step + all.length) % all.length;
+    var link = all[next];
+    event.preventDefault();
+    if (link.dataset.viewer) { open(link); } else { mark(link); }
+    link.focus({ preventScroll: !!link.dataset.viewer });
+  });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a.document-link");

@@ -238,6 +238,7 @@ def test_an_agents_case_cannot_be_submitted_without_a_power_of_attorney_checked_
     # The agent's ID card is an electronic licence: spared, not asked for.
     assert case.materials.get(item_material__material_type__code="AGENT_ID").spared_by_elicence
     # The accepting clerk accepts it like any other case.
+    f.record_checks(case, huangpu_clerk)
     with django_capture_on_commit_callbacks(execute=False):
         assert api(huangpu_clerk).post(f"/api/cases/{case.reference}/accept/").status_code == 200
 

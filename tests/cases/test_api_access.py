@@ -42,7 +42,7 @@ def firm_case(cast: dict[str, User], django_capture_on_commit_callbacks: DjangoC
     """A firm's case accepted in Huangpu and routed to Shushan: both districts' clerks are involved."""
     case = f.submitted_case(applicant=cast["owner"], version=f.make_item())
     with django_capture_on_commit_callbacks(execute=False):
-        case = services.case_accept(case=case, actor=cast["huangpu_clerk"])
+        case = f.accept_checked(case, cast["huangpu_clerk"])
     services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
     return Case.objects.get(pk=case.pk)
 
@@ -135,7 +135,7 @@ def test_the_agent_and_the_principal_act_on_the_case_and_the_agents_id_number_st
             assert agent.id_number not in body and agent.id_number[:6] in body
     assert client_for(agent).post(f"/api/cases/{agent_case.reference}/accept/").status_code == 403
     with django_capture_on_commit_callbacks(execute=False):
-        services.case_accept(case=agent_case, actor=cast["huangpu_clerk"])
+        f.accept_checked(agent_case, cast["huangpu_clerk"])
     case = Case.objects.get(pk=agent_case.pk)
     services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
     services.case_review_start(case=case, actor=cast["shushan_clerk"])
@@ -252,6 +252,7 @@ def test_the_whole_loop_over_the_api(
     assert good.status_code == 201
     assert client_for(owner).post(f"/api/cases/{reference}/submit/").status_code == 200
     assert client_for(owner).post(f"/api/cases/{reference}/submit/").status_code == 409
+    f.record_checks(Case.objects.get(reference=reference), hp)
     with django_capture_on_commit_callbacks(execute=False):
         assert client_for(hp).post(f"/api/cases/{reference}/accept/").status_code == 200
     case = Case.objects.get(reference=reference)

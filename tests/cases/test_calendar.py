@@ -50,7 +50,7 @@ def _table(*years: int) -> str:
 
 def _accept(version: Any, clerk: User, citizen: User) -> Case:
     case = f.submitted_case(applicant=citizen, version=version)
-    return services.case_accept(case=case, actor=clerk)
+    return f.accept_checked(case, clerk)
 
 
 def test_the_years_the_calendar_lacks_are_named(calendar_through_2026: None) -> None:

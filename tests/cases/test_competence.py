@@ -158,7 +158,7 @@ def test_the_change_is_refused_once_accepted_and_after_the_transfer(
     submitted: Case, huangpu_clerk: User, shushan_clerk: User
 ) -> None:
     # In the test's transaction the after-commit enqueue never runs: routing is called below.
-    services.case_accept(case=submitted, actor=huangpu_clerk)
+    f.accept_checked(submitted, huangpu_clerk)
     gusu = f.district(f.GUSU)
     for state in ("accepted", "transferred"):
         submitted.refresh_from_db()
@@ -233,6 +233,6 @@ def test_the_api_change_answers_409_after_acceptance(submitted: Case, huangpu_cl
     url = f"/api/cases/{submitted.reference}/approving-district/"
     ok = api.post(url, {"district": f.GUSU, "reason": "参保地核实"}, format="json")
     assert ok.status_code == 200 and ok.json()["approving_basis"] == "clerk"
-    services.case_accept(case=submitted, actor=huangpu_clerk)
+    f.accept_checked(submitted, huangpu_clerk)
     late = api.post(url, {"district": f.SHUSHAN, "reason": "x"}, format="json")
     assert late.status_code == 409 and late.json()["code"] == "approving_district_fixed"

@@ -107,7 +107,7 @@ def test_a_special_procedure_stops_the_case_clock(
 ) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     with django_capture_on_commit_callbacks(execute=False):
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
     services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
     case = services.case_review_start(case=Case.objects.get(pk=case.pk), actor=shushan_clerk)
     promised = case.promised_due
@@ -135,7 +135,7 @@ def test_the_beat_scan_flags_due_soon_and_overdue_once_and_skips_stopped_clocks(
     for _ in range(3):
         case = f.submitted_case(applicant=citizen, version=version)
         with django_capture_on_commit_callbacks(execute=False):
-            cases.append(services.case_accept(case=case, actor=huangpu_clerk))
+            cases.append(f.accept_checked(case, huangpu_clerk))
     overdue, due_soon, stopped = cases
     Case.objects.filter(pk=overdue.pk).update(promised_due=today - dt.timedelta(days=10))
     Case.objects.filter(pk=due_soon.pk).update(promised_due=today)

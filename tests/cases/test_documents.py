@@ -26,7 +26,7 @@ def routed_case(cast: dict[str, User], django_capture_on_commit_callbacks: Djang
     """The owner's case, accepted in Huangpu and routed to Shushan: both districts may see it."""
     case = f.submitted_case(applicant=cast["owner"], version=f.make_item())
     with django_capture_on_commit_callbacks(execute=False):
-        case = services.case_accept(case=case, actor=cast["huangpu_clerk"])
+        case = f.accept_checked(case, cast["huangpu_clerk"])
     services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
     return Case.objects.get(pk=case.pk)
 

@@ -77,7 +77,7 @@ def test_only_a_clerk_of_the_accepting_district_accepts(
         services.case_accept(case=case, actor=shushan_clerk)
     with pytest.raises(NotAllowed):
         services.case_accept(case=case, actor=citizen)
-    case = services.case_accept(case=case, actor=huangpu_clerk)
+    case = f.accept_checked(case, huangpu_clerk)
     assert case.state == CaseState.ACCEPTED
     assert case.promised_due and case.statutory_due and case.promised_due <= case.statutory_due
 
@@ -110,7 +110,7 @@ def _routed(
     case: Case, huangpu_clerk: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> tuple[Case, services.RoutingOutcome]:
     with django_capture_on_commit_callbacks(execute=False):
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
     outcome = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
     return Case.objects.get(pk=case.pk), outcome
 
@@ -165,7 +165,7 @@ def test_a_poison_message_stops_after_the_attempt_limit_and_is_flagged(
 ) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
     with django_capture_on_commit_callbacks(execute=False):
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
     # As if three deliveries had each died in the middle (the counter commits before the work).
     Case.objects.filter(pk=case.pk).update(routing_attempts=services.MAX_ROUTING_ATTEMPTS)
     outcome = services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
@@ -271,7 +271,7 @@ def test_the_approving_district_returns_through_the_accepting_window(
     case = services.case_return(case=case, actor=shushan_clerk, reason="缴费记录不全")
     assert case.state == CaseState.RETURNED
     with django_capture_on_commit_callbacks(execute=False):
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
     assert case.transfer_number == 2
     assert services.case_route(case_id=case.pk, transfer_number=1).status == "already"
     assert services.case_route(case_id=case.pk, transfer_number=2).status == "routed"

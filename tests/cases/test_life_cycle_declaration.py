@@ -118,6 +118,8 @@ def inputs_for(step: Step, case: Case) -> dict[str, Any]:
 
 def take(step: Step, case: Case, actor: User | None) -> None:
     service = getattr(services, step.service)
+    if step.name == "accept" and actor is not None:
+        f.record_checks(case, actor)  # 形式审查 and 身份核验: what acceptance needs
     if step.sides == (Side.SYSTEM,):
         assert service(case_id=case.pk, transfer_number=case.transfer_number).status in ("routed", "held")
     else:

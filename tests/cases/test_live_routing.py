@@ -88,7 +88,7 @@ def test_accepted_in_huangpu_approved_in_shushan_delivered_back_through_huangpu(
             for socket in (applicant_socket, shushan_socket):
                 assert json.loads(await socket.recv())["type"] == "hello"
             # The acceptance commits, then the routing task goes to district.340104 on the real broker.
-            await asyncio.to_thread(services.case_accept, case=case, actor=huangpu_clerk)
+            await asyncio.to_thread(f.accept_checked, case, huangpu_clerk)
             heard_by_clerk = await next_event(shushan_socket, "transferred")
             heard_by_applicant = await next_event(applicant_socket, "transferred")
             return heard_by_clerk, heard_by_applicant
@@ -148,7 +148,7 @@ def test_a_worker_killed_with_sigkill_mid_routing_loses_no_case_and_moves_none_t
         huangpu_clerk = f.make_user("clerk", code=f.HUANGPU)
         shushan_clerk = f.make_user("clerk", code=f.SHUSHAN)
         case = f.submitted_case(applicant=citizen, version=f.make_item())
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
 
         # The attempt is counted (own transaction), the move is held open inside its transaction.
         wait_for(lambda: Case.objects.get(pk=case.pk).routing_attempts == 1, timeout=60, what="first attempt")
@@ -195,7 +195,7 @@ def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch:
     monkeypatch.setattr(routing_services, "_enqueue_route", lambda *args: None)  # routed by hand below
     for _round in range(3):
         case = f.submitted_case(applicant=citizen, version=f.make_item())
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
         assert services.case_route(case_id=case.pk, transfer_number=case.transfer_number).status == "routed"
         barrier = threading.Barrier(2)
 

@@ -84,6 +84,13 @@ def test_the_workbench_is_for_clerks_and_shows_the_districts_queue(
         case.reference
         not in client_for(f.make_user("clerk", code=f.GUSU)).get(reverse("cases-workbench")).content.decode()
     )
+    # No one-click 受理 from the list: the row opens the case, where the checks come first.
+    assert f'action="{reverse("cases-step", args=[case.reference, "accept"])}"' not in page
+    assert reverse("cases-detail", args=[case.reference]) in page
+    client.post(reverse("cases-step", args=[case.reference, "accept"]), {"next": "workbench"})
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED  # refused: nothing checked yet
+    f.record_checks(case, huangpu_clerk)
     with django_capture_on_commit_callbacks(execute=False):
         client.post(reverse("cases-step", args=[case.reference, "accept"]), {"next": "workbench"})
     case.refresh_from_db()

@@ -13,10 +13,12 @@ from django.test import Client
 
 from accounts.models import User
 from cases import services
+from cases.models import Case, CaseState
 from tests import factories as f
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+    from pytest_django.fixtures import SettingsWrapper
 
     from tests.conftest import LiveStack
 
@@ -62,9 +64,38 @@ def off_loop(function: Callable[..., T], **kwargs: Any) -> T:
     return value
 
 
+def wait_until(condition: Callable[[], bool], timeout: float = 45.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        time.sleep(0.2)
+
+
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def check_every_material(page: Page, *, failing: dict[int, str] | None = None) -> None:
+    """形式审查 on the case page: every check form in turn, conforming unless `failing` names the material."""
+    failing = failing or {}
+    for material in page.eval_on_selector_all("form[data-check-form]", "forms => forms.map(f => f.dataset.checkForm)"):
+        form = page.locator(f"form[data-check-form='{material}']")
+        reason = failing.get(int(material))
+        form.locator(f"input[name=verdict][value={'not_conforming' if reason else 'conforming'}]").check()
+        if reason:
+            form.locator("input[name=reason]").fill(reason)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"tr[data-material='{material}'] .check[data-verdict]")
+
+
+def record_identity(page: Page) -> None:
+    page.locator(".identity-form select[name=method]").select_option("id_card_in_person")
+    page.locator(".identity-form button[type=submit]").click()
+    page.wait_for_selector("#identity [data-identity='id_card_in_person']")
 
 
 def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser: Browser, live_stack: LiveStack) -> None:
@@ -83,7 +114,13 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser: Brows
     clerk_hp = logged_in_page(browser, live_stack, huangpu_clerk)
     clerk_hp.goto(live_stack.url("/cases/workbench/"))
     shot(clerk_hp, "workbench-huangpu")
-    clerk_hp.locator(f'tr[data-reference="{case.reference}"] button:has-text("受理")').click()
+    # No one-click 受理 from the list: the row opens the case, where the clerk checks, then accepts.
+    row = clerk_hp.locator(f'tr[data-reference="{case.reference}"]')
+    assert row.locator("button:has-text('受理')").count() == 0
+    row.locator("a:has-text('打开办件')").click()
+    check_every_material(clerk_hp)
+    record_identity(clerk_hp)
+    clerk_hp.locator("form[data-step='accept'] button").click()
 
     # Accepted in Huangpu, routed by the worker to Shushan: the applicant's open page hears it.
     applicant.wait_for_selector("[data-state]:has-text('已流转')", timeout=45000)
@@ -152,3 +189,101 @@ def test_the_applicant_opens_an_uploaded_image_in_the_viewer_and_turns_it(
     transform = page.eval_on_selector("#viewer-image", "img => img.style.transform")
     assert "rotate(90deg)" in transform and "scale(1.25)" in transform
     shot(page, "case-document-viewer")
+
+
+def test_the_clerk_checks_each_material_asks_for_a_correction_and_moves_between_documents_by_keyboard(
+    browser: Browser, live_stack: LiveStack, settings: SettingsWrapper, tmp_path: Path
+) -> None:
+    # The files are written where the live server reads them (its own media folder).
+    settings.MEDIA_ROOT = Path(live_stack.env["VAR_DIR"]) / "media"
+    citizen = f.make_user("citizen", display_name="王五")
+    clerk = f.make_user("clerk", code=f.HUANGPU, display_name="黄浦店小二")
+    shushan_clerk = f.make_user("clerk", code=f.SHUSHAN, display_name="蜀山审批员")
+    version = f.make_item(elicence_material=False)  # both materials uploaded: two documents to page through
+    form_material = version.materials.get(material_type__code="M-FORM")
+    id_card = version.materials.get(material_type__code="M-IDCARD")
+    case = off_loop(f.submitted_case, applicant=citizen, version=version)
+
+    desk = logged_in_page(browser, live_stack, clerk)
+    desk.goto(live_stack.url("/cases/workbench/"))
+    desk.locator(f'tr[data-reference="{case.reference}"] a:has-text("打开办件")').click()
+    desk.wait_for_selector("#keyboard-hint")
+    links = desk.locator("a.document-link")
+    assert links.count() == 2
+
+    # j opens the first document in the viewer and keeps it focused; j again the second; k goes back.
+    desk.locator("h1").click()
+    desk.keyboard.press("j")
+    desk.wait_for_selector("#document-viewer:not([hidden])")
+    assert desk.evaluate("document.activeElement === document.querySelectorAll('a.document-link')[0]")
+    assert "current" in (links.nth(0).get_attribute("class") or "")
+    desk.keyboard.press("j")
+    assert desk.evaluate("document.activeElement === document.querySelectorAll('a.document-link')[1]")
+    assert desk.locator("#viewer-title").inner_text() == id_card.name
+    desk.keyboard.press("k")
+    assert desk.evaluate("document.activeElement === document.querySelectorAll('a.document-link')[0]")
+    assert desk.locator("#viewer-title").inner_text() == form_material.name
+    outline = desk.eval_on_selector("a.document-link.current", "a => getComputedStyle(a).outlineStyle")
+    assert outline != "none"  # the focus is visible
+    # Typing in a field does not move between documents.
+    desk.locator(f"form[data-check-form='{id_card.pk}'] input[name=reason]").fill("jk")
+    assert desk.locator("#viewer-title").inner_text() == form_material.name
+    desk.locator(f"form[data-check-form='{id_card.pk}'] input[name=reason]").fill("")
+
+    # The ID card fails its check: acceptance is refused, the correction lists it with its reason.
+    check_every_material(desk, failing={id_card.pk: "照片模糊，无法辨认"})
+    record_identity(desk)
+    shot(desk, "case-checks-1280")
+    desk.set_viewport_size({"width": 390, "height": 844})
+    shot(desk, "case-checks-390")
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 390
+    desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.locator("form[data-step='accept'] button").click()
+    desk.wait_for_selector(".messages li.error")
+    assert "未通过形式审查" in desk.locator(".messages").inner_text()
+    correction = desk.locator("form[data-step='request_correction']")
+    assert f'data-failing="{id_card.pk}"' in correction.inner_html()
+    correction.locator("textarea[name=reason]").fill("请重新上传清晰的身份证")
+    correction.locator("button[type=submit]").click()
+    desk.wait_for_selector("[data-state]:has-text('补正')")
+
+    # The applicant reads the reason beside the upload that replaces the file, and replaces it.
+    applicant = logged_in_page(browser, live_stack, citizen)
+    applicant.goto(live_stack.url(f"/cases/{case.reference}/"))
+    row = applicant.locator(f"tr[data-material='{id_card.pk}']")
+    assert "照片模糊，无法辨认" in row.locator("[data-correction]").inner_text()
+    assert applicant.locator(f"tr[data-material='{form_material.pk}'] [data-correction]").count() == 0
+    shot(applicant, "case-correction-applicant")
+    replacement = tmp_path / "id.pdf"
+    replacement.write_bytes(f.PDF_BYTES + b"%clear\n")
+    row.locator("input[type=file]").set_input_files(str(replacement))
+    row.locator("form.upload button[type=submit]").click()
+    applicant.wait_for_selector(f"tr[data-material='{id_card.pk}'] .correction-reason.replaced")
+    applicant.locator("form[data-step='submit'] button").click()
+    applicant.wait_for_selector("[data-state]:has-text('已提交')")
+
+    # The new file needs a new check; then the case is accepted.
+    desk.goto(live_stack.url(f"/cases/{case.reference}/"))
+    assert desk.locator(f"tr[data-material='{id_card.pk}'] .check[data-verdict]").count() == 0
+    assert desk.locator(f"tr[data-material='{form_material.pk}'] .check[data-verdict='conforming']").count() == 1
+    form = desk.locator(f"form[data-check-form='{id_card.pk}']")
+    form.locator("input[name=verdict][value=conforming]").check()
+    form.locator("button[type=submit]").click()
+    desk.wait_for_selector(f"tr[data-material='{id_card.pk}'] .check[data-verdict='conforming']")
+    desk.locator("form[data-step='accept'] button").click()
+
+    # Routed to Shushan: its clerk sees Huangpu's checks beside each document.
+    case.refresh_from_db()
+    wait_until(lambda: Case.objects.get(pk=case.pk).state == CaseState.TRANSFERRED)
+    review = logged_in_page(browser, live_stack, shushan_clerk)
+    review.goto(live_stack.url("/cases/workbench/"))
+    shot(review, "workbench-shushan-1280")
+    review.set_viewport_size({"width": 390, "height": 844})
+    shot(review, "workbench-shushan-390")
+    assert review.evaluate("document.documentElement.scrollWidth") <= 390
+    review.goto(live_stack.url(f"/cases/{case.reference}/"))
+    for material in (form_material, id_card):
+        cell = review.locator(f"tr[data-material='{material.pk}'] .check[data-verdict='conforming']")
+        assert "黄浦店小二" in cell.inner_text()
+    assert review.locator("form[data-check-form]").count() == 0  # the approving district reads, does not check
+    shot(review, "case-approving-390")

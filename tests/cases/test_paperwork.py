@@ -38,7 +38,7 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
 def _accepted(citizen: User, item: ItemVersion, clerk: User, capture: DjangoCaptureOnCommitCallbacks) -> Case:
     case = f.submitted_case(applicant=citizen, version=item)
     with capture(execute=True):
-        return services.case_accept(case=case, actor=clerk)
+        return f.accept_checked(case, clerk)
 
 
 def _issued(case: Case, action: str) -> CasePaper:

@@ -35,7 +35,7 @@ def test_the_routing_message_goes_to_the_approving_districts_queue_only_after_co
     monkeypatch.setattr(route_case, "apply_async", lambda args, queue: sent.append((args, queue)))
     case = f.submitted_case(applicant=citizen, version=item)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        case = services.case_accept(case=case, actor=huangpu_clerk)
+        case = f.accept_checked(case, huangpu_clerk)
     assert sent == [], "nothing leaves before the acceptance commits"
     for callback in callbacks:
         callback()

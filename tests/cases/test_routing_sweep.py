@@ -48,7 +48,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
 def accepted_without_routing(clerk: User, *, seconds_ago: int = 120, **item: Any) -> Case:
     """Accepted, but its routing message never left: in a test's transaction the after-commit enqueue
     never runs, as when the broker was down at commit. In `accepted` for `seconds_ago` seconds."""
-    case = services.case_accept(case=f.submitted_case(version=f.make_item(**item)), actor=clerk)
+    case = f.accept_checked(f.submitted_case(version=f.make_item(**item)), clerk)
     Case.objects.filter(pk=case.pk).update(state_changed_at=timezone.now() - dt.timedelta(seconds=seconds_ago))
     return Case.objects.get(pk=case.pk)
 
@@ -113,7 +113,7 @@ def test_an_acceptance_answers_200_and_is_kept_when_the_broker_is_down_and_the_s
 ) -> None:
     down = Broker(down=True)
     monkeypatch.setattr(tasks.route_case, "apply_async", down)
-    case = f.submitted_case(version=f.make_item())
+    case = f.record_checks(f.submitted_case(version=f.make_item()), huangpu_clerk)
     client = APIClient()
     client.force_authenticate(huangpu_clerk)
     with (

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def accepted_case(applicant: User, clerk: User, capture: DjangoCaptureOnCommitCallbacks) -> Case:
     case = f.submitted_case(applicant=applicant)
     with capture(execute=False):
-        return services.case_accept(case=case, actor=clerk)
+        return f.accept_checked(case, clerk)
 
 
 def test_the_applicant_withdraws_an_accepted_case_and_its_routing_message_then_does_nothing(
