@@ -207,6 +207,9 @@ def asgi_server_args(*, host: str, port: int, access_log: bool = True) -> list[s
         # decompressor per socket (~45 KiB each, measured) and cost CPU on every relay.
         "--ws-per-message-deflate",
         "false",
+        # A larger frame is refused (close 1009) before it is read: govservice/ws_guard.py, same limit.
+        "--ws-max-size",
+        os.environ.get("WS_MAX_FRAME_BYTES", "65536"),
         "--lifespan",
         "off",
     ]

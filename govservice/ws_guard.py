@@ -1,0 +1,124 @@
+"""Limits every WebSocket of the system shares: frame size, message rate, well-formed JSON objects.
+
+A socket is one client; nothing it sends may crash its consumer or cost the others. Each
+consumer of the system derives from `GuardedJsonConsumer`:
+
+* a frame larger than `WS_MAX_FRAME_BYTES` (64 KiB) closes the socket with 1009 (message too
+  big); uvicorn is started with the same `--ws-max-size`, so it refuses such a frame before
+  reading it all;
+* more messages than a token bucket allows (`WS_RATE_BURST` at once, `WS_RATE_PER_SECOND` after)
+  closes it with 1008 (policy violation);
+* a frame that is binary, empty, not JSON or not a JSON object is answered with
+  `{"type": "error", "code": "bad_message"}` and the socket stays open.
+
+Close codes of the system's sockets are listed in README.md ("Signalling protocol").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+CLOSE_POLICY_VIOLATION = 1008  # RFC 6455: too many messages
+CLOSE_MESSAGE_TOO_BIG = 1009  # RFC 6455: a frame over the size limit
+
+DEFAULT_MAX_FRAME_BYTES = 64 * 1024
+
+
+class TokenBucket:
+    """`burst` messages at once, then `rate` per second."""
+
+    def __init__(self, *, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.capacity = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class BadMessage(ValueError):
+    """A frame that is not a JSON object (or a field of the wrong type): answered, not fatal."""
+
+
+class GuardedJsonConsumer(AsyncJsonWebsocketConsumer):
+    """A JSON consumer that bounds what a client may send (see the module's docstring)."""
+
+    _bucket: TokenBucket | None = None
+    _closing = False
+
+    def _take_token(self) -> bool:
+        if self._bucket is None:
+            self._bucket = TokenBucket(rate=settings.WS_RATE_PER_SECOND, burst=settings.WS_RATE_BURST)
+        return self._bucket.take()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self._closing:
+            return  # frames already in flight after we closed
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.WS_MAX_FRAME_BYTES:
+            await self._close_for(CLOSE_MESSAGE_TOO_BIG, f"frame of {size} bytes")
+            return
+        if not self._take_token():
+            await self._close_for(CLOSE_POLICY_VIOLATION, "message rate")
+            return
+        if not text_data:  # binary or empty
+            await self.bad_message()
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.bad_message()
+            return
+        if not isinstance(content, dict):
+            await self.bad_message()
+            return
+        try:
+            await self.receive_json(content, **kwargs)
+        except BadMessage:
+            await self.bad_message()
+
+    async def send(  # type: ignore[override]  # the stubs' own override of AsyncConsumer.send
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        if self._closing:
+            return  # a group message that arrives after the close has nowhere to go
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        await super().close(code=code, reason=reason)
+
+    async def bad_message(self) -> None:
+        await self.send_json({"type": "error", "code": "bad_message", "message": "bad message"})
+
+    async def _close_for(self, code: int, why: str) -> None:
+        log.warning("closing %s socket with %s: %s", type(self).__name__, code, why)
+        await self.close(code=code)
+
+
+def int_field(content: dict[str, Any], name: str) -> int:
+    """An integer field of a message (a JSON number or digits), else BadMessage."""
+    value = content.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadMessage(name)
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise BadMessage(name) from exc
