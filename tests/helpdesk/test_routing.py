@@ -12,6 +12,7 @@ from tests.factories import (
     T0,
     make_citizen,
     make_clerk,
+    make_elderly_citizen,
     make_firm,
     make_item_version,
     make_specialist,
@@ -145,7 +146,7 @@ def test_priority_beats_waiting_time(clock):
     early = services.assist_request_create(citizen=make_citizen(), now=clock())
     clock.advance(30)
     elderly = services.assist_request_create(
-        citizen=make_citizen(), priority_reason=PriorityReason.ELDERLY, now=clock()
+        citizen=make_elderly_citizen(), priority_reason=PriorityReason.ELDERLY, now=clock()
     )
     clock.advance(1)
     services.clerk_presence_set(clerk=clerk, status=AVAILABLE, now=clock())
@@ -190,10 +191,10 @@ def test_nobody_signed_in_means_a_callback_offer_at_once(clock):
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
     request.refresh_from_db()
     assert request.callback_offered_at == clock()
-    services.assist_request_callback(request=request, actor=request.citizen, phone="13912345678", now=clock())
+    services.assist_request_callback(request=request, actor=request.citizen, now=clock())
     request.refresh_from_db()
     assert request.state == AssistRequest.State.CALLBACK
-    assert request.callback_phone == "13912345678"
+    assert request.callback_phone == request.citizen.phone  # the account's number
 
 
 def test_a_long_wait_ends_in_a_callback_offer(clock):
@@ -247,7 +248,7 @@ def test_a_clerk_whose_ring_is_withdrawn_rings_for_the_next_waiting_citizen_at_o
     if leave == "cancel":
         services.assist_request_cancel(request=first, actor=first.citizen, now=clock())
     else:
-        services.assist_request_callback(request=first, actor=first.citizen, phone="13900000003", now=clock())
+        services.assist_request_callback(request=first, actor=first.citizen, now=clock())
     # No waiting for the beat's sweep: the withdrawal itself ran a routing pass.
     assert [(o.clerk, o.created_at) for o in ringing(second)] == [(clerk, clock())]
     assert status_of(clerk) == ClerkProfile.Status.RINGING
