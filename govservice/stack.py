@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
@@ -244,7 +244,8 @@ def redis_memory_warning(url: str) -> str | None:
     import redis
 
     try:
-        config = redis.Redis.from_url(url, socket_timeout=2).config_get("maxmemory*")
+        # The sync client answers a dict (redis-py types every command as `Awaitable[T] | T`).
+        config = cast("dict[str, Any]", redis.Redis.from_url(url, socket_timeout=2).config_get("maxmemory*"))
     except (redis.exceptions.RedisError, OSError):
         return None  # managed services may refuse CONFIG: nothing to say
     policy, ceiling = config.get("maxmemory-policy"), config.get("maxmemory")
