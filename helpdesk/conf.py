@@ -25,7 +25,6 @@ class AssistConf:
     requests_per_day: int = 20
     callbacks_per_day: int = 3
     callback_claims_per_hour: int = 12
-    unattended_grace: int = 60
 
 
 def conf() -> AssistConf:
@@ -57,5 +56,4 @@ def conf() -> AssistConf:
         requests_per_day=pick("ASSIST_REQUESTS_PER_DAY", 20, 1),
         callbacks_per_day=pick("ASSIST_CALLBACKS_PER_DAY", 3, 1),
         callback_claims_per_hour=pick("ASSIST_CALLBACK_CLAIMS_PER_HOUR", 12, 1),
-        unattended_grace=pick("ASSIST_UNATTENDED_GRACE", 60, 10),
     )

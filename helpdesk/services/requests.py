@@ -71,6 +71,9 @@ def assist_request_create(
                 priority_reason=priority_reason,
                 priority=priority,
                 created_at=now,
+                # No queue socket yet: the page (or a client of the API) opens one at once, and the sweep
+                # abandons a request whose citizen never does, or leaves, for ASSIST_REJOIN_GRACE.
+                citizen_left_at=now,
             )
             assist_audit(
                 kind=Kind.REQUEST_CREATED,

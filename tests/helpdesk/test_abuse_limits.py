@@ -171,3 +171,39 @@ def test_someone_elses_request_page_answers_exactly_like_a_missing_one():
     missing = client.get(f"/assist/r/{request.pk + 1000}/")
     assert theirs.status_code == missing.status_code == 404
     assert theirs.content == missing.content
+
+
+def test_a_request_whose_citizen_never_opens_the_queue_is_abandoned_and_its_ring_costs_the_clerk_nothing():
+    """An API client that posts and never opens ws/assist/queue/<id>/: it stops ringing clerks."""
+    from helpdesk.models import ClerkProfile, Offer
+    from tests.factories import Clock
+
+    clock = Clock()
+    clerk = make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=clock())
+    request = services.assist_request_create(citizen=make_citizen(), now=clock())
+    assert Offer.objects.get(request=request).outcome == "ringing"
+    clock.advance(21)  # the ring times out: the citizen was never there, the clerk is not sent away
+    ClerkProfile.objects.filter(clerk=clerk).update(last_heartbeat=clock())
+    services.assist_route(now=clock())
+    assert ClerkProfile.objects.get(clerk=clerk).status == ClerkProfile.Status.AVAILABLE
+    timed_out = AssistEvent.objects.get(kind="offer.timed_out", request=request)
+    assert timed_out.data["citizen_absent"] is True
+    clock.advance(10)  # past the grace: the sweep abandons the request; no further ring
+    ClerkProfile.objects.filter(clerk=clerk).update(last_heartbeat=clock())
+    services.assist_sweep(now=clock())
+    request.refresh_from_db()
+    assert request.state == AssistRequest.State.ABANDONED
+    assert not Offer.objects.filter(request=request, outcome="ringing").exists()
+    assert ClerkProfile.objects.get(clerk=clerk).status == ClerkProfile.Status.AVAILABLE
+
+
+def test_a_citizen_whose_queue_socket_is_open_keeps_their_place():
+    from tests.factories import Clock
+
+    clock = Clock()
+    request = services.assist_request_create(citizen=make_citizen(), now=clock(), route=False)
+    services.assist_request_returned(request_id=request.pk)  # what the queue socket's connect does
+    clock.advance(600)
+    services.assist_sweep(now=clock())
+    request.refresh_from_db()
+    assert request.state == AssistRequest.State.WAITING

@@ -53,6 +53,7 @@ def test_a_ring_that_times_out_sends_the_clerk_away_and_rings_the_next(clock):
     first = make_clerk("310101", status=AVAILABLE, idle_since=ago(300))
     second = make_clerk("310101", status=AVAILABLE, idle_since=ago(100))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
+    services.assist_request_returned(request_id=request.pk)  # the citizen's queue page is open
     clock.advance(19.9)
     services.assist_route(now=clock())
     assert [o.clerk for o in ringing(request)] == [first]
@@ -67,6 +68,7 @@ def test_the_ring_timer_lives_in_the_database_so_a_later_sweep_still_ends_it(clo
     # No process remembers the ring: a sweep long after (e.g. a worker restarted) ends it.
     clerk = make_clerk("310101", status=AVAILABLE, idle_since=ago(60))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
+    services.assist_request_returned(request_id=request.pk)  # the citizen's queue page is open
     clock.advance(600)
     ClerkProfile.objects.filter(clerk=clerk).update(last_heartbeat=clock())
     services.assist_sweep(now=clock())
