@@ -16,6 +16,7 @@ Close codes of the system's sockets are listed in README.md ("Signalling protoco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_POLICY_VIOLATION = 1008  # RFC 6455: too many messages
 CLOSE_MESSAGE_TOO_BIG = 1009  # RFC 6455: a frame over the size limit
+CLOSE_INTERNAL_ERROR = 1011  # RFC 6455: the server failed (here: the channel layer's Redis went away)
 
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024
 
@@ -60,6 +62,21 @@ class GuardedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     _bucket: TokenBucket | None = None
     _closing = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Run the consumer; if it dies (the channel layer's Redis went away, say), still run `disconnect()` and
+        close with 1011, so that what a closed socket means (a citizen who left, a clerk gone) is recorded and
+        the client sees a close frame and reconnects, instead of a socket that vanishes without either."""
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            log.exception("%s failed: closing with %s", type(self).__name__, CLOSE_INTERNAL_ERROR)
+            if not self._closing:
+                self._closing = True
+                with contextlib.suppress(Exception):
+                    await send({"type": "websocket.close", "code": CLOSE_INTERNAL_ERROR})
+            with contextlib.suppress(Exception):
+                await self.disconnect(CLOSE_INTERNAL_ERROR)
 
     def _take_token(self) -> bool:
         if self._bucket is None:
