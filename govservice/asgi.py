@@ -16,7 +16,8 @@ start_wal_checkpointer()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from govservice.routing import websocket_urlpatterns  # noqa: E402
-from govservice.ws_auth import OriginCheck, SessionUserMiddleware  # noqa: E402
+from govservice.ws_auth import SessionUserMiddleware  # noqa: E402
+from govservice.ws_guard import OriginCheck  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -1,4 +1,8 @@
-"""Limits every WebSocket of the system shares: frame size, message rate, well-formed JSON objects.
+"""What every WebSocket of the system must respect: the page's own Origin, frame size, message rate,
+well-formed JSON objects.
+
+`OriginCheck` (around the whole WebSocket router) refuses a handshake whose Origin is not the site's
+own, host and port (`origin_allowed`).
 
 A socket is one client; nothing it sends may crash its consumer or cost the others. Each
 consumer of the system derives from `GuardedJsonConsumer`:
@@ -20,10 +24,14 @@ import contextlib
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.http.request import validate_host
 
 log = logging.getLogger(__name__)
 
@@ -139,3 +147,49 @@ def int_field(content: dict[str, Any], name: str) -> int:
         return int(value)
     except ValueError as exc:
         raise BadMessage(name) from exc
+
+
+def _host_and_port(netloc: str, default_port: int) -> tuple[str, int] | None:
+    parsed = urlsplit(f"//{netloc}")
+    try:
+        port = parsed.port or default_port
+    except ValueError:
+        return None
+    return ((parsed.hostname or "").lower(), port)
+
+
+def origin_allowed(origin: str | None, host_header: str | None) -> bool:
+    """Same origin as the socket's Host (host and port), on an allowed host, or a configured trusted origin.
+
+    Channels' AllowedHostsOriginValidator compares the host name only: a page served by any other port
+    of the same host (another application, a developer's server) could open sockets with the user's
+    cookies. Here the port counts too (a missing port is the scheme's default).
+    """
+    if not origin or origin == "null":
+        return False
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    parsed = urlsplit(origin)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or not host_header:
+        return False
+    default_port = 443 if parsed.scheme == "https" else 80
+    mine = _host_and_port(parsed.netloc, default_port)
+    theirs = _host_and_port(host_header, default_port)
+    if mine is None or theirs is None or mine != theirs:
+        return False
+    return validate_host(mine[0], settings.ALLOWED_HOSTS)
+
+
+class OriginCheck:
+    """Refuses a WebSocket handshake (HTTP 403) whose Origin is not this site's (see `origin_allowed`)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: ASGIReceiveCallable, send: ASGISendCallable) -> Any:
+        headers = dict(scope.get("headers", ()))
+        origin = headers.get(b"origin", b"").decode("latin-1") or None
+        host = headers.get(b"host", b"").decode("latin-1") or None
+        if origin_allowed(origin, host):
+            return await self.inner(scope, receive, send)
+        return await WebsocketDenier()(cast(Any, scope), receive, send)
