@@ -14,20 +14,18 @@ from govservice.sqlite_wal import start_wal_checkpointer  # noqa: E402
 start_wal_checkpointer()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from govservice.body_limit import BodySizeLimit  # noqa: E402
 from govservice.routing import websocket_urlpatterns  # noqa: E402
 from govservice.ws_auth import SessionUserMiddleware  # noqa: E402
+from govservice.ws_guard import OriginCheck  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (uploads apart) are refused before Django reads them.
         "http": BodySizeLimit(django_asgi_app),
-        # Browsers send cookies with cross-site WebSocket handshakes: check the Origin.
+        # Browsers send cookies with cross-site WebSocket handshakes: check the Origin (host and port).
         # (Channels' stubs type its routes as its own pattern class; Django's path() builds them at run time.)
-        "websocket": AllowedHostsOriginValidator(
-            SessionUserMiddleware(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
-        ),
+        "websocket": OriginCheck(SessionUserMiddleware(URLRouter(websocket_urlpatterns))),  # type: ignore[arg-type]
     }
 )

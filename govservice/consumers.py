@@ -5,15 +5,14 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from govservice.events import district_group, user_group
+from govservice.ws_guard import GuardedJsonConsumer
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+class EventsConsumer(GuardedJsonConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

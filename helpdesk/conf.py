@@ -22,6 +22,9 @@ class AssistConf:
     record_calls: bool
     callback_max_attempts: int = 3
     callback_claim_timeout: int = 1800
+    requests_per_day: int = 20
+    callbacks_per_day: int = 3
+    callback_claims_per_hour: int = 12
 
 
 def conf() -> AssistConf:
@@ -50,4 +53,7 @@ def conf() -> AssistConf:
         record_calls=pick_bool("ASSIST_RECORD_CALLS", False),
         callback_max_attempts=pick("ASSIST_CALLBACK_MAX_ATTEMPTS", 3, 1),
         callback_claim_timeout=pick("ASSIST_CALLBACK_CLAIM_TIMEOUT", 1800, 60),
+        requests_per_day=pick("ASSIST_REQUESTS_PER_DAY", 20, 1),
+        callbacks_per_day=pick("ASSIST_CALLBACKS_PER_DAY", 3, 1),
+        callback_claims_per_hour=pick("ASSIST_CALLBACK_CLAIMS_PER_HOUR", 12, 1),
     )

@@ -8,16 +8,15 @@ Each party has its own group, so nothing a sender says comes back to the sender.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core import signing
 
 from govservice.errors import DomainError
+from govservice.ws_guard import GuardedJsonConsumer, int_field
 from helpdesk import services, signalling
 from helpdesk.realtime import CALL_ROLES, RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
 
@@ -31,7 +30,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_GONE = 4410
 
 
-class _Base(AsyncJsonWebsocketConsumer):
+class _Base(GuardedJsonConsumer):
     groups_joined: list[str]
 
     async def refuse(self, code: int) -> None:
@@ -191,16 +190,14 @@ class ClerkConsoleConsumer(_Base):
                 )
             elif kind == "accept":
                 await database_sync_to_async(services.assist_offer_accept)(
-                    offer_id=int(content.get("offer")), clerk=self.user
+                    offer_id=int_field(content, "offer"), clerk=self.user
                 )
             elif kind == "decline":
                 await database_sync_to_async(services.assist_offer_decline)(
-                    offer_id=int(content.get("offer")), clerk=self.user
+                    offer_id=int_field(content, "offer"), clerk=self.user
                 )
         except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
-        except (TypeError, ValueError):
-            await self.send_json({"type": "error", "code": "bad_message", "message": "bad message"})
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
@@ -227,6 +224,7 @@ class CallSignallingConsumer(_Base):
     session_id: int
     role: str | None
     other_roles: tuple[str, ...]
+    ended = False
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
@@ -272,9 +270,11 @@ class CallSignallingConsumer(_Base):
                 "ice_servers": ice_servers,
             }
         )
-        last_seq = self.query("last_seq")
+        # A number the client saw; anything else (`abc`, `-1`) is a fresh join without replay.
+        raw_seq = self.query("last_seq")
+        last_seq = int(raw_seq) if raw_seq is not None and raw_seq.isdigit() and len(raw_seq) < 12 else None
         if last_seq is not None:
-            for message in await signalling.missed(self.session_id, self.role, int(last_seq)):
+            for message in await signalling.missed(self.session_id, self.role, last_seq):
                 await self.send(text_data=message)
         for other in CALL_ROLES:
             if other != self.role:
@@ -301,21 +301,18 @@ class CallSignallingConsumer(_Base):
     def _ice_servers(self) -> list[dict[str, Any]]:
         return services.ice_servers_for(self.user) if self.role != "recorder" else []
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
-        try:
-            content = json.loads(text_data or "")
-        except ValueError:
-            await self.send_json({"type": "error", "code": "bad_message"})
-            return
-        if not isinstance(content, dict):
-            await self.send_json({"type": "error", "code": "bad_message"})
-            return
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type")
         if kind == "ping":
             await self.send_json({"type": "pong", "t": content.get("t")})
             return
+        if self.ended:
+            # After the hang-up nothing more is relayed (the socket closes once the hang-up is out).
+            await self.send_json({"type": "error", "code": "call_ended"})
+            return
         if kind == "hangup" and self.role != "recorder":
             await database_sync_to_async(self._hang_up)()
+            self.ended = True
             return
         if kind not in signalling.RELAYED:
             await self.send_json({"type": "error", "code": "unknown_type"})
@@ -342,7 +339,15 @@ class CallSignallingConsumer(_Base):
         services.call_session_end(session=session, actor=self.user)
 
     async def assist_relay(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+        if not self.ended:
+            await self.send(text_data=event["text"])
+
+    async def assist_push(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])
+        if event["payload"].get("type") == "hangup":
+            # Either side (or the sweep) ended the call: tell this member, then close as "gone".
+            self.ended = True
+            await self.close(code=CLOSE_GONE)
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)

@@ -336,6 +336,7 @@ class AssistEvent(models.Model):
         CALLBACK_NO_ANSWER = "callback.no_answer", _("Callback: no answer")
         CALLBACK_UNREACHABLE = "callback.unreachable", _("Callback closed as unreachable")
         CALLBACK_CLAIM_EXPIRED = "callback.claim_expired", _("Callback claim expired")
+        CALLBACK_NUMBER_SHOWN = "callback.number_shown", _("Callback number shown to the clerk")
 
     request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
     session = models.ForeignKey(CallSession, on_delete=models.CASCADE, null=True, blank=True, related_name="events")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from helpdesk import router
@@ -139,6 +140,11 @@ def queue_status(*, request: AssistRequest, now: dt.datetime | None = None) -> d
     )
 
 
+def open_request_of(citizen: User) -> AssistRequest | None:
+    """The citizen's request still in the queue (there is at most one)."""
+    return AssistRequest.objects.filter(citizen=citizen, state__in=AssistRequest.OPEN_STATES).first()
+
+
 def figures_live(*, now: dt.datetime | None = None, district: District | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     waiting = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
@@ -254,7 +260,12 @@ def caller_summary(request: AssistRequest) -> dict[str, Any]:
         "item": request.item_version.name if request.item_version is not None else None,
         "case": request.case_ref or None,
         "language": request.get_language_display(),
-        "priority": request.get_priority_reason_display() if request.priority else None,
+        # Only a verified priority (elderly by the ID number) orders anything; a declared one is shown as such.
+        "priority": None
+        if request.priority_reason == "none"
+        else request.get_priority_reason_display()
+        if request.priority
+        else _("%(reason)s (declared, not verified)") % {"reason": request.get_priority_reason_display()},
     }
 
 
@@ -290,8 +301,9 @@ def _callbacks_with_context() -> QuerySet[Callback]:
 def callbacks_for_clerk(*, clerk: User, limit: int = 100) -> list[dict[str, Any]]:
     """The callback list of one clerk: the one they have claimed, then the open callbacks they may
     handle — their own district's citizens first, then the same city's, then the alliance's; within
-    each, the untried before those who did not answer, then priority (elderly, disabled…), then the
-    longest waiting."""
+    each, the untried before those who did not answer, then verified priority (elderly), then the
+    longest waiting. One row per citizen (their first in that order): however many callbacks one
+    person has left, they cannot push another citizen's off the list."""
     clerk_view = clerk_view_of(clerk)
     max_attempts = conf().callback_max_attempts
     rows = []
@@ -304,9 +316,17 @@ def callbacks_for_clerk(*, clerk: User, limit: int = 100) -> list[dict[str, Any]
             continue
         rank = -1 if mine else CALLBACK_SCOPES.index(scope)
         key = (rank, callback.attempts, -callback.request.priority, callback.created_at, callback.pk)
-        rows.append((key, _callback_row(callback, clerk=clerk, scope=scope, max_attempts=max_attempts)))
+        row = _callback_row(callback, clerk=clerk, scope=scope, max_attempts=max_attempts)
+        rows.append((key, {**row, "_citizen": callback.request.citizen_id}))
     rows.sort(key=lambda row: row[0])
-    return [row for _key, row in rows[:limit]]
+    seen: set[int] = set()
+    fair = []
+    for _key, row in rows:
+        citizen_id = row.pop("_citizen")
+        if row["claimed_by_me"] or citizen_id not in seen:
+            seen.add(citizen_id)
+            fair.append(row)
+    return fair[:limit]
 
 
 def callback_row_for(*, clerk: User, callback: Callback) -> dict[str, Any]:

@@ -16,7 +16,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 RELAYED = frozenset({"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken"})
-BUFFER_LENGTH = 500
+# The replay buffer of one recipient is bounded by count and by bytes (the oldest go first), so a
+# call costs Redis at most BUFFER_LENGTH messages or BUFFER_BYTES per member, whatever is sent.
+BUFFER_LENGTH = 200
+BUFFER_BYTES = 512 * 1024
 BUFFER_SECONDS = 300
 
 _clients: dict[int, aioredis.Redis] = {}
@@ -43,14 +46,22 @@ def _key(session_id: int, recipient: str, part: str) -> str:
     return f"c9:assist:call:{session_id}:{recipient}:{part}"
 
 
-# One round trip per relayed message: number it, keep it for replay, return the numbered JSON.
+# One round trip per relayed message: number it, keep it for replay (dropping the oldest beyond the
+# count or the bytes), return the numbered JSON. KEYS[3] counts the bytes kept in the list.
 _STAMP = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 local text = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
 redis.call('RPUSH', KEYS[2], text)
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+local size = redis.call('INCRBY', KEYS[3], string.len(text))
+local count = redis.call('LLEN', KEYS[2])
+while count > 1 and (count > tonumber(ARGV[3]) or size > tonumber(ARGV[5])) do
+  local oldest = redis.call('LPOP', KEYS[2])
+  size = redis.call('DECRBY', KEYS[3], string.len(oldest))
+  count = count - 1
+end
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
 return text
 """
 
@@ -62,13 +73,15 @@ async def stamp(session_id: int, recipient: str, message: dict[str, Any]) -> str
     text = await _awaited(
         client().eval(
             _STAMP,
-            2,
+            3,
             _key(session_id, recipient, "seq"),
             _key(session_id, recipient, "buffer"),
+            _key(session_id, recipient, "bytes"),
             body,
             str(BUFFER_SECONDS * 12),
             str(BUFFER_LENGTH),
             str(BUFFER_SECONDS),
+            str(BUFFER_BYTES),
         )
     )
     return text.decode() if isinstance(text, bytes) else text

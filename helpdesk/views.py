@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -18,26 +15,11 @@ from helpdesk import services
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
 from standards.models import ItemVersion
 
-ELDERLY_AGE = 65
-
 
 class SignedInRequest(HttpRequest):
     """The request of a view behind @login_required: its user is signed in (for the type checker)."""
 
     user: User
-
-
-def _age_from_id_number(id_number: str, today: dt.date) -> int | None:
-    try:
-        born = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    except (ValueError, IndexError):
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def default_priority_reason(user: User) -> str:
-    age = _age_from_id_number(user.id_number or "", timezone.localdate())
-    return PriorityReason.ELDERLY if age is not None and age >= ELDERLY_AGE else PriorityReason.NONE
 
 
 @login_required
@@ -52,9 +34,10 @@ def assist_start(request: SignedInRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in Language.values:
         language = Language.MANDARIN
+    # Kept as declared; only a priority the system can verify orders the queue (services.limits).
     reason = request.POST.get("priority_reason")
-    if reason not in PriorityReason.values or reason == PriorityReason.NONE:
-        reason = default_priority_reason(request.user)
+    if reason not in PriorityReason.values:
+        reason = PriorityReason.NONE
     try:
         assist = services.assist_request_create(
             citizen=request.user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
@@ -87,9 +70,10 @@ def citizen_page(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def request_page(request: SignedInRequest, pk: int) -> HttpResponse:
-    assist = get_object_or_404(AssistRequest.objects.select_related("item_version", "district"), pk=pk)
-    if assist.citizen_id != request.user.pk:
-        raise PermissionDenied
+    # Someone else's request answers as a missing one: the id says nothing about who exists.
+    assist = get_object_or_404(
+        AssistRequest.objects.select_related("item_version", "district"), pk=pk, citizen=request.user
+    )
     session = CallSession.objects.filter(request=assist).first()
     return render(request, "helpdesk/request.html", {"assist": assist, "session": session})
 

@@ -69,3 +69,47 @@ def test_stopping_a_child_also_stops_its_own_children(tmp_path: Path) -> None:
     assert proc.poll() is not None
     time.sleep(0.2)
     assert not _alive(grandchild)
+
+
+def test_a_flood_fills_redis_to_its_ceiling_but_never_evicts_a_queued_task(tmp_path: Path) -> None:
+    """maxmemory with noeviction: the flood's writer gets an error, the Celery queue keeps its task."""
+    import redis
+
+    supervisor = stack.Supervisor()
+    try:
+        url = stack.start_embedded_redis(supervisor, "redis", persist=False, var_dir=tmp_path, maxmemory="16mb")
+        client = redis.Redis.from_url(url)
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+        assert stack.redis_memory_warning(url) is None
+        _put(url, "district.340104", {"case": "C9-FLOOD-1"})
+        # The flood: what the channel layer and the signalling buffer write (keys with a TTL), 64 KiB each.
+        refused = None
+        for n in range(1000):
+            try:
+                client.set(f"c9:flood:{n}", b"x" * 65536, ex=300)
+            except redis.exceptions.OutOfMemoryError as error:  # "OOM command not allowed …"
+                refused = error
+                break
+        assert refused is not None
+        # Nothing was evicted, neither the task nor the flood: the writer was refused instead.
+        assert client.llen("district.340104") == 1
+        assert client.exists(*(f"c9:flood:{i}" for i in range(n))) == n
+        # At the ceiling even kombu's consuming transaction is refused (see docs/reliability.md); once the
+        # flood's keys expire (here: are deleted), the task is consumed as queued.
+        client.delete(*(f"c9:flood:{i}" for i in range(n)))
+        assert _get(url, "district.340104") == {"case": "C9-FLOOD-1"}
+    finally:
+        supervisor.stop_all()
+
+
+def test_an_external_redis_that_evicts_is_warned_about(tmp_path: Path) -> None:
+    import redis
+
+    supervisor = stack.Supervisor()
+    try:
+        url = stack.start_embedded_redis(supervisor, "redis", persist=False, var_dir=tmp_path)
+        redis.Redis.from_url(url).config_set("maxmemory-policy", "allkeys-lru")
+        warning = stack.redis_memory_warning(url)
+        assert warning is not None and "allkeys-lru" in warning
+    finally:
+        supervisor.stop_all()

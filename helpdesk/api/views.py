@@ -31,14 +31,26 @@ from standards.models import District, ItemVersion
 
 
 class AssistRequestCreateView(APIView):
-    """One click: join the queue with the context of the page (a second click returns the same request)."""
+    """One click: join the queue with the context of the page. Idempotent: while the citizen has an open
+    request, a second click (or a retry after a lost answer) answers 200 with that request, never a second one."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=s.AssistRequestCreateSerializer, responses={201: s.AssistRequestSerializer, 503: ErrorSerializer}
+        request=s.AssistRequestCreateSerializer,
+        responses={
+            201: s.AssistRequestSerializer,
+            200: s.AssistRequestSerializer,
+            400: ErrorSerializer,
+            409: ErrorSerializer,
+            429: ErrorSerializer,
+            503: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
+        existing = selectors.open_request_of(_user(request))
+        if existing is not None:
+            return Response(s.AssistRequestSerializer(existing).data, status=status.HTTP_200_OK)
         data = s.AssistRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = None

@@ -13,6 +13,7 @@ from govservice.errors import Conflict, NotFound
 from helpdesk import selectors
 from helpdesk.conf import AssistConf, conf
 from helpdesk.models import Callback
+from helpdesk.services import limits
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.fanout import callbacks_changed_on_commit
@@ -32,11 +33,17 @@ def _callback_for(*, callback_id: int, clerk: User) -> Callback:
 
 
 def callback_claim(*, callback_id: int, clerk: User, now: dt.datetime | None = None) -> Callback:
-    """The clerk takes the callback: only they see the number until they record the outcome or give it back."""
+    """The clerk takes the callback: only they see the number until they record the outcome or give it back.
+
+    The claim shows the number, so it is recorded as shown (`callback.number_shown`), and a clerk claims
+    at most `ASSIST_CALLBACK_CLAIMS_PER_HOUR` an hour: claiming and releasing in turn does not collect
+    the list's numbers.
+    """
     now = current(now)
     callback = _callback_for(callback_id=callback_id, clerk=clerk)
     try:
         with transaction.atomic():
+            limits.check_claim_allowed(clerk=clerk, now=now, cfg=conf())
             # Compare-and-set: of two clerks claiming at once, the second UPDATE re-reads the
             # committed row (PostgreSQL) or waits for the first writer (SQLite) and matches nothing.
             if not Callback.objects.filter(pk=callback.pk, status=Callback.Status.OPEN).update(
@@ -45,6 +52,13 @@ def callback_claim(*, callback_id: int, clerk: User, now: dt.datetime | None = N
                 raise Conflict(_("Another clerk has already claimed this callback."), code="already_claimed")
             assist_audit(
                 kind=Kind.CALLBACK_CLAIMED,
+                at=now,
+                actor_id=clerk.pk,
+                request_id=callback.request_id,
+                callback=callback.pk,
+            )
+            assist_audit(
+                kind=Kind.CALLBACK_NUMBER_SHOWN,
                 at=now,
                 actor_id=clerk.pk,
                 request_id=callback.request_id,

@@ -15,13 +15,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from govservice.errors import Conflict, DomainError
+from govservice.errors import Conflict, DomainError, Invalid
 from helpdesk.models import CallSession, Snapshot
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 
 if TYPE_CHECKING:  # the link to cases stays inside the functions that use it
     from cases.models import Case
+    from standards.models import ItemVersion
 
 
 def _case_refused(exc: Exception) -> Conflict:
@@ -38,6 +39,19 @@ def call_case_for(*, session: CallSession, case_ref: str) -> Case:
     if case is None:
         raise Conflict(_("This case does not belong to the caller."), code="case_not_found")
     return case
+
+
+def request_context_check(*, citizen: User, item_version: ItemVersion | None, case_ref: str) -> None:
+    """The context a citizen gives a request must be theirs to see: a published item version, and a case
+    they may see (as applicant, agent or principal). A clerk would otherwise be shown a draft's name or
+    another person's case reference on the ring."""
+    from cases.selectors import cases_visible_to
+    from standards.models import ItemVersion
+
+    if item_version is not None and item_version.status != ItemVersion.Status.PUBLISHED:
+        raise Invalid(_("Unknown item."), code="unknown_item", fields={"item_version": [_("Unknown item.")]})
+    if case_ref and not cases_visible_to(citizen).filter(reference=case_ref).exists():
+        raise Conflict(_("This case does not belong to the caller."), code="case_not_found")
 
 
 def call_snapshot_file_to_case(

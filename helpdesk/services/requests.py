@@ -12,9 +12,9 @@ from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict, NotAllowed, Unavailable
 from helpdesk.conf import conf
-from helpdesk.models import PRIORITY_OF_REASON, AssistRequest, Callback, ClerkProfile, Language, Offer, PriorityReason
+from helpdesk.models import AssistRequest, Callback, ClerkProfile, Language, Offer, PriorityReason
 from helpdesk.realtime import clerk_group, request_group
-from helpdesk.services import routing
+from helpdesk.services import case_links, limits, routing
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.fanout import callbacks_changed_on_commit, queue_changed_on_commit
@@ -36,13 +36,16 @@ def assist_request_create(
 ) -> AssistRequest:
     """One click: join the queue with the context of the page (the item, the case by its reference).
 
-    A second click returns the open request.
+    A second click (or a retry of a POST whose answer was lost) returns the open request. A citizen
+    makes at most `ASSIST_REQUESTS_PER_DAY` a day; a declared priority is kept but only a verified one
+    orders the queue (`limits.trusted_priority`).
     """
     now = current(now)
     cfg = conf()
     if citizen.role not in (User.Role.CITIZEN, User.Role.FIRM):
         raise NotAllowed(_("Only citizens and firms call for assistance."), code="not_a_citizen")
     case_ref = (case_ref or "").strip()
+    case_links.request_context_check(citizen=citizen, item_version=item_version, case_ref=case_ref)
     open_requests = AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
     try:
         with transaction.atomic():
@@ -50,10 +53,12 @@ def assist_request_create(
             counts = open_requests.aggregate(total=Count("pk"), mine=Count("pk", filter=Q(citizen=citizen)))
             if counts["mine"]:
                 return open_requests.get(citizen=citizen)
+            limits.check_request_allowed(citizen=citizen, now=now, cfg=cfg)
             if counts["total"] >= cfg.queue_limit:
                 raise Unavailable(
                     _("The queue is full. Please try again later or leave a callback number."), code="queue_full"
                 )
+            priority_reason, priority = limits.trusted_priority(citizen=citizen, declared=priority_reason, now=now)
             request = AssistRequest.objects.create(
                 citizen=citizen,
                 firm_id=citizen.firm_id if citizen.role == User.Role.FIRM else None,
@@ -64,8 +69,11 @@ def assist_request_create(
                 district_id=citizen.district_id,
                 language=language,
                 priority_reason=priority_reason,
-                priority=PRIORITY_OF_REASON[PriorityReason(priority_reason)],
+                priority=priority,
                 created_at=now,
+                # No queue socket yet: the page (or a client of the API) opens one at once, and the sweep
+                # abandons a request whose citizen never does, or leaves, for ASSIST_REJOIN_GRACE.
+                citizen_left_at=now,
             )
             assist_audit(
                 kind=Kind.REQUEST_CREATED,
@@ -75,6 +83,7 @@ def assist_request_create(
                 item=request.item_id,
                 case=case_ref or None,
                 priority=priority_reason,
+                priority_verified=bool(priority),
                 language=language,
             )
     except IntegrityError:  # a double click raced us (one open request per citizen): the other click's is the one
@@ -140,15 +149,26 @@ def assist_request_callback(
 ) -> AssistRequest:
     """The citizen leaves the queue and asks to be called back (the request keeps its context).
 
-    The callback joins the clerks' list (`Callback`), and every signed-in console is told so.
+    The number called is the account's phone: a number typed in is accepted only if it is that one
+    (nothing else is verified). A citizen has one open callback at a time and at most
+    `ASSIST_CALLBACKS_PER_DAY` a day. The callback joins the clerks' list (`Callback`), and every
+    signed-in console is told so.
     """
     now = current(now)
-    phone = (phone or actor.phone or "").strip()
-    if not phone:
-        raise Conflict(_("Give a phone number for the callback."), code="phone_required")
+    account_phone = _digits(request.citizen.phone or "")
+    if not account_phone:
+        raise Conflict(
+            _("Your account has no phone number: add one to your account to be called back."), code="phone_required"
+        )
+    if phone and _digits(phone) != account_phone:
+        raise Conflict(
+            _("We can only call the phone number of your account. Change it in your account first."),
+            code="phone_not_verified",
+        )
     with transaction.atomic():
+        limits.check_callback_allowed(citizen=request.citizen, now=now, cfg=conf())
         if not AssistRequest.objects.filter(pk=request.pk, state__in=AssistRequest.OPEN_STATES).update(
-            state=State.CALLBACK, callback_phone=phone[:20], closed_at=now
+            state=State.CALLBACK, callback_phone=account_phone[:20], closed_at=now
         ):
             raise Conflict(_("This request is no longer waiting."), code="invalid_state")
         withdrawn = _withdraw_ringing_offer(request, now)
@@ -163,6 +183,12 @@ def assist_request_callback(
         routing.assist_route(now=now)
     request.refresh_from_db()
     return request
+
+
+def _digits(phone: str) -> str:
+    """A phone number as written (spaces, dashes, a +86 prefix) reduced to its digits."""
+    digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit())
+    return digits[2:] if phone.strip().startswith("+86") else digits
 
 
 def assist_request_left(*, request_id: int, now: dt.datetime | None = None) -> None:

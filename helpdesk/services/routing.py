@@ -163,17 +163,30 @@ def assist_offers_expire(*, now: dt.datetime | None = None) -> int:
 
 
 def _offer_release(*, offer: Offer, now: dt.datetime, kind: Kind) -> None:
-    """A ring that ended unanswered: the clerk goes away, the request is waiting again in its place."""
-    ClerkProfile.objects.filter(clerk_id=offer.clerk_id, status=Status.RINGING).update(
-        status=Status.AWAY, status_since=now
+    """A ring that ended unanswered: the clerk goes away, the request is waiting again in its place.
+
+    A ring that timed out while the citizen had no queue socket open (they never opened the page, or
+    left it) is not the clerk's fault: the clerk stays available; the sweep abandons the request."""
+    citizen_absent = (
+        kind == Kind.OFFER_TIMED_OUT
+        and AssistRequest.objects.filter(pk=offer.request_id, citizen_left_at__isnull=False).exists()
     )
+    status = Status.AVAILABLE if citizen_absent else Status.AWAY
+    ClerkProfile.objects.filter(clerk_id=offer.clerk_id, status=Status.RINGING).update(status=status, status_since=now)
     AssistRequest.objects.filter(pk=offer.request_id, state=State.OFFERED).update(state=State.WAITING)
-    assist_audit(kind=kind, at=now, request_id=offer.request_id, actor_id=offer.clerk_id, offer=offer.pk)
+    assist_audit(
+        kind=kind,
+        at=now,
+        request_id=offer.request_id,
+        actor_id=offer.clerk_id,
+        offer=offer.pk,
+        **({"citizen_absent": True} if citizen_absent else {}),
+    )
     events.send_on_commit(
         [clerk_group(offer.clerk_id)], handler=events.ASSIST_PUSH, payload={"type": "ring.cancelled", "offer": offer.pk}
     )
     events.send_on_commit(
-        [clerk_group(offer.clerk_id)], handler=events.ASSIST_PUSH, payload={"type": "presence", "status": Status.AWAY}
+        [clerk_group(offer.clerk_id)], handler=events.ASSIST_PUSH, payload={"type": "presence", "status": status}
     )
     events.send_on_commit(
         [request_group(offer.request_id)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": State.WAITING}

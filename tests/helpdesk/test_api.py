@@ -199,6 +199,7 @@ def test_figures_live_and_over_a_period_per_district_and_alliance_wide():
     services.call_session_end(session=session, actor=offer.clerk, now=now - dt.timedelta(seconds=172))
     ClerkProfile.objects.filter(clerk=offer.clerk).update(status=ClerkProfile.Status.AWAY)
     gone = services.assist_request_create(citizen=make_citizen(code="320508"), now=now - dt.timedelta(seconds=200))
+    services.assist_request_returned(request_id=gone.pk)  # the queue page is open while it rings
     services.assist_offers_expire(now=now - dt.timedelta(seconds=150))
     services.assist_request_cancel(
         request=gone, actor=gone.citizen, abandoned=True, now=now - dt.timedelta(seconds=100)

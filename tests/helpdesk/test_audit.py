@@ -77,6 +77,7 @@ def test_a_day_of_calls_writes_only_declared_kinds_with_their_stable_names(clock
         "request.cancelled",
         "request.callback",
         "callback.claimed",
+        "callback.number_shown",
         "callback.reached",
         "clerk.offline",
     }

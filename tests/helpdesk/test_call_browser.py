@@ -160,10 +160,16 @@ def test_with_no_clerk_online_the_citizen_sees_the_queue_and_leaves_a_callback_n
     assert "暂无工作人员在线" in page.locator("#queue-estimate").inner_text()
     page.wait_for_selector("#callback-box:not([hidden])")
     shoot(page, "citizen-queue", tmp_path)
-    page.fill("#callback-phone", "13912345678")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "citizen-queue-390", tmp_path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # The number called is the account's, shown and not editable.
+    assert page.locator("#callback-number").inner_text() == citizen.phone
+    assert page.locator("#callback-phone").get_attribute("type") == "hidden"
     page.get_by_role("button", name="请回拨给我").click()
     page.wait_for_selector("#closed-panel:not([hidden])")
     assert "回拨" in page.locator("#closed-message").inner_text()
     request = citizen.assist_requests.get()
-    assert (request.state, request.callback_phone) == ("callback", "13912345678")
+    assert (request.state, request.callback_phone) == ("callback", citizen.phone)
     page.context.close()

@@ -15,7 +15,7 @@ from accounts.models import User
 from helpdesk import services
 from helpdesk.models import AssistEvent, AssistRequest, Callback, ClerkProfile, Language
 from helpdesk.realtime import clerk_group
-from tests.factories import T0, make_citizen, make_clerk
+from tests.factories import T0, make_citizen, make_clerk, make_elderly_citizen
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,9 @@ def ask_callback(
 ) -> Callback:
     """A citizen of `code` who waited, then asked to be called back `minutes_ago`."""
     at = T0 - dt.timedelta(minutes=minutes_ago)
-    citizen = make_citizen(code=code)
+    citizen = make_elderly_citizen(code=code) if priority_reason == "elderly" else make_citizen(code=code)
+    citizen.phone = phone  # the number called back is the account's
+    citizen.save(update_fields=["phone"])
     request = services.assist_request_create(
         citizen=citizen, now=at, route=False, language=language, priority_reason=priority_reason
     )
@@ -207,10 +209,13 @@ def test_every_step_is_audited():
     assert kinds == [
         "request.callback",
         "callback.claimed",
+        "callback.number_shown",
         "callback.released",
         "callback.claimed",
+        "callback.number_shown",
         "callback.no_answer",
         "callback.claimed",
+        "callback.number_shown",
         "callback.reached",
     ]
     no_answer = events.get(kind="callback.no_answer")
@@ -239,7 +244,7 @@ def test_open_consoles_are_told_when_a_callback_is_added(django_capture_on_commi
     citizen = make_citizen(code="320613")
     request = services.assist_request_create(citizen=citizen, route=False)
     with django_capture_on_commit_callbacks(execute=True):
-        services.assist_request_callback(request=request, actor=citizen, phone="13900000001")
+        services.assist_request_callback(request=request, actor=citizen)
 
     async def next_message(channel):
         import asyncio

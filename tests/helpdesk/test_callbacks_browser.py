@@ -36,6 +36,8 @@ def in_own_thread(work) -> None:
 
 def ask_callback(code: str, name: str, phone: str) -> None:
     citizen = make_citizen(code=code, name=name)
+    citizen.phone = phone  # the number called back is the account's
+    citizen.save(update_fields=["phone"])
     request = services.assist_request_create(citizen=citizen, route=False)
     services.assist_request_callback(request=request, actor=citizen, phone=phone)
 

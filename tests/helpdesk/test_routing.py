@@ -12,6 +12,7 @@ from tests.factories import (
     T0,
     make_citizen,
     make_clerk,
+    make_elderly_citizen,
     make_firm,
     make_item_version,
     make_specialist,
@@ -52,6 +53,7 @@ def test_a_ring_that_times_out_sends_the_clerk_away_and_rings_the_next(clock):
     first = make_clerk("310101", status=AVAILABLE, idle_since=ago(300))
     second = make_clerk("310101", status=AVAILABLE, idle_since=ago(100))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
+    services.assist_request_returned(request_id=request.pk)  # the citizen's queue page is open
     clock.advance(19.9)
     services.assist_route(now=clock())
     assert [o.clerk for o in ringing(request)] == [first]
@@ -66,6 +68,7 @@ def test_the_ring_timer_lives_in_the_database_so_a_later_sweep_still_ends_it(clo
     # No process remembers the ring: a sweep long after (e.g. a worker restarted) ends it.
     clerk = make_clerk("310101", status=AVAILABLE, idle_since=ago(60))
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
+    services.assist_request_returned(request_id=request.pk)  # the citizen's queue page is open
     clock.advance(600)
     ClerkProfile.objects.filter(clerk=clerk).update(last_heartbeat=clock())
     services.assist_sweep(now=clock())
@@ -145,7 +148,7 @@ def test_priority_beats_waiting_time(clock):
     early = services.assist_request_create(citizen=make_citizen(), now=clock())
     clock.advance(30)
     elderly = services.assist_request_create(
-        citizen=make_citizen(), priority_reason=PriorityReason.ELDERLY, now=clock()
+        citizen=make_elderly_citizen(), priority_reason=PriorityReason.ELDERLY, now=clock()
     )
     clock.advance(1)
     services.clerk_presence_set(clerk=clerk, status=AVAILABLE, now=clock())
@@ -190,10 +193,10 @@ def test_nobody_signed_in_means_a_callback_offer_at_once(clock):
     request = services.assist_request_create(citizen=make_citizen(), now=clock())
     request.refresh_from_db()
     assert request.callback_offered_at == clock()
-    services.assist_request_callback(request=request, actor=request.citizen, phone="13912345678", now=clock())
+    services.assist_request_callback(request=request, actor=request.citizen, now=clock())
     request.refresh_from_db()
     assert request.state == AssistRequest.State.CALLBACK
-    assert request.callback_phone == "13912345678"
+    assert request.callback_phone == request.citizen.phone  # the account's number
 
 
 def test_a_long_wait_ends_in_a_callback_offer(clock):
@@ -247,7 +250,7 @@ def test_a_clerk_whose_ring_is_withdrawn_rings_for_the_next_waiting_citizen_at_o
     if leave == "cancel":
         services.assist_request_cancel(request=first, actor=first.citizen, now=clock())
     else:
-        services.assist_request_callback(request=first, actor=first.citizen, phone="13900000003", now=clock())
+        services.assist_request_callback(request=first, actor=first.citizen, now=clock())
     # No waiting for the beat's sweep: the withdrawal itself ran a routing pass.
     assert [(o.clerk, o.created_at) for o in ringing(second)] == [(clerk, clock())]
     assert status_of(clerk) == ClerkProfile.Status.RINGING
