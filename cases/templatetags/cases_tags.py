@@ -73,3 +73,13 @@ def competence_question(item_version: ItemVersion, user: User | AnonymousUser, *
         firm = user.firm if user.role == "firm" else None
         places = applicant_places(principal="firm" if firm is not None else "person", account=user, firm=firm, given="")
     return question(item_version=item_version, places=places)
+
+
+@register.filter
+def named_items(data: object) -> list[dict[str, object]]:
+    """The materials an event lists with their reasons (a correction's `items`), or nothing.
+
+    Not `event.data.items` in a template: on an event without that key it is the dict's own `items` method,
+    and the history would list every key as an empty row."""
+    items = data.get("items") if isinstance(data, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []

@@ -140,3 +140,21 @@ def test_the_home_cards_lead_to_the_catalogue_and_to_the_users_cases(citizen: Us
     assert Client().get(reverse("standards-items")).status_code == 200
     assert client_for(citizen).get(reverse("cases-mine")).status_code == 200
     assert Client().get(reverse("cases-mine"))["Location"].startswith(reverse("login"))
+
+
+def test_the_history_lists_a_corrections_materials_and_nothing_for_events_without_them(
+    citizen: User, huangpu_clerk: User
+) -> None:
+    from cases import services
+
+    case = f.submitted_case(applicant=citizen)
+    material = case.materials.filter(current=True).exclude(file="").first()
+    assert material is not None
+    services.case_material_check(
+        case=case, material=material, verdict="not_conforming", reason="复印件不清晰", actor=huangpu_clerk
+    )
+    services.case_request_correction(case=case, actor=huangpu_clerk, materials=[], reason="请补正")
+    page = client_for(citizen).get(reverse("cases-detail", args=[case.reference])).content.decode()
+    # One list, the correction's; the other events' details (uploads, submission) are not listed as empty rows.
+    assert page.count('class="why-items"') == 1
+    assert f"<strong>{material.item_material.name}</strong>: 复印件不清晰" in page
