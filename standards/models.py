@@ -11,6 +11,22 @@ from django.utils.translation import gettext_lazy as _
 
 from standards.vocabulary import Sector
 
+# A value not known for certain is stored and shown as this, never guessed (docs/catalogue.md).
+UNVERIFIED = "待核实"
+# The fields of a version that can be 待核实 (listed in `ItemVersion.unverified_fields`); the text ones
+# also hold UNVERIFIED itself, the numbers keep a placeholder (the statutory limit of the law or
+# the longest plausible one) that pages and the API show as 待核实.
+VERIFIABLE_FIELDS = (
+    "legal_basis_law",
+    "legal_basis_article",
+    "legal_basis_text",
+    "statutory_limit",
+    "promised_limit",
+    "result_name",
+    "fees",
+    "acceptance_conditions",
+)
+
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
 
@@ -254,6 +270,8 @@ class ItemVersion(BilingualNameMixin, models.Model):
     # Subsets of vocabulary.LifeEvent and vocabulary.GrowthStage values.
     life_events = models.JSONField(_("life event tags"), default=list, blank=True)
     growth_stages = models.JSONField(_("firm growth stage tags"), default=list, blank=True)
+    # Names of VERIFIABLE_FIELDS whose value is not known for certain: shown as 待核实 (UNVERIFIED).
+    unverified_fields = models.JSONField(_("values to be verified (待核实)"), default=list, blank=True)
     # Pinyin initials of the name ("营业执照" -> "yyzz"), kept for search; filled on save.
     name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True, editable=False)
 
@@ -303,6 +321,9 @@ class ItemVersion(BilingualNameMixin, models.Model):
         """The promise to the applicant never exceeds the law's limit (forms, the API, imports and saves)."""
         if promise_exceeds_statute(self.statutory_limit, self.promised_limit):
             raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+
+    def is_unverified(self, field: str) -> bool:
+        return field in (self.unverified_fields or [])
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.status != self.Status.DRAFT:
@@ -391,6 +412,8 @@ class ItemImplementation(models.Model):
     can_accept = models.BooleanField(_("may accept"), default=True)
     can_approve = models.BooleanField(_("may approve"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    # Where this implementation's data comes from (e.g. inferred from the item's nature, or a district's list).
+    source_note = models.CharField(_("source of the data"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["item__code", "district__division_code"]

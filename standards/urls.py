@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/import/<int:pk>/", views.catalogue_import_detail, name="standards-import-detail"),
     path("items/import/<int:pk>/progress/", views.catalogue_import_progress, name="standards-import-progress"),
     path("items/<str:code>/", views.item_detail_page, name="standards-item"),
+    path("api/catalogue/counts/", api.CatalogueCountsView.as_view(), name="api-catalogue-counts"),
     path("api/items/", api.ItemListView.as_view(), name="api-items"),
     path("api/items/<str:code>/", api.ItemDetailView.as_view(), name="api-item"),
     path("api/items/<str:code>/versions/", api.VersionListView.as_view(), name="api-item-versions"),

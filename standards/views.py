@@ -114,6 +114,7 @@ def item_detail_page(request, code: str):
             # A life-event tag outside the vocabulary is left out rather than shown as a raw code.
             "life_events": [label_of(LifeEvent, e) for e in version.life_events if e in LifeEvent.values],
             "is_standards_admin": is_standards_admin(request.user),
+            "unverified": set(version.unverified_fields or []),
             "previous": previous,
             "diff": version_diff(previous, version) if previous else None,
         },

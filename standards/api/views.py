@@ -43,6 +43,7 @@ from standards.api.serializers import (
 from standards.models import CatalogueChange, ItemMaterial, ItemVersion, MaterialType, ServiceItem
 from standards.search import SearchResult, catalogue_search, search_index
 from standards.selectors import (
+    catalogue_counts,
     district_list,
     item_draft,
     item_implementations,
@@ -356,3 +357,28 @@ class MaterialTypeListView(generics.ListAPIView):
     serializer_class = MaterialTypeSerializer
     pagination_class = None
     queryset = MaterialType.objects.all()
+
+
+class CatalogueCountsView(APIView):
+    """Distinct standardised items and district implementations, counted separately."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "CatalogueCounts",
+            {
+                "items": serializers.IntegerField(help_text="distinct standardised items in force"),
+                "implementations": serializers.IntegerField(help_text="item × district that handles it"),
+                "implementations_by_role": serializers.DictField(child=serializers.IntegerField()),
+                "districts": serializers.IntegerField(),
+                "values_checked": serializers.IntegerField(),
+                "values_unverified": serializers.IntegerField(help_text="values shown as 待核实"),
+                "unverified_share": serializers.FloatField(),
+                "unverified_percent": serializers.IntegerField(),
+            },
+        ),
+        summary="Catalogue counts",
+    )
+    def get(self, request):
+        return Response(catalogue_counts())
