@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from seed import catalogue_data as data
+from seed.synonyms_data import SYNONYMS
 from standards.consistency import code_problems, implementation_problems, require, version_problems
 from standards.departments import department_new
 from standards.districts import DISTRICTS, ENTERPRISE_WINDOW, GENERAL_WINDOW, ZONE_WINDOW, window_code
@@ -32,10 +33,11 @@ from standards.models import (
     ItemMaterial,
     ItemVersion,
     MaterialType,
+    SearchSynonym,
     ServiceItem,
     ServiceWindow,
 )
-from standards.text import pinyin_initials
+from standards.text import normalise, pinyin_initials
 from standards.vocabulary import HandlingForm, Sector
 
 FIRST_EFFECTIVE = dt.date(2024, 1, 1)
@@ -308,8 +310,17 @@ def catalogue_check() -> list[ItemSpec]:
 @transaction.atomic
 def catalogue_load() -> dict[str, int]:
     """Create whatever part of the standard catalogue is missing; returns counts of created rows."""
-    created = {"departments": 0, "material_types": 0, "items": 0, "versions": 0, "materials": 0, "implementations": 0}
+    created = {
+        "departments": 0,
+        "material_types": 0,
+        "items": 0,
+        "versions": 0,
+        "materials": 0,
+        "implementations": 0,
+        "synonyms": 0,
+    }
     all_specs = catalogue_check()
+    created["synonyms"] = synonyms_load()
     districts = {d.division_code: d for d in District.objects.all()}
     existing_departments = set(Department.objects.values_list("district__division_code", "sector"))
     new_departments = []
@@ -398,3 +409,16 @@ def catalogue_load() -> dict[str, int]:
 
     transaction.on_commit(search_index_invalidate)
     return created
+
+
+def synonyms_load() -> int:
+    """Add the seed pairs of the search's dictionary that are missing (never touches the administrators' pairs)."""
+    existing = set(SearchSynonym.objects.values_list("word", "synonym"))
+    new = []
+    for word, synonym in SYNONYMS:
+        pair = (normalise(word), normalise(synonym))
+        if pair not in existing and (pair[1], pair[0]) not in existing and pair[0] != pair[1]:
+            existing.add(pair)
+            new.append(SearchSynonym(word=pair[0], synonym=pair[1], note="seed"))
+    SearchSynonym.objects.bulk_create(new)
+    return len(new)

@@ -443,6 +443,7 @@ class CatalogueChange(models.Model):
         IMPLEMENTATION = "implementation", _("Implementation changed")
         IMPORT = "import", _("Catalogue imported")
         REFERENCE = "reference", _("Department or material type changed")
+        SYNONYM = "synonym", _("Search synonym changed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -506,3 +507,51 @@ class CatalogueImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class SearchSynonym(models.Model):
+    """A pair of words that mean the same to the search, in both directions (身份证 ↔ 居民身份证).
+
+    Maintained by standards administrators in the admin (audited in CatalogueChange); every search
+    checks a fingerprint of this table, so a change applies to the next search in every process.
+    """
+
+    word = models.CharField(_("word people use"), max_length=50)
+    synonym = models.CharField(_("official or equivalent word"), max_length=50)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["word", "synonym"]
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        constraints = [models.UniqueConstraint(fields=["word", "synonym"], name="one_synonym_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.word} ↔ {self.synonym}"
+
+    def clean(self) -> None:
+        from standards.text import normalise
+
+        self.word, self.synonym = normalise(self.word), normalise(self.synonym)
+        if not self.word or not self.synonym:
+            raise ValidationError(_("Both words need letters, digits or Chinese characters."))
+        if self.word == self.synonym:
+            raise ValidationError(_("A word is not a synonym of itself."))
+
+
+class SearchMiss(models.Model):
+    """A search that found nothing: the query, how often and when last — no user, no session, no address."""
+
+    query = models.CharField(_("query"), max_length=100, unique=True)
+    count = models.PositiveIntegerField(_("times"), default=1)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        ordering = ["-count", "-last_seen"]
+        verbose_name = _("search without results")
+        verbose_name_plural = _("searches without results")
+
+    def __str__(self) -> str:
+        return f"{self.query} ×{self.count}"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("items/<str:code>/", views.item_detail_page, name="standards-item"),
     path("api/catalogue/counts/", api.CatalogueCountsView.as_view(), name="api-catalogue-counts"),
     path("api/items/", api.ItemListView.as_view(), name="api-items"),
+    path("api/items/suggest/", api.ItemSuggestView.as_view(), name="api-items-suggest"),
     path("api/items/<str:code>/", api.ItemDetailView.as_view(), name="api-item"),
     path("api/items/<str:code>/versions/", api.VersionListView.as_view(), name="api-item-versions"),
     path("api/items/<str:code>/versions/<int:number>/", api.VersionDetailView.as_view(), name="api-item-version"),

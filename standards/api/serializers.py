@@ -148,12 +148,15 @@ class ItemSummarySerializer(serializers.Serializer):
     life_events = serializers.ListField(child=serializers.CharField())
     accepting_districts = serializers.ListField(child=serializers.CharField())
     approving_districts = serializers.ListField(child=serializers.CharField())
-    match = serializers.ChoiceField(choices=["exact", "prefix", "substring", "guide"])
+    match = serializers.ChoiceField(choices=["exact", "prefix", "substring", "keyword", "guide"])
 
 
 class ItemSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Chinese substring, code or pinyin initials"
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="words in any order, everyday words, a code, pinyin or its initials",
     )
     district = serializers.CharField(required=False, help_text="division code of an accepting district")
     approving_district = serializers.CharField(required=False)

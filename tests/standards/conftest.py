@@ -16,8 +16,12 @@ from tests import factories as f
 
 def _catalogue_missing() -> bool:
     from seed.catalogue_data import ITEMS
+    from standards.models import SearchSynonym
 
-    return ServiceItem.objects.filter(code__in=[row["code"] for row in ITEMS]).count() < len(ITEMS)
+    return (
+        ServiceItem.objects.filter(code__in=[row["code"] for row in ITEMS]).count() < len(ITEMS)
+        or not SearchSynonym.objects.exists()
+    )
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from seed.catalogue import catalogue_load
+from standards.models import SearchSynonym
 from standards.selectors import catalogue_counts
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         created = catalogue_load()
         elapsed = time.monotonic() - started
-        if created["items"] == 0 and created["departments"] == 0 and created["material_types"] == 0:
+        if not any(created.values()):
             self.stdout.write(f"Catalogue already loaded: nothing to do ({elapsed:.1f} s).")
         else:
             summary = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in created.items())
@@ -33,3 +34,4 @@ class Command(BaseCommand):
             f"待核实 (to be verified): {counts['values_unverified']} of {counts['values_checked']} checked values "
             f"({counts['unverified_share']:.0%})."
         )
+        self.stdout.write(f"Search synonyms: {SearchSynonym.objects.count()} pairs.")
