@@ -30,6 +30,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max
 
 from standards.models import UNVERIFIED, ItemImplementation, ItemMaterial, ItemVersion, SearchSynonym
@@ -276,14 +277,21 @@ class Blob:
 # A concept of a query: alternatives, each a tuple of terms that must all occur (a word and its synonyms;
 # a dictionary phrase also as its segmented words).
 Concept = tuple[tuple[str, ...], ...]
-Synonyms = dict[str, frozenset[str]]
+
+
+class Synonyms(dict[str, frozenset[str]]):
+    """Word -> the words it stands for (both directions), and the length of the longest dictionary word."""
+
+    longest = 0
+
+
 PINYIN_PREFIX = "\x01"  # keys of the synonym map holding the dictionary words a pinyin spelling stands for
 
 
 def parse_query(query: str, synonyms: Synonyms) -> list[Concept]:
     """The concepts of a query: dictionary words first (longest match), the segmenter's words for the rest."""
     concepts: list[Concept] = []
-    longest = max((len(word) for word in synonyms), default=0)
+    longest = synonyms.longest
     for part in (query or "").split():
         text = normalise(part)
         if not text:
@@ -475,8 +483,11 @@ class Prepared:
 
 
 def _synonyms_fingerprint() -> tuple[Any, ...]:
-    stats = SearchSynonym.objects.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at"))
-    return (stats["n"], stats["top"], stats["last"])
+    # Plain SQL: it runs on every search, and the ORM's aggregate compiled slower than it ran (docs/pitfalls.md).
+    table = connection.ops.quote_name(SearchSynonym._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(updated_at) FROM {table}")  # noqa: S608 - the model's table
+        return tuple(cursor.fetchone() or ())
 
 
 def _synonyms_load() -> Synonyms:
@@ -490,7 +501,9 @@ def _synonyms_load() -> Synonyms:
         for spelling in {pinyin_full(word), pinyin_initials(word)}:
             if len(spelling) >= 3:
                 pairs.setdefault(PINYIN_PREFIX + spelling, set()).add(word)
-    return {word: frozenset(others) for word, others in pairs.items()}
+    synonyms = Synonyms({word: frozenset(others) for word, others in pairs.items()})
+    synonyms.longest = max((len(word) for word in pairs if not word.startswith(PINYIN_PREFIX)), default=0)
+    return synonyms
 
 
 class SearchIndex:
@@ -499,7 +512,7 @@ class SearchIndex:
         self._prepared: Prepared | None = None
         self._fingerprint: tuple[Any, ...] | None = None
         self._checked_at = 0.0
-        self._synonyms: Synonyms = {}
+        self._synonyms = Synonyms()
         self._synonyms_fingerprint: tuple[Any, ...] | None = None
         # (query, filters) -> (the index and synonyms searched, its results): stale once either changes.
         self._cache: OrderedDict[
@@ -549,8 +562,10 @@ class SearchIndex:
         self.synonyms()
         return (self.builds, self.synonym_loads)
 
-    def search(self, query: str = "", **filters: str) -> list[SearchResult]:
-        prepared, synonyms = self.prepared(), self.synonyms()
+    def search(self, query: str = "", *, recheck: bool = True, **filters: str) -> list[SearchResult]:
+        """recheck=False: the caller has just checked (generation()) in this request; skip a second query."""
+        prepared = self.prepared()
+        synonyms = self.synonyms() if recheck or self._synonyms_fingerprint is None else self._synonyms
         key = (query, tuple(sorted((k, str(v)) for k, v in filters.items() if v)))
         cached = self._cache.get(key)
         if cached is not None and cached[0] is prepared and cached[1] is synonyms:
@@ -564,9 +579,9 @@ class SearchIndex:
     def nearest(self, query: str) -> list[SearchResult]:
         return self.prepared().nearest(query, self.synonyms())
 
-    def suggest(self, query: str) -> list[SearchResult]:
+    def suggest(self, query: str, *, recheck: bool = True) -> list[SearchResult]:
         """Completions while typing: the best items matching by name, keywords or pinyin (never guide text)."""
-        return [hit for hit in self.search(query) if hit.rank < RANK_GUIDE][:SUGGESTIONS]
+        return [hit for hit in self.search(query, recheck=recheck) if hit.rank < RANK_GUIDE][:SUGGESTIONS]
 
 
 search_index = SearchIndex()
@@ -576,9 +591,9 @@ def search_index_invalidate() -> None:
     search_index.invalidate()
 
 
-def catalogue_search(*, query: str = "", **filters: str) -> list[SearchResult]:
+def catalogue_search(*, query: str = "", recheck: bool = True, **filters: str) -> list[SearchResult]:
     """Items in force matching the query and filters, best match first."""
-    return search_index.search(query, **{k: v for k, v in filters.items() if k in FILTERS and v})
+    return search_index.search(query, recheck=recheck, **{k: v for k, v in filters.items() if k in FILTERS and v})
 
 
 def catalogue_nearest(query: str) -> list[SearchResult]:
@@ -586,5 +601,5 @@ def catalogue_nearest(query: str) -> list[SearchResult]:
     return search_index.nearest(query)
 
 
-def catalogue_suggest(query: str) -> list[SearchResult]:
-    return search_index.suggest(query) if normalise(query) else []
+def catalogue_suggest(query: str, *, recheck: bool = True) -> list[SearchResult]:
+    return search_index.suggest(query, recheck=recheck) if normalise(query) else []

@@ -8,6 +8,7 @@ propagates to the one exception handler (govservice.errors.api_exception_handler
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import OrderedDict
 
 from django.db.models import Prefetch
@@ -55,6 +56,7 @@ from standards.selectors import (
 
 # (index generation, URL) -> (rendered JSON, number of hits)
 _rendered_pages: OrderedDict[tuple[tuple[int, int], str], tuple[bytes, int]] = OrderedDict()
+_rendered_suggestions: OrderedDict[tuple[tuple[int, int], str], bytes] = OrderedDict()
 SEARCH_PARAMS = [name for name, _field in ItemSearchQuerySerializer().fields.items() if name != "q"]
 SEARCH_CHOICES = {
     name: set(field.choices)
@@ -123,7 +125,7 @@ class ItemListView(APIView):
                 if not cached[1] and not filters:
                     services.search_miss_record(query=query)
                 return HttpResponse(cached[0], content_type="application/json")
-        hits = catalogue_search(query=query, **filters)
+        hits = catalogue_search(query=query, recheck=False, **filters)  # generation() has just checked
         if not hits and not filters:
             services.search_miss_record(query=query)
         paginator = self.pagination_class()
@@ -421,14 +423,23 @@ class ItemSuggestView(APIView):
     )
     def get(self, request):
         query = request.query_params.get("q", "")[:100]
-        results = [
-            {
-                "code": hit.entry.summary["code"],
-                "name": hit.entry.name,
-                "name_en": hit.entry.summary["name_en"],
-                "url": reverse("standards-item", args=[hit.entry.summary["code"]]),
-                "match": hit.match,
-            }
-            for hit in catalogue_suggest(query)
-        ]
-        return Response({"query": query, "results": results})
+        # The hot path while typing: rendered once per query until the index or the synonyms change.
+        key = (search_index.generation(), query)
+        body = _rendered_suggestions.get(key)
+        if body is None:
+            results = [
+                {
+                    "code": hit.entry.summary["code"],
+                    "name": hit.entry.name,
+                    "name_en": hit.entry.summary["name_en"],
+                    "url": reverse("standards-item", args=[hit.entry.summary["code"]]),
+                    "match": hit.match,
+                }
+                for hit in catalogue_suggest(query, recheck=False)
+            ]
+            body = json.dumps({"query": query, "results": results}, ensure_ascii=False).encode()
+            _rendered_suggestions[key] = body
+            if len(_rendered_suggestions) > 1024:
+                with contextlib.suppress(KeyError):
+                    _rendered_suggestions.popitem(last=False)
+        return HttpResponse(body, content_type="application/json")
