@@ -163,6 +163,7 @@ def _build() -> list[Entry]:
             "result_name",
             "effective_from",
             "fees",
+            "unverified_fields",
         )
     )
     # Python's order, not the database collation's: PostgreSQL and SQLite sort "T-0001" differently.
@@ -222,6 +223,7 @@ def _build() -> list[Entry]:
                     "onsite_visits": v["onsite_visits"],
                     "online_depth": v["online_depth"],
                     "has_fees": bool(v["fees"]),
+                    "unverified_fields": list(v["unverified_fields"] or []),
                     "effective_from": v["effective_from"].isoformat() if v["effective_from"] else None,
                     "growth_stages": list(v["growth_stages"] or []),
                     "life_events": list(v["life_events"] or []),

@@ -143,6 +143,9 @@ class ItemSummarySerializer(serializers.Serializer):
     onsite_visits = serializers.IntegerField()
     online_depth = serializers.IntegerField()
     has_fees = serializers.BooleanField()
+    unverified_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="fields whose value is not known for certain (shown as 待核实)"
+    )
     effective_from = serializers.DateField(allow_null=True)
     growth_stages = serializers.ListField(child=serializers.CharField())
     life_events = serializers.ListField(child=serializers.CharField())
