@@ -204,6 +204,26 @@ def _materials(row: data.Item) -> list[dict[str, Any]]:
     return rows
 
 
+PROCESS_STEPS = {
+    "fully_online": [
+        "网上或在任一成员区长三角专区提交申请",
+        "受理并核验材料（电子证照免交）",
+        "审核并作出决定",
+        "以电子证照或邮寄送达结果",
+    ],
+    "accept_on_behalf": [
+        "在任一成员区长三角专区窗口提交申请",
+        "受理地核验材料并受理",
+        "流转至审批地（申请人户籍或登记所在区），审批地互认受理结果",
+        "审批地审核并作出决定",
+        "由受理地窗口或邮寄送达结果",
+    ],
+    "joint": ["在任一成员区提交申请", "受理地受理并核验材料", "相关各地联合办理", "作出决定并送达结果"],
+    "": ["向户籍或登记所在区窗口提交申请", "受理并核验材料", "审核并作出决定", "送达结果"],
+}
+IMMEDIATE_STEPS = ["提交申请并核验材料", "当场办结"]
+
+
 def _version_fields(spec: ItemSpec) -> dict[str, Any]:
     row = spec.row
     mode = row["mode"]
@@ -224,6 +244,7 @@ def _version_fields(spec: ItemSpec) -> dict[str, Any]:
     if row["result"] is None:
         unverified.append("result_name")
     unverified.append("acceptance_conditions")  # per item, from each district's guide: none is known here
+    unverified.append("result_sample")
     mode_label = MODE_LABELS[mode]
     person = "P" in row["obj"]
     limit_text = (
@@ -259,6 +280,8 @@ def _version_fields(spec: ItemSpec) -> dict[str, Any]:
         result_name=row["result"] or UNVERIFIED,
         result_is_licence=row["licence"],
         result_elicence=False,
+        result_sample=UNVERIFIED,
+        process_steps=list(IMMEDIATE_STEPS if row["immediate"] else PROCESS_STEPS[mode]),
         assistance_guide=(
             "帮办要点：1. 核验申请人身份，能调取电子证照的材料免予提交；2. 对照统一材料清单逐项检查，"
             f"缺件一次性告知补正；3. 本事项为「{mode_label}」，受理后按流程流转至审批地，审批地互认受理结果，"

@@ -25,6 +25,7 @@ VERIFIABLE_FIELDS = (
     "result_name",
     "fees",
     "acceptance_conditions",
+    "result_sample",
 )
 
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
@@ -116,6 +117,9 @@ class ServiceWindow(BilingualNameMixin, models.Model):
     )
     opens_at = models.TimeField(_("opens at"), default=dt.time(9, 0))
     closes_at = models.TimeField(_("closes at"), default=dt.time(17, 0))
+    # Where to ask and where to complain about this window's service; 待核实 until a district confirms them.
+    enquiry_phone = models.CharField(_("enquiry phone"), max_length=40, default=UNVERIFIED)
+    complaint_phone = models.CharField(_("complaint phone"), max_length=40, default=UNVERIFIED)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -125,6 +129,13 @@ class ServiceWindow(BilingualNameMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} · {self.name}"
+
+    @property
+    def open_days(self) -> str:
+        """The open weekdays, translated ("Mon, Tue …" / "周一、周二 …")."""
+        from django.utils.dates import WEEKDAYS_ABBR
+
+        return "、".join(str(WEEKDAYS_ABBR[int(day) - 1]) for day in self.open_weekdays if day in "1234567")
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Whether the window is open at an aware local time (holidays are the calendar's business)."""
@@ -263,6 +274,10 @@ class ItemVersion(BilingualNameMixin, models.Model):
     # [{"name", "standard", "basis", "reduction"}]; empty means free of charge.
     fees = models.JSONField(_("fees"), default=list, blank=True)
     result_name = models.CharField(_("result"), max_length=200, blank=True)
+    # What the result looks like (a sample's description), 待核实 where unknown.
+    result_sample = models.CharField(_("result sample"), max_length=300, blank=True)
+    # The handling process (办理流程) as the applicant meets it, step by step.
+    process_steps = models.JSONField(_("handling process (steps)"), default=list, blank=True)
     result_is_licence = models.BooleanField(_("result is a licence or certificate"), default=False)
     result_elicence = models.BooleanField(_("result issued as electronic licence"), default=False)
     assistance_guide = models.TextField(_("assistance guide for clerks"), blank=True)

@@ -20,7 +20,19 @@ from standards.vocabulary import GrowthStage, HandlingForm, ServiceObject
 class WindowSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceWindow
-        fields = ["code", "kind", "name", "name_en", "address", "open_weekdays", "opens_at", "closes_at", "active"]
+        fields = [
+            "code",
+            "kind",
+            "name",
+            "name_en",
+            "address",
+            "open_weekdays",
+            "opens_at",
+            "closes_at",
+            "enquiry_phone",
+            "complaint_phone",
+            "active",
+        ]
 
 
 class DistrictSerializer(serializers.ModelSerializer):

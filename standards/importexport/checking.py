@@ -254,7 +254,15 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
                     _("An item approved nowhere cannot be accepted: name the district that approves it."),
                 )
             )
-        for name in ("name", "name_en", "result_name", "topic", "legal_basis_law", "legal_basis_article"):
+        for name in (
+            "name",
+            "name_en",
+            "result_name",
+            "result_sample",
+            "topic",
+            "legal_basis_law",
+            "legal_basis_article",
+        ):
             limit = _max_length(ItemVersion, name)
             if values.get(name) and len(values[name]) > limit:
                 errors.append(

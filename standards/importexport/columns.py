@@ -36,6 +36,7 @@ LIST_FIELDS = {
     "accepting_districts",
     "approving_districts",
     "unverified_fields",
+    "process_steps",
 }
 JSON_FIELDS = {"fees", "faq"}
 BOOL_FIELDS = {
@@ -87,6 +88,8 @@ OPTIONAL_ITEM = {
     "handling_kind",
     "limit_unit",
     "unverified_fields",
+    "process_steps",
+    "result_sample",
 }
 OPTIONAL_MATERIAL = {
     "name_en",

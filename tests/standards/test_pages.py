@@ -71,6 +71,7 @@ def test_unverified_values_show_as_such_on_the_item_page(catalogue, client: Clie
     assert 'id="unverified-note"' in html
     assert html.count("待核实") >= 3  # article, promised limit, acceptance conditions
     assert "推定" in html  # where the implementation rows come from
+    assert "办理流程" in html and "办公时间" in html and "咨询电话" in html and "投诉电话" in html
 
 
 def test_the_export_is_for_maintainers(catalogue, client: Client, citizen, std_admin):
