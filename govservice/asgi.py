@@ -13,6 +13,10 @@ from govservice.sqlite_wal import start_wal_checkpointer  # noqa: E402
 
 start_wal_checkpointer()
 
+from standards.text import warm_up  # noqa: E402
+
+warm_up()  # the segmenter's dictionary now, not in the first search (docs/pitfalls.md)
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from govservice.body_limit import BodySizeLimit  # noqa: E402

@@ -1,27 +1,31 @@
-"""The seed catalogue loader: a deterministic generator of ≈3300 items for the nine districts.
+"""The seed catalogue loader: the real items of seed/catalogue_data.py and their district implementations.
 
 Demo and test data, not the domain: nothing in accounts/, standards/, cases/ or helpdesk/
 imports it (`make run` loads it through the `load_catalogue` / `load_demo` commands).
-Every value comes from the data in seed/catalogue_data.py, the domain's vocabularies and a
-random generator seeded with the item's code, so two runs (and two machines) produce the same catalogue. Loading is
-idempotent: what exists is left alone, only missing departments, material types and
-items are created (in bulk, so the whole load takes a few seconds on SQLite).
+Every value comes from seed/catalogue_data.py and the domain's vocabularies; what the data
+does not know for certain is stored as 待核实 (`standards.models.UNVERIFIED`, listed in
+`ItemVersion.unverified_fields`). Every row passes the consistency rules of
+standards/consistency.py before anything is written, and a broken row stops the load with its
+code and name. Loading is idempotent: only missing departments, material types and items are
+created (in bulk). docs/catalogue.md says where each part of the data comes from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from seed import catalogue_data as data
+from seed.synonyms_data import SYNONYMS
+from standards.consistency import code_problems, implementation_problems, require, version_problems
 from standards.departments import department_new
 from standards.districts import DISTRICTS, ENTERPRISE_WINDOW, GENERAL_WINDOW, ZONE_WINDOW, window_code
 from standards.models import (
+    UNVERIFIED,
+    VERIFIABLE_FIELDS,
     CatalogueChange,
     Department,
     District,
@@ -29,19 +33,18 @@ from standards.models import (
     ItemMaterial,
     ItemVersion,
     MaterialType,
+    SearchSynonym,
     ServiceItem,
     ServiceWindow,
 )
-from standards.text import pinyin_initials
-from standards.vocabulary import CompetentDistrictRule, GrowthStage, HandlingForm, Sector
+from standards.text import normalise, pinyin_initials
+from standards.vocabulary import CompetentDistrictRule, HandlingForm, Sector
 
-# Item codes embed an item type's number (its place in ItemVersion.ItemType, from 1).
-ITEM_TYPE_NUMBERS = {t: n for n, t in enumerate(ItemVersion.ItemType.values, start=1)}
-GROWTH_STAGES = GrowthStage.values
 FIRST_EFFECTIVE = dt.date(2024, 1, 1)
-REVISED_EFFECTIVE = dt.date(2025, 7, 1)
 PUBLISHED_AT = dt.datetime(2023, 12, 15, 2, 0, tzinfo=dt.UTC)
-REVISED_PUBLISHED_AT = dt.datetime(2025, 6, 20, 2, 0, tzinfo=dt.UTC)
+# The placeholder stored for an unknown time limit (shown as 待核实): the general limit of a licensing
+# decision, 《中华人民共和国行政许可法》第四十二条 (twenty days); for other items only a placeholder.
+PLACEHOLDER_LIMIT = 20
 
 SECTOR_TOPICS = {
     "market": "市场准入与监管",
@@ -82,11 +85,8 @@ ISSUED_BY_DEPARTMENT = {
     "TRANSFER_LETTER": "社会保险经办机构",
     "DRIVING_LICENCE": "公安交通管理部门",
     "VEHICLE_LICENCE": "公安交通管理部门",
-    "VEHICLE_REGISTRATION": "公安交通管理部门",
     "GRADUATION_CERT": "高等学校",
     "EDUCATION_CERT": "教育行政部门",
-    "HEALTH_CERT": "医疗卫生机构",
-    "HEALTH_EXAM": "医疗卫生机构",
     "DISABILITY_CERT": "残疾人联合会",
     "BUSINESS_LICENCE": "市场监督管理部门",
     "SOCIAL_SECURITY_CARD": "人力资源和社会保障部门",
@@ -95,185 +95,85 @@ ISSUED_BY_DEPARTMENT = {
     "REFERRAL": "医疗机构",
     "ID_CARD": "公安机关",
     "MOVE_IN_PERMIT": "公安机关",
+    "PLANNING_PERMIT": "规划资源管理部门",
 }
-CONDITIONS = {
-    "AGENT_AUTH": "委托他人代为办理的",
-    "AGENT_ID": "委托他人代为办理的",
-    "LEASE_CONTRACT": "场所为租赁的",
-    "PREMISES_PROOF": "住所或经营场所发生变化的",
-    "CHANGE_STATEMENT": "申请变更的",
-    "ORIGINAL_LICENCE": "原证件未遗失的",
-    "REFERRAL": "转诊就医的",
-    "RESIDENCE_PERMIT": "非本市户籍人员",
-    "MARRIAGE_CERT": "已婚的",
-    "PROPERTY_CERT": "以自有房屋办理的",
-    "LOAN_CONTRACT": "使用贷款的",
-    "FIRE_SAFETY": "营业面积超过300平方米的",
-    "INSPECTION_REPORT": "首次申请或工艺发生变化的",
-    "HEALTH_EXAM": "年满60周岁的",
-}
-ACTION_MATERIALS = {
-    "变更": ["CHANGE_STATEMENT", "ORIGINAL_LICENCE"],
-    "变更登记": ["CHANGE_STATEMENT"],
-    "变更注册": ["CHANGE_STATEMENT"],
-    "延续": ["ORIGINAL_LICENCE"],
-    "延续注册": ["ORIGINAL_LICENCE"],
-    "注销": ["CANCEL_APPLICATION", "ORIGINAL_LICENCE"],
-    "注销登记": ["CANCEL_APPLICATION"],
-    "注销注册": ["CANCEL_APPLICATION"],
-    "补办": ["LOSS_STATEMENT"],
-    "补发": ["LOSS_STATEMENT"],
-    "补证": ["LOSS_STATEMENT"],
-    "信息变更": ["CHANGE_STATEMENT"],
-}
-IMMEDIATE_WORDS = ("查询", "打印", "开具", "挂失", "解挂", "激活", "密码重置", "核验", "预约", "兑付")
-SHORT_WORDS = ("注销", "补办", "补发", "补领", "补证", "撤回")
+AGENT_CONDITION = "委托他人代为办理的"
 
 
 @dataclass
 class ItemSpec:
-    code: str
-    family: str
-    name: str
-    name_en: str
-    sector: str
-    item_type: str
-    obj: str
-    law: str
-    article: str
-    days: int
-    result: str
-    licence: bool
-    mode: str | None
-    events: list[str]
-    stages: list[str]
-    fees: list[tuple[str, str]]
-    material_codes: list[str]
-    action: str
-    home_district: str | None = None  # district programmes: approved only there
-    extra: dict[str, Any] = field(default_factory=dict)
+    """One item of seed/catalogue_data.py with what the loader derives from it."""
 
+    row: data.Item
 
-def _family_specs() -> list[ItemSpec]:
-    specs = []
-    for family_no, family in enumerate(data.FAMILIES, start=1):
-        for q_no, (q_zh, q_en) in enumerate(family["q"], start=1):
-            for a_no, (a_zh, a_en) in enumerate(family["a"], start=1):
-                name = family["name"].format(q=q_zh, a=a_zh).replace("（）", "")
-                name_en = family["en"].format(q=q_en, a=a_en).replace(" ()", "").replace(": ,", ":").strip(" :")
-                code = (
-                    f"0{ITEM_TYPE_NUMBERS[family['type']]}{data.SECTOR_NUMBERS[family['sector']]:02d}"
-                    f"{family_no:03d}{q_no:02d}{a_no:02d}"
-                )
-                specs.append(
-                    ItemSpec(
-                        code=code,
-                        family=family["key"],
-                        name=name,
-                        name_en=name_en[:1].upper() + name_en[1:],
-                        sector=family["sector"],
-                        item_type=family["type"],
-                        obj=family["obj"],
-                        law=family["law"],
-                        article=family["article"],
-                        days=family["days"],
-                        result=family.get("result", ""),
-                        licence=family.get("licence", False),
-                        mode=family.get("mode"),
-                        events=family.get("events", []),
-                        stages=family.get("stages", []),
-                        fees=family.get("fee", []),
-                        material_codes=family["m"],
-                        action=a_zh,
-                    )
-                )
-    return specs
+    @property
+    def code(self) -> str:
+        return self.row["code"]
 
+    @property
+    def name(self) -> str:
+        return self.row["name"]
 
-def _local_specs() -> list[ItemSpec]:
-    specs = []
-    for division_code, district_name, district_en, *_rest in DISTRICTS:
-        for prog_no, (sector, item_type, obj, name, name_en, materials) in enumerate(data.LOCAL_PROGRAMMES, start=1):
-            actions = data.BENEFIT_ACTIONS if item_type == "benefit" else data.OTHER_ACTIONS
-            for a_no, (a_zh, a_en) in enumerate(actions, start=1):
-                specs.append(
-                    ItemSpec(
-                        code=f"9{division_code}{prog_no:02d}{a_no:02d}",
-                        family=f"local-{prog_no}",
-                        name=name.format(d=district_name) + a_zh,
-                        name_en=f"{district_en} District {name_en}: {a_en}",
-                        sector=sector,
-                        item_type=item_type,
-                        obj=obj,
-                        law=f"《{district_name}{name.format(d='').strip()}实施办法》",
-                        article="第六条",
-                        days=20 if item_type == "benefit" else 15,
-                        result="",
-                        licence=False,
-                        mode=None,
-                        events=[],
-                        stages=["startup", "growth"] if "L" in obj else [],
-                        fees=[],
-                        material_codes=materials,
-                        action=a_zh,
-                        home_district=division_code,
-                    )
-                )
-    return specs
+    @property
+    def sector(self) -> str:
+        return self.row["sector"]
+
+    @property
+    def item_type(self) -> str:
+        return self.row["type"]
+
+    @property
+    def events(self) -> list[str]:
+        return self.row["events"]
+
+    @property
+    def stages(self) -> list[str]:
+        return self.row["stages"]
+
+    @property
+    def label(self) -> str:
+        """How a failing check names the row."""
+        return f"seed/catalogue_data.py item {self.code} {self.name}"
 
 
 def catalogue_specs() -> list[ItemSpec]:
-    specs = _family_specs() + _local_specs()
-    codes = [s.code for s in specs]
-    names = [s.name for s in specs]
+    specs = [ItemSpec(row) for row in data.ITEMS]
     # The data is edited by hand: a duplicate would silently merge two items on load.
-    if len(set(codes)) != len(codes):
-        raise ValueError("seed catalogue: item codes must be unique")
+    require("seed/catalogue_data.py ITEMS", code_problems([s.code for s in specs], data.CODE_PATTERN))
+    names = [s.name for s in specs]
     if len(set(names)) != len(names):
-        raise ValueError("seed catalogue: item names must be unique")
+        require("seed/catalogue_data.py ITEMS", [f"name {n!r} is used twice" for n in names if names.count(n) > 1])
     return specs
 
 
-def _mode(spec: ItemSpec, rng: random.Random) -> str:
-    if spec.mode is not None:
-        return spec.mode
-    modes = [Mode.FULLY_ONLINE.value, Mode.ACCEPT_ON_BEHALF.value, Mode.JOINT.value, ""]
-    return rng.choices(modes, weights=[45, 30, 15, 10])[0]
+def _limits(row: data.Item) -> tuple[str, int, int, list[str]]:
+    """Handling kind, statutory and promised limits, and which of the two are 待核实."""
+    unverified = []
+    if row["immediate"]:
+        kind = ItemVersion.HandlingKind.IMMEDIATE
+        statutory = row["statutory"] if row["statutory"] is not None else 0
+        promised = 0
+        if row["statutory"] is None:
+            unverified.append("statutory_limit")
+        return kind, statutory, promised, unverified
+    statutory = row["statutory"] if row["statutory"] is not None else PLACEHOLDER_LIMIT
+    if row["statutory"] is None:
+        unverified.append("statutory_limit")
+    promised = row["promised"] if row["promised"] is not None else statutory
+    if row["promised"] is None:  # the placeholder never promises more than the law allows
+        unverified.append("promised_limit")
+    return ItemVersion.HandlingKind.PROMISED, statutory, promised, unverified
 
 
-def _limits(spec: ItemSpec, rng: random.Random) -> tuple[str, int, int]:
-    statutory = spec.days
-    if any(word in spec.name for word in SHORT_WORDS):
-        statutory = max(1, statutory // 2)
-    if any(word in spec.name for word in IMMEDIATE_WORDS):
-        return ItemVersion.HandlingKind.IMMEDIATE, max(1, statutory // 4), 0
-    promised = max(1, math.ceil(statutory * rng.choice([0.2, 0.25, 0.3, 0.4, 0.5])))
-    return ItemVersion.HandlingKind.PROMISED, statutory, min(promised, statutory)
-
-
-def _materials(spec: ItemSpec, rng: random.Random) -> list[dict[str, Any]]:
-    codes = ["APPLICATION_FORM"]
-    codes += ["ID_CARD"] if spec.obj == "P" else ["BUSINESS_LICENCE", "LEGAL_REP_ID"]
-    if spec.obj == "PL":
-        codes = ["APPLICATION_FORM", "ID_CARD", "BUSINESS_LICENCE"]
-    for position, code in enumerate(spec.material_codes):
-        if position < 2 or rng.random() < 0.8:
-            codes.append(code)
-    codes += ACTION_MATERIALS.get(spec.action, [])
-    codes += ["AGENT_AUTH", "AGENT_ID"]
-    seen: set[str] = set()
-    rows: list[dict[str, Any]] = []
+def _materials(row: data.Item) -> list[dict[str, Any]]:
+    codes = ["APPLICATION_FORM", *row["m"], "AGENT_AUTH", "AGENT_ID"]
     names = {code: name for code, name, _en, _el in data.MATERIAL_TYPES}
     names_en = {code: en for code, _n, en, _el in data.MATERIAL_TYPES}
-    for code in codes:
-        if code in seen:
-            continue
-        seen.add(code)
-        fixed = len(rows) < 2 + (spec.obj != "P")
-        conditional = not fixed and (code in CONDITIONS and (code.startswith("AGENT") or rng.random() < 0.5))
-        elicence = code in data.ELICENCE_TYPES and rng.random() < 0.75
+    rows: list[dict[str, Any]] = []
+    for code in dict.fromkeys(codes):
+        elicence = code in data.ELICENCE_TYPES
         if code == "APPLICATION_FORM":
-            name, name_en = f"《{spec.name}》申请表", f"Application form: {spec.name_en}"
+            name, name_en = f"《{row['name']}》申请表", f"Application form: {row['en']}"
         else:
             name, name_en = names[code], names_en[code]
         if elicence:
@@ -282,119 +182,153 @@ def _materials(spec: ItemSpec, rng: random.Random) -> list[dict[str, Any]]:
             source = ItemMaterial.Source.DEPARTMENT
         else:
             source = ItemMaterial.Source.APPLICANT
+        agent = code in ("AGENT_AUTH", "AGENT_ID")
         rows.append(
             dict(
                 material_type=code,
                 name=name,
                 name_en=name_en,
-                requirement=ItemMaterial.Requirement.CONDITIONAL if conditional else ItemMaterial.Requirement.REQUIRED,
-                condition=CONDITIONS.get(code, "") if conditional else "",
-                medium=ItemMaterial.Medium.ELECTRONIC
-                if elicence
-                else rng.choice([ItemMaterial.Medium.EITHER, ItemMaterial.Medium.EITHER, ItemMaterial.Medium.PAPER]),
+                requirement=ItemMaterial.Requirement.CONDITIONAL if agent else ItemMaterial.Requirement.REQUIRED,
+                condition=AGENT_CONDITION if agent else "",
+                medium=ItemMaterial.Medium.ELECTRONIC if elicence else ItemMaterial.Medium.EITHER,
                 originals=1,
-                copies=rng.choice([0, 0, 1, 1, 2]),
-                formats=["pdf", "jpg", "png"] if rng.random() < 0.6 else ["pdf"],
-                max_size_mb=rng.choice([2, 5, 10, 10, 20]),
+                copies=0,
+                formats=["pdf", "jpg", "png"],
+                max_size_mb=10,
                 source=source,
                 issuing_body=ISSUED_BY_DEPARTMENT.get(code, ""),
                 elicence_exempt=elicence,
-                acceptance_standard=(
-                    "原件真实有效、在有效期内；复印件与原件一致，加盖单位公章"
-                    if spec.obj != "P"
-                    else "原件真实有效、信息清晰完整，与申请人身份信息一致"
-                ),
+                acceptance_standard="",
             )
         )
     return rows
 
 
-def _fees(spec: ItemSpec, rng: random.Random) -> list[dict[str, str]]:
-    return [
-        {
-            "name": name,
-            "standard": standard,
-            "basis": "按国家和省（市）物价部门核定标准",
-            "reduction": "低保对象、特困人员免收",
-        }
-        for name, standard in spec.fees
-    ]
+PROCESS_STEPS = {
+    "fully_online": [
+        "网上或在任一成员区长三角专区提交申请",
+        "受理并核验材料（电子证照免交）",
+        "审核并作出决定",
+        "以电子证照或邮寄送达结果",
+    ],
+    "accept_on_behalf": [
+        "在任一成员区长三角专区窗口提交申请",
+        "受理地核验材料并受理",
+        "流转至审批地（申请人户籍或登记所在区），审批地互认受理结果",
+        "审批地审核并作出决定",
+        "由受理地窗口或邮寄送达结果",
+    ],
+    "joint": ["在任一成员区提交申请", "受理地受理并核验材料", "相关各地联合办理", "作出决定并送达结果"],
+    "": ["向户籍或登记所在区窗口提交申请", "受理并核验材料", "审核并作出决定", "送达结果"],
+}
+IMMEDIATE_STEPS = ["提交申请并核验材料", "当场办结"]
 
 
-def _version_fields(spec: ItemSpec, rng: random.Random) -> dict[str, Any]:
-    mode = _mode(spec, rng)
-    handling_kind, statutory, promised = _limits(spec, rng)
-    forms = [HandlingForm.WINDOW.value]
-    if mode == Mode.FULLY_ONLINE or rng.random() < 0.8:
+def _version_fields(spec: ItemSpec) -> dict[str, Any]:
+    row = spec.row
+    mode = row["mode"]
+    handling_kind, statutory, promised, unverified = _limits(row)
+    forms = [HandlingForm.WINDOW.value, HandlingForm.ASSISTED.value]
+    if mode in (Mode.FULLY_ONLINE, Mode.JOINT):
         forms.append(HandlingForm.ONLINE.value)
-    if rng.random() < 0.7 or mode == Mode.ACCEPT_ON_BEHALF:
-        forms.append(HandlingForm.ASSISTED.value)
-    if rng.random() < 0.3:
-        forms.append(HandlingForm.SELF_SERVICE.value)
-    depth = 4 if mode == Mode.FULLY_ONLINE else (3 if HandlingForm.ONLINE in forms else rng.choice([1, 2]))
-    visits = 0 if mode == Mode.FULLY_ONLINE else (1 if depth < 4 and rng.random() < 0.8 else 0)
-    fees = _fees(spec, rng)
+    depth = {"fully_online": 4, "accept_on_behalf": 3, "joint": 3}.get(mode, 2)
+    if row["fees"] is None:
+        fees: list[dict[str, str]] = []
+        unverified.append("fees")
+    else:
+        fees = [{"name": n, "standard": s, "basis": UNVERIFIED, "reduction": ""} for n, s in row["fees"]]
+    law, article, basis = row["law"], row["article"], row["basis"]
+    unverified += [f for f, value in (("legal_basis_law", law), ("legal_basis_article", article)) if value is None]
+    if basis is None:
+        unverified.append("legal_basis_text")
+    if row["result"] is None:
+        unverified.append("result_name")
+    unverified.append("acceptance_conditions")  # per item, from each district's guide: none is known here
+    unverified.append("result_sample")
     mode_label = MODE_LABELS[mode]
-    person = spec.obj != "L"
-    events = list(spec.events)
-    stages = list(spec.stages)
-    if not person and not stages:
-        stages = [rng.choice(GROWTH_STAGES)]
-    if spec.action in ("设立登记", "新办", "首次申请", "设立", "申请"):
-        stages = sorted(set(stages) | {"startup"}, key=GROWTH_STAGES.index) if not person else stages
-    elif spec.action in ("注销", "注销登记", "延续"):
-        stages = sorted(set(stages) | {"mature"}, key=GROWTH_STAGES.index) if not person else stages
-    limit_text = "即办" if handling_kind == "immediate" else f"{promised}个工作日"
-    fee_text = "；".join(f"{f['name']}：{f['standard']}" for f in fees) or "不收费"
+    person = "P" in row["obj"]
+    limit_text = (
+        "待核实"
+        if "promised_limit" in unverified or "statutory_limit" in unverified
+        else ("即办" if handling_kind == ItemVersion.HandlingKind.IMMEDIATE else f"承诺{promised}个工作日")
+    )
+    fee_text = "待核实" if row["fees"] is None else ("；".join(f"{n}：{s}" for n, s in row["fees"]) or "不收费")
     return dict(
-        name=spec.name,
-        name_en=spec.name_en,
-        item_type=spec.item_type,
-        sector=spec.sector,
-        for_natural_person="P" in spec.obj,
-        for_legal_person="L" in spec.obj,
-        topic=SECTOR_TOPICS[spec.sector],
-        legal_basis_law=spec.law,
-        legal_basis_article=spec.article,
-        legal_basis_text=f"依据{spec.law}{spec.article}及长三角C9联盟统一办事指南办理。",
-        acceptance_conditions=(
-            ("申请人为具有完全民事行为能力的自然人或其委托代理人；" if person else "申请人为依法登记的法人或其他组织；")
-            + "申请材料齐全、符合法定形式；申请事项属于本事项办理范围。"
-        ),
+        name=row["name"],
+        name_en=row["en"],
+        item_type=row["type"],
+        sector=row["sector"],
+        for_natural_person=person,
+        for_legal_person="L" in row["obj"],
+        topic=SECTOR_TOPICS[row["sector"]],
+        legal_basis_law=law or UNVERIFIED,
+        legal_basis_article=article or UNVERIFIED,
+        legal_basis_text=basis or UNVERIFIED,
+        acceptance_conditions=UNVERIFIED,
         handling_kind=handling_kind,
-        limit_unit=ItemVersion.LimitUnit.WORKING_DAYS,
+        limit_unit=row["unit"],
         statutory_limit=statutory,
         promised_limit=promised,
         handling_forms=forms,
         online_depth=depth,
-        onsite_visits=visits,
-        appointment_available=rng.random() < 0.8,
-        courier_delivery=spec.licence and rng.random() < 0.7,
+        onsite_visits=0 if mode == Mode.FULLY_ONLINE else 1,
+        appointment_available=True,
+        courier_delivery=row["licence"] and mode != "",
         online_payment=bool(fees),
         cross_province_mode=mode,
         competent_district_rule=_competence_rule(spec),
         fees=fees,
-        result_name=spec.result or ("办理结果通知书" if spec.item_type != "benefit" else "待遇核定结果"),
-        result_is_licence=spec.licence,
-        result_elicence=spec.licence and rng.random() < 0.6,
+        result_name=row["result"] or UNVERIFIED,
+        result_is_licence=row["licence"],
+        result_elicence=False,
+        result_sample=UNVERIFIED,
+        process_steps=list(IMMEDIATE_STEPS if row["immediate"] else PROCESS_STEPS[mode]),
         assistance_guide=(
-            f"帮办要点：1. 核验申请人身份，能调取电子证照的材料免予提交；2. 对照统一材料清单逐项检查，"
+            "帮办要点：1. 核验申请人身份，能调取电子证照的材料免予提交；2. 对照统一材料清单逐项检查，"
             f"缺件一次性告知补正；3. 本事项为「{mode_label}」，受理后按流程流转至审批地，审批地互认受理结果，"
-            f"不得要求申请人重复提交；4. 办结后按申请人选择的方式送达（电子证照、邮寄或窗口领取）。"
+            "不得要求申请人重复提交；4. 办结后按申请人选择的方式送达（电子证照、邮寄或窗口领取）。"
         ),
         faq=[
             {
                 "q": "可以在其他C9成员区办理吗？",
                 "a": f"可以。本事项支持「{mode_label}」，可在任一成员区长三角专区窗口或网上提交。"
                 if mode
-                else "本事项需在实施区办理，可通过长三角专区窗口预约咨询。",
+                else "本事项由户籍或登记所在区办理，可通过长三角专区窗口预约咨询。",
             },
-            {"q": "办理需要多长时间？", "a": f"法定办结时限{statutory}个工作日，承诺{limit_text}。"},
+            {"q": "办理需要多长时间？", "a": f"办结时限：{limit_text}。"},
             {"q": "是否收费？", "a": fee_text},
         ],
-        life_events=events,
-        growth_stages=stages if not person or spec.obj == "PL" else [],
+        life_events=list(row["events"]),
+        growth_stages=list(row["stages"]) if "L" in row["obj"] else [],
+        unverified_fields=[f for f in VERIFIABLE_FIELDS if f in unverified],
     )
+
+
+def _implementation_plan(spec: ItemSpec) -> list[tuple[str, str, bool, bool, str]]:
+    """(division code, window suffix, accepts, approves, source note) per district that handles the item.
+
+    Every item of the seed list is implemented in all nine districts: a national 通办 or YRD item is
+    accepted in every member district and approved by the district where the applicant is registered
+    (so each district does both for its own registrants); a basic-catalogue item is handled by each
+    district for its own residents and firms. Which window takes it is inferred from the item.
+    """
+    lists = spec.row["lists"]
+    if lists[0] in ("KS", "CSJ"):
+        suffix = ZONE_WINDOW
+        note = "推定：跨省通办/一网通办事项，九区均受理，由申请人户籍或登记所在区审批；部门与窗口待核实"
+    else:
+        suffix = ENTERPRISE_WINDOW if spec.row["obj"] == "L" else GENERAL_WINDOW
+        note = "推定：基本目录事项，各区为本区居民和企业受理并审批；部门与窗口待核实"
+    return [(code, suffix, True, True, note) for code, *_rest in DISTRICTS]
+
+
+def catalogue_check() -> list[ItemSpec]:
+    """Every row of the seed data, checked before anything is written; a broken row raises with its name."""
+    specs = catalogue_specs()
+    for spec in specs:
+        require(spec.label, version_problems(_version_fields(spec), _materials(spec.row)))
+        require(spec.label, implementation_problems((c, a, p) for c, _s, a, p, _n in _implementation_plan(spec)))
+    return specs
 
 
 def _competence_rule(spec: ItemSpec) -> str:
@@ -402,27 +336,29 @@ def _competence_rule(spec: ItemSpec) -> str:
     social-insurance, medical-insurance and provident-fund items where they are insured, public-security items
     (household register, ID card) where their household is registered; any other item where the applicant
     chooses among the districts that approve it."""
-    if spec.obj == "L":
+    if spec.row["obj"] == "L":
         return CompetentDistrictRule.REGISTERED
-    if spec.obj == "P" and spec.sector in (Sector.HR_SOCIAL, Sector.MEDICAL_INSURANCE, Sector.HOUSING_FUND):
+    if spec.row["obj"] == "P" and spec.sector in (Sector.HR_SOCIAL, Sector.MEDICAL_INSURANCE, Sector.HOUSING_FUND):
         return CompetentDistrictRule.SOCIAL_INSURANCE
-    if spec.obj == "P" and spec.sector == Sector.PUBLIC_SECURITY:
+    if spec.row["obj"] == "P" and spec.sector == Sector.PUBLIC_SECURITY:
         return CompetentDistrictRule.HOUSEHOLD
     return CompetentDistrictRule.APPLICANT_CHOICE
-
-
-def _approving_districts(spec: ItemSpec, rng: random.Random) -> set[str]:
-    codes = [code for code, *_rest in DISTRICTS]
-    if spec.home_district:
-        return {spec.home_district}
-    size = rng.choices([1, 2, 3, 5, 9], weights=[30, 20, 20, 10, 20])[0]
-    return set(rng.sample(codes, size))
 
 
 @transaction.atomic
 def catalogue_load() -> dict[str, int]:
     """Create whatever part of the standard catalogue is missing; returns counts of created rows."""
-    created = {"departments": 0, "material_types": 0, "items": 0, "versions": 0, "materials": 0, "implementations": 0}
+    created = {
+        "departments": 0,
+        "material_types": 0,
+        "items": 0,
+        "versions": 0,
+        "materials": 0,
+        "implementations": 0,
+        "synonyms": 0,
+    }
+    all_specs = catalogue_check()
+    created["synonyms"] = synonyms_load()
     districts = {d.division_code: d for d in District.objects.all()}
     existing_departments = set(Department.objects.values_list("district__division_code", "sector"))
     new_departments = []
@@ -443,7 +379,7 @@ def catalogue_load() -> dict[str, int]:
     created["material_types"] = len(new_types)
 
     existing_codes = set(ServiceItem.objects.values_list("code", flat=True))
-    specs = [spec for spec in catalogue_specs() if spec.code not in existing_codes]
+    specs = [spec for spec in all_specs if spec.code not in existing_codes]
     if not specs:
         return created
     departments = {(d.district.division_code, d.sector): d for d in Department.objects.select_related("district")}
@@ -456,67 +392,32 @@ def catalogue_load() -> dict[str, int]:
         items = [by_code[s.code] for s in specs]
     versions, version_materials, implementations = [], [], []
     for spec, item in zip(specs, items, strict=True):
-        rng = random.Random(spec.code)  # noqa: S311 - seeded by the item code for a reproducible catalogue, not secrets
-        fields = _version_fields(spec, rng)
-        materials = _materials(spec, rng)
-        revised = spec.home_district is None and rng.random() < 0.12
-        if revised:
-            # An earlier standard: longer promised limit and one more material, replaced mid-2025.
-            old_fields = dict(fields)
-            old_fields["promised_limit"] = min(
-                fields["statutory_limit"], fields["promised_limit"] + rng.choice([2, 3, 5])
-            )
-            old_fields["onsite_visits"] = max(1, fields["onsite_visits"])
-            old_materials = (
-                [*materials, _extra_material(spec)]
-                if "COMMITMENT" not in [m["material_type"] for m in materials]
-                else materials
-            )
-            versions.append(
-                ItemVersion(
-                    item=item,
-                    number=1,
-                    status=ItemVersion.Status.SUPERSEDED,
-                    effective_from=FIRST_EFFECTIVE,
-                    effective_to=REVISED_EFFECTIVE - dt.timedelta(days=1),
-                    published_at=PUBLISHED_AT,
-                    name_initials=pinyin_initials(spec.name),
-                    **old_fields,
-                )
-            )
-            version_materials.append(old_materials)
         versions.append(
             ItemVersion(
                 item=item,
-                number=2 if revised else 1,
+                number=1,
                 status=ItemVersion.Status.PUBLISHED,
-                effective_from=REVISED_EFFECTIVE if revised else FIRST_EFFECTIVE,
-                published_at=REVISED_PUBLISHED_AT if revised else PUBLISHED_AT,
+                effective_from=FIRST_EFFECTIVE,
+                published_at=PUBLISHED_AT,
                 name_initials=pinyin_initials(spec.name),
-                **fields,
+                **_version_fields(spec),
             )
         )
-        version_materials.append(materials)
-        approving = _approving_districts(spec, rng)
-        for division_code in districts:
+        version_materials.append(_materials(spec.row))
+        for division_code, suffix, accepts, approves, note in _implementation_plan(spec):
+            if division_code not in districts:
+                continue
             department = departments[(division_code, spec.sector)]
-            approves = division_code in approving
-            # Accepted at the zone window; approved at the general (persons) or enterprise window.
-            if not approves:
-                suffix = ZONE_WINDOW
-            elif spec.obj == "P":
-                suffix = GENERAL_WINDOW
-            else:
-                suffix = ENTERPRISE_WINDOW
             implementations.append(
                 ItemImplementation(
                     item=item,
                     district=districts[division_code],
                     department=department,
                     window=windows[window_code(division_code, suffix)],
-                    implementation_code=f"{spec.code}-{division_code}-{department.credit_code}",
-                    can_accept=True,
+                    implementation_code=f"{spec.code}-{division_code}",
+                    can_accept=accepts,
                     can_approve=approves,
+                    source_note=note,
                 )
             )
     versions = ItemVersion.objects.bulk_create(versions, batch_size=500)
@@ -539,7 +440,7 @@ def catalogue_load() -> dict[str, int]:
     )
     CatalogueChange.objects.create(
         action=CatalogueChange.Action.IMPORT,
-        summary=f"load_catalogue: {len(items)} items",
+        summary=f"load_catalogue: {len(items)} items, {len(implementations)} district implementations",
         changes={"created": created},
     )
     from standards.search import search_index_invalidate
@@ -548,20 +449,14 @@ def catalogue_load() -> dict[str, int]:
     return created
 
 
-def _extra_material(spec: ItemSpec) -> dict[str, Any]:
-    return dict(
-        material_type="COMMITMENT",
-        name="告知承诺书",
-        name_en="Letter of commitment",
-        requirement=ItemMaterial.Requirement.REQUIRED,
-        condition="",
-        medium=ItemMaterial.Medium.PAPER,
-        originals=1,
-        copies=0,
-        formats=["pdf"],
-        max_size_mb=5,
-        source=ItemMaterial.Source.APPLICANT,
-        issuing_body="",
-        elicence_exempt=False,
-        acceptance_standard="申请人签字（盖章）确认",
-    )
+def synonyms_load() -> int:
+    """Add the seed pairs of the search's dictionary that are missing (never touches the administrators' pairs)."""
+    existing = set(SearchSynonym.objects.values_list("word", "synonym"))
+    new = []
+    for word, synonym in SYNONYMS:
+        pair = (normalise(word), normalise(synonym))
+        if pair not in existing and (pair[1], pair[0]) not in existing and pair[0] != pair[1]:
+            existing.add(pair)
+            new.append(SearchSynonym(word=pair[0], synonym=pair[1], note="seed"))
+    SearchSynonym.objects.bulk_create(new)
+    return len(new)

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from standards import services
@@ -19,6 +20,8 @@ from standards.models import (
     ItemVersion,
     MaterialType,
     Province,
+    SearchMiss,
+    SearchSynonym,
     ServiceItem,
     ServiceWindow,
 )
@@ -386,3 +389,70 @@ class CatalogueImportAdmin(StandardsAdminAccess):
     @admin.display(description=_("preview"))
     def preview_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("standards-import-detail", args=[obj.pk]), _("open"))
+
+
+# --- The search's vocabulary --------------------------------------------------------------------
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(StandardsAdminAccess):
+    """Pairs of words the search treats alike; every change is audited and applies to the next search."""
+
+    list_display = ["word", "synonym", "note", "updated_at"]
+    search_fields = ["word", "synonym", "note"]
+    fields = ["word", "synonym", "note"]
+    actions = ["delete_pairs"]
+
+    def get_changeform_initial_data(self, request):
+        # "Add a synonym" from the log of searches without results prefills the word (?word=…).
+        return {"word": request.GET.get("word", "")[:50]}
+
+    def save_model(self, request, obj, form, change):
+        instance = SearchSynonym.objects.get(pk=obj.pk) if change else None
+        saved = services.synonym_save(
+            actor=request.user, word=obj.word, synonym=obj.synonym, note=obj.note, instance=instance
+        )
+        obj.pk, obj.word, obj.synonym = saved.pk, saved.word, saved.synonym
+
+    def delete_model(self, request, obj):
+        services.synonym_delete(actor=request.user, pair=obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletes without the audit row: use delete_pairs
+        return actions
+
+    @admin.action(description=_("Delete the selected pairs (audited)"))
+    def delete_pairs(self, request, queryset):
+        for pair in queryset:
+            services.synonym_delete(actor=request.user, pair=pair)
+
+
+@admin.register(SearchMiss)
+class SearchMissAdmin(StandardsAdminAccess):
+    """Searches that found nothing, most frequent first: what people ask that the catalogue does not know yet."""
+
+    list_display = ["query", "count", "last_seen", "add_synonym"]
+    search_fields = ["query"]
+    readonly_fields = ["query", "count", "first_seen", "last_seen"]
+    actions = ["forget"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description=_("add a synonym"))
+    def add_synonym(self, obj):
+        url = reverse("admin:standards_searchsynonym_add") + "?" + urlencode({"word": obj.query})
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Add a synonym"))
+
+    @admin.action(description=_("Clear the selected queries from the log (audited)"))
+    def forget(self, request, queryset):
+        services.search_misses_forget(actor=request.user, queries=list(queryset.values_list("query", flat=True)))

@@ -11,6 +11,23 @@ from django.utils.translation import gettext_lazy as _
 
 from standards.vocabulary import CompetentDistrictRule, Sector
 
+# A value not known for certain is stored and shown as this, never guessed (docs/catalogue.md).
+UNVERIFIED = "待核实"
+# The fields of a version that can be 待核实 (listed in `ItemVersion.unverified_fields`); the text ones
+# also hold UNVERIFIED itself, the numbers keep a placeholder (the statutory limit of the law or
+# the longest plausible one) that pages and the API show as 待核实.
+VERIFIABLE_FIELDS = (
+    "legal_basis_law",
+    "legal_basis_article",
+    "legal_basis_text",
+    "statutory_limit",
+    "promised_limit",
+    "result_name",
+    "fees",
+    "acceptance_conditions",
+    "result_sample",
+)
+
 division_code_validator = RegexValidator(r"^\d{6}$", _("A division code has six digits."))
 
 
@@ -100,6 +117,9 @@ class ServiceWindow(BilingualNameMixin, models.Model):
     )
     opens_at = models.TimeField(_("opens at"), default=dt.time(9, 0))
     closes_at = models.TimeField(_("closes at"), default=dt.time(17, 0))
+    # Where to ask and where to complain about this window's service; 待核实 until a district confirms them.
+    enquiry_phone = models.CharField(_("enquiry phone"), max_length=40, default=UNVERIFIED)
+    complaint_phone = models.CharField(_("complaint phone"), max_length=40, default=UNVERIFIED)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -109,6 +129,13 @@ class ServiceWindow(BilingualNameMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} · {self.name}"
+
+    @property
+    def open_days(self) -> str:
+        """The open weekdays, translated ("Mon, Tue …" / "周一、周二 …")."""
+        from django.utils.dates import WEEKDAYS_ABBR
+
+        return "、".join(str(WEEKDAYS_ABBR[int(day) - 1]) for day in self.open_weekdays if day in "1234567")
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         """Whether the window is open at an aware local time (holidays are the calendar's business)."""
@@ -254,6 +281,10 @@ class ItemVersion(BilingualNameMixin, models.Model):
     # [{"name", "standard", "basis", "reduction"}]; empty means free of charge.
     fees = models.JSONField(_("fees"), default=list, blank=True)
     result_name = models.CharField(_("result"), max_length=200, blank=True)
+    # What the result looks like (a sample's description), 待核实 where unknown.
+    result_sample = models.CharField(_("result sample"), max_length=300, blank=True)
+    # The handling process (办理流程) as the applicant meets it, step by step.
+    process_steps = models.JSONField(_("handling process (steps)"), default=list, blank=True)
     result_is_licence = models.BooleanField(_("result is a licence or certificate"), default=False)
     result_elicence = models.BooleanField(_("result issued as electronic licence"), default=False)
     assistance_guide = models.TextField(_("assistance guide for clerks"), blank=True)
@@ -261,6 +292,8 @@ class ItemVersion(BilingualNameMixin, models.Model):
     # Subsets of vocabulary.LifeEvent and vocabulary.GrowthStage values.
     life_events = models.JSONField(_("life event tags"), default=list, blank=True)
     growth_stages = models.JSONField(_("firm growth stage tags"), default=list, blank=True)
+    # Names of VERIFIABLE_FIELDS whose value is not known for certain: shown as 待核实 (UNVERIFIED).
+    unverified_fields = models.JSONField(_("values to be verified (待核实)"), default=list, blank=True)
     # Pinyin initials of the name ("营业执照" -> "yyzz"), kept for search; filled on save.
     name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True, editable=False)
 
@@ -310,6 +343,9 @@ class ItemVersion(BilingualNameMixin, models.Model):
         """The promise to the applicant never exceeds the law's limit (forms, the API, imports and saves)."""
         if promise_exceeds_statute(self.statutory_limit, self.promised_limit):
             raise ValidationError({"promised_limit": _("The promised time limit cannot exceed the statutory one.")})
+
+    def is_unverified(self, field: str) -> bool:
+        return field in (self.unverified_fields or [])
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.status != self.Status.DRAFT:
@@ -398,6 +434,8 @@ class ItemImplementation(models.Model):
     can_accept = models.BooleanField(_("may accept"), default=True)
     can_approve = models.BooleanField(_("may approve"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    # Where this implementation's data comes from (e.g. inferred from the item's nature, or a district's list).
+    source_note = models.CharField(_("source of the data"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["item__code", "district__division_code"]
@@ -427,6 +465,7 @@ class CatalogueChange(models.Model):
         IMPLEMENTATION = "implementation", _("Implementation changed")
         IMPORT = "import", _("Catalogue imported")
         REFERENCE = "reference", _("Department or material type changed")
+        SYNONYM = "synonym", _("Search synonym changed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -490,3 +529,51 @@ class CatalogueImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class SearchSynonym(models.Model):
+    """A pair of words that mean the same to the search, in both directions (身份证 ↔ 居民身份证).
+
+    Maintained by standards administrators in the admin (audited in CatalogueChange); every search
+    checks a fingerprint of this table, so a change applies to the next search in every process.
+    """
+
+    word = models.CharField(_("word people use"), max_length=50)
+    synonym = models.CharField(_("official or equivalent word"), max_length=50)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["word", "synonym"]
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        constraints = [models.UniqueConstraint(fields=["word", "synonym"], name="one_synonym_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.word} ↔ {self.synonym}"
+
+    def clean(self) -> None:
+        from standards.text import normalise
+
+        self.word, self.synonym = normalise(self.word), normalise(self.synonym)
+        if not self.word or not self.synonym:
+            raise ValidationError(_("Both words need letters, digits or Chinese characters."))
+        if self.word == self.synonym:
+            raise ValidationError(_("A word is not a synonym of itself."))
+
+
+class SearchMiss(models.Model):
+    """A search that found nothing: the query, how often and when last — no user, no session, no address."""
+
+    query = models.CharField(_("query"), max_length=100, unique=True)
+    count = models.PositiveIntegerField(_("times"), default=1)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        ordering = ["-count", "-last_seen"]
+        verbose_name = _("search without results")
+        verbose_name_plural = _("searches without results")
+
+    def __str__(self) -> str:
+        return f"{self.query} ×{self.count}"

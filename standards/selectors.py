@@ -10,6 +10,7 @@ from django.db.models import Field, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from standards.models import (
+    VERIFIABLE_FIELDS,
     District,
     ItemImplementation,
     ItemMaterial,
@@ -156,4 +157,27 @@ def version_diff(a: ItemVersion, b: ItemVersion) -> dict[str, Any]:
         "limits": limits,
         "fees": fees,
         "materials": {"added": added, "removed": removed, "changed": changed},
+    }
+
+
+def catalogue_counts(*, on: dt.date | None = None) -> dict[str, Any]:
+    """Honest counts: distinct standardised items in force, and district implementations (item × district
+    that handles it) separately, by role; and the share of the versions' checkable values still 待核实."""
+    versions = list(versions_in_force(on=on).values_list("item_id", "unverified_fields"))
+    item_ids = {item_id for item_id, _fields in versions}
+    implementations = ItemImplementation.objects.filter(active=True, item_id__in=item_ids)
+    roles = {"accepts": 0, "approves": 0, "both": 0}
+    for accepts, approves in implementations.values_list("can_accept", "can_approve"):
+        roles["both" if accepts and approves else "accepts" if accepts else "approves"] += 1
+    checked = len(versions) * len(VERIFIABLE_FIELDS)
+    unverified = sum(len(set(fields or []) & set(VERIFIABLE_FIELDS)) for _item, fields in versions)
+    return {
+        "items": len(item_ids),
+        "implementations": sum(roles.values()),
+        "implementations_by_role": roles,
+        "districts": implementations.values("district").distinct().count(),
+        "values_checked": checked,
+        "values_unverified": unverified,
+        "unverified_share": round(unverified / checked, 3) if checked else 0.0,
+        "unverified_percent": round(100 * unverified / checked) if checked else 0,
     }

@@ -11,8 +11,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,8 @@ from standards.models import (
     ItemMaterial,
     ItemVersion,
     MaterialType,
+    SearchMiss,
+    SearchSynonym,
     ServiceItem,
     ServiceWindow,
     promise_exceeds_statute,
@@ -339,3 +341,72 @@ def item_implementations_set(
         )
         _after_commit_refresh_search()
     return changed
+
+
+# --- Search vocabulary: synonyms and searches that found nothing ---------------------------------
+
+MISS_QUERY_LENGTH = 100
+
+
+def _miss_key(query: str) -> str:
+    """How a missed query is counted: trimmed, spaces collapsed, lower case (no user, no session, no address)."""
+    return " ".join((query or "").split()).lower()[:MISS_QUERY_LENGTH]
+
+
+def search_miss_record(*, query: str) -> None:
+    """Count a search that found nothing: the query, how often, when last. Nothing about who asked."""
+    key = _miss_key(query)
+    if not key:
+        return
+    now = timezone.now()
+    if SearchMiss.objects.filter(query=key).update(count=F("count") + 1, last_seen=now):
+        return
+    try:
+        with transaction.atomic():
+            SearchMiss.objects.create(query=key, count=1, last_seen=now)
+    except IntegrityError:  # another process counted the same query first
+        SearchMiss.objects.filter(query=key).update(count=F("count") + 1, last_seen=now)
+
+
+def search_misses_forget(*, actor: User | None, queries: list[str]) -> int:
+    """Empty the log of these queries (answered by a synonym, or noise); audited."""
+    keys = [_miss_key(q) for q in queries]
+    deleted, _detail = SearchMiss.objects.filter(query__in=keys).delete()
+    if deleted:
+        catalogue_change_record(
+            actor=actor,
+            action=CatalogueChange.Action.SYNONYM,
+            summary=f"searches without results cleared: {', '.join(keys)}",
+            changes={"misses_cleared": keys},
+        )
+    return deleted
+
+
+@transaction.atomic
+def synonym_save(
+    *, actor: User | None, word: str, synonym: str, note: str = "", instance: SearchSynonym | None = None
+) -> SearchSynonym:
+    """Add or change a pair of the search's dictionary; applies to the next search in every process.
+
+    The pair is audited, and the log of searches without results forgets the queries it now answers.
+    """
+    pair = instance or SearchSynonym()
+    before = {"word": pair.word, "synonym": pair.synonym, "note": pair.note}
+    pair.word, pair.synonym, pair.note = word, synonym, note
+    pair.full_clean()  # normalises both words, refuses an empty or a self-synonym
+    pair.save()
+    after = {"word": pair.word, "synonym": pair.synonym, "note": pair.note}
+    catalogue_change_record(
+        actor=actor,
+        action=CatalogueChange.Action.SYNONYM,
+        summary=f"synonym {'changed' if instance is not None else 'added'}: {pair}",
+        changes={k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]},
+    )
+    SearchMiss.objects.filter(query__in=[_miss_key(pair.word), _miss_key(pair.synonym)]).delete()
+    return pair
+
+
+@transaction.atomic
+def synonym_delete(*, actor: User | None, pair: SearchSynonym) -> None:
+    catalogue_change_record(actor=actor, action=CatalogueChange.Action.SYNONYM, summary=f"synonym deleted: {pair}")
+    pair.delete()

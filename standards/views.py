@@ -11,10 +11,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from standards import importexport
+from standards import importexport, services
 from standards.api.permissions import is_standards_admin
 from standards.models import CatalogueImport, Department, ItemVersion, ServiceItem
-from standards.search import catalogue_search
+from standards.search import catalogue_nearest, catalogue_search
 from standards.selectors import (
     district_list,
     item_implementations,
@@ -60,7 +60,13 @@ def item_search_page(request):
     params = {name: request.GET.get(name, "").strip() for name in ("q", *SEARCH_FILTERS)}
     districts = list(district_list())
     district_names = {d.division_code: d.display_name for d in districts}
-    hits = catalogue_search(query=params["q"][:100], **{k: v for k, v in params.items() if k != "q" and v})
+    filters = {k: v for k, v in params.items() if k != "q" and v}
+    hits = catalogue_search(query=params["q"][:100], **filters)
+    nearest = []
+    if not hits and params["q"]:
+        if not filters:
+            services.search_miss_record(query=params["q"])
+        nearest = [_labels(hit.entry.summary, district_names) for hit in catalogue_nearest(params["q"][:100])]
     page = Paginator(hits, 20).get_page(request.GET.get("page"))
     departments = Department.objects.select_related("district")
     if params["district"]:
@@ -75,6 +81,7 @@ def item_search_page(request):
             "page": page,
             "rows": [{**_labels(hit.entry.summary, district_names), "match": hit.match} for hit in page.object_list],
             "total": len(hits),
+            "nearest": nearest,
             "districts": districts,
             "departments": departments,
             "item_types": ItemVersion.ItemType.choices,
@@ -114,6 +121,7 @@ def item_detail_page(request, code: str):
             # A life-event tag outside the vocabulary is left out rather than shown as a raw code.
             "life_events": [label_of(LifeEvent, e) for e in version.life_events if e in LifeEvent.values],
             "is_standards_admin": is_standards_admin(request.user),
+            "unverified": set(version.unverified_fields or []),
             "previous": previous,
             "diff": version_diff(previous, version) if previous else None,
         },

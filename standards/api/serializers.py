@@ -20,7 +20,19 @@ from standards.vocabulary import GrowthStage, HandlingForm, ServiceObject
 class WindowSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceWindow
-        fields = ["code", "kind", "name", "name_en", "address", "open_weekdays", "opens_at", "closes_at", "active"]
+        fields = [
+            "code",
+            "kind",
+            "name",
+            "name_en",
+            "address",
+            "open_weekdays",
+            "opens_at",
+            "closes_at",
+            "enquiry_phone",
+            "complaint_phone",
+            "active",
+        ]
 
 
 class DistrictSerializer(serializers.ModelSerializer):
@@ -143,17 +155,23 @@ class ItemSummarySerializer(serializers.Serializer):
     onsite_visits = serializers.IntegerField()
     online_depth = serializers.IntegerField()
     has_fees = serializers.BooleanField()
+    unverified_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="fields whose value is not known for certain (shown as 待核实)"
+    )
     effective_from = serializers.DateField(allow_null=True)
     growth_stages = serializers.ListField(child=serializers.CharField())
     life_events = serializers.ListField(child=serializers.CharField())
     accepting_districts = serializers.ListField(child=serializers.CharField())
     approving_districts = serializers.ListField(child=serializers.CharField())
-    match = serializers.ChoiceField(choices=["exact", "prefix", "substring", "guide"])
+    match = serializers.ChoiceField(choices=["exact", "prefix", "substring", "keyword", "guide"])
 
 
 class ItemSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Chinese substring, code or pinyin initials"
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="words in any order, everyday words, a code, pinyin or its initials",
     )
     district = serializers.CharField(required=False, help_text="division code of an accepting district")
     approving_district = serializers.CharField(required=False)

@@ -8,11 +8,13 @@ propagates to the one exception handler (govservice.errors.api_exception_handler
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import OrderedDict
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -41,8 +43,9 @@ from standards.api.serializers import (
     VersionSummarySerializer,
 )
 from standards.models import CatalogueChange, ItemMaterial, ItemVersion, MaterialType, ServiceItem
-from standards.search import SearchResult, catalogue_search, search_index
+from standards.search import SearchResult, catalogue_search, catalogue_suggest, search_index
 from standards.selectors import (
+    catalogue_counts,
     district_list,
     item_draft,
     item_implementations,
@@ -51,7 +54,9 @@ from standards.selectors import (
     version_with_materials,
 )
 
-_rendered_pages: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+# (index generation, URL) -> (rendered JSON, number of hits)
+_rendered_pages: OrderedDict[tuple[tuple[int, int], str], tuple[bytes, int]] = OrderedDict()
+_rendered_suggestions: OrderedDict[tuple[tuple[int, int], str], bytes] = OrderedDict()
 SEARCH_PARAMS = [name for name, _field in ItemSearchQuerySerializer().fields.items() if name != "q"]
 SEARCH_CHOICES = {
     name: set(field.choices)
@@ -87,8 +92,11 @@ class ItemListView(APIView):
         parameters=[ItemSearchQuerySerializer],
         responses=ItemSummarySerializer(many=True),
         summary="Search the catalogue",
-        description="Chinese substrings (营业执照), item codes and pinyin initials (yyzz); "
-        "ranked exact name > prefix > substring > guide text.",
+        description="Words in any order (公积金提取), everyday words and abbreviations through the synonym "
+        "dictionary (驾照, 社保卡, 开公司), item codes, pinyin initials and full pinyin (yyzz, gongjijin; one "
+        "letter missing, extra or swapped is forgiven); ranked exact name > prefix > inside the name > keywords "
+        "> guide text (at most 10 guide-only hits, after all others). A search without results and without "
+        "filters is counted (query, count, last seen; nothing about who asked).",
     )
     def get(self, request):
         # The hot path: checked by hand against the serializer's choices (a DRF serializer
@@ -112,10 +120,14 @@ class ItemListView(APIView):
         as_json = getattr(request.accepted_renderer, "format", "") == "json"
         key = (search_index.generation(), request.build_absolute_uri())
         if as_json:
-            body = _rendered_pages.get(key)
-            if body is not None:
-                return HttpResponse(body, content_type="application/json")
-        hits = catalogue_search(query=query, **filters)
+            cached = _rendered_pages.get(key)
+            if cached is not None:
+                if not cached[1] and not filters:
+                    services.search_miss_record(query=query)
+                return HttpResponse(cached[0], content_type="application/json")
+        hits = catalogue_search(query=query, recheck=False, **filters)  # generation() has just checked
+        if not hits and not filters:
+            services.search_miss_record(query=query)
         paginator = self.pagination_class()
         # The stubs want a QuerySet; Django's Paginator pages any sequence (the ranked hits here).
         page: list[SearchResult] | None = paginator.paginate_queryset(hits, request, view=self)  # type: ignore[arg-type]
@@ -124,7 +136,7 @@ class ItemListView(APIView):
         if as_json:
             # Popular searches repeat: keep the rendered page until the index changes.
             body = JSONRenderer().render(response.data)
-            _rendered_pages[key] = body
+            _rendered_pages[key] = (body, len(hits))
             if len(_rendered_pages) > 512:
                 with contextlib.suppress(KeyError):  # another thread emptied it first
                     _rendered_pages.popitem(last=False)
@@ -356,3 +368,78 @@ class MaterialTypeListView(generics.ListAPIView):
     serializer_class = MaterialTypeSerializer
     pagination_class = None
     queryset = MaterialType.objects.all()
+
+
+class CatalogueCountsView(APIView):
+    """Distinct standardised items and district implementations, counted separately."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "CatalogueCounts",
+            {
+                "items": serializers.IntegerField(help_text="distinct standardised items in force"),
+                "implementations": serializers.IntegerField(help_text="item × district that handles it"),
+                "implementations_by_role": serializers.DictField(child=serializers.IntegerField()),
+                "districts": serializers.IntegerField(),
+                "values_checked": serializers.IntegerField(),
+                "values_unverified": serializers.IntegerField(help_text="values shown as 待核实"),
+                "unverified_share": serializers.FloatField(),
+                "unverified_percent": serializers.IntegerField(),
+            },
+        ),
+        summary="Catalogue counts",
+    )
+    def get(self, request):
+        return Response(catalogue_counts())
+
+
+class ItemSuggestView(APIView):
+    """Completions while typing: the best items by name, keywords or pinyin (never guide text), at most 8."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="what has been typed so far")],
+        responses=inline_serializer(
+            "ItemSuggestions",
+            {
+                "query": serializers.CharField(),
+                "results": inline_serializer(
+                    "ItemSuggestion",
+                    {
+                        "code": serializers.CharField(),
+                        "name": serializers.CharField(),
+                        "name_en": serializers.CharField(),
+                        "url": serializers.CharField(),
+                        "match": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+        summary="Suggestions while typing",
+    )
+    def get(self, request):
+        query = request.query_params.get("q", "")[:100]
+        # The hot path while typing: rendered once per query until the index or the synonyms change.
+        key = (search_index.generation(), query)
+        body = _rendered_suggestions.get(key)
+        if body is None:
+            results = [
+                {
+                    "code": hit.entry.summary["code"],
+                    "name": hit.entry.name,
+                    "name_en": hit.entry.summary["name_en"],
+                    "url": reverse("standards-item", args=[hit.entry.summary["code"]]),
+                    "match": hit.match,
+                }
+                for hit in catalogue_suggest(query, recheck=False)
+            ]
+            body = json.dumps({"query": query, "results": results}, ensure_ascii=False).encode()
+            _rendered_suggestions[key] = body
+            if len(_rendered_suggestions) > 1024:
+                with contextlib.suppress(KeyError):
+                    _rendered_suggestions.popitem(last=False)
+        return HttpResponse(body, content_type="application/json")

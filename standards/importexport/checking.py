@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
+from standards.consistency import version_problems
 from standards.importexport.columns import (
     BOOL_FIELDS,
     CHOICES,
@@ -244,7 +245,24 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
                     _("Name at least one district that accepts or approves the item."),
                 )
             )
-        for name in ("name", "name_en", "result_name", "topic", "legal_basis_law", "legal_basis_article"):
+        if values.get("accepting_districts") and not values.get("approving_districts"):
+            errors.append(
+                ImportError_(
+                    "items",
+                    row_number,
+                    "approving_districts",
+                    _("An item approved nowhere cannot be accepted: name the district that approves it."),
+                )
+            )
+        for name in (
+            "name",
+            "name_en",
+            "result_name",
+            "result_sample",
+            "topic",
+            "legal_basis_law",
+            "legal_basis_article",
+        ):
             limit = _max_length(ItemVersion, name)
             if values.get(name) and len(values[name]) > limit:
                 errors.append(
@@ -288,6 +306,15 @@ def check_tables(tables: dict[str, list[list[str]]]) -> Checked:
                     row_number,
                     "material_type",
                     _("Unknown material type %(code)s.") % {"code": values["material_type"]},
+                )
+            )
+        if version_problems({}, [values]):  # an electronic licence stands in: no paper copies
+            errors.append(
+                ImportError_(
+                    "materials",
+                    row_number,
+                    "copies",
+                    _("A material an electronic licence stands in for needs no paper copies."),
                 )
             )
         if values.get("requirement") == ItemMaterial.Requirement.CONDITIONAL and not values.get("condition"):

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from standards.models import ItemMaterial, ItemVersion
+from standards.models import VERIFIABLE_FIELDS, ItemMaterial, ItemVersion
 from standards.selectors import MATERIAL_CONTENT_FIELDS, VERSION_CONTENT_FIELDS
 from standards.vocabulary import CompetentDistrictRule, GrowthStage, HandlingForm, Sector
 
@@ -35,6 +35,8 @@ LIST_FIELDS = {
     "formats",
     "accepting_districts",
     "approving_districts",
+    "unverified_fields",
+    "process_steps",
 }
 JSON_FIELDS = {"fees", "faq"}
 BOOL_FIELDS = {
@@ -86,6 +88,9 @@ OPTIONAL_ITEM = {
     "for_legal_person",
     "handling_kind",
     "limit_unit",
+    "unverified_fields",
+    "process_steps",
+    "result_sample",
 }
 OPTIONAL_MATERIAL = {
     "name_en",
@@ -116,6 +121,7 @@ CHOICES = {
 }
 LIST_CHOICES = {
     "handling_forms": HandlingForm.values,
+    "unverified_fields": list(VERIFIABLE_FIELDS),
     "growth_stages": GrowthStage.values,
 }
 SHEET_NAMES = {"items": ("items", "事项"), "materials": ("materials", "材料")}

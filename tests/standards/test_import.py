@@ -189,6 +189,22 @@ def bad_files() -> dict[str, tuple[dict, tuple[int | None, str, str]]]:
             ),
             (3, "promised_limit", "承诺办结时限（8）超过了法定办结时限（5）"),
         ),
+        "accepted but approved nowhere": (
+            dict(
+                file_name="items.csv",
+                materials_content=good_materials,
+                content=csv_bytes(ITEM_COLUMNS, [row(approving_districts="")]),
+            ),
+            (2, "approving_districts", "无审批地的事项不能受理"),
+        ),
+        "paper copies of an electronic licence": (
+            dict(
+                file_name="items.csv",
+                materials_content=csv_bytes(MATERIAL_COLUMNS, [material(source="elicence", copies="2")]),
+                content=csv_bytes(ITEM_COLUMNS, [row()]),
+            ),
+            (2, "copies", "电子证照"),
+        ),
         "duplicated codes": (
             dict(
                 file_name="items.csv", materials_content=good_materials, content=csv_bytes(ITEM_COLUMNS, [row(), row()])

