@@ -86,9 +86,9 @@ def _correction_materials(event: CaseEvent) -> list[dict[str, str]]:
     """The failing materials of a correction request, each with its reason (one general reason when the
     request gave none per material)."""
     data = event.data or {}
-    listed = data.get("failing") or data.get("checks")
-    if isinstance(listed, list) and listed and isinstance(listed[0], dict):
-        return [{"name": str(row.get("name", "")), "reason": str(row.get("reason", ""))} for row in listed]
+    listed = data.get("items")  # each material with the reason its check failed (cases.services.checks)
+    if isinstance(listed, list) and listed and all(isinstance(row, dict) for row in listed):
+        return [{"name": str(row.get("name", "")), "reason": str(row.get("reason") or event.reason)} for row in listed]
     return [{"name": str(name), "reason": event.reason} for name in data.get("names", [])]
 
 

@@ -127,18 +127,24 @@ def test_issuing_again_for_the_same_step_returns_the_same_document(
     assert CaseEvent.objects.filter(case=case, action="paper_issued").count() == 1
 
 
-def test_the_correction_notice_lists_each_material_asked_for(
+def test_the_correction_notice_lists_each_failing_material_with_its_own_reason(
     citizen: User,
     item: ItemVersion,
     huangpu_clerk: User,
     queued: list[tuple[Any, ...]],
 ) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
-    materials = list(item.materials.all()[:1])
-    case = services.case_request_correction(case=case, actor=huangpu_clerk, materials=materials, reason="复印件不清晰")
+    upload = case.materials.filter(current=True).exclude(file="").first()
+    assert upload is not None
+    services.case_material_check(
+        case=case, material=upload, verdict="not_conforming", reason="复印件不清晰", actor=huangpu_clerk
+    )
+    case = services.case_request_correction(case=case, actor=huangpu_clerk, reason="请按告知补正")
     paper = _issued(case, "correction_requested")
     text = _pdf_text(paper)
-    assert "一次性告知书" in text and materials[0].name in text and "复印件不清晰" in text
+    assert "一次性告知书" in text and upload.item_material.name in text
+    assert "复印件不清晰" in text, "the material's own reason, not only the request's"
+    assert "请按告知补正" in text
     assert paper.number.endswith("-BZ1")
 
 
