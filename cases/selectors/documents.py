@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -74,13 +75,18 @@ def case_document_for(*, user: User | AnonymousUser, reference: str, material_id
 
 def document_intact(material: CaseMaterial) -> bool:
     """Whether the stored file still has the SHA-256 recorded at upload (a missing file is not intact)."""
-    if not material.sha256:
+    return stored_file_matches(material.file, material.sha256)
+
+
+def stored_file_matches(file: FieldFile, sha256: str) -> bool:
+    """Whether a stored file still has the SHA-256 recorded for it (a missing file, or no hash, never matches)."""
+    if not sha256:
         return False
     digest = hashlib.sha256()
     try:
-        with material.file.open("rb") as handle:
+        with file.open("rb") as handle:
             for chunk in iter(lambda: handle.read(_CHUNK), b""):
                 digest.update(chunk)
-    except OSError:
+    except (OSError, ValueError):
         return False
-    return digest.hexdigest() == material.sha256
+    return digest.hexdigest() == sha256

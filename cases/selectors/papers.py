@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -11,10 +10,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Case, CasePaper
+from cases.selectors.documents import stored_file_matches
 from cases.selectors.visibility import cases_visible_to
 from govservice.errors import Conflict, NotFound
-
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,7 @@ def case_paper_file(paper: CasePaper) -> PaperFile:
 
 
 def paper_intact(paper: CasePaper) -> bool:
-    digest = hashlib.sha256()
-    try:
-        with paper.file.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(chunk)
-    except (OSError, ValueError):
-        return False
-    return digest.hexdigest() == paper.sha256
+    return stored_file_matches(paper.file, paper.sha256)
 
 
 def paper_by_token(token: str) -> CasePaper:
