@@ -236,11 +236,11 @@ class ItemVersionAdmin(StandardsAdminAccess):
     inlines = [ItemMaterialInline]
     actions = ["publish_drafts"]
     date_hierarchy = "effective_from"
+    # A draft's effective date is its plan (editable); publishing fixes it.
     readonly_fields = [
         "item",
         "number",
         "status",
-        "effective_from",
         "effective_to",
         "published_at",
         "published_by",
@@ -249,7 +249,22 @@ class ItemVersionAdmin(StandardsAdminAccess):
     fieldsets = [
         (
             None,
-            {"fields": ["item", "number", "status", "effective_from", "effective_to", "published_at", "published_by"]},
+            {
+                "fields": [
+                    "item",
+                    "number",
+                    "status",
+                    "effective_from",
+                    "correction_reason",
+                    "effective_to",
+                    "published_at",
+                    "published_by",
+                ],
+                "description": _(
+                    "A draft is published on its effective date (today when empty). To correct the version that "
+                    "took effect today, keep today's date and give the reason for the correction."
+                ),
+            },
         ),
         (
             _("Identity"),
@@ -318,14 +333,23 @@ class ItemVersionAdmin(StandardsAdminAccess):
             parts += [f"+ {m['name']}" for m in diff["materials"]["added"]]
             parts += [f"− {m['name']}" for m in diff["materials"]["removed"]]
             parts += [f"± {m['name']}" for m in diff["materials"]["changed"]]
+            compare = reverse("standards-item-diff", args=[obj.item.code])
             rows.append(
-                (f"v{previous.number} → v{current.number} ({current.get_status_display()})", "；".join(parts) or "—")
+                (
+                    f"v{previous.number} → v{current.number} ({current.get_status_display()})",
+                    "；".join(parts) or "—",
+                    f"{compare}?from={previous.number}&to={current.number}",
+                    _("side by side"),
+                )
             )
         if not rows:
             return _("Only one version.")
-        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", '<tr><th>{}</th><td>{} <a href="{}">{}</a></td></tr>', rows),
+        )
 
-    @admin.action(description=_("Publish the selected drafts (effective today)"))
+    @admin.action(description=_("Publish the selected drafts (on their effective date, else today)"))
     def publish_drafts(self, request, queryset):
         for version in queryset:
             try:

@@ -205,14 +205,18 @@ class ItemVersion(BilingualNameMixin, models.Model):
     """One version of an item's standard. Drafts are edited; published versions never change.
 
     Publishing gives a version its effective date and ends the previous one the day
-    before, so at most one version is in force on any day. Cases pin the version
-    they were accepted under.
+    before, so at most one version is in force on any day. A draft may carry its planned
+    effective date. A correction published on the day the version in force took effect
+    (with its reason) replaces that version from the same day: the replaced one is marked
+    corrected. Cases pin the version they were accepted under.
     """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         SUPERSEDED = "superseded", _("Superseded")
+        # Replaced on the day it took effect by a correction (never in force again; pinned cases keep it).
+        CORRECTED = "corrected", _("Corrected the same day")
 
     class ItemType(models.TextChoices):
         LICENSING = "licensing", _("Administrative licensing")
@@ -241,6 +245,8 @@ class ItemVersion(BilingualNameMixin, models.Model):
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Why this version corrects the one that took effect the same day (required for such a correction).
+    correction_reason = models.TextField(_("reason for a same-day correction"), blank=True)
 
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)

@@ -34,6 +34,7 @@ VERSION_CONTENT_FIELDS: tuple[str, ...] = tuple(
         "published_at",
         "published_by",
         "name_initials",
+        "correction_reason",  # the publication's reason, not the standard's content
     }
 )
 LIMIT_FIELDS = ("handling_kind", "limit_unit", "statutory_limit", "promised_limit")

@@ -43,6 +43,9 @@ from standards.selectors import (
     version_snapshot,
 )
 
+# A draft's plan for its publication, editable with its content but not copied into the next draft.
+DRAFT_PLAN_FIELDS = ("effective_from", "correction_reason")
+
 
 def _actor(user: User | None) -> User | None:
     return user if user is not None and user.is_authenticated else None
@@ -121,7 +124,7 @@ def item_create(
     item = ServiceItem.objects.create(code=code)
     draft = ItemVersion(item=item, number=1, status=ItemVersion.Status.DRAFT)
     for field, value in fields.items():
-        if field not in VERSION_CONTENT_FIELDS:
+        if field not in VERSION_CONTENT_FIELDS and field not in DRAFT_PLAN_FIELDS:
             raise ValidationError({field: _("This field cannot be set.")})
         setattr(draft, field, value)
     _validated(draft)
@@ -182,8 +185,9 @@ def item_draft_update(
     if draft.status != ItemVersion.Status.DRAFT:
         raise ValidationError(_("A published version cannot be changed: create a new draft instead."))
     before, materials_before = version_snapshot(draft), materials_snapshot(draft)
+    plan_before = {f: getattr(draft, f) for f in DRAFT_PLAN_FIELDS}
     for field, value in fields.items():
-        if field not in VERSION_CONTENT_FIELDS:
+        if field not in VERSION_CONTENT_FIELDS and field not in DRAFT_PLAN_FIELDS:
             raise ValidationError({field: _("This field cannot be set.")})
         setattr(draft, field, value)
     _check_limits({"statutory_limit": draft.statutory_limit, "promised_limit": draft.promised_limit})
@@ -193,6 +197,9 @@ def item_draft_update(
         _materials_replace(version=draft, materials=materials)
     changes: dict[str, Any] = {
         "fields": field_changes(ItemVersion, before, version_snapshot(draft), VERSION_CONTENT_FIELDS)
+        + field_changes(
+            ItemVersion, plan_before, {f: getattr(draft, f) for f in DRAFT_PLAN_FIELDS}, list(DRAFT_PLAN_FIELDS)
+        )
     }
     if materials is not None:
         after = materials_snapshot(draft)
@@ -228,28 +235,31 @@ def item_draft_discard(*, actor: User | None, draft: ItemVersion) -> None:
 
 @transaction.atomic
 def item_version_publish(
-    *, actor: User | None, draft: ItemVersion, effective_from: dt.date | None = None
+    *, actor: User | None, draft: ItemVersion, effective_from: dt.date | None = None, correction_reason: str = ""
 ) -> ItemVersion:
-    """Publish a draft from a day on; the previous version ends the day before. Nothing overlaps."""
+    """Publish a draft from a day on (given, else the draft's planned date, else today); the previous version ends the
+    day before. Nothing overlaps. On the day the version in force took effect (today or later), a draft with a
+    correction reason replaces it from that same day instead, and the replaced version is marked corrected."""
     # Lock the item: two maintainers publishing at once must not both end the same version.
     ServiceItem.objects.select_for_update().get(pk=draft.item_id)
     draft = ItemVersion.objects.select_related("item").get(pk=draft.pk)
     if draft.status != ItemVersion.Status.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
-    effective_from = effective_from or timezone.localdate()
+    effective_from = effective_from or draft.effective_from or timezone.localdate()
+    correction_reason = (correction_reason or draft.correction_reason).strip()
     _check_limits({"statutory_limit": draft.statutory_limit, "promised_limit": draft.promised_limit})
     _validated(draft)
     if not draft.materials.exists():
         raise ValidationError(_("A version needs at least one material before it is published."))
-    published = draft.item.versions.exclude(status=ItemVersion.Status.DRAFT)
+    published = draft.item.versions.filter(status__in=[ItemVersion.Status.PUBLISHED, ItemVersion.Status.SUPERSEDED])
     latest = published.order_by("-effective_from").first()
-    if latest is not None and latest.effective_from and effective_from <= latest.effective_from:
-        raise ValidationError(
-            {
-                "effective_from": _("The effective date must be after %(date)s, when version %(number)s took effect.")
-                % {"date": latest.effective_from.isoformat(), "number": latest.number}
-            }
+    corrected = _version_corrected_by(latest=latest, effective_from=effective_from, correction_reason=correction_reason)
+    if corrected is not None:
+        # In force part of the day it began; the correction is in force from that same day on.
+        published.filter(pk=corrected.pk).update(
+            status=ItemVersion.Status.CORRECTED, effective_to=corrected.effective_from
         )
+        published = published.exclude(pk=corrected.pk)
     day_before = effective_from - dt.timedelta(days=1)
     # Every earlier version still valid on or after the new date ends the day before it.
     published.filter(effective_to__isnull=True).update(effective_to=day_before, status=ItemVersion.Status.SUPERSEDED)
@@ -261,18 +271,62 @@ def item_version_publish(
     draft.effective_to = None
     draft.published_at = timezone.now()
     draft.published_by = _actor(actor)
-    draft.save(update_fields=["status", "effective_from", "effective_to", "published_at", "published_by"])
-    diff = version_diff(latest, draft) if latest is not None else {"fields": version_snapshot(draft)}
+    draft.correction_reason = correction_reason if corrected is not None else ""
+    draft.save(
+        update_fields=[
+            "status",
+            "effective_from",
+            "effective_to",
+            "published_at",
+            "published_by",
+            "correction_reason",
+        ]
+    )
+    diff: dict[str, Any] = version_diff(latest, draft) if latest is not None else {"fields": version_snapshot(draft)}
+    summary = _("v%(number)s in force from %(date)s") % {"number": draft.number, "date": effective_from.isoformat()}
+    if corrected is not None:
+        diff["corrects"] = {"version": corrected.number, "reason": correction_reason}
+        summary = _("v%(number)s corrects v%(corrected)s from %(date)s: %(reason)s") % {
+            "number": draft.number,
+            "corrected": corrected.number,
+            "date": effective_from.isoformat(),
+            "reason": correction_reason,
+        }
     catalogue_change_record(
         actor=actor,
         action=CatalogueChange.Action.PUBLISH,
         item=draft.item,
         version=draft,
-        summary=_("v%(number)s in force from %(date)s") % {"number": draft.number, "date": effective_from.isoformat()},
+        summary=summary[:300],
         changes=diff,
     )
     _after_commit_refresh_search()
     return draft
+
+
+def _version_corrected_by(
+    *, latest: ItemVersion | None, effective_from: dt.date, correction_reason: str
+) -> ItemVersion | None:
+    """The version a publication on `effective_from` replaces the same day, None when it simply follows the latest;
+    refuses a date that neither follows the latest version nor is a same-day correction with its reason."""
+    if latest is None or latest.effective_from is None or effective_from > latest.effective_from:
+        return None
+    after = {"date": latest.effective_from.isoformat(), "number": latest.number}
+    if effective_from == latest.effective_from and latest.effective_from >= timezone.localdate():
+        if correction_reason:
+            return latest
+        raise ValidationError(
+            {
+                "correction_reason": _(
+                    "Version %(number)s takes effect on %(date)s: to correct it from the same day, give the reason "
+                    "for the correction; otherwise choose a later effective date."
+                )
+                % after
+            }
+        )
+    raise ValidationError(
+        {"effective_from": _("The effective date must be after %(date)s, when version %(number)s took effect.") % after}
+    )
 
 
 @transaction.atomic

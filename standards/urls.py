@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/import/<int:pk>/", views.catalogue_import_detail, name="standards-import-detail"),
     path("items/import/<int:pk>/progress/", views.catalogue_import_progress, name="standards-import-progress"),
     path("items/<str:code>/", views.item_detail_page, name="standards-item"),
+    path("items/<str:code>/compare/", views.item_diff_page, name="standards-item-diff"),
     path("api/catalogue/counts/", api.CatalogueCountsView.as_view(), name="api-catalogue-counts"),
     path("api/items/", api.ItemListView.as_view(), name="api-items"),
     path("api/items/suggest/", api.ItemSuggestView.as_view(), name="api-items-suggest"),

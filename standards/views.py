@@ -23,6 +23,7 @@ from standards.selectors import (
     version_diff,
     version_with_materials,
 )
+from standards.text_diff import version_text_diff
 from standards.vocabulary import GrowthStage, HandlingForm, LifeEvent, Sector, label_of
 
 SEARCH_FILTERS = (
@@ -107,6 +108,7 @@ def item_detail_page(request, code: str):
         .order_by("-number")
         .first()
     )
+    diff = version_diff(previous, version) if previous else None
     return render(
         request,
         "standards/item_detail.html",
@@ -123,7 +125,42 @@ def item_detail_page(request, code: str):
             "is_standards_admin": is_standards_admin(request.user),
             "unverified": set(version.unverified_fields or []),
             "previous": previous,
-            "diff": version_diff(previous, version) if previous else None,
+            "diff": diff,
+            "text_diff": version_text_diff(diff) if diff else [],
+        },
+    )
+
+
+def item_diff_page(request, code: str):
+    """Two versions of an item side by side, every changed text whole with its changes marked (?from=&to=).
+
+    Published versions are public like the item page; a draft only for its maintainers. By default the version
+    in force against the draft (for a maintainer) or against the newest published version."""
+    item = get_object_or_404(ServiceItem, code=code)
+    maintainer = is_standards_admin(request.user) or request.user.is_superuser
+    versions = item.versions.all() if maintainer else item.versions.exclude(status=ItemVersion.Status.DRAFT)
+    by_number = {v.number: v for v in versions}
+    if not by_number:
+        raise Http404("This item has no version to compare.")
+    in_force = item_version_in_force(item=item)
+    newest = max(by_number)
+    try:
+        new = by_number[int(request.GET.get("to") or newest)]
+        default_old = in_force.number if in_force and in_force.number != new.number else min(by_number)
+        old = by_number[int(request.GET.get("from") or default_old)]
+    except (KeyError, ValueError):
+        raise Http404("No such version of this item.") from None
+    diff = version_diff(old, new)
+    return render(
+        request,
+        "standards/item_diff.html",
+        {
+            "item": item,
+            "old": old,
+            "new": new,
+            "versions": sorted(by_number.values(), key=lambda v: v.number),
+            "diff": diff,
+            "text_diff": version_text_diff(diff),
         },
     )
 
@@ -166,6 +203,8 @@ def catalogue_import_page(request):
         materials = request.FILES.get("materials_file")
         if upload is None:
             error = _("Choose a file to import.")
+        elif problem := importexport.upload_pair_problem(file_name=upload.name, has_materials=materials is not None):
+            error = problem
         else:
             job = importexport.catalogue_import_upload(
                 actor=request.user,

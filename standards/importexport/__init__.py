@@ -32,7 +32,7 @@ from standards.importexport.jobs import (
     catalogue_import_upload,
     import_progress,
 )
-from standards.importexport.reading import MAX_IMPORT_BYTES, read_tables, read_upload
+from standards.importexport.reading import MAX_IMPORT_BYTES, read_tables, read_upload, upload_pair_problem
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -54,4 +54,5 @@ __all__ = [
     "import_progress",
     "read_tables",
     "read_upload",
+    "upload_pair_problem",
 ]

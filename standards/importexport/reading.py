@@ -87,6 +87,17 @@ def _read_xlsx(content: bytes, errors: list[ImportError_]) -> dict[str, list[lis
     return sheets if len(sheets) == 2 else None
 
 
+def upload_pair_problem(*, file_name: str, has_materials: bool) -> str:
+    """What is wrong with the pair of files chosen, judged by their names before anything is read ('' when fine):
+    an items CSV goes with its materials CSV; a workbook carries both sheets and goes alone."""
+    name = file_name.lower()
+    if name.endswith(".csv") and not has_materials:
+        return _("A CSV import needs two files: the items CSV and the materials CSV.")
+    if name.endswith(".xlsx") and has_materials:
+        return _("A workbook holds both sheets: upload it alone, without a materials CSV.")
+    return ""
+
+
 def looks_like_xlsx(content: bytes) -> bool:
     return content[:4] == b"PK\x03\x04"
 

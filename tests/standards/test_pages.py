@@ -62,7 +62,8 @@ def test_a_revised_item_page_says_what_changed_since_the_previous_version(
         services.item_version_publish(actor=std_admin, draft=draft, effective_from=today())
     html = client.get(f"/items/{version.item.code}/").content.decode()
     assert "第 1 版到第 2 版的变化" in html
-    assert "承诺办结时限" in html and "→" in html
+    # The old and the new limit side by side, the new one marked.
+    assert "承诺办结时限" in html and "std-text-diff" in html and "<ins>" in html
 
 
 def test_unverified_values_show_as_such_on_the_item_page(catalogue, client: Client):
