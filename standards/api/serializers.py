@@ -98,6 +98,7 @@ class VersionSerializer(serializers.ModelSerializer):
             "effective_to",
             "published_at",
             "published_by",
+            "correction_reason",
             *VERSION_CONTENT_FIELDS,
             "materials",
         ]
@@ -213,7 +214,13 @@ class ItemCreateSerializer(DraftWriteSerializer):
 
 
 class PublishSerializer(serializers.Serializer):
-    effective_from = serializers.DateField(required=False, help_text="defaults to today")
+    effective_from = serializers.DateField(required=False, help_text="defaults to the draft's date, else today")
+    correction_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="required to correct, from the same day, the version that took effect today",
+    )
 
 
 class VersionDiffSerializer(serializers.Serializer):

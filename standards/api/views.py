@@ -300,6 +300,7 @@ class DraftPublishView(APIView):
             actor=request.user,
             draft=draft,
             effective_from=data.validated_data.get("effective_from"),
+            correction_reason=data.validated_data.get("correction_reason", ""),
         )
         return Response(VersionSerializer(_full_version(version)).data)
 

@@ -17,7 +17,9 @@ from standards.text_diff import side_by_side
 
 pytestmark = pytest.mark.django_db
 
-LONG_BASIS = "《中华人民共和国市场主体登记管理条例》第三十六条：市场主体应当将营业执照置于住所或者主要经营场所的醒目位置。"
+LONG_BASIS = (
+    "《中华人民共和国市场主体登记管理条例》第三十六条：市场主体应当将营业执照置于住所或者主要经营场所的醒目位置。"
+)
 
 
 def _published_today(published_item, std_admin, **fields) -> ItemVersion:
@@ -151,3 +153,25 @@ def test_the_import_page_states_its_rules_before_the_upload(client, std_admin):
     assert body.index("import-rules") < body.index('id="import-form"')
     assert "effective_from" in body and "An items CSV alone is refused" in body
     assert "standards/import_form.js" in body
+
+
+def test_the_api_publishes_a_same_day_correction_with_its_reason(published_item, std_admin):
+    from rest_framework.test import APIClient
+
+    code = published_item.item.code
+    _published_today(published_item, std_admin)
+    api = APIClient()
+    api.force_authenticate(std_admin)
+    assert api.post(f"/api/items/{code}/draft/").status_code == 201
+    refused = api.post(f"/api/items/{code}/draft/publish/", {"effective_from": today().isoformat()}, format="json")
+    assert refused.status_code == 400 and "correction_reason" in refused.json()["fields"]
+    done = api.post(
+        f"/api/items/{code}/draft/publish/",
+        {"effective_from": today().isoformat(), "correction_reason": "错字"},
+        format="json",
+    )
+    assert done.status_code == 200, done.json()
+    assert done.json()["correction_reason"] == "错字" and done.json()["status"] == "published"
+    listed = api.get(f"/api/items/{code}/versions/").json()
+    statuses = {v["number"]: v["status"] for v in listed.get("results", listed)}
+    assert statuses[2] == "corrected"
