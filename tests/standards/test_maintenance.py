@@ -48,7 +48,8 @@ def test_a_same_day_correction_needs_its_reason_then_replaces_the_version_from_t
     assert corrected.effective_from == corrected.effective_to == today()
     assert correction.status == ItemVersion.Status.PUBLISHED and correction.effective_from == today()
     assert correction.correction_reason == "承诺时限录入错误"
-    assert item_version_in_force(item=item).pk == correction.pk
+    in_force = item_version_in_force(item=item)
+    assert in_force is not None and in_force.pk == correction.pk
     # The version before the first fix still ends the day before: no gap, no overlap.
     assert ItemVersion.objects.get(pk=published_item.pk).effective_to == today() - dt.timedelta(days=1)
     change = CatalogueChange.objects.filter(action=CatalogueChange.Action.PUBLISH, version=correction).get()
@@ -173,5 +174,5 @@ def test_the_api_publishes_a_same_day_correction_with_its_reason(published_item,
     assert done.status_code == 200, done.json()
     assert done.json()["correction_reason"] == "错字" and done.json()["status"] == "published"
     listed = api.get(f"/api/items/{code}/versions/").json()
-    statuses = {v["number"]: v["status"] for v in listed.get("results", listed)}
+    statuses = {v["number"]: v["status"] for v in listed}
     assert statuses[2] == "corrected"
