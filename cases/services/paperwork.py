@@ -14,10 +14,12 @@ deliveries of the task.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -78,7 +80,8 @@ def qr_png_data_uri(payload: str) -> str:
     import segno
 
     buffer = io.BytesIO()
-    segno.make(payload, error="m").save(buffer, kind="png", scale=6, border=2)
+    # A fixed mask: choosing the best of eight costs more than the PDF's text; any mask reads the same.
+    segno.make(payload, error="m", mask=0, micro=False).save(buffer, kind="png", scale=6, border=2)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -114,10 +117,18 @@ def paper_html(content: PaperContent) -> str:
         return render_to_string(f"cases/papers/{content.kind}.html", {"paper": content, "case": content.case})
 
 
+@functools.cache
+def _font_configuration() -> Any:
+    """One font configuration per process: building it (Fontconfig's view of the fonts) costs more than a page."""
+    from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
+
+    return FontConfiguration()
+
+
 def paper_pdf(content: PaperContent) -> bytes:
     from weasyprint import HTML  # type: ignore[import-untyped]  # no stubs, no py.typed
 
-    return bytes(HTML(string=paper_html(content)).write_pdf())
+    return bytes(HTML(string=paper_html(content)).write_pdf(font_config=_font_configuration()))
 
 
 def _case_for_paper(case_id: int) -> Case:
