@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from seed.demo_accounts import DEMO_PASSWORD, demo_accounts_load
+from seed.demo_cases import demo_cases_load
 from standards.districts import seed_districts
 from standards.models import District, Province, ServiceWindow
 
@@ -20,3 +21,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for username, role, where in rows:
             self.stdout.write(f"  {username:<18} {role:<12} {where}")
+        cases = demo_cases_load()
+        if cases:
+            self.stdout.write(self.style.SUCCESS("Demo cases:"))
+            for reference, item, state in cases:
+                self.stdout.write(f"  {reference}  {state:<12} {item}")
