@@ -194,7 +194,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "is_staff_side": user.role in (User.Role.CLERK, User.Role.SUPERVISOR),
             "delivery_methods": DeliveryMethod.choices,
             "scores": [5, 4, 3, 2, 1],
-            "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
+            "rating": selectors.rating_shown(case),
             "papers": selectors.case_papers(case),
             "views_log": views_log,
         },
