@@ -93,9 +93,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
         {
             "queues": selectors.district_queues(user=user),
             "figures": selectors.figures(user=user),
-            "follow_ups": FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
-                "rating__case", "district"
-            ),
+            # The supervisor's own (a district's, or the alliance's), escalated first; handled on their page.
+            "follow_ups": selectors.follow_up_list(user=user).filter(status=FollowUp.Status.OPEN)[:20],
             "stopped": selectors.routing_stopped_cases(),
         },
     )

@@ -108,6 +108,10 @@ def follow_up_districts(user: User) -> QuerySet[District]:
     return districts
 
 
+# A rating's sub-scores (the model's fields) and their labels, in the order the rating form asks them.
+SUB_SCORES = (("attitude", _("service attitude")), ("speed", _("speed")), ("convenience", _("convenience")))
+
+
 @dataclass(frozen=True)
 class RatingShown:
     """A case's rating as its applicant sees it on the case page: the scores, and what became of a bad one."""
@@ -121,8 +125,5 @@ def rating_shown(case: CaseModel) -> RatingShown | None:
     rating = Rating.objects.filter(case=case).first()
     if rating is None:
         return None
-    scores = [
-        (str(Rating._meta.get_field(name).verbose_name), int(getattr(rating, name)))
-        for name in ("attitude", "speed", "convenience")
-    ]
+    scores = [(str(label), int(getattr(rating, name))) for name, label in SUB_SCORES]
     return RatingShown(rating=rating, scores=scores, follow_up=FollowUp.objects.filter(rating=rating).first())
