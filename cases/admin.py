@@ -92,13 +92,13 @@ class CaseMaterialInline(ReadOnlyInline):
 class MaterialCheckInline(ReadOnlyInline):
     model = MaterialCheck
     fields = ("material", "sha256", "verdict", "reason", "clerk", "district", "checked_at", "event_seq")
-    readonly_fields = ["visited_at", "method", "visitor", "citizen_said"]
+    readonly_fields = fields
 
 
 class IdentityCheckInline(ReadOnlyInline):
     model = IdentityCheck
     fields = ("method", "note", "clerk", "district", "checked_at", "event_seq")
-    readonly_fields = ["visited_at", "method", "visitor", "citizen_said"]
+    readonly_fields = fields
 
 
 @admin.register(Case)
