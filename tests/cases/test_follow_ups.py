@@ -324,3 +324,24 @@ def test_the_pages_speak_english_when_chosen(citizen: User, item: ItemVersion, h
     assert "Return visits" in page and "Record the rectification" in page
     mine = _page_client(citizen, "en").get(f"/cases/{case.reference}/").content.decode()
     assert "service attitude" in mine and "The district is following up your rating" in mine
+
+
+def test_the_migration_gives_older_open_follow_ups_a_deadline(
+    citizen: User, item: ItemVersion, huangpu_clerk: User
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0011_follow_up_visits_rectification_escalation")
+    follow_up = _bad_rating(_not_accepted(citizen, item, huangpu_clerk), citizen)
+    other = f.make_user("citizen")
+    closed = _bad_rating(_not_accepted(other, item, huangpu_clerk), other)
+    FollowUp.objects.filter(pk__in=[follow_up.pk, closed.pk]).update(due_on=None)
+    FollowUp.objects.filter(pk=closed.pk).update(status=FollowUp.Status.DONE)
+    migration.due_on_for_open_follow_ups(apps, None)
+    follow_up.refresh_from_db()
+    closed.refresh_from_db()
+    opened_on = timezone.localdate(follow_up.created_at)
+    assert follow_up.due_on == services.follow_up_due_on(district=follow_up.district, opened_on=opened_on)
+    assert closed.due_on is None
