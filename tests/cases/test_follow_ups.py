@@ -287,6 +287,11 @@ def test_the_supervisor_handles_a_follow_up_on_its_page_in_chinese(
     follow_up = _bad_rating(case, citizen)
     supervisor = f.make_user("supervisor", code=f.HUANGPU)
     client = _page_client(supervisor)
+    # The accepting window's clerk sees, on the case page, that the rating is being followed up and by when.
+    assert (
+        f"整改中，期限 {follow_up.due_on:%Y-%m-%d}"
+        in _page_client(huangpu_clerk).get(f"/cases/{case.reference}/").content.decode()
+    )
     listing = client.get("/cases/follow-ups/").content.decode()
     assert "差评整改" in listing and case.reference in listing and "态度差" in listing
     assert 'href="/cases/follow-ups/"' in client.get("/cases/supervision/").content.decode()
