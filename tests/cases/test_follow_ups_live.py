@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -94,3 +96,37 @@ def test_a_bad_rating_leads_to_a_follow_up_that_the_worker_escalates_once_when_o
     rows = page.split('data-standing="')[1:]
     assert rows[0].startswith("escalated") and case.reference in rows[0] and "已上报" in rows[0]
     assert len(rows) == 2 and rows[1].startswith("open")
+
+
+@pytest.mark.postgres
+def test_two_escalation_runs_at_once_escalate_a_follow_up_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    clerk = f.make_user("clerk", code=f.HUANGPU)
+    follow_ups = []
+    for _ in range(3):
+        citizen = f.make_user("citizen")
+        case = services.case_not_accept(
+            case=f.submitted_case(applicant=citizen, version=f.make_item()), actor=clerk, reason="不符合受理条件"
+        )
+        services.case_rate(case=case, actor=citizen, score=1, attitude=1, speed=1, convenience=1)
+        follow_ups.append(FollowUp.objects.get(rating__case=case))
+    FollowUp.objects.update(due_on=timezone.localdate() - dt.timedelta(days=1))
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            counts.append(services.follow_ups_escalate())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(counts) == 3
+    assert CaseEvent.objects.filter(action="follow_up_escalated").count() == 3
+    assert not FollowUp.objects.filter(escalated_at__isnull=True).exists()
