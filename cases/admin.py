@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -22,10 +22,12 @@ from cases.models import (
     CaseView,
     ClerkSkill,
     FollowUp,
+    FollowUpPolicy,
     Holiday,
     IdentityCheck,
     MaterialCheck,
     Rating,
+    ReturnVisit,
 )
 from govservice.errors import DomainError, error_messages
 
@@ -286,16 +288,25 @@ class RatingAdmin(admin.ModelAdmin):
         return [f.name for f in Rating._meta.fields]
 
 
-class FollowUpCloseForm(forms.Form):
-    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 4}))
+class ReturnVisitInline(admin.TabularInline):
+    model = ReturnVisit
+    extra = 0
+    can_delete = False
+    fields = ["visited_at", "method", "visitor", "citizen_said"]
+    readonly_fields = ["visited_at", "method", "visitor", "citizen_said"]
+
+    def has_add_permission(self, request: HttpRequest, obj: FollowUp | None = None) -> bool:
+        return False
 
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
-    """Read-only: a follow-up is closed through the service (with its event in the case's chain)."""
+    """Read-only: a follow-up is handled on the supervisors' page (or the API), through the services that write
+    each change to the case's chain."""
 
-    list_display = ["rating", "district", "status", "handled_by", "created_at"]
+    list_display = ["rating", "district", "status", "due_on", "escalated_at", "handled_by", "created_at"]
     list_filter = ["status", "district"]
+    inlines = [ReturnVisitInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: FollowUp | None = None) -> list[str]:
         return [f.name for f in FollowUp._meta.fields]
@@ -306,37 +317,21 @@ class FollowUpAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: FollowUp | None = None) -> bool:
         return False
 
-    def get_urls(self) -> list[URLPattern]:
-        close = path(
-            "<int:follow_up_id>/close/", self.admin_site.admin_view(self.close_view), name="cases_followup_close"
-        )
-        return [close, *super().get_urls()]
-
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         follow_up = self.get_object(request, object_id)
         if follow_up is not None and follow_up.status == FollowUp.Status.OPEN:
-            url = reverse("admin:cases_followup_close", args=[follow_up.pk])
-            messages.info(request, format_html('<a href="{}">{}</a>', url, _("Close this follow-up")))
+            url = reverse("cases-follow-up", args=[follow_up.pk])
+            messages.info(request, format_html('<a href="{}">{}</a>', url, _("Handle it on the follow-up page")))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def close_view(self, request: HttpRequest, follow_up_id: int) -> HttpResponse:
-        follow_up = get_object_or_404(FollowUp, pk=follow_up_id)
-        back = reverse("admin:cases_followup_change", args=[follow_up.pk])
-        form = FollowUpCloseForm(request.POST or None)
-        actor = request.user
-        if request.method == "POST" and form.is_valid() and isinstance(actor, User):
-            try:
-                services.follow_up_close(follow_up=follow_up, actor=actor, note=form.cleaned_data["note"])
-            except DomainError as error:
-                for message in error_messages(error):
-                    messages.error(request, message)
-            else:
-                messages.success(request, _("The follow-up is closed."))
-                return HttpResponseRedirect(back)
-        title = _("Close this follow-up")
-        return _admin_page(request, self.admin_site, follow_up, back, title=title, form=form, submit_label=title)
+
+@admin.register(FollowUpPolicy)
+class FollowUpPolicyAdmin(admin.ModelAdmin):
+    """A district's deadline for following up bad ratings; districts without one take 5 working days."""
+
+    list_display = ["district", "working_days"]
 
 
 @admin.register(ClerkSkill)

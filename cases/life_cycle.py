@@ -390,7 +390,9 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "rate",
-            sources=(S.CLOSED,),
+            # Once the applicant knows the outcome: a closed case, a delivered result (a refusal too: the
+            # applicant need not confirm receipt of a 不予 decision first) and a case not accepted (不予受理).
+            sources=(S.DELIVERED, S.CLOSED, S.NOT_ACCEPTED),
             target=S.RATED,
             sides=(APPLICANT,),
             action="rated",
@@ -399,7 +401,8 @@ STEPS: dict[str, Step] = {
             service="case_rate",
             inputs=(Input.RATING,),
             url_path="rate",
-            doc="好差评 once per closed case; 2 or less opens a follow-up.",
+            doc="好差评 once per case, once its outcome is known (delivered, closed or not accepted); 2 or less "
+            "opens a follow-up (整改) with a deadline by the district's policy.",
         ),
     )
 }
@@ -418,7 +421,12 @@ APPROVING_DISTRICT_CHANGED = "approving_district_changed"
 MATERIAL_ADDED = "material_added"
 ROUTING_STOPPED = "routing_stopped"
 ID_NUMBER_REVEALED = "id_number_revealed"
-FOLLOW_UP_DONE = "follow_up_done"
+FOLLOW_UP_DONE = "follow_up_done"  # closed before return visits were recorded (older chains)
+FOLLOW_UP_OPENED = "follow_up_opened"
+FOLLOW_UP_VISITED = "follow_up_visited"
+FOLLOW_UP_RECTIFIED = "follow_up_rectified"
+FOLLOW_UP_ESCALATED = "follow_up_escalated"
+FOLLOW_UP_CLOSED = "follow_up_closed"
 DEADLINES_RECOMPUTED = "deadlines_recomputed"
 PAPER_ISSUED = "paper_issued"
 MATERIAL_CHECKED = "material_checked"
@@ -431,6 +439,11 @@ OTHER_EVENTS: dict[str, Any] = {
     ROUTING_STOPPED: _("Routing stopped: needs a supervisor"),
     ID_NUMBER_REVEALED: _("Full ID number read"),
     FOLLOW_UP_DONE: _("Bad rating followed up"),
+    FOLLOW_UP_OPENED: _("Follow-up of the bad rating opened"),
+    FOLLOW_UP_VISITED: _("Return visit recorded (回访)"),
+    FOLLOW_UP_RECTIFIED: _("Rectification recorded (整改)"),
+    FOLLOW_UP_ESCALATED: _("Follow-up overdue: escalated to the alliance supervisor"),
+    FOLLOW_UP_CLOSED: _("Follow-up closed, result given to the applicant"),
     DEADLINES_RECOMPUTED: _("Deadlines counted again with the new holiday calendar"),
     PAPER_ISSUED: _("Document issued"),
     MATERIAL_CHECKED: _("Material checked (形式审查)"),

@@ -455,7 +455,7 @@ class CalendarGap(models.Model):
 
 
 class Rating(models.Model):
-    """好差评: once per closed case."""
+    """好差评: once per case, when the life cycle's `rate` step allows it (cases.life_cycle)."""
 
     class Score(models.IntegerChoices):
         VERY_SATISFIED = 5, _("Very satisfied")
@@ -486,30 +486,89 @@ class Rating(models.Model):
         return f"{self.case} {self.score}"
 
 
+class FollowUpPolicy(models.Model):
+    """A district's policy for following up bad ratings: how many working days a follow-up may take.
+
+    A district without a row uses `FOLLOW_UP_DEFAULT_WORKING_DAYS` (cases.services.follow_ups)."""
+
+    district = models.OneToOneField(
+        "standards.District", verbose_name=_("district"), on_delete=models.PROTECT, related_name="follow_up_policy"
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("working days to follow up"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+
+    class Meta:
+        verbose_name = _("follow-up policy")
+        verbose_name_plural = _("follow-up policies")
+
+    def __str__(self) -> str:
+        return f"{self.district}: {self.working_days}"
+
+
 class FollowUp(models.Model):
-    """A bad rating (≤ 2) must be followed up by the district's supervisor."""
+    """A bad rating (≤ 2) must be followed up (好差评 整改) by the district's supervisor: return visits
+    (回访), the rectification taken (整改) and a closing whose result the applicant is told. Overdue
+    ones are escalated to the alliance supervisor, once."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+        OPEN = "open", pgettext_lazy("follow-up", "Open")
+        DONE = "done", pgettext_lazy("follow-up", "Closed")
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="follow_up")
     district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="follow_ups")
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    note = models.TextField(_("note"), blank=True)
+    # The closing's result, as the applicant is told it.
+    note = models.TextField(_("result told to the applicant"), blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The last day to close it (the district's policy in working days; null on follow-ups opened before).
+    due_on = models.DateField(_("follow up by"), null=True, blank=True)
+    # 整改: what was done about the complaint, and by whom.
+    rectification = models.TextField(_("rectification taken"), blank=True)
+    rectified_by = models.CharField(_("rectified by"), max_length=100, blank=True)
+    rectified_at = models.DateTimeField(null=True, blank=True)
+    # Set once by the escalation scan (cases.services.follow_ups.follow_ups_escalate).
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["status", "due_on"])]
 
     def __str__(self) -> str:
         return f"{self.rating.case} ({self.get_status_display()})"
+
+
+class ReturnVisit(models.Model):
+    """回访: one contact with the applicant about their bad rating."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        VISIT = "visit", _("Visit in person")
+        ONLINE = "online", _("Online")
+        SMS = "sms", _("SMS")
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="visits")
+    visited_at = models.DateTimeField(_("when"))
+    method = models.CharField(_("how"), max_length=8, choices=Method.choices)
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    citizen_said = models.TextField(_("what the applicant said"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["visited_at", "pk"]
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+
+    def __str__(self) -> str:
+        return f"{self.follow_up_id} {self.get_method_display()} {self.visited_at:%Y-%m-%d}"
 
 
 class ClerkSkill(models.Model):

@@ -27,4 +27,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 60.0,
         "options": {"queue": "default", "expires": 55},
     },
+    # Overdue follow-ups of bad ratings: escalated to the alliance supervisor once each (a compare-and-set).
+    # Deadlines are whole days: every 15 minutes is prompt enough, and a missed run is caught by the next.
+    "cases-escalate-follow-ups": {
+        "task": "cases.escalate_follow_ups",
+        "schedule": crontab(minute="*/15"),
+        "options": {"queue": "default", "expires": 600},
+    },
 }

@@ -51,6 +51,12 @@ def sweep_routing() -> dict[str, int]:
     return services.case_routing_sweep()
 
 
+@shared_task(name="cases.escalate_follow_ups", ignore_result=True)
+def escalate_follow_ups() -> int:
+    """Beat: overdue follow-ups of bad ratings go to the alliance supervisor, once each (idempotent)."""
+    return services.follow_ups_escalate()
+
+
 @worker_process_init.connect
 def _worker_process_push(**kwargs: object) -> None:
     """Per pool process: send events over one long-lived event loop (govservice/events.py)."""

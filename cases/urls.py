@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from cases import paper_views, views
+from cases import follow_up_views, paper_views, views
 from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet, PaperCheckView
 
 router = SimpleRouter()
@@ -24,6 +24,11 @@ urlpatterns = [
     path("cases/apply/<int:version_id>/", views.apply, name="cases-apply"),
     path("cases/apply/<int:version_id>/agent/", views.apply_as_agent, name="cases-apply-agent"),
     path("cases/counter/", views.counter, name="cases-counter"),
+    path("cases/follow-ups/", follow_up_views.follow_up_list, name="cases-follow-ups"),
+    path("cases/follow-ups/<int:pk>/", follow_up_views.follow_up_detail, name="cases-follow-up"),
+    path("cases/follow-ups/<int:pk>/visit/", follow_up_views.follow_up_visit, name="cases-follow-up-visit"),
+    path("cases/follow-ups/<int:pk>/rectify/", follow_up_views.follow_up_rectify, name="cases-follow-up-rectify"),
+    path("cases/follow-ups/<int:pk>/close/", follow_up_views.follow_up_close, name="cases-follow-up-close"),
     path("cases/counter/<str:reference>/", views.counter_case, name="cases-counter-case"),
     path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
     path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),

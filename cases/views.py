@@ -93,9 +93,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
         {
             "queues": selectors.district_queues(user=user),
             "figures": selectors.figures(user=user),
-            "follow_ups": FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
-                "rating__case", "district"
-            ),
+            # The supervisor's own (a district's, or the alliance's), escalated first; handled on their page.
+            "follow_ups": selectors.follow_up_list(user=user).filter(status=FollowUp.Status.OPEN)[:20],
             "stopped": selectors.routing_stopped_cases(),
         },
     )
@@ -194,7 +193,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "is_staff_side": user.role in (User.Role.CLERK, User.Role.SUPERVISOR),
             "delivery_methods": DeliveryMethod.choices,
             "scores": [5, 4, 3, 2, 1],
-            "rating": getattr(case, "rating", None) if case.state == life_cycle.RATED else None,
+            "rating": selectors.rating_shown(case),
             "papers": selectors.case_papers(case),
             "views_log": views_log,
         },

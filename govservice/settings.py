@@ -332,6 +332,8 @@ SPECTACULAR_SETTINGS = {
         "ItemVersionStatusEnum": "standards.models.ItemVersion.Status",
         "CatalogueImportStatusEnum": "standards.models.CatalogueImport.Status",
         "FollowUpStatusEnum": "cases.models.FollowUp.Status",
+        "ReturnVisitMethodEnum": "cases.models.ReturnVisit.Method",
+        "IdentityCheckMethodEnum": "cases.models.IdentityCheck.Method",
         "ClerkStatusEnum": "helpdesk.models.ClerkProfile.Status",
     },
 }

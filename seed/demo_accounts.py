@@ -36,6 +36,8 @@ def demo_accounts_load() -> list[tuple[str, str, str]]:
         ("admin", {"role": User.Role.SUPERVISOR, "display_name": "系统管理员", "is_staff": True, "is_superuser": True}),
         ("std_admin", {"role": User.Role.STANDARDS_ADMIN, "display_name": "标准管理员 周敏", "is_staff": True}),
         ("supervisor", {"role": User.Role.SUPERVISOR, "display_name": "联盟督办 陈刚"}),
+        # A district's supervisor: sees and follows up the bad ratings of Huangpu only (a demo name, no real person).
+        ("supervisor_huangpu", {"role": User.Role.SUPERVISOR, "display_name": "黄浦区督办", "district": huangpu}),
         (
             "zhangsan",
             {

@@ -20,8 +20,10 @@ from cases.models import (
     IdentityCheck,
     MaterialCheck,
     Rating,
+    ReturnVisit,
 )
 from cases.selectors import current_checks, identity_check_of
+from cases.selectors.follow_ups import standing as follow_up_standing
 from cases.services.paperwork import verify_url
 from standards.models import ItemMaterial, ItemVersion
 
@@ -99,10 +101,23 @@ class CaseMaterialSerializer(serializers.ModelSerializer[CaseMaterial]):
         return MaterialCheckSerializer(check).data if check is not None else None
 
 
+class RatingFollowUpSerializer(serializers.ModelSerializer[FollowUp]):
+    """What the applicant is told of the follow-up of their bad rating (整改): its deadline and its result."""
+
+    result = serializers.CharField(source="note", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "due_on", "rectification", "result", "closed_at"]
+        read_only_fields = fields
+
+
 class RatingSerializer(serializers.ModelSerializer[Rating]):
+    follow_up = RatingFollowUpSerializer(read_only=True, default=None)
+
     class Meta:
         model = Rating
-        fields = ["score", "attitude", "speed", "convenience", "comment", "created_at"]
+        fields = ["score", "attitude", "speed", "convenience", "comment", "created_at", "follow_up"]
 
 
 class CaseSerializer(serializers.ModelSerializer[Case]):
@@ -427,11 +442,25 @@ class FiguresSerializer(serializers.Serializer[Any]):
     alliance = FiguresBlockSerializer(required=False)
 
 
+class ReturnVisitSerializer(serializers.ModelSerializer[ReturnVisit]):
+    visitor = serializers.CharField(source="visitor.__str__", read_only=True)
+
+    class Meta:
+        model = ReturnVisit
+        fields = ["id", "visited_at", "method", "visitor", "citizen_said", "created_at"]
+        read_only_fields = ["id", "visitor", "created_at"]
+
+
 class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
     reference = serializers.CharField(source="rating.case.reference", read_only=True)
     score = serializers.IntegerField(source="rating.score", read_only=True)
+    attitude = serializers.IntegerField(source="rating.attitude", read_only=True)
+    speed = serializers.IntegerField(source="rating.speed", read_only=True)
+    convenience = serializers.IntegerField(source="rating.convenience", read_only=True)
     comment = serializers.CharField(source="rating.comment", read_only=True)
     district = serializers.CharField(source="district.division_code", read_only=True)
+    standing = serializers.SerializerMethodField(help_text="open, overdue, escalated or closed")
+    visits = ReturnVisitSerializer(many=True, read_only=True)
 
     class Meta:
         model = FollowUp
@@ -439,9 +468,19 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
             "id",
             "reference",
             "score",
+            "attitude",
+            "speed",
+            "convenience",
             "comment",
             "district",
             "status",
+            "standing",
+            "due_on",
+            "escalated_at",
+            "visits",
+            "rectification",
+            "rectified_by",
+            "rectified_at",
             "note",
             "handled_by",
             "created_at",
@@ -449,9 +488,23 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
         ]
         read_only_fields = fields
 
+    def get_standing(self, follow_up: FollowUp) -> str:
+        return follow_up_standing(follow_up)
+
 
 class FollowUpCloseSerializer(serializers.Serializer[Any]):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=2000, help_text="the result the applicant is told")
+
+
+class FollowUpVisitSerializer(serializers.Serializer[Any]):
+    visited_at = serializers.DateTimeField()
+    method = serializers.ChoiceField(choices=ReturnVisit.Method.choices)
+    citizen_said = serializers.CharField(max_length=2000)
+
+
+class FollowUpRectifySerializer(serializers.Serializer[Any]):
+    rectification = serializers.CharField(max_length=2000)
+    rectified_by = serializers.CharField(max_length=100)
 
 
 class CasePaperSerializer(serializers.ModelSerializer[CasePaper]):

@@ -391,33 +391,65 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.FiguresSerializer(selectors.figures(user=user)).data)
 
 
-class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[FollowUp]):
-    """Follow-ups of bad ratings: supervisors (all), clerks (their district, read only)."""
+class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[FollowUp]):
+    """Follow-ups of bad ratings (好差评 整改): a district's supervisor sees their district's, the alliance
+    supervisor all (escalated first); nobody else sees any. Filters: `district` (division code), `status`
+    (open, overdue, escalated, closed)."""
 
     serializer_class = s.FollowUpSerializer
     queryset = FollowUp.objects.none()
 
     def get_queryset(self) -> QuerySet[FollowUp]:
         user = self.request.user
-        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
+        if getattr(self, "swagger_fake_view", False) or not isinstance(user, User):
             return FollowUp.objects.none()
-        follow_ups = FollowUp.objects.select_related("rating__case", "district")
-        if user.role == User.Role.SUPERVISOR:
-            return follow_ups
-        if user.role == User.Role.CLERK and user.district_id is not None:
-            return follow_ups.filter(district_id=user.district_id)
-        return follow_ups.none()
+        filters = selectors.FollowUpFilters.from_query(self.request.query_params)
+        return selectors.follow_up_list(user=user, filters=filters).prefetch_related("visits__visitor")
+
+    @extend_schema(request=s.FollowUpVisitSerializer, responses={200: s.FollowUpSerializer})
+    @action(detail=True, methods=["post"])
+    def visit(self, request: Request, pk: str | None = None) -> Response:
+        """回访: when, how (phone, visit, online, sms) and what the applicant said; on the case's chain."""
+        follow_up = self.get_object()
+        incoming = s.FollowUpVisitSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.follow_up_record_visit(
+            follow_up=follow_up,
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+            **incoming.validated_data,
+        )
+        return Response(s.FollowUpSerializer(self.get_object()).data)
+
+    @extend_schema(request=s.FollowUpRectifySerializer, responses={200: s.FollowUpSerializer})
+    @action(detail=True, methods=["post"])
+    def rectify(self, request: Request, pk: str | None = None) -> Response:
+        """整改: what was done and by whom; recorded again, it replaces the text (the chain keeps each)."""
+        follow_up = self.get_object()
+        incoming = s.FollowUpRectifySerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.follow_up_record_rectification(
+            follow_up=follow_up,
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+            **incoming.validated_data,
+        )
+        return Response(s.FollowUpSerializer(self.get_object()).data)
 
     @extend_schema(request=s.FollowUpCloseSerializer, responses={200: s.FollowUpSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
+        """Close with the result the applicant is told; needs a return visit and the rectification."""
         follow_up = self.get_object()
         incoming = s.FollowUpCloseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        follow_up = services.follow_up_close(
-            follow_up=follow_up, actor=signed_in_user(request), note=incoming.validated_data["note"]
+        services.follow_up_close(
+            follow_up=follow_up,
+            actor=signed_in_user(request),
+            note=incoming.validated_data["note"],
+            request_id=request_id(request),
         )
-        return Response(s.FollowUpSerializer(follow_up).data)
+        return Response(s.FollowUpSerializer(self.get_object()).data)
 
 
 class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Holiday]):

@@ -11,6 +11,7 @@
 - queues: the clerk's workbench, the district queues
 - figures: per district and alliance-wide
 - firms: recommended items, visible firms
+- follow_ups: bad ratings' follow-ups for the supervisors: who sees which, their standing, the list
 - steps: the declared steps a user may take now (cases.life_cycle)
 """
 
@@ -39,6 +40,14 @@ from cases.selectors.counter import Walkin, citizen_account, counter_lookup
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
 from cases.selectors.firms import firm_recommended_items, firms_visible_to
+from cases.selectors.follow_ups import (
+    FollowUpFilters,
+    RatingShown,
+    follow_up_districts,
+    follow_up_list,
+    follow_ups_visible_to,
+    rating_shown,
+)
 from cases.selectors.papers import (
     PaperFile,
     case_paper_file,
@@ -71,8 +80,10 @@ __all__ = [
     "CompetenceQuestion",
     "CorrectionItem",
     "Document",
+    "FollowUpFilters",
     "MaterialRow",
     "PaperFile",
+    "RatingShown",
     "StateQueue",
     "ViewEntry",
     "Walkin",
@@ -104,6 +115,9 @@ __all__ = [
     "figures",
     "firm_recommended_items",
     "firms_visible_to",
+    "follow_up_districts",
+    "follow_up_list",
+    "follow_ups_visible_to",
     "identity_check_of",
     "last_correction",
     "material_checks_of",
@@ -112,6 +126,7 @@ __all__ = [
     "paper_by_token",
     "paper_intact",
     "quick_step_for",
+    "rating_shown",
     "routing_stopped_cases",
     "view_entry",
     "workbench_for",

@@ -12,6 +12,8 @@
 - paperwork: the documents a step issues (PDF, hash on the chain, public check)
 - calendar: importing the holiday calendar, and counting provisional deadlines again
 - firms: firm specialists (精服务)
+- follow_ups: bad ratings followed up (好差评 整改): deadline by district policy, return visits, rectification,
+  closing, escalation of overdue ones
 - guards: the row lock, side and reason guards, the errors, the announcement
 
 The public functions are re-exported here: `from cases import services; services.case_accept(...)`.
@@ -39,6 +41,17 @@ from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
 from cases.services.firms import firm_specialist_assign
+from cases.services.follow_ups import (
+    BAD_SCORE,
+    FOLLOW_UP_DEFAULT_WORKING_DAYS,
+    follow_up_close,
+    follow_up_due_on,
+    follow_up_record_rectification,
+    follow_up_record_visit,
+    follow_up_working_days,
+    follow_ups_escalate,
+    require_follow_up_access,
+)
 from cases.services.guards import ChainBroken, TransitionNotAllowed
 from cases.services.materials import case_material_add, case_required_materials
 from cases.services.paperwork import paper_issue, paper_sweep
@@ -66,12 +79,13 @@ from cases.services.transitions import (
     case_special_procedure_start,
     case_submit,
     case_withdraw,
-    follow_up_close,
 )
 
 __all__ = [
     "AGENT_MATERIAL_TYPES",
+    "BAD_SCORE",
     "DUE_SOON_WORKING_DAYS",
+    "FOLLOW_UP_DEFAULT_WORKING_DAYS",
     "MAX_ROUTING_ATTEMPTS",
     "POWER_OF_ATTORNEY",
     "ROUTING_SWEEP_AFTER_SECONDS",
@@ -115,9 +129,15 @@ __all__ = [
     "case_withdraw",
     "firm_specialist_assign",
     "follow_up_close",
+    "follow_up_due_on",
+    "follow_up_record_rectification",
+    "follow_up_record_visit",
+    "follow_up_working_days",
+    "follow_ups_escalate",
     "holiday_calendar_import",
     "paper_issue",
     "paper_sweep",
     "provisional_deadlines_recount",
+    "require_follow_up_access",
     "version_accepts_agents",
 ]

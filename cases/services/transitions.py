@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,9 +21,10 @@ from cases import life_cycle
 from cases.chain import chain_verify, event_append
 from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
-from cases.models import Case, DeliveryMethod, FollowUp, Rating
+from cases.models import Case, DeliveryMethod, Rating
 from cases.services.checks import correction_items, require_acceptable
 from cases.services.deadlines import calendar_gaps_alert
+from cases.services.follow_ups import BAD_SCORE, follow_up_open
 from cases.services.guards import (
     ChainBroken,
     TransitionNotAllowed,
@@ -33,13 +33,10 @@ from cases.services.guards import (
     lock,
     require_side,
     require_state,
-    required_reason,
     step_reason,
 )
 from cases.services.materials import missing_materials, spare_by_elicence
 from cases.services.paperwork import paper_enqueue_for
-from govservice import events
-from govservice.errors import Conflict, NotAllowed
 from govservice.queues import district_queue
 from standards.models import ItemMaterial
 
@@ -419,7 +416,8 @@ def case_rate(
     comment: str = "",
     request_id: str = "",
 ) -> Rating:
-    """好差评, once per closed case; 2 or less opens a follow-up for the district's supervisor."""
+    """好差评, once per case, from the states the `rate` step leaves (delivered, closed, not accepted); a
+    rating of 2 or less opens a follow-up (整改) for the district's supervisor (cases.services.follow_ups)."""
     step = STEPS["rate"]
     for name, value in {"score": score, "attitude": attitude, "speed": speed, "convenience": convenience}.items():
         if not isinstance(value, int) or not 1 <= value <= 5:
@@ -437,6 +435,8 @@ def case_rate(
             reason=comment,
             request_id=request_id,
             district_code=case.accepting_district.division_code,
+            # Rated straight from a delivered result: the rating ends the case as the close would have.
+            fields={} if case.closed_at else {"closed_at": timezone.now()},
         )
         rating = Rating.objects.create(
             case=case,
@@ -447,31 +447,6 @@ def case_rate(
             convenience=convenience,
             comment=comment,
         )
-        if score <= 2:
-            FollowUp.objects.create(rating=rating, district=case.accepting_district)
-            supervisors = User.objects.filter(
-                Q(district=case.accepting_district) | Q(district__isnull=True),
-                role=User.Role.SUPERVISOR,
-                is_active=True,
-            ).values_list("pk", flat=True)
-            events.send_on_commit(
-                events.recipients(user_ids=set(supervisors), division_codes=set()),
-                {"type": "case.bad_rating", "reference": case.reference, "score": score},
-            )
+        if score <= BAD_SCORE:
+            follow_up_open(rating=rating)
     return rating
-
-
-def follow_up_close(*, follow_up: FollowUp, actor: User, note: str) -> FollowUp:
-    if actor.role != User.Role.SUPERVISOR:
-        raise NotAllowed(_("Only a supervisor closes a follow-up."))
-    note = required_reason(note, field="note")
-    with transaction.atomic():
-        changed = FollowUp.objects.filter(pk=follow_up.pk, status=FollowUp.Status.OPEN).update(
-            status=FollowUp.Status.DONE, note=note, handled_by=actor, closed_at=timezone.now()
-        )
-        if changed != 1:
-            raise Conflict(_("This follow-up is already done."), code="already_done")
-        follow_up.refresh_from_db()
-        case = lock(follow_up.rating.case)
-        event_append(case=case, action=life_cycle.FOLLOW_UP_DONE, actor=actor, reason=note)
-    return follow_up

@@ -6,6 +6,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -270,10 +271,20 @@ def test_the_whole_loop_over_the_api(
     follow_ups = client_for(cast["supervisor"]).get("/api/cases/follow-ups/").json()["results"]
     assert [row["reference"] for row in follow_ups] == [reference]
     assert client_for(cast["gusu_clerk"]).get("/api/cases/follow-ups/").json()["results"] == []
-    done = client_for(cast["supervisor"]).post(
-        f"/api/cases/follow-ups/{follow_ups[0]['id']}/close/", {"note": "已电话回访"}, format="json"
-    )
-    assert done.status_code == 200 and done.json()["status"] == "done"
+    supervisor = client_for(cast["supervisor"])
+    base = f"/api/cases/follow-ups/{follow_ups[0]['id']}"
+    early = supervisor.post(f"{base}/close/", {"note": "已处理"}, format="json")
+    assert early.status_code == 409 and early.json()["code"] == "visit_required"
+    visit = {"visited_at": timezone.now().isoformat(), "method": "phone", "citizen_said": "等了太久"}
+    assert supervisor.post(f"{base}/visit/", {**visit, "method": "fax"}, format="json").status_code == 400
+    assert supervisor.post(f"{base}/visit/", visit, format="json").status_code == 200
+    rectify = {"rectification": "增派窗口人员", "rectified_by": "黄浦区长三角专窗"}
+    assert supervisor.post(f"{base}/rectify/", rectify, format="json").json()["rectified_by"] == "黄浦区长三角专窗"
+    done = supervisor.post(f"{base}/close/", {"note": "已电话回访并增派人员"}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["standing"] == "closed"
+    assert [v["method"] for v in done.json()["visits"]] == ["phone"]
+    told = client_for(owner).get(f"/api/cases/{reference}/").json()["rating"]["follow_up"]
+    assert told["status"] == "done" and told["result"] == "已电话回访并增派人员"
     events = client_for(owner).get(f"/api/cases/{reference}/events/").json()
     assert [e["action"] for e in events if e["to_state"]][-6:] == [
         "transferred",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import User
 from cases import services
@@ -290,9 +291,10 @@ def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
     case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     case = services.case_review_start(case=case, actor=shushan_clerk)
     case = services.case_refuse(case=case, actor=shushan_clerk, reason="不符合条件")
-    case = services.case_deliver(case=case, actor=huangpu_clerk, method="courier", detail="SF123")
+    # Not before the refusal is delivered (its 不予 decision notice must still reach the applicant).
     with pytest.raises(services.TransitionNotAllowed):
         services.case_rate(case=case, actor=citizen, score=1, attitude=1, speed=1, convenience=1)
+    case = services.case_deliver(case=case, actor=huangpu_clerk, method="courier", detail="SF123")
     case = services.case_close(case=case, actor=huangpu_clerk)
     outsider = f.make_user("citizen")
     with pytest.raises(NotAllowed):
@@ -305,6 +307,12 @@ def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
     with pytest.raises(services.TransitionNotAllowed):
         services.case_rate(case=case, actor=citizen, score=5, attitude=5, speed=5, convenience=5)
     supervisor = f.make_user("supervisor")
+    services.follow_up_record_visit(
+        follow_up=follow_up, actor=supervisor, visited_at=timezone.now(), method="phone", citizen_said="太慢了"
+    )
+    services.follow_up_record_rectification(
+        follow_up=follow_up, actor=supervisor, rectification="优化流程", rectified_by="黄浦区长三角专窗"
+    )
     services.follow_up_close(follow_up=follow_up, actor=supervisor, note="已回访")
     follow_up.refresh_from_db()
     assert follow_up.status == "done"

@@ -137,6 +137,8 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser: Brows
     off_loop(services.case_deliver, case=case, actor=huangpu_clerk, method="elicence")
     applicant.wait_for_selector("button:has-text('确认收到并办结')", timeout=45000)
     applicant.locator("button:has-text('确认收到并办结')").click()
+    # The rating form is offered from delivery on: wait for the closed page before filling it.
+    applicant.wait_for_selector("[data-state]:has-text('已办结')", timeout=45000)
     applicant.wait_for_selector("#rating-form")
     shot(applicant, "case-detail-rating-form")
     applicant.locator("#rating-form input[name=score][value='2']").check()
