@@ -20,7 +20,7 @@ class NoticeAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "recipient", "key", "read_at")
     list_filter = ("kind",)
     search_fields = ("key",)
-    readonly_fields = ("recipient", "kind", "key", "data", "link", "created_at", "read_at")
+    readonly_fields = ("recipient", "kind", "key", "data", "link", "created_at", "read_at", "planned_at")
     inlines = [DeliveryInline]
 
     def has_add_permission(self, request: object) -> bool:

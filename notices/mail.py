@@ -20,6 +20,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 
 
 class FileEmailBackend(DjangoFileBackend):
+    file_path: str  # set by Django's file backend from EMAIL_FILE_PATH (its stubs do not declare it)
+
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         sent = 0
         folder = Path(self.file_path)

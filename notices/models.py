@@ -24,6 +24,8 @@ class Notice(models.Model):
     link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When the worker wrote its deliveries (one per channel the person chose); empty until then.
+    planned_at = models.DateTimeField(_("deliveries planned at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")
@@ -47,9 +49,9 @@ class Channel(models.TextChoices):
 class NoticeDelivery(models.Model):
     """One notice sent through one channel: at most one row per (notice, channel), sent exactly once.
 
-    The row is written with the notice, in the same transaction as the step; a Celery task sends it
-    after commit (notices.services.delivery_send), counting each attempt and its error; beat's sweep
-    queues again what a lost message or a killed worker left pending.
+    The worker writes the rows of a notice once the step has committed (the channels the person chose then),
+    and sends each (notices.services.delivery_send), counting each attempt and its error; beat's sweep
+    queues again what a lost message or a killed worker left unplanned or pending.
     """
 
     class Status(models.TextChoices):

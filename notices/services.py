@@ -1,14 +1,15 @@
 """Every change of the notices app: writing notices, sending their deliveries, reading, choosing channels.
 
-`notify` is called by other apps' services inside their transaction (cases.services.notices): it writes the
-inbox entries and one delivery row per chosen channel in a savepoint (a notice that cannot be written is
-logged and never undoes the step), and queues one Celery message after commit. The worker
-(`notices_send`) sends each delivery: the attempt is counted first (an autocommit compare-and-set), then the
-channel's backend is called with a key that is the same for every attempt (the file backends write a
-message once per key; a gateway that takes a client message id does the same), then the row is marked sent.
+`notify` is called by other apps' services inside their transaction (cases.services.case_notices): it writes
+the inbox entries in a savepoint (one INSERT; a notice that cannot be written is logged and never undoes the
+step), and queues one Celery message after commit. The worker (`notices_send`) writes one delivery row per
+channel the person chose (unique per notice and channel) and sends each: the attempt is counted first (an
+autocommit compare-and-set), then the channel's backend is called with a key that is the same for every
+attempt (the file backends write a message once per key; a gateway that takes a client message id does the
+same), then the row is marked sent.
 A failure is recorded (attempts, last error) and retried with back-off; after `NOTICES_MAX_ATTEMPTS` the row
 is marked failed. A worker killed mid-send has its message redelivered (acks_late, reject_on_worker_lost),
-and beat's sweep queues again whatever stayed pending (docs/pitfalls.md: enqueue after commit).
+and beat's sweep queues again whatever stayed unplanned or pending (docs/pitfalls.md: enqueue after commit).
 """
 
 from __future__ import annotations
@@ -95,53 +96,36 @@ def _channels(user: User, audience: Audience) -> list[str]:
 # --- writing notices (inside the caller's transaction) --------------------------------------------
 
 
-def notify(*, user_ids: Iterable[int | None], kind: str, key: str, data: dict[str, Any], link: str = "") -> list[int]:
-    """Write one notice of `kind` per person (once per `key`), with their chosen deliveries; send after commit.
+def notify(*, user_ids: Iterable[int | None], kind: str, key: str, data: dict[str, Any], link: str = "") -> int:
+    """Write one inbox entry of `kind` per person (once per `key`); the worker plans and sends the rest.
 
-    Returns the notices' ids (also those written before under the same key). Never raises for a database
-    error of its own: the step that calls it stands.
+    Inside the caller's transaction: one INSERT (in a savepoint: a notice that cannot be written is logged
+    and never undoes the step), then one Celery message after commit. Returns the number of people.
     """
-    spec = kinds.KINDS[kind]
+    kinds.KINDS[kind]  # a kind that is not declared is a programming error: KeyError here, in the tests
     ids = sorted({uid for uid in user_ids if uid})
     if not ids:
-        return []
+        return 0
     try:
         with transaction.atomic():
-            users = list(User.objects.filter(pk__in=ids, is_active=True).select_related("notice_preference"))
             Notice.objects.bulk_create(
-                [Notice(recipient=user, kind=kind, key=key, data=data, link=link) for user in users],
+                [Notice(recipient_id=uid, kind=kind, key=key, data=data, link=link) for uid in ids],
                 ignore_conflicts=True,
             )
-            notice_ids = dict(
-                Notice.objects.filter(key=key, recipient_id__in=[user.pk for user in users]).values_list(
-                    "recipient_id", "pk"
-                )
-            )
-            now = timezone.now()
-            deliveries = [
-                NoticeDelivery(notice_id=notice_ids[user.pk], channel=channel, next_attempt_at=now)
-                for user in users
-                if user.pk in notice_ids
-                for channel in _channels(user, spec.audience)
-            ]
-            if deliveries:
-                NoticeDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     except DatabaseError:
         logger.exception("notice %s (%s) could not be written; the step stands", kind, key)
-        return []
-    written = sorted(notice_ids.values())
-    if written:
-        transaction.on_commit(lambda: _enqueue_send(written), robust=True)
-    return written
+        return 0
+    transaction.on_commit(lambda: _enqueue_send(key, ids), robust=True)
+    return len(ids)
 
 
-def _enqueue_send(notice_ids: list[int]) -> None:
+def _enqueue_send(key: str, user_ids: list[int]) -> None:
     from notices.tasks import send_notices
 
     try:
-        send_notices.delay(notice_ids)
+        send_notices.delay(key, user_ids)
     except Exception:
-        logger.exception("send_notices %s could not be queued; the notice sweep will retry", notice_ids)
+        logger.exception("send_notices %s could not be queued; the notice sweep will retry", key)
 
 
 # --- sending (in the worker) ----------------------------------------------------------------------
@@ -158,14 +142,35 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1)))
 
 
-def notices_send(*, notice_ids: list[int]) -> list[tuple[int, DeliveryOutcome]]:
-    """The worker's job after a notice is written: send its pending deliveries, update the readers' headers."""
-    pending = NoticeDelivery.objects.filter(notice_id__in=notice_ids, status=NoticeDelivery.Status.PENDING)
+def notices_send(*, key: str, user_ids: list[int]) -> list[tuple[int, DeliveryOutcome]]:
+    """The worker's job after notices are written: plan each one's deliveries (the channels the person chose),
+    send those pending, and update the readers' headers. Idempotent: planned and sent rows are not redone."""
+    notices = list(
+        Notice.objects.filter(key=key, recipient_id__in=user_ids).select_related(
+            "recipient", "recipient__notice_preference"
+        )
+    )
+    unplanned = [notice for notice in notices if notice.planned_at is None]
+    if unplanned:
+        now = timezone.now()
+        NoticeDelivery.objects.bulk_create(
+            [
+                NoticeDelivery(notice=notice, channel=channel, next_attempt_at=now)
+                for notice in unplanned
+                if notice.recipient.is_active
+                for channel in _channels(notice.recipient, kinds.KINDS[notice.kind].audience)
+            ],
+            ignore_conflicts=True,
+        )
+        Notice.objects.filter(pk__in=[notice.pk for notice in unplanned]).update(planned_at=now)
+    pending = NoticeDelivery.objects.filter(
+        notice_id__in=[notice.pk for notice in notices], status=NoticeDelivery.Status.PENDING
+    )
     outcomes = [
         (delivery_id, delivery_send(delivery_id=delivery_id))
         for delivery_id in list(pending.order_by("pk").values_list("pk", flat=True))
     ]
-    push_unread(Notice.objects.filter(pk__in=notice_ids).values_list("recipient_id", flat=True), now=True)
+    push_unread([notice.recipient_id for notice in notices], now=True)
     return outcomes
 
 
@@ -267,19 +272,26 @@ def _send_channel(row: NoticeDelivery, address: str) -> str:
 
 
 def delivery_sweep(*, now: dt.datetime | None = None) -> int:
-    """Beat: queue again the deliveries still pending well after their time (a lost message, a dead worker)."""
-    from notices.tasks import deliver_notice
+    """Beat: queue again the notices never planned and the deliveries still pending well after their time
+    (a message lost with Redis, a worker that died)."""
+    from notices.tasks import deliver_notice, send_notices
 
     now = now or timezone.now()
+    unplanned: dict[str, list[int]] = {}
+    rows = Notice.objects.filter(planned_at__isnull=True, created_at__lte=now - SWEEP_AFTER)
+    for key, recipient_id in rows.values_list("key", "recipient_id")[:500]:
+        unplanned.setdefault(key, []).append(recipient_id)
+    for key, user_ids in unplanned.items():
+        send_notices.delay(key, user_ids)
     due = NoticeDelivery.objects.filter(
         status=NoticeDelivery.Status.PENDING, next_attempt_at__lte=now - SWEEP_AFTER
     ).values_list("pk", flat=True)[:500]
-    queued = 0
+    queued = len(unplanned)
     for delivery_id in due:
         deliver_notice.delay(delivery_id)
         queued += 1
     if queued:
-        logger.warning("notice sweep: %d deliveries queued again", queued)
+        logger.warning("notice sweep: %d messages queued again", queued)
     return queued
 
 

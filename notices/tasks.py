@@ -15,9 +15,9 @@ def _retry_later(outcomes: list[tuple[int, services.DeliveryOutcome]]) -> None:
 
 
 @shared_task(name="notices.send_notices", autoretry_for=(OperationalError,), retry_backoff=1, max_retries=8)
-def send_notices(notice_ids: list[int]) -> int:
+def send_notices(key: str, user_ids: list[int]) -> int:
     """Queued once after the step that wrote the notices commits; idempotent (each delivery is sent once)."""
-    outcomes = services.notices_send(notice_ids=notice_ids)
+    outcomes = services.notices_send(key=key, user_ids=user_ids)
     _retry_later(outcomes)
     return len(outcomes)
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from cases import life_cycle, services
 from cases.models import Case
 from cases.services import routing as routing_services
+from govservice import events
 from notices import kinds, sms, tasks
 from notices import services as notices
 from notices.mail import FileEmailBackend
@@ -39,17 +40,17 @@ class FailingSms:
 
 
 @pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[int]]]:
     """The send_notices messages queued after commit (the worker's part is called by the tests)."""
-    out: list[list[int]] = []
-    monkeypatch.setattr(tasks.send_notices, "delay", lambda ids: out.append(list(ids)))
+    out: list[tuple[str, list[int]]] = []
+    monkeypatch.setattr(tasks.send_notices, "delay", lambda key, ids: out.append((key, list(ids))))
     return out
 
 
 @pytest.fixture
 def pushed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(notices.events, "dispatch", lambda messages, **kw: out.extend(messages))
+    monkeypatch.setattr(events, "dispatch", lambda messages, **kw: out.extend(messages))
     return out
 
 
@@ -81,7 +82,7 @@ def sms_lines(settings: SettingsWrapper) -> list[dict[str, Any]]:
 def test_a_correction_request_writes_one_inbox_entry_and_sends_email_and_sms_once_after_commit(
     citizen: User,
     clerk: User,
-    queued: list[list[int]],
+    queued: list[tuple[str, list[int]]],
     pushed: list[tuple[str, dict[str, Any]]],
     settings: SettingsWrapper,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
@@ -92,13 +93,14 @@ def test_a_correction_request_writes_one_inbox_entry_and_sends_email_and_sms_onc
     for callback in callbacks:
         callback()
     notice = Notice.objects.get(recipient=citizen)
-    assert queued == [[notice.pk]]
+    assert queued == [(notice.key, [citizen.pk])]
     assert notice.kind == "case.correction_requested" and notice.link == f"/cases/{case.reference}/"
     assert notice.data["reference"] == case.reference and "复印件" not in notice.data["materials"]
-    assert {d.channel: d.status for d in notice.deliveries.all()} == {"email": "pending", "sms": "pending"}
+    assert not notice.deliveries.exists() and notice.planned_at is None, "the worker plans the channels"
 
-    outcomes = notices.notices_send(notice_ids=queued[0])
+    outcomes = notices.notices_send(key=notice.key, user_ids=[citizen.pk])
     assert [outcome.status for _, outcome in outcomes] == ["sent", "sent"]
+    assert {d.channel: d.status for d in notice.deliveries.all()} == {"email": "sent", "sms": "sent"}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["zhang.san@example.com"]
     assert case.reference in mail.outbox[0].subject
     assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<c9-notice-{notice.pk}-email@")
@@ -111,7 +113,7 @@ def test_a_correction_request_writes_one_inbox_entry_and_sends_email_and_sms_onc
     assert notice.deliveries.get(channel="sms").sent_to == "138****8000"
 
     # The message delivered again (a duplicate, the sweep): nothing is sent twice.
-    notices.notices_send(notice_ids=queued[0])
+    notices.notices_send(key=notice.key, user_ids=[citizen.pk])
     assert notices.delivery_send(delivery_id=email.pk).status == "sent"
     assert len(mail.outbox) == 1 and len(sms_lines(settings)) == 1
     # The same step's notice written again (a redelivered task): still one entry.
@@ -121,22 +123,22 @@ def test_a_correction_request_writes_one_inbox_entry_and_sends_email_and_sms_onc
 
 
 def test_notices_carry_no_full_id_number_phone_number_or_hash(
-    citizen: User, clerk: User, queued: list[list[int]], pushed: list[Any], settings: SettingsWrapper
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]], pushed: list[Any], settings: SettingsWrapper
 ) -> None:
     assert citizen.id_number
     reason = f"身份证号 {citizen.id_number} 与电话 13912345678 不符，摘要 {SHA}"
     correction(citizen, clerk, reason=reason)
     notice = Notice.objects.get(recipient=citizen)
-    notices.notices_send(notice_ids=[notice.pk])
+    notices.notices_send(key=notice.key, user_ids=[citizen.pk])
     title, body = kinds.render(notice.kind, notice.data)
-    sent = [title + body, mail.outbox[0].subject + mail.outbox[0].body, sms_lines(settings)[0]["text"]]
+    sent = [f"{title}{body}", f"{mail.outbox[0].subject}{mail.outbox[0].body}", sms_lines(settings)[0]["text"]]
     for text in sent:
         assert citizen.id_number not in text and "13912345678" not in text and SHA not in text
         assert citizen.masked_id_number in text and "139****5678" in text
 
 
 def test_the_applicant_chooses_channels_page_and_api_and_staff_get_no_sms(
-    citizen: User, clerk: User, queued: list[list[int]]
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]]
 ) -> None:
     client = Client()
     client.force_login(citizen)
@@ -150,6 +152,7 @@ def test_the_applicant_chooses_channels_page_and_api_and_staff_get_no_sms(
     assert answer.status_code == 200 and answer.json()["email"] is False
     correction(citizen, clerk)
     notice = Notice.objects.get(recipient=citizen)
+    notices.notices_send(key=notice.key, user_ids=[citizen.pk])
     assert [d.channel for d in notice.deliveries.all()] == ["sms"], "the inbox always, then only what was chosen"
 
     page = client.post(reverse("notices-preferences"), {"email": "1"})
@@ -166,7 +169,7 @@ def test_the_applicant_chooses_channels_page_and_api_and_staff_get_no_sms(
 def test_a_failing_gateway_is_retried_with_back_off_recorded_and_given_up_never_failing_the_step(
     citizen: User,
     clerk: User,
-    queued: list[list[int]],
+    queued: list[tuple[str, list[int]]],
     pushed: list[Any],
     settings: SettingsWrapper,
     monkeypatch: pytest.MonkeyPatch,
@@ -178,7 +181,7 @@ def test_a_failing_gateway_is_retried_with_back_off_recorded_and_given_up_never_
     assert case.state == "correction_requested", "the step stands"
     notice = Notice.objects.get(recipient=citizen)
 
-    assert tasks.send_notices([notice.pk]) == 2
+    assert tasks.send_notices(notice.key, [citizen.pk]) == 2
     sms_row = notice.deliveries.get(channel="sms")
     assert notice.deliveries.get(channel="email").status == "sent", "one channel's failure does not hold the other"
     assert sms_row.status == "pending" and sms_row.attempts == 1
@@ -198,7 +201,7 @@ def test_a_failing_gateway_is_retried_with_back_off_recorded_and_given_up_never_
 def test_a_gateway_that_comes_back_sends_once_and_the_sweep_queues_what_stayed_pending(
     citizen: User,
     clerk: User,
-    queued: list[list[int]],
+    queued: list[tuple[str, list[int]]],
     pushed: list[Any],
     settings: SettingsWrapper,
     monkeypatch: pytest.MonkeyPatch,
@@ -207,14 +210,21 @@ def test_a_gateway_that_comes_back_sends_once_and_the_sweep_queues_what_stayed_p
     monkeypatch.setattr(tasks.deliver_notice, "apply_async", lambda *args, **kwargs: None)
     correction(citizen, clerk)
     notice = Notice.objects.get(recipient=citizen)
-    tasks.send_notices([notice.pk])
+    tasks.send_notices(notice.key, [citizen.pk])
     sms_row = notice.deliveries.get(channel="sms")
 
     swept: list[int] = []
     monkeypatch.setattr(tasks.deliver_notice, "delay", swept.append)
     assert notices.delivery_sweep() == 0, "its retry is not due yet"
+    # A notice whose message was lost (never planned) is queued again too.
+    lost = Notice.objects.create(recipient=citizen, kind="case.withdrawn", key="lost", data={})
+    assert not queued
     later = timezone.now() + dt.timedelta(minutes=15)
-    assert notices.delivery_sweep(now=later) == 1 and swept == [sms_row.pk], "the sent email is not swept"
+    assert notices.delivery_sweep(now=later) == 2 and swept == [sms_row.pk], "the sent email is not swept"
+    assert queued == [("lost", [citizen.pk])]
+    notices.notices_send(key=lost.key, user_ids=[citizen.pk])
+    notices.delivery_sweep(now=later + dt.timedelta(minutes=15))
+    assert queued == [("lost", [citizen.pk])], "planned: not queued again as a notice"
 
     settings.SMS_BACKEND = "notices.sms.FileSmsBackend"
     assert tasks.deliver_notice(sms_row.pk) == "sent"
@@ -250,7 +260,7 @@ def _closed_case(citizen: User, clerk: User, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_the_steps_tell_the_applicant_pickup_in_its_own_words(
-    citizen: User, clerk: User, queued: list[list[int]], monkeypatch: pytest.MonkeyPatch
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _closed_case(citizen, clerk, monkeypatch)
     kinds_sent = list(Notice.objects.filter(recipient=citizen).order_by("pk").values_list("kind", flat=True))
@@ -270,7 +280,7 @@ def test_every_step_that_notifies_the_applicant_has_its_words() -> None:
 
 
 def test_staff_notices_come_once_per_case_and_condition(
-    citizen: User, clerk: User, queued: list[list[int]], monkeypatch: pytest.MonkeyPatch
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     supervisor = f.make_user("supervisor")
     other_clerk = f.make_user("clerk", code=f.HUANGPU)
@@ -299,11 +309,13 @@ def test_staff_notices_come_once_per_case_and_condition(
     services.case_deadlines_scan(today=today + dt.timedelta(days=11))
     assert Notice.objects.filter(kind="case.overdue").count() == 2
     assert Notice.objects.filter(recipient=supervisor, read_at__isnull=True).count() == 2
-    assert not Notice.objects.filter(recipient=supervisor, kind="case.due_soon").first().deliveries.exists()  # type: ignore[union-attr]
+    staff_notice = Notice.objects.get(recipient=supervisor, kind="case.due_soon")
+    notices.notices_send(key=staff_notice.key, user_ids=[supervisor.pk])
+    assert staff_notice.deliveries.count() == 0, "staff: the inbox only unless they chose email"
 
 
 def test_a_case_held_without_a_clerk_and_a_bad_rating_reach_the_staff_once(
-    citizen: User, clerk: User, queued: list[list[int]], monkeypatch: pytest.MonkeyPatch
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     supervisor = f.make_user("supervisor")
     monkeypatch.setattr(routing_services, "_enqueue_route", lambda *args: True)
@@ -319,7 +331,7 @@ def test_a_case_held_without_a_clerk_and_a_bad_rating_reach_the_staff_once(
 
 
 def test_a_good_rating_tells_nobody(
-    citizen: User, clerk: User, queued: list[list[int]], monkeypatch: pytest.MonkeyPatch
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     f.make_user("supervisor")
     case, _shushan = _closed_case(citizen, clerk, monkeypatch)
@@ -330,7 +342,7 @@ def test_a_good_rating_tells_nobody(
 def test_a_person_sees_and_reads_only_their_own_notices(
     citizen: User,
     clerk: User,
-    queued: list[list[int]],
+    queued: list[tuple[str, list[int]]],
     pushed: list[tuple[str, dict[str, Any]]],
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:

@@ -46,7 +46,9 @@ def test_a_correction_request_reaches_inbox_email_and_sms_once_each_across_a_sig
     hold_file = tmp_path / "hold"
     hold_file.write_text("hold")
     # Only this test's worker takes this queue, and only it holds after handing a message to a backend.
-    monkeypatch.setattr(notice_services, "_enqueue_send", lambda ids: send_notices.apply_async((ids,), queue=queue))
+    monkeypatch.setattr(
+        notice_services, "_enqueue_send", lambda key, ids: send_notices.apply_async((key, ids), queue=queue)
+    )
     var = Path(live_stack.env["VAR_DIR"])
     supervisor = stack.Supervisor()
     try:
@@ -86,13 +88,15 @@ def test_a_correction_request_reaches_inbox_email_and_sms_once_each_across_a_sig
 
         case = correction(citizen, clerk, reason=f"请补正（申请人证件号 {citizen.id_number}）")
         notice = Notice.objects.get(recipient=citizen)
-        by_email = notice.deliveries.get(channel="email")
-        by_sms = notice.deliveries.get(channel="sms")
 
-        # The email is in the file backend, its attempt counted, and the worker dies before recording it sent.
+        # The worker plans the deliveries, hands the email to the file backend, counts the attempt, and dies
+        # before recording it sent.
         def email_files() -> list[Path]:
             return sorted((var / "mail").glob(f"c9-notice-{notice.pk}-email@*.eml"))
 
+        wait_for(lambda: notice.deliveries.count() == 2, timeout=90, what="the deliveries planned")
+        by_email = notice.deliveries.get(channel="email")
+        by_sms = notice.deliveries.get(channel="sms")
         wait_for(lambda: email_files() and _status(by_email) == ("pending", 1), timeout=90, what="the held send")
         time.sleep(0.3)
         assert _status(by_email) == ("pending", 1) and _status(by_sms) == ("pending", 0)
@@ -128,7 +132,7 @@ def test_a_correction_request_reaches_inbox_email_and_sms_once_each_across_a_sig
         # The same message once more (a duplicate, the sweep): nothing is sent again.
         import redis as redis_lib
 
-        send_notices.apply_async(([notice.pk],), queue=queue)
+        send_notices.apply_async((notice.key, [citizen.pk]), queue=queue)
         broker = redis_lib.Redis.from_url(os.environ["REDIS_URL"])
         wait_for(lambda: broker.llen(queue) == 0, timeout=30, what="the duplicate to be taken")
         time.sleep(1.0)
