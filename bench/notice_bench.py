@@ -111,7 +111,7 @@ def _run(steps: int) -> int:
         f"steps: {steps} per mode, alternating (sequential, one process, SQLite, embedded Redis); "
         f"notices written {Notice.objects.count()}, deliveries {NoticeDelivery.objects.count()}"
     )
-    print(summary("补正 step, notices on (inbox + email + SMS)", times["on"], width=46))
+    print(summary("补正 step, notices on (inbox entry, 1 message)", times["on"], width=46))
     print(summary("补正 step, notices off (floor)", times["off"], width=46))
     print(f"SQL statements per step: on {statements['on']}, off {statements['off']}")
     return 0
