@@ -371,3 +371,24 @@ def test_a_person_sees_and_reads_only_their_own_notices(
     assert mine.read_at is not None
     assert owner.get("/api/notices/").json()["unread"] == 0
     assert (f"user.{citizen.pk}", {"type": "notices.unread", "unread": 0}) in pushed, "the header hears it live"
+
+
+def test_routing_that_stopped_reaches_the_approving_district_and_supervisors_and_email_when_chosen(
+    citizen: User, clerk: User, queued: list[tuple[str, list[int]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    supervisor = f.make_user("supervisor", email="jian.du@example.com")
+    shushan = f.make_user("clerk", code=f.SHUSHAN)
+    notices.preferences_set(user=supervisor, email=True, sms=True)
+    monkeypatch.setattr(routing_services, "_enqueue_route", lambda *args: True)
+    case = f.accept_checked(f.submitted_case(applicant=citizen, version=f.make_item()), clerk)
+    Case.objects.filter(pk=case.pk).update(routing_attempts=services.MAX_ROUTING_ATTEMPTS)
+    for _ in range(2):
+        services.case_route(case_id=case.pk, transfer_number=case.transfer_number)
+    stopped = Notice.objects.filter(kind="case.routing_stopped")
+    assert sorted(stopped.values_list("recipient_id", flat=True)) == sorted([shushan.pk, supervisor.pk])
+    assert clerk.pk not in stopped.values_list("recipient_id", flat=True), "the approving district's clerks"
+
+    notice = stopped.get(recipient=supervisor)
+    notices.notices_send(key=notice.key, user_ids=[supervisor.pk])
+    assert [(d.channel, d.status) for d in notice.deliveries.all()] == [("email", "sent")], "email: chosen; no SMS"
+    assert len(mail.outbox) == 1 and case.reference in mail.outbox[0].subject
