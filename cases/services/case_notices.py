@@ -22,7 +22,7 @@ from cases.life_cycle import Notify, Step
 from cases.models import Case, CaseEvent, DeliveryMethod
 from notices import services as notices
 from notices.text import clean
-from standards.models import District
+from standards.models import District, ItemMaterial
 
 # A bad rating: this score or less (the same as the follow-up's, cases.services.transitions.case_rate).
 BAD_RATING = 2
@@ -84,7 +84,12 @@ def _to_applicant(case: Case, *, step: Step, event: CaseEvent) -> None:
             extra["district"], extra["district_en"] = _district_names(case.accepting_district)
         extra["detail"] = clean(case.delivery_detail, limit=120)
     if step.action == "correction_requested":
-        extra["materials"] = clean("、".join(str(name) for name in data.get("names", [])))
+        names = [str(name) for name in data.get("names", [])]
+        english = dict(
+            ItemMaterial.objects.filter(version_id=case.item_version_id, name__in=names).values_list("name", "name_en")
+        )
+        extra["materials"] = clean("、".join(names))
+        extra["materials_en"] = clean("; ".join(english.get(name) or name for name in names))
     if step.action == "accepted" and case.promised_due:
         extra["due"] = case.promised_due.isoformat()
     notices.notify(

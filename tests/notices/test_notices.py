@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from cases import life_cycle, services
@@ -97,6 +97,10 @@ def test_a_correction_request_writes_one_inbox_entry_and_sends_email_and_sms_onc
     assert notice.kind == "case.correction_requested" and notice.link == f"/cases/{case.reference}/"
     assert notice.data["reference"] == case.reference and "复印件" not in notice.data["materials"]
     assert not notice.deliveries.exists() and notice.planned_at is None, "the worker plans the channels"
+    with translation.override("en"):
+        title_en, body_en = kinds.render(notice.kind, notice.data)
+    assert title_en == f"Correction needed: {case.reference}"
+    assert notice.data["materials_en"].isascii() and notice.data["materials_en"] in body_en, "English names in English"
 
     outcomes = notices.notices_send(key=notice.key, user_ids=[citizen.pk])
     assert [outcome.status for _, outcome in outcomes] == ["sent", "sent"]
