@@ -46,6 +46,14 @@ class Clock(enum.StrEnum):
     NONE = "none"
 
 
+class Notify(enum.StrEnum):
+    """Who hears of a step in their inbox (and by email and SMS as they chose): cases.services.case_notices."""
+
+    APPLICANT = "applicant"  # the applicant and their agent
+    # The case's accepting clerk and the district's supervisors, when the rating is 2 or less.
+    STAFF_ON_BAD_RATING = "staff_on_bad_rating"
+
+
 class Badge(enum.StrEnum):
     OK = "ok"
     WARN = "warn"
@@ -125,6 +133,8 @@ class Step:
     quick_inputs: tuple[tuple[str, str], ...] = ()
     # The document (文书) the step issues as a PDF once it has committed (cases.services.paperwork).
     paper: PaperKind | None = None
+    # Who is told once the step has committed (notices: inbox, email, SMS), as cases.services.case_notices says.
+    notice: tuple[Notify, ...] = ()
 
     @property
     def api_name(self) -> str:
@@ -164,6 +174,7 @@ STATES: dict[str, State] = {
 
 APPLICANT, ACCEPTING, APPROVING, SYSTEM = Side.APPLICANT, Side.ACCEPTING_CLERK, Side.APPROVING_CLERK, Side.SYSTEM
 COUNTER = Side.COUNTER_CLERK
+NOTIFY_APPLICANT = Notify.APPLICANT
 
 STEPS: dict[str, Step] = {
     step.name: step
@@ -196,6 +207,7 @@ STEPS: dict[str, Step] = {
             doc="受理: accept at the accepting window, once every required material has been checked as conforming "
             "(形式审查) and the applicant's identity verified (身份核验): see `checks/`.",
             paper=PaperKind.RECEIPT,
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "request_correction",
@@ -215,6 +227,7 @@ STEPS: dict[str, Step] = {
             "with `reason`); the clock stops until resubmission.",
             tone="secondary",
             paper=PaperKind.CORRECTION_NOTICE,
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "not_accept",
@@ -231,6 +244,7 @@ STEPS: dict[str, Step] = {
             doc="不予受理, with a reason.",
             tone="danger",
             paper=PaperKind.NOT_ACCEPTED,
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "transfer",
@@ -269,6 +283,7 @@ STEPS: dict[str, Step] = {
             url_path="approve",
             doc="准予: approve.",
             paper=PaperKind.DECISION,
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "refuse",
@@ -285,6 +300,7 @@ STEPS: dict[str, Step] = {
             doc="不予: refuse, with a reason.",
             tone="danger",
             paper=PaperKind.DECISION,
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "special_procedure_start",
@@ -301,6 +317,7 @@ STEPS: dict[str, Step] = {
             url_path="special-procedure-start",
             doc="Start a special procedure (the clock stops).",
             tone="secondary",
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "return",
@@ -316,6 +333,7 @@ STEPS: dict[str, Step] = {
             url_path="return",
             doc="Return the case through the accepting window, with reasons.",
             tone="secondary",
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "special_procedure_end",
@@ -346,6 +364,7 @@ STEPS: dict[str, Step] = {
             quick_label=_("Deliver (pick-up)"),
             quick_inputs=(("method", DeliveryMethod.PICKUP),),
             paper=PaperKind.DELIVERY_RECORD,
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "withdraw",
@@ -374,6 +393,7 @@ STEPS: dict[str, Step] = {
             url_path="withdraw",
             doc="撤回: the applicant withdraws before a decision, with a reason; nothing is deleted.",
             tone="danger",
+            notice=(NOTIFY_APPLICANT,),
         ),
         Step(
             "close",
@@ -403,6 +423,7 @@ STEPS: dict[str, Step] = {
             url_path="rate",
             doc="好差评 once per case, once its outcome is known (delivered, closed or not accepted); 2 or less "
             "opens a follow-up (整改) with a deadline by the district's policy.",
+            notice=(Notify.STAFF_ON_BAD_RATING,),
         ),
     )
 }

@@ -20,9 +20,10 @@ def _app_schedules() -> dict[str, Any]:
     # import only celery.schedules, so they load before Django is set up.
     from cases.schedule import BEAT_SCHEDULE as cases_schedule
     from helpdesk.schedule import BEAT_SCHEDULE as helpdesk_schedule
+    from notices.schedule import BEAT_SCHEDULE as notices_schedule
     from standards.schedule import BEAT_SCHEDULE as standards_schedule
 
-    return {**standards_schedule, **cases_schedule, **helpdesk_schedule}
+    return {**standards_schedule, **cases_schedule, **helpdesk_schedule, **notices_schedule}
 
 
 # Set directly, not in an on_after_configure handler: the lines above have already configured

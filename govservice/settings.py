@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "standards",
     "cases",
     "helpdesk",
+    "notices",
     "seed",  # demo and seed data: the load_catalogue and load_demo commands
 ]
 
@@ -137,6 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notices.context_processors.unread",
             ],
         },
     },
@@ -294,6 +296,31 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Also the largest body of any non-multipart request (JSON, forms): govservice.body_limit answers 413 above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Email and SMS (notices) -------------------------------------------------------
+# On a laptop and in the tests every email is a file in var/mail/ (notices.mail: one file per message); in
+# production EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with the EMAIL_* variables below.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "notices.mail.FileEmailBackend")
+EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail")))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
+# SMS through a gateway class (notices.sms): one JSON line per SMS in var/sms.jsonl by default; a district
+# plugs in its own platform with a dotted path (README, "Notices").
+SMS_BACKEND = env_str("SMS_BACKEND", "notices.sms.FileSmsBackend")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl")))
+# The sender's signature SMS platforms put first (【…】); the registered one in production.
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", "长三角C9通办")
+# A failed email or SMS is tried again after 2, 4, 8 … seconds (at most 10 minutes), then given up and recorded.
+NOTICES_MAX_ATTEMPTS = env_int("NOTICES_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+NOTICES_RETRY_BASE_SECONDS = env_int("NOTICES_RETRY_BASE_SECONDS", 2, minimum=1)
+# Beat's sweep queues again a delivery still pending this long after its time.
+NOTICES_SWEEP_AFTER_SECONDS = env_int("NOTICES_SWEEP_AFTER_SECONDS", 60, minimum=1)
 
 # --- REST API -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases import life_cycle
 from cases.deadlines import DUE_SOON_WORKING_DAYS, calendar_years_missing, working_days_left
 from cases.models import CalendarGap, Case
+from cases.services.case_notices import staff_notice
 from cases.services.guards import supervisor_ids
 from govservice import events
 
@@ -60,7 +61,7 @@ def case_deadlines_scan(*, today: dt.date | None = None) -> dict[str, int]:
         )
         .exclude(state__in=life_cycle.CLOCK_STOPPED_STATES)
         .filter(Q(overdue_notified=False) | Q(due_soon_notified=False) | Q(statutory_overdue_notified=False))
-        .select_related("accepting_district", "approving_district")
+        .select_related("accepting_district", "approving_district", "item_version")
     )
     supervisors = supervisor_ids()
     for case in candidates.iterator():
@@ -91,6 +92,16 @@ def case_deadlines_scan(*, today: dt.date | None = None) -> dict[str, int]:
                         },
                     ),
                     payload,
+                )
+                # And in their inboxes, until read: once per case and deadline.
+                staff_notice(
+                    case,
+                    kind=f"case.{kind}",
+                    condition=kind,
+                    due=due,
+                    district=case.approving_district if at_approving else case.accepting_district,
+                    clerk_id=case.approving_clerk_id if at_approving else case.accepting_clerk_id,
+                    left=abs(left),
                 )
             counts[kind] += 1
     return counts

@@ -23,6 +23,7 @@ from cases.chain import event_append
 from cases.deadlines import due_date
 from cases.models import FollowUp, FollowUpPolicy, Rating, ReturnVisit
 from cases.selectors.follow_ups import follow_ups_visible_to
+from cases.services.case_notices import follow_up_closed_notice, follow_up_escalated_notice
 from cases.services.guards import invalid_field, lock, required_reason
 from govservice import events
 from govservice.errors import Conflict, NotFound
@@ -190,7 +191,7 @@ def follow_up_close(*, follow_up: FollowUp, actor: User, note: str, request_id: 
         if changed != 1:
             raise Conflict(_("This follow-up is already closed."), code="already_done")
         case = follow_up.rating.case
-        event_append(
+        closed = event_append(
             case=case,
             action=life_cycle.FOLLOW_UP_CLOSED,
             actor=actor,
@@ -202,6 +203,7 @@ def follow_up_close(*, follow_up: FollowUp, actor: User, note: str, request_id: 
             request_id=request_id,
             district_code=follow_up.district.division_code,
         )
+        follow_up_closed_notice(case, event=closed)
         events.send_on_commit(
             events.recipients(user_ids={case.applicant_id, case.agent_id} - {None}, division_codes=set()),
             {"type": "case.updated", "reference": case.reference, "state": case.state, "action": "follow_up_closed"},
@@ -237,8 +239,12 @@ def follow_ups_escalate(*, today: dt.date | None = None) -> int:
                 data={"follow_up": pk, "due_on": follow_up.due_on.isoformat() if follow_up.due_on else None},
                 district_code=follow_up.district.division_code,
             )
+            supervisors = set(alliance_supervisor_ids())
+            follow_up_escalated_notice(
+                case, follow_up_id=pk, district=follow_up.district, due=follow_up.due_on, supervisor_ids=supervisors
+            )
             events.send_on_commit(
-                events.recipients(user_ids=alliance_supervisor_ids(), division_codes=set()),
+                events.recipients(user_ids=supervisors, division_codes=set()),
                 {"type": "case.follow_up_escalated", "reference": case.reference},
             )
             escalated.append(case.reference)

@@ -23,6 +23,7 @@ from cases import life_cycle, routing_queries
 from cases.chain import event_append
 from cases.models import Case
 from cases.routing_rules import choose_target
+from cases.services.case_notices import staff_notice
 from cases.services.guards import supervisor_ids
 from cases.services.transitions import _move
 from govservice import events
@@ -88,6 +89,15 @@ def case_route(*, case_id: int, transfer_number: int) -> RoutingOutcome:
                 "approving_clerk_id": clerk_id,
             },
         )
+        if clerk_id is None:
+            # Routing reads a partial row (routing_queries): the notice reads the names it shows.
+            staff_notice(
+                Case.objects.select_related("item_version", "approving_district").get(pk=case.pk),
+                kind="case.held",
+                condition=f"held:{transfer_number}",
+                district=case.approving_district,
+                clerk_id=None,
+            )
     return RoutingOutcome("routed" if clerk_id else "held", clerk_id)
 
 
@@ -121,6 +131,13 @@ def _route_not_counted(*, case_id: int, transfer_number: int) -> RoutingOutcome:
         events.send_on_commit(
             events.recipients(user_ids=set(supervisor_ids()), division_codes={case.approving_district.division_code}),
             {"type": "case.routing_stopped", "reference": case.reference},
+        )
+        staff_notice(
+            case,
+            kind="case.routing_stopped",
+            condition=f"routing_stopped:{transfer_number}",
+            district=case.approving_district,
+            clerk_id=None,
         )
     logger.error("routing of case %s stopped after %s attempts", case_id, MAX_ROUTING_ATTEMPTS)
     return RoutingOutcome("poisoned")

@@ -22,6 +22,7 @@ from cases.chain import chain_verify, event_append
 from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
 from cases.models import Case, DeliveryMethod, Rating
+from cases.services.case_notices import step_notices
 from cases.services.checks import correction_items, require_acceptable
 from cases.services.deadlines import calendar_gaps_alert
 from cases.services.follow_ups import BAD_SCORE, follow_up_open
@@ -87,6 +88,8 @@ def _move(
     )
     if step.paper is not None:
         paper_enqueue_for(case, action=step.action, event_seq=event.seq)
+    if step.notice:
+        step_notices(case, step=step, event=event)
     if fields.get("deadline_provisional"):
         calendar_gaps_alert(case)
     announce(case, action=step.action)

@@ -187,6 +187,11 @@ def test_closing_needs_a_visit_and_the_rectification_and_each_step_is_on_the_cha
     ]
     assert case.events.get(action="follow_up_closed").reason == "已培训窗口人员，感谢您的反馈"
     assert chain_verify(case=case).ok
+    # The citizen is told what was done (notices: inbox, and the channels they chose), once.
+    from notices.models import Notice
+
+    told = Notice.objects.filter(recipient=citizen, kind="case.follow_up_closed").get()
+    assert told.data["reason"] == "已培训窗口人员，感谢您的反馈" and told.data["reference"] == case.reference
 
 
 # --- escalation ------------------------------------------------------------------------------------------
@@ -211,6 +216,18 @@ def test_an_overdue_follow_up_is_escalated_once_and_comes_first(
     assert late.escalated_at is not None
     assert late.rating.case.events.filter(action="follow_up_escalated").count() == 1
     alliance = f.make_user("supervisor")
+    # The alliance supervisors' inbox holds it until read (made after the escalations: a new supervisor sees
+    # only what is escalated from now on, so escalate a third, late one).
+    from notices.models import Notice
+
+    third_citizen = f.make_user("citizen")
+    third = _bad_rating(_not_accepted(third_citizen, item, huangpu_clerk), third_citizen)
+    FollowUp.objects.filter(pk=third.pk).update(due_on=after - dt.timedelta(days=1))
+    assert services.follow_ups_escalate(today=after) == 1
+    assert services.follow_ups_escalate(today=after) == 0
+    inbox = Notice.objects.filter(recipient=alliance, kind="case.follow_up_escalated")
+    assert [n.data["reference"] for n in inbox] == [third.rating.case.reference]
+    assert inbox.get().link.endswith(f"/cases/follow-ups/{third.pk}/")
     first = selectors.follow_up_list(user=alliance, today=after)[0]
     assert first.pk == late.pk
 
