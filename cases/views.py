@@ -101,6 +101,17 @@ def supervision(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _accepting_district(request: HttpRequest) -> District | None:
+    """The accepting district the apply form chose (a division code; None: the service takes the item's first)."""
+    code = request.POST.get("accepting_district", "").strip()
+    if not code:
+        return None
+    district = District.objects.filter(division_code=code[:6]).first()
+    if district is None:
+        raise Invalid(_("Choose one of the districts that accept this item."))
+    return district
+
+
 @login_required
 @require_POST
 def apply(request: HttpRequest, version_id: int) -> HttpResponse:
@@ -111,6 +122,7 @@ def apply(request: HttpRequest, version_id: int) -> HttpResponse:
             applicant=user,
             item_version=version,
             actor=user,
+            accepting_district=_accepting_district(request),
             approving_place=request.POST.get("approving_place", ""),
             request_id=request_id(request),
         )
@@ -139,6 +151,7 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
             principal_name=request.POST.get("principal_name", ""),
             principal_id_number=code if kind == "person" else "",
             principal_credit_code=code if kind == "firm" else "",
+            accepting_district=_accepting_district(request),
             approving_place=request.POST.get("approving_place", ""),
             request_id=request_id(request),
         )
