@@ -34,6 +34,7 @@ from cases.services.checks import (
     acceptance_gaps,
     case_identity_check,
     case_material_check,
+    correction_unanswered,
 )
 from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
@@ -113,6 +114,7 @@ __all__ = [
     "case_view_is_recorded",
     "case_views_record",
     "case_withdraw",
+    "correction_unanswered",
     "firm_specialist_assign",
     "follow_up_close",
     "holiday_calendar_import",
