@@ -1,8 +1,8 @@
 """The elder-friendly mode (长辈版 / 关怀模式): whether a request sees it, and remembering the choice.
 
-One rule: a signed-in person's choice is stored on their account (`User.care_mode`) and follows them to every
-device; before signing in, the device's cookie decides. Switching it while signed in sets both, so the device
-keeps the mode after signing out.
+One rule: the mode is on when the person asked for it (`User.care_mode`, which follows them to every device) or
+the device did (its cookie, so a kiosk or a grandparent's phone keeps large text before and after signing in).
+The switch sets both, and switching it off clears both.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 def care_mode_of(request: HttpRequest) -> bool:
     """Whether the page is shown in the elder-friendly mode."""
+    if request.COOKIES.get(COOKIE) == "1":
+        return True
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return bool(getattr(user, "care_mode", False))
-    return request.COOKIES.get(COOKIE) == "1"
+    return bool(user is not None and user.is_authenticated and getattr(user, "care_mode", False))
 
 
 def care_mode_remember(request: HttpRequest, response: HttpResponse, *, on: bool) -> None:

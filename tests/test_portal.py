@@ -140,6 +140,19 @@ def test_the_elder_mode_follows_the_person_to_another_device() -> None:
     assert '<body class="care ' in signed_in(citizen).get("/").content.decode()  # a new device, no cookie
 
 
+def test_a_device_in_elder_mode_keeps_it_after_signing_in_until_switched_off() -> None:
+    citizen = f.make_citizen()
+    client = signed_in(citizen)
+    client.cookies[COOKIE] = "1"
+    assert '<body class="care ' in client.get("/").content.decode()  # the account never asked, the device did
+    citizen.care_mode = True
+    citizen.save(update_fields=["care_mode"])
+    client.post(reverse("care-mode"), {"on": "0", "next": "/"})
+    citizen.refresh_from_db()
+    assert not citizen.care_mode
+    assert '<body class="care ' not in client.get("/").content.decode()
+
+
 def test_the_elder_mode_switch_never_redirects_off_the_site() -> None:
     response = Client().post(reverse("care-mode"), {"on": "1", "next": "https://evil.example/"})
     assert response["Location"] == "/"
@@ -235,11 +248,12 @@ def test_the_correction_banner_says_what_to_replace_and_why() -> None:
 
 
 def test_every_case_says_who_handles_it_and_how_to_reach_them() -> None:
-    case = f.submitted_case(applicant=f.make_citizen())
+    citizen = f.make_citizen()
+    case = f.submitted_case(applicant=citizen)
     contact = case_contact(case)
     assert contact.side == "accepting" and contact.district == f.district(f.HUANGPU)
-    assert contact.window == f.window(f.HUANGPU)
-    html = signed_in(case.applicant).get(reverse("cases-detail", args=[case.reference])).content.decode()
+    assert contact.window is not None and contact.window == f.window(f.HUANGPU)
+    html = signed_in(citizen).get(reverse("cases-detail", args=[case.reference])).content.decode()
     assert 'id="case-contact"' in html and contact.window.address in html
     assert contact.phone_unverified and "待核实" in html
 
