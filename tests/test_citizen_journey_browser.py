@@ -76,6 +76,7 @@ class Journey:
     live_stack: LiveStack
     name: str
     errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
     expected_statuses: set[tuple[str, int]] = field(default_factory=set)
 
     def watch(self) -> None:
@@ -99,10 +100,11 @@ class Journey:
         self.page.screenshot(path=str(SHOTS / f"portal-{self.name}-{step}.png"), full_page=True)
         script_bytes = self.page.evaluate(SCRIPT_BYTES)
         assert script_bytes <= JS_BUDGET, f"{step}: {script_bytes} bytes of JavaScript"
-        self.page.add_script_tag(path=str(AXE))
+        # Evaluated, not added as a <script>: the site's CSP (report-only) would report an inline script.
+        self.page.evaluate(AXE.read_text(encoding="utf-8"))
         violations = self.page.evaluate(AXE_RUN)
-        failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
-        assert not failing, f"{step}: accessibility violations {failing}"
+        # Collected, not asserted at once: the report then names every page's violations together.
+        self.violations += [f"{step}: {v}" for v in violations if v["impact"] in FAILING_IMPACTS]
         assert not self.errors, f"{step}: {self.errors}"
 
     def go(self, path: str, step: str) -> None:
@@ -175,7 +177,7 @@ def test_the_citizen_journey(
         journey.check("login")
         page.fill("#id_username", citizen.username)
         page.fill("#id_password", DEMO_PASSWORD)
-        page.locator("form button[type=submit]").last.click()
+        page.locator("form:has(#id_username) button[type=submit]").click()
         page.wait_for_selector("[data-assist-confirm]")
         assert "/assist/start/" in page.url
         journey.check("assist-confirm")
@@ -211,5 +213,6 @@ def test_the_citizen_journey(
 
         # The one-click page of a signed-in citizen.
         journey.go("/assist/", "assist")
+        assert not journey.violations, "accessibility violations:\n" + "\n".join(journey.violations)
     finally:
         context.close()

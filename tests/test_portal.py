@@ -97,7 +97,7 @@ def test_the_home_page_lists_the_items_most_applied_for() -> None:
     assert 'id="often-applied"' not in Client().get("/").content.decode()
     f.submitted_case(version=version)
     html = Client().get("/").content.decode()
-    assert 'id="often-applied"' in html and f'href="/items/{version.item.code}/"' in html
+    assert 'id="often-applied"' in html and f'href="/items/{version.item.code}/">{version.name}</a>' in html
 
 
 def test_the_life_event_filter_narrows_the_catalogue() -> None:

@@ -14,14 +14,16 @@ from cases import life_cycle
 from cases.competence_rules import CompetenceRefused, competent_district
 from cases.models import Case
 from cases.selectors.competence import applicant_places
-from standards.models import UNVERIFIED, District, ItemImplementation, ItemVersion, ServiceItem, ServiceWindow
+from standards.models import UNVERIFIED, District, ItemImplementation, ItemVersion, ServiceWindow
+from standards.selectors import versions_in_force
 
 # "Often applied for" on the home page counts the applications of this many days.
 OFTEN_APPLIED_DAYS = 90
 
 
-def items_often_applied(*, limit: int = 8, days: int = OFTEN_APPLIED_DAYS) -> list[ServiceItem]:
-    """The items with the most applications started in the last `days` days, most first (none: an empty list)."""
+def items_often_applied(*, limit: int = 8, days: int = OFTEN_APPLIED_DAYS) -> list[ItemVersion]:
+    """The versions in force of the items with the most applications started in the last `days` days, most first
+    (none: an empty list)."""
     since = timezone.now() - dt.timedelta(days=days)
     counted = (
         Case.objects.filter(created_at__gte=since)
@@ -30,8 +32,8 @@ def items_often_applied(*, limit: int = 8, days: int = OFTEN_APPLIED_DAYS) -> li
         .order_by("-n", "item_version__item")[:limit]
     )
     ids = [row["item_version__item"] for row in counted]
-    items = ServiceItem.objects.in_bulk(ids)
-    return [items[pk] for pk in ids if pk in items]
+    in_force = {v.item_id: v for v in versions_in_force().filter(item_id__in=ids).select_related("item")}
+    return [in_force[pk] for pk in ids if pk in in_force]
 
 
 @dataclass(frozen=True)
