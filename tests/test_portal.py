@@ -103,12 +103,13 @@ def test_the_home_page_lists_the_items_most_applied_for() -> None:
 def test_the_life_event_filter_narrows_the_catalogue() -> None:
     birth = f.make_item()
     ItemVersion.objects.filter(pk=birth.pk).update(life_events=["birth"])
-    f.make_item()
+    other = f.make_item()
     from standards.search import search_index_invalidate
 
     search_index_invalidate()
-    page = Client().get(reverse("standards-items"), {"life_event": "birth"})
-    assert [row["code"] for row in page.context["rows"]] == [birth.item.code]
+    page = Client().get(reverse("standards-items"), {"life_event": "birth", "q": "养老保险关系转移接续"})
+    codes = [row["code"] for row in page.context["rows"]]
+    assert birth.item.code in codes and other.item.code not in codes
 
 
 @pytest.mark.parametrize(("role", "shown"), [("citizen", False), ("firm", False), ("clerk", True)])
@@ -276,3 +277,13 @@ def test_the_history_shows_citizens_names_and_a_verify_link_not_hashes_or_codes(
 def test_someone_else_cannot_verify_a_case_they_do_not_see() -> None:
     case = f.submitted_case(applicant=f.make_citizen())
     assert signed_in(f.make_citizen()).get(reverse("cases-history-verify", args=[case.reference])).status_code == 404
+
+
+def test_an_application_without_a_chosen_district_is_accepted_nearest_to_the_applicant() -> None:
+    version = f.make_item(accept_in=(f.HUANGPU, f.SHUSHAN), approve_in=(f.SHUSHAN,))
+    from_luyang = f.make_user("citizen", household_district=f.district(f.LUYANG))
+    case = services.case_draft_create(applicant=from_luyang, item_version=version, actor=from_luyang)
+    assert case.accepting_district == f.district(f.SHUSHAN)  # 合肥, like 庐阳
+    nowhere = f.make_user("citizen")
+    case = services.case_draft_create(applicant=nowhere, item_version=version, actor=nowhere)
+    assert case.accepting_district == f.district(f.HUANGPU)  # no place on the account: the item's first
