@@ -170,6 +170,12 @@ def test_the_citizen_journey(
         page.wait_for_selector("#std-suggestions li a")
         journey.check("home-suggestions")
         assert page.locator("#browse-life-events a").count() > 0
+        page.locator("#browse-life-events a").first.click()
+        page.wait_for_selector(".std-results")
+        journey.check("browse-life-event")
+        journey.go("/items/?q=%E5%85%BB%E8%80%81%E4%BF%9D%E9%99%A9", "search")
+        assert page.locator(".std-hit").count() >= 1
+        page.goto(live_stack.url("/"))
 
         # The one-click button signed out: the login, then a confirm page (was HTTP 405), no call started yet.
         page.locator("[data-assist-button]").first.click()
