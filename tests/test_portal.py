@@ -139,6 +139,10 @@ def test_the_elder_mode_follows_the_person_to_another_device() -> None:
     citizen.refresh_from_db()
     assert citizen.care_mode
     assert '<body class="care ' in signed_in(citizen).get("/").content.decode()  # a new device, no cookie
+    # Help by video on every page, except those that are themselves about calling a clerk.
+    other_device = signed_in(citizen)
+    assert 'class="care-help"' in other_device.get(reverse("cases-mine")).content.decode()
+    assert 'class="care-help"' not in other_device.get(reverse("helpdesk:start")).content.decode()
 
 
 def test_a_device_in_elder_mode_keeps_it_after_signing_in_until_switched_off() -> None:
