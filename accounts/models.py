@@ -106,6 +106,9 @@ class User(AbstractUser):
         blank=True,
         related_name="+",
     )
+    # 长辈版 (elder-friendly mode): large text, high contrast, fewer elements. Remembered here for the person and
+    # in a cookie for the device (govservice.care_mode).
+    care_mode = models.BooleanField(_("elder-friendly mode (长辈版)"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -123,6 +126,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def home_district_id(self) -> int | None:
+        """The C9 district the account is at home in, if any: the clerk's district, else the citizen's household
+        registration, else their social-insurance place, else the firm's registered district (None: unknown).
+
+        The one answer to "where is this person from" for the nearest accepting district and the helpdesk's
+        routing (never a guess: None when the account records no place).
+        """
+        for place in (self.district_id, self.household_district_id, self.insured_district_id):
+            if place is not None:
+                return place
+        if self.role == self.Role.FIRM and self.firm is not None:
+            return self.firm.registered_district_id
+        return None
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Every way of changing a password (the admin, the password forms, `changepassword`) ends in

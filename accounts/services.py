@@ -1,4 +1,4 @@
-"""Every change to a user's credentials: API tokens issued, expired and revoked."""
+"""Every change to a user's credentials (API tokens issued, expired and revoked) and to their display preferences."""
 
 from __future__ import annotations
 
@@ -36,3 +36,10 @@ def api_tokens_revoke(*, user: User) -> int:
     """Logging out and a password change end every API token of the user; returns how many."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return deleted
+
+
+def user_care_mode_set(*, user: User, on: bool) -> None:
+    """Remember the elder-friendly mode (长辈版) for the person, on every device they sign in on."""
+    if user.care_mode != on:
+        user.care_mode = on
+        user.save(update_fields=["care_mode"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -19,12 +20,13 @@ from django.views.decorators.http import require_POST
 from accounts.identifiers import normalize_id_number
 from accounts.models import User
 from cases import life_cycle, selectors, services
+from cases.chain import chain_verify
 from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
-from cases.models import Case, CaseMaterial, CaseView, DeliveryMethod, FollowUp, IdentityCheck, MaterialCheck
+from cases.models import Case, CaseEvent, CaseMaterial, CaseView, DeliveryMethod, FollowUp, IdentityCheck, MaterialCheck
 from govservice import errors
 from govservice.errors import Invalid
-from standards.models import District, ItemMaterial, ItemVersion, ServiceItem
+from standards.models import District, ItemMaterial, ItemVersion, ServiceItem, ServiceWindow
 from standards.selectors import item_version_in_force
 
 # "Who viewed my case" on the case page: the newest this many (the API pages through all of them).
@@ -100,6 +102,17 @@ def supervision(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _accepting_district(request: HttpRequest) -> District | None:
+    """The accepting district the apply form chose (a division code; None: the service takes the item's first)."""
+    code = request.POST.get("accepting_district", "").strip()
+    if not code:
+        return None
+    district = District.objects.filter(division_code=code[:6]).first()
+    if district is None:
+        raise Invalid(_("Choose one of the districts that accept this item."))
+    return district
+
+
 @login_required
 @require_POST
 def apply(request: HttpRequest, version_id: int) -> HttpResponse:
@@ -110,6 +123,7 @@ def apply(request: HttpRequest, version_id: int) -> HttpResponse:
             applicant=user,
             item_version=version,
             actor=user,
+            accepting_district=_accepting_district(request),
             approving_place=request.POST.get("approving_place", ""),
             request_id=request_id(request),
         )
@@ -138,6 +152,7 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
             principal_name=request.POST.get("principal_name", ""),
             principal_id_number=code if kind == "person" else "",
             principal_credit_code=code if kind == "firm" else "",
+            accepting_district=_accepting_district(request),
             approving_place=request.POST.get("approving_place", ""),
             request_id=request_id(request),
         )
@@ -155,11 +170,58 @@ def apply_as_agent(request: HttpRequest, version_id: int) -> HttpResponse:
     return redirect("cases-detail", reference=case.reference)
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    """One event of the history as the page shows it: places by name, the actor as the viewer may see them."""
+
+    event: CaseEvent
+    actor: str
+    district: str
+    window: str
+
+
+def _events_for_page(events: QuerySet[CaseEvent], *, user: User) -> list[HistoryRow]:
+    """District and window by name (never their codes), and a clerk without a display name by their role (never
+    their user name) for those who are not staff."""
+    rows = list(events)
+    districts = {d.division_code: d for d in District.objects.all()}
+    windows = {w.code: w for w in ServiceWindow.objects.filter(code__in={e.window_code for e in rows if e.window_code})}
+    staff = user.role in (User.Role.CLERK, User.Role.SUPERVISOR, User.Role.STANDARDS_ADMIN)
+    history = []
+    for event in rows:
+        district = districts.get(event.district_code)
+        window = windows.get(event.window_code)
+        actor = event.actor
+        if actor is None:
+            actor_label = ""
+        elif staff or actor.display_name or actor.role not in (User.Role.CLERK, User.Role.SUPERVISOR):
+            actor_label = str(actor)
+        else:
+            actor_label = actor.get_role_display()
+        history.append(
+            HistoryRow(
+                event=event,
+                actor=actor_label,
+                district=f"{district.display_city}·{district.display_name}" if district else event.district_code,
+                window=window.display_name if window else event.window_code,
+            )
+        )
+    return history
+
+
+@login_required
+def case_history_verify(request: HttpRequest, reference: str) -> HttpResponse:
+    """The "verify" link of a case's history: its hash chain recomputed from the first event, in plain words."""
+    case = _visible_case(request, reference)
+    report = chain_verify(case=case)
+    return render(request, "cases/history_verify.html", {"case": case, "report": report})
+
+
 @login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     user = signed_in_user(request)
-    events = selectors.case_events_visible_to(case=case, user=user)
+    events = _events_for_page(selectors.case_events_visible_to(case=case, user=user), user=user)
     steps = selectors.case_steps_for(case=case, user=user)
     required = {m.pk for m in services.case_required_materials(case)}
     views_log = None
@@ -187,6 +249,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "can_check": can_check,
             "gaps": services.acceptance_gaps(case) if can_check else None,
             "failing": [row for row in rows if row.check is not None and not row.check.conforming],
+            # 补正: the banner at the top lists exactly what to replace and why (the rows carry the same items).
+            "correction_open": case.state == life_cycle.STEPS["request_correction"].target,
+            "to_correct": [row for row in rows if row.correction is not None],
             "identity": selectors.identity_check_of(case),
             "identity_methods": IdentityCheck.Method.choices,
             "verdicts": MaterialCheck.Verdict.choices,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import after_setup_logger, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
 
@@ -48,3 +49,40 @@ def _checkpoint_sqlite(**kwargs: Any) -> None:
     from govservice.sqlite_wal import start_wal_checkpointer
 
     start_wal_checkpointer()
+
+
+# Celery's own lines about each task: received (worker), succeeded (trace), sent by beat.
+_TASK_LOGGERS = ("celery.worker.strategy", "celery.app.trace", "celery.beat")
+
+
+class RoutineAtDebug(logging.Filter):
+    """Celery's INFO lines about the routine beat tasks (sweeps every few seconds) become DEBUG lines: the log
+    then says what happened, not that a sweep ran again (three lines every two seconds before; docs/pitfalls.md).
+    A failure stays at its level; a routine task that changes something logs that at INFO itself."""
+
+    def __init__(self, routine: set[str]) -> None:
+        super().__init__()
+        self.routine = routine
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        args = record.args
+        values = args.values() if isinstance(args, dict) else args if isinstance(args, tuple) else ()
+        if not any(isinstance(value, str) and value in self.routine for value in values):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def routine_task_names() -> set[str]:
+    """The beat entries' names and their tasks' names."""
+    schedule = app.conf.beat_schedule or {}
+    return {*schedule, *(entry["task"] for entry in schedule.values())}
+
+
+@after_setup_logger.connect
+def _routine_tasks_at_debug(**kwargs: Any) -> None:
+    routine = RoutineAtDebug(routine_task_names())
+    for name in _TASK_LOGGERS:
+        logging.getLogger(name).addFilter(routine)

@@ -85,6 +85,10 @@ async def _celery_worker() -> str:
     return await sync_to_async(ping, thread_sensitive=False)()
 
 
+# The query value of the probe made while the system starts (`/healthz?probe=startup`).
+STARTUP_PROBE = "startup"
+
+
 @never_cache
 async def healthz(request: HttpRequest) -> JsonResponse:
     checks = await asyncio.gather(
@@ -95,4 +99,9 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     )
     parts = dict(checks)
     healthy = all(part["status"] == "ok" for part in parts.values())
-    return JsonResponse({"status": "ok" if healthy else "down", "checks": parts}, status=200 if healthy else 503)
+    response = JsonResponse({"status": "ok" if healthy else "down", "checks": parts}, status=200 if healthy else 503)
+    if not healthy and request.GET.get("probe") == STARTUP_PROBE:
+        # The start-up probe (govservice.stack.wait_for_http) asks until every part is up: a 503 then is expected,
+        # not an ERROR for django.request to log. Django skips responses marked as logged already.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

@@ -341,7 +341,8 @@ def _all_queues() -> list[str]:
 
 
 def wait_for_http(url: str, *, timeout: float, supervisor: Supervisor | None = None) -> dict[str, Any]:
-    """Poll a URL until it answers 200; returns the JSON body."""
+    """Poll a URL until it answers 200; returns the JSON body. Ask `/healthz?probe=startup`: its 503s while
+    the worker is still starting are expected, and the server does not log them as errors (govservice/health.py)."""
     import json
 
     deadline = time.monotonic() + timeout
@@ -393,7 +394,7 @@ def cmd_run() -> int:
         supervisor.spawn("celery-worker", celery_worker_args(concurrency=concurrency), env=env, restart=True)
         supervisor.spawn("celery-beat", celery_beat_args(), env=env, restart=True)
         supervisor.spawn("asgi", asgi_server_args(host=host, port=port), env=env, restart=True)
-        wait_for_http(f"http://{host}:{port}/healthz", timeout=90, supervisor=supervisor)
+        wait_for_http(f"http://{host}:{port}/healthz?probe=startup", timeout=90, supervisor=supervisor)
         url = f"http://{host}:{port}/"
         say("=" * 60)
         say(f"C9 Tongban is running: {url}")

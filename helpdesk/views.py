@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from govservice.errors import DomainError, error_messages
@@ -22,10 +26,36 @@ class SignedInRequest(HttpRequest):
     user: User
 
 
-@login_required
-@require_POST
-def assist_start(request: SignedInRequest) -> HttpResponse:
-    """The one-click button: join the queue with the page's context, then watch the queue."""
+# What the one-click button carries from its page: kept through signing in (as the query of the login's `next`).
+START_CONTEXT = ("item_version", "case", "language", "priority_reason")
+
+
+@require_http_methods(["GET", "POST"])
+def assist_start(request: HttpRequest) -> HttpResponse:
+    """The one-click button, from any page, signed in or out.
+
+    POST joins the queue. Signed out, the button's POST (or a GET) leads to the login, then back here by GET with
+    the page's context: GET only shows a confirm page whose button POSTs (never a GET side effect).
+    """
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        source = request.POST if request.method == "POST" else request.GET
+        query = urlencode({name: source[name] for name in START_CONTEXT if source.get(name)})
+        start = reverse("helpdesk:start") + (f"?{query}" if query else "")
+        return redirect_to_login(start)
+    if user.is_clerk:
+        return redirect("helpdesk:console")
+    if request.method == "GET":
+        return render(
+            request,
+            "helpdesk/start.html",
+            {
+                "context": {name: request.GET[name][:32] for name in START_CONTEXT if request.GET.get(name)},
+                "open_request": AssistRequest.objects.filter(citizen=user, state__in=AssistRequest.OPEN_STATES).first(),
+                "languages": Language.choices,
+                "priority_reasons": PriorityReason.choices,
+            },
+        )
     version = None
     if request.POST.get("item_version", "").isdigit():
         version = ItemVersion.objects.filter(pk=int(request.POST["item_version"])).select_related("item").first()
@@ -40,7 +70,7 @@ def assist_start(request: SignedInRequest) -> HttpResponse:
         reason = PriorityReason.NONE
     try:
         assist = services.assist_request_create(
-            citizen=request.user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
+            citizen=user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
         )
     except DomainError as exc:
         for message in error_messages(exc):

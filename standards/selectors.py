@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Field, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Field, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from standards.models import (
@@ -18,6 +18,7 @@ from standards.models import (
     ServiceItem,
     ServiceWindow,
 )
+from standards.vocabulary import Sector
 
 # The fields that make up a standard's content (copied into a draft, compared by a diff).
 VERSION_CONTENT_FIELDS: tuple[str, ...] = tuple(
@@ -182,3 +183,13 @@ def catalogue_counts(*, on: dt.date | None = None) -> dict[str, Any]:
         "unverified_share": round(unverified / checked, 3) if checked else 0.0,
         "unverified_percent": round(100 * unverified / checked) if checked else 0,
     }
+
+
+def departments_with_items(*, on: dt.date | None = None) -> list[tuple[str, str, int]]:
+    """Browsing by department: each sector (a district has one department per sector) with the number of items
+    in force it handles, largest first; sectors without items are left out."""
+    counted = (
+        versions_in_force(on=on).values("sector").annotate(n=Count("item", distinct=True)).order_by("-n", "sector")
+    )
+    labels = dict(Sector.choices)
+    return [(row["sector"], str(labels.get(row["sector"], row["sector"])), row["n"]) for row in counted]

@@ -34,6 +34,7 @@ SEARCH_FILTERS = (
     "handling_form",
     "cross_province_mode",
     "growth_stage",
+    "life_event",
 )
 
 
@@ -90,6 +91,7 @@ def item_search_page(request):
             "handling_forms": HandlingForm.choices,
             "modes": ItemVersion.CrossProvinceMode.choices,
             "growth_stages": GrowthStage.choices,
+            "life_events": LifeEvent.choices,
             "querystring": query_without_page.urlencode(),
             "is_standards_admin": is_standards_admin(request.user),
         },

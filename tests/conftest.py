@@ -142,7 +142,7 @@ def live_stack(
         ]
         supervisor.spawn("celery-worker", worker, env=env)
         supervisor.spawn("asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False), env=env)
-        stack.wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=90, supervisor=supervisor)
+        stack.wait_for_http(f"http://127.0.0.1:{port}/healthz?probe=startup", timeout=90, supervisor=supervisor)
         yield LiveStack(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", supervisor, env)
     finally:
         supervisor.stop_all()

@@ -40,13 +40,24 @@ class MaterialRow:
 
     @property
     def replaced(self) -> bool:
-        """The applicant uploaded a new file since the correction was asked for."""
-        return bool(
-            self.correction is not None
-            and self.provided is not None
-            and self.correction.material is not None
-            and self.provided.pk != self.correction.material
-        )
+        """The applicant replaced what the correction asked for (correction_answered)."""
+        return self.correction is not None and correction_answered(self.correction, self.provided)
+
+
+def correction_answered(item: CorrectionItem, upload: CaseMaterial | None) -> bool:
+    """Whether the material's current upload answers a correction item: the one rule for the page's "replaced"
+    and for refusing a resubmission that changes nothing (cases.services.checks.correction_unanswered).
+
+    Other bytes than the file found failing answer it (the same file uploaded again does not); a material named
+    while nothing was uploaded is answered by any upload.
+    """
+    if upload is None:
+        return False
+    if item.sha256:
+        return upload.sha256 != item.sha256
+    if item.material is not None:
+        return upload.pk != item.material
+    return True
 
 
 def current_checks(case: Case) -> dict[int, MaterialCheck]:

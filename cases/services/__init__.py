@@ -36,6 +36,7 @@ from cases.services.checks import (
     acceptance_gaps,
     case_identity_check,
     case_material_check,
+    correction_unanswered,
 )
 from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
@@ -127,6 +128,7 @@ __all__ = [
     "case_view_is_recorded",
     "case_views_record",
     "case_withdraw",
+    "correction_unanswered",
     "firm_specialist_assign",
     "follow_up_close",
     "follow_up_due_on",

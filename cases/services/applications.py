@@ -17,6 +17,7 @@ from cases.chain import event_append
 from cases.competence_rules import Places
 from cases.models import Case
 from cases.selectors.competence import applicant_places
+from cases.selectors.portal import nearest_district
 from cases.services.competence import competent_implementation, given_place
 from cases.services.guards import invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
@@ -197,6 +198,12 @@ def _draft_insert(
     approving = [i for i in implementations if i.can_approve]
     if accepting_district is not None:
         accepting = [i for i in accepting if i.district_id == accepting_district.pk]
+    else:
+        # None chosen (the API without `accepting_district`): the district nearest to the actor's place, if any.
+        home = District.objects.filter(pk=actor.home_district_id).first() if actor.home_district_id else None
+        nearest = nearest_district(home, [i.district for i in accepting])
+        if nearest is not None:
+            accepting = [i for i in accepting if i.district_id == nearest.pk]
     if not accepting:
         raise Invalid(_("No district accepts this item here."))
     accept_at = accepting[0]

@@ -24,7 +24,13 @@ from accounts.models import User
 from cases import life_cycle
 from cases.chain import event_append
 from cases.models import Case, CaseMaterial, IdentityCheck, MaterialCheck
-from cases.selectors.checks import CorrectionItem, current_checks, identity_check_of
+from cases.selectors.checks import (
+    CorrectionItem,
+    correction_answered,
+    current_checks,
+    identity_check_of,
+    last_correction,
+)
 from cases.services.guards import invalid_field, lock, require_side, require_state
 from cases.services.materials import case_required_materials
 from govservice.errors import Invalid, NotFound
@@ -213,3 +219,17 @@ def correction_items(case: Case, *, named: list[ItemMaterial], reason: str) -> l
             sha256=named_upload.sha256 if named_upload is not None else "",
         )
     return list(items.values())
+
+
+def correction_unanswered(case: Case) -> list[ItemMaterial]:
+    """The materials the open correction request (补正) names that the applicant has not replaced yet ([] when no
+    correction is open). A resubmission is refused while any is left: it would change nothing."""
+    if case.state != life_cycle.STEPS["request_correction"].target:
+        return []
+    current = {m.item_material_id: m for m in case.materials.filter(current=True)}
+    left = [
+        item.item_material
+        for item in last_correction(case)
+        if not correction_answered(item, current.get(item.item_material))
+    ]
+    return list(case.item_version.materials.filter(pk__in=left).order_by("position", "pk"))

@@ -23,7 +23,7 @@ from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
 from cases.models import Case, DeliveryMethod, Rating
 from cases.services.case_notices import step_notices
-from cases.services.checks import correction_items, require_acceptable
+from cases.services.checks import correction_items, correction_unanswered, require_acceptable
 from cases.services.deadlines import calendar_gaps_alert
 from cases.services.follow_ups import BAD_SCORE, follow_up_open
 from cases.services.guards import (
@@ -206,6 +206,14 @@ def case_submit(*, case: Case, actor: User, request_id: str = "") -> Case:
                 "materials",
                 _("Required materials are missing: %(names)s") % {"names": "、".join(m.name for m in missing)},
                 code="materials_missing",
+            )
+        unanswered = correction_unanswered(case)
+        if unanswered:
+            raise invalid_field(
+                "materials",
+                _("Replace what the correction asks for before resubmitting: %(names)s")
+                % {"names": "、".join(m.display_name for m in unanswered)},
+                code="correction_unanswered",
             )
         spared = spare_by_elicence(case, actor)
         return _move(

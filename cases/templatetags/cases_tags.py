@@ -83,3 +83,19 @@ def named_items(data: object) -> list[dict[str, object]]:
     and the history would list every key as an empty row."""
     items = data.get("items") if isinstance(data, dict) else None
     return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+@register.simple_tag
+def apply_choice(item_version: ItemVersion, user: User | AnonymousUser) -> Any:
+    """The apply form's accepting districts (the nearest preselected) and the approving district, if known."""
+    from cases.selectors.portal import apply_choice as choice
+
+    return choice(item_version=item_version, user=user)
+
+
+@register.simple_tag
+def case_contact(case: Case) -> Any:
+    """Who handles the case now and how to reach them (cases.selectors.portal.case_contact)."""
+    from cases.selectors.portal import case_contact as contact
+
+    return contact(case)

@@ -66,7 +66,9 @@ def assist_request_create(
                 item_version=item_version,
                 sector=item_version.sector if item_version else "",
                 case_ref=case_ref,
-                district_id=citizen.district_id,
+                # Where the caller is at home (household register, insurance, firm): a 黄浦 caller rings as 本区
+                # in 黄浦, never as 联盟其他区 (accounts.models.User.home_district_id).
+                district_id=citizen.home_district_id,
                 language=language,
                 priority_reason=priority_reason,
                 priority=priority,

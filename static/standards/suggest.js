@@ -23,16 +23,18 @@
     list.textContent = "";
     active = -1;
     results.forEach(function (item, n) {
+      // The link itself is the option (an option holding a link nests two controls: axe-core's nested-interactive).
       var li = document.createElement("li");
-      li.id = "std-suggestion-" + n;
-      li.setAttribute("role", "option");
+      li.setAttribute("role", "none");
       var link = document.createElement("a");
+      link.id = "std-suggestion-" + n;
+      link.setAttribute("role", "option");
       link.href = item.url;
-      link.textContent = item.name;
+      link.textContent = item.name + " ";
       var code = document.createElement("code");
       code.textContent = item.code;
+      link.appendChild(code);
       li.appendChild(link);
-      li.appendChild(code);
       list.appendChild(li);
     });
     list.hidden = results.length === 0;
@@ -57,7 +59,7 @@
   }
 
   function move(step) {
-    var options = list.querySelectorAll("li");
+    var options = list.querySelectorAll("[role=option]");
     if (!options.length) return;
     if (active >= 0) options[active].removeAttribute("aria-selected");
     active = (active + step + options.length) % options.length;
@@ -76,7 +78,7 @@
     else if (event.key === "Escape") { close(); }
     else if (event.key === "Enter" && active >= 0) {
       event.preventDefault();
-      window.location.href = list.querySelectorAll("li a")[active].href;
+      window.location.href = list.querySelectorAll("[role=option]")[active].href;
     }
   });
   input.addEventListener("blur", function () { setTimeout(close, 200); });

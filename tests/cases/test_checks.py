@@ -183,7 +183,10 @@ def test_a_re_upload_after_a_correction_needs_a_new_check(
     )
     case = services.case_request_correction(case=case, actor=huangpu_clerk, reason="请补正")
     services.case_material_add(
-        case=case, item_material=material(two_files, "M-IDCARD"), uploaded_file=f.pdf_upload("new.pdf"), actor=citizen
+        case=case,
+        item_material=material(two_files, "M-IDCARD"),
+        uploaded_file=f.pdf_upload("new.pdf", size=256),
+        actor=citizen,
     )
     case = services.case_submit(case=case, actor=citizen)
     gaps = services.acceptance_gaps(case)
@@ -382,7 +385,10 @@ def test_the_correction_notice_goes_once_the_replacing_file_is_checked(
 
     assert notices() == {"M-IDCARD": ("过期", False)}
     services.case_material_add(
-        case=case, item_material=material(two_files, "M-IDCARD"), uploaded_file=f.pdf_upload("new.pdf"), actor=citizen
+        case=case,
+        item_material=material(two_files, "M-IDCARD"),
+        uploaded_file=f.pdf_upload("new.pdf", size=256),
+        actor=citizen,
     )
     assert notices() == {"M-IDCARD": ("过期", True)}
     case = services.case_submit(case=case, actor=citizen)

@@ -102,7 +102,7 @@ def test_a_correction_names_materials_and_the_applicant_resubmits(
     assert case.state == CaseState.CORRECTION_REQUESTED
     event = case.events.get(action="correction_requested")
     assert event.data["materials"] == ["M-FORM"] and event.reason == "签名缺失"
-    services.case_material_add(case=case, item_material=form, uploaded_file=f.pdf_upload(), actor=citizen)
+    services.case_material_add(case=case, item_material=form, uploaded_file=f.pdf_upload(size=256), actor=citizen)
     case = services.case_submit(case=case, actor=citizen)
     assert case.state == CaseState.SUBMITTED
 
