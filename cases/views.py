@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,9 +43,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state")
     if state in life_cycle.STATES:
         cases = cases.filter(state=state)
-    recommended: QuerySet[ItemVersion] | list[ItemVersion] = []
+    recommended: list[ItemVersion] = []
     if user.role == User.Role.FIRM and user.firm is not None:
-        recommended = selectors.firm_recommended_items(firm=user.firm)[:12]
+        # The first few; the firm space shows all of them with their reasons.
+        recommended = selectors.firm_recommended_items(firm=user.firm)[:6]
     return render(
         request,
         "cases/my_cases.html",

@@ -13,7 +13,7 @@ from accounts.models import User
 from govservice.errors import DomainError, error_messages
 from helpdesk import services
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
-from standards.models import ItemVersion
+from standards.models import District, ItemVersion
 
 
 class SignedInRequest(HttpRequest):
@@ -38,9 +38,16 @@ def assist_start(request: SignedInRequest) -> HttpResponse:
     reason = request.POST.get("priority_reason")
     if reason not in PriorityReason.values:
         reason = PriorityReason.NONE
+    # The district the call is about (a firm's call to its specialist there), by its division code.
+    district = District.objects.filter(division_code=request.POST.get("district", "")[:12]).first()
     try:
         assist = services.assist_request_create(
-            citizen=request.user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
+            citizen=request.user,
+            item_version=version,
+            case_ref=case_ref,
+            language=language,
+            priority_reason=reason,
+            district=district,
         )
     except DomainError as exc:
         for message in error_messages(exc):

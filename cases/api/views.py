@@ -429,7 +429,7 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Holiday]):
 
 
 class FirmViewSet(viewsets.GenericViewSet[Any]):
-    """Firms (精服务): recommended items for the firm's growth stage, and its specialists per district.
+    """Firms (精服务): recommended items for the firm (industry, stage, business mode) with reasons; its specialists.
 
     Its objects are firms; its default serializer (the schema's) is that of their specialists.
     """
@@ -446,7 +446,7 @@ class FirmViewSet(viewsets.GenericViewSet[Any]):
     @action(detail=True, methods=["get"])
     def recommendations(self, request: Request, pk: str | None = None) -> Response:
         firm = self.get_object()
-        items = selectors.firm_recommended_items(firm=firm)
+        items = selectors.firm_recommendations(firm=firm)
         return Response(s.RecommendedItemSerializer(items, many=True).data)
 
     @extend_schema(

@@ -10,7 +10,7 @@
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
 - figures: per district and alliance-wide
-- firms: recommended items, visible firms
+- firms: recommended items with their reasons, a firm's specialists, visible firms
 - steps: the declared steps a user may take now (cases.life_cycle)
 """
 
@@ -38,7 +38,14 @@ from cases.selectors.competence import (
 from cases.selectors.counter import Walkin, citizen_account, counter_lookup
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
-from cases.selectors.firms import firm_recommended_items, firms_visible_to
+from cases.selectors.firms import (
+    RecommendedItem,
+    firm_recommendations,
+    firm_recommended_items,
+    firm_specialists,
+    firms_visible_to,
+    specialist_candidates,
+)
 from cases.selectors.papers import (
     PaperFile,
     case_paper_file,
@@ -73,6 +80,7 @@ __all__ = [
     "Document",
     "MaterialRow",
     "PaperFile",
+    "RecommendedItem",
     "StateQueue",
     "ViewEntry",
     "Walkin",
@@ -102,7 +110,9 @@ __all__ = [
     "districts_visible_to",
     "document_intact",
     "figures",
+    "firm_recommendations",
     "firm_recommended_items",
+    "firm_specialists",
     "firms_visible_to",
     "identity_check_of",
     "last_correction",
@@ -113,6 +123,7 @@ __all__ = [
     "paper_intact",
     "quick_step_for",
     "routing_stopped_cases",
+    "specialist_candidates",
     "view_entry",
     "workbench_for",
 ]

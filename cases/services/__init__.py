@@ -11,7 +11,7 @@
 - deadlines: the due-soon / overdue scan (both deadlines); years missing from the holiday calendar
 - paperwork: the documents a step issues (PDF, hash on the chain, public check)
 - calendar: importing the holiday calendar, and counting provisional deadlines again
-- firms: firm specialists (精服务)
+- firms: firm specialists, the firm's profile (精服务)
 - guards: the row lock, side and reason guards, the errors, the announcement
 
 The public functions are re-exported here: `from cases import services; services.case_accept(...)`.
@@ -38,7 +38,7 @@ from cases.services.checks import (
 from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
-from cases.services.firms import firm_specialist_assign
+from cases.services.firms import firm_profile_update, firm_specialist_assign
 from cases.services.guards import ChainBroken, TransitionNotAllowed
 from cases.services.materials import case_material_add, case_required_materials
 from cases.services.paperwork import paper_issue, paper_sweep
@@ -113,6 +113,7 @@ __all__ = [
     "case_view_is_recorded",
     "case_views_record",
     "case_withdraw",
+    "firm_profile_update",
     "firm_specialist_assign",
     "follow_up_close",
     "holiday_calendar_import",
