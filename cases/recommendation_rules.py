@@ -59,7 +59,8 @@ class IndustryRule:
 # The first rule whose fragment is in an item's name decides (the more specific fragments first).
 INDUSTRY_RULES: tuple[IndustryRule, ...] = (
     IndustryRule("仅销售预包装食品", frozenset({Industry.FOOD_SERVICE, Industry.RETAIL}), ("预包装食品", "食品销售")),
-    IndustryRule("食品", frozenset({Industry.FOOD_SERVICE}), ("食品", "餐饮")),
+    # Selling pre-packaged food only needs the 备案 above, not the licence: "食品" alone is not enough here.
+    IndustryRule("食品", frozenset({Industry.FOOD_SERVICE}), ("餐饮", "食品经营", "散装食品", "热食", "冷食")),
     IndustryRule(
         "公共场所卫生",
         frozenset({Industry.HOSPITALITY, Industry.CULTURE_ENTERTAINMENT}),

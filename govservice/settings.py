@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "standards",
     "cases",
     "helpdesk",
+    "dashboard",  # the supervisors' dashboard: reads cases and helpdesk figures, imported by nobody
     "seed",  # demo and seed data: the load_catalogue and load_demo commands
 ]
 

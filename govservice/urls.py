@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("standards.urls")),
     path("", include("cases.urls")),
     path("", include("helpdesk.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 admin.site.site_header = "长三角C9跨省通办 · 管理"

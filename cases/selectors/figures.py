@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
@@ -11,6 +12,7 @@ from accounts.models import User
 from cases import life_cycle
 from cases.models import Case, FollowUp, Rating
 from cases.selectors.visibility import cases_visible_to, districts_visible_to
+from standards.models import District
 
 
 def _figures_for(cases: QuerySet[Case]) -> dict[str, Any]:
@@ -57,10 +59,27 @@ def _figures_for(cases: QuerySet[Case]) -> dict[str, Any]:
     }
 
 
-def figures(*, user: User) -> dict[str, Any]:
-    """Per district (cases it accepted or approves) and alliance-wide; a clerk gets their district only."""
+def figures(
+    *,
+    user: User,
+    submitted_from: dt.datetime | None = None,
+    submitted_before: dt.datetime | None = None,
+    district: District | None = None,
+) -> dict[str, Any]:
+    """Per district (cases it accepted or approves) and alliance-wide; a clerk gets their district only.
+
+    With a period, only the cases submitted in it; with `district`, that district's row alone (and the
+    alliance block counts that district's cases).
+    """
     visible = cases_visible_to(user).exclude(state__in=life_cycle.UNSUBMITTED_STATES)
+    if submitted_from is not None:
+        visible = visible.filter(submitted_at__gte=submitted_from)
+    if submitted_before is not None:
+        visible = visible.filter(submitted_at__lt=submitted_before)
     districts = districts_visible_to(user)
+    if district is not None:
+        districts = districts.filter(pk=district.pk)
+        visible = visible.filter(Q(accepting_district=district) | Q(approving_district=district))
     result: dict[str, Any] = {
         "districts": [
             {
