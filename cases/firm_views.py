@@ -45,12 +45,16 @@ def firm_page(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for district in District.objects.select_related("province").order_by("division_code")
     ]
+    # The firm's own specialists first; a supervisor assigns in every district, the others see who serves them.
+    districts.sort(key=lambda row: row["specialist"] is None)
+    unserved = [row["district"] for row in districts if row["specialist"] is None]
     return render(
         request,
         "cases/firm.html",
         {
             "firm": firm,
-            "districts": districts,
+            "districts": districts if is_supervisor else [row for row in districts if row["specialist"]],
+            "unserved": unserved,
             "cases": selectors.cases_visible_to(user)
             .filter(firm=firm)
             .select_related("item_version", "accepting_district", "approving_district")[:50],

@@ -61,12 +61,18 @@ class Chart:
     legend: list[tuple[str, str]] = field(default_factory=list)
 
 
-def nice_ceiling(value: float) -> float:
-    """A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten, at least `value`."""
+def nice_ceiling(value: float, *, whole: bool = False) -> float:
+    """A round top for an axis of four ticks: four times 1, 2, 2.5 or 5 times a power of ten, at least `value`.
+
+    `whole`: counts, whose ticks must be whole numbers (no 2.5, nothing under 1).
+    """
     if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
+        return 4.0 if whole else 1.0
+    per_tick = value / 4
+    power = 10 ** math.floor(math.log10(per_tick))
+    steps = (1, 2, 5, 10) if whole else (1, 2, 2.5, 5, 10)
+    tick = next(step * power for step in steps if step * power >= per_tick)
+    return 4 * max(tick, 1) if whole else 4 * tick
 
 
 def _number(value: float) -> str:
@@ -77,7 +83,7 @@ def _open(title: str, description: str, height: int = HEIGHT) -> tuple[str, list
     n = next(_ids)
     head = (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="chart{n}t chart{n}d" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">'
+        f'xmlns="http://www.w3.org/2000/svg" font-size="13" font-family="sans-serif">'
         f'<title id="chart{n}t">{escape(title)}</title><desc id="chart{n}d">{escape(description)}</desc>'
     )
     return head, []
@@ -121,9 +127,10 @@ def _top(series: Sequence[Series], target: Target | None, fixed_top: float | Non
     if fixed_top is not None:
         return fixed_top
     values = [v for s in series for v in s.values if v is not None]
+    whole = all(float(v).is_integer() for v in values) and (target is None or float(target.value).is_integer())
     if target is not None:
-        values.append(target.value)
-    return nice_ceiling(max(values, default=0) * 1.05)
+        values.append(target.value * 1.1)  # room for the target's label above its line
+    return nice_ceiling(max(values, default=0), whole=whole)
 
 
 def bar_chart(

@@ -155,7 +155,9 @@ def test_a_chart_escapes_its_text_and_draws_its_target() -> None:
     )
     assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg
     assert 'class="target"' in chart.svg and "target 5" in chart.svg
-    assert charts.nice_ceiling(7) == 10 and charts.nice_ceiling(0.3) == 0.5 and charts.nice_ceiling(0) == 1
+    assert charts.nice_ceiling(7) == 8 and charts.nice_ceiling(21) == 40 and charts.nice_ceiling(0.3) == 0.4
+    assert charts.nice_ceiling(3, whole=True) == 4 and charts.nice_ceiling(9, whole=True) == 20
+    assert charts.nice_ceiling(0, whole=True) == 4
 
 
 def test_a_missing_value_breaks_the_line_instead_of_drawing_zero() -> None:
