@@ -92,7 +92,6 @@ def supervision(request: HttpRequest) -> HttpResponse:
         "cases/supervision.html",
         {
             "queues": selectors.district_queues(user=user),
-            "figures": selectors.figures(user=user),
             "follow_ups": FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
                 "rating__case", "district"
             ),

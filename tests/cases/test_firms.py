@@ -231,3 +231,23 @@ def test_a_call_from_the_firm_page_rings_the_firms_specialist_of_that_district_f
     assert request.district is not None and request.district.division_code == f.GUSU
     offer = Offer.objects.get(request=request)
     assert (offer.clerk, offer.stage) == (gusu, "specialist")
+
+
+@pytest.mark.django_db
+def test_the_demo_firm_has_a_profile_and_specialists_and_its_representative_a_plain_name() -> None:
+    from seed.demo_accounts import DEMO_SPECIALIST_DISTRICTS, demo_accounts_load
+
+    demo_accounts_load()
+    lihua = User.objects.get(username="lihua")
+    firm = f.firm_of(lihua)
+    assert (firm.industry, firm.business_mode) == (Industry.DIGITAL_TECH, Mode.BRANCHES)
+    specialists = FirmSpecialist.objects.filter(firm=firm, active=True)
+    assert sorted(s.district.division_code for s in specialists) == sorted(DEMO_SPECIALIST_DISTRICTS)
+    # The header prints "name · role": the name must not carry the role again.
+    assert lihua.display_name == "李华"
+    firm.industry = Industry.FOOD_SERVICE
+    firm.save()
+    demo_accounts_load()  # a reload keeps what the representative declared, and names nobody twice
+    firm.refresh_from_db()
+    assert firm.industry == Industry.FOOD_SERVICE
+    assert FirmSpecialist.objects.filter(firm=firm).count() == len(DEMO_SPECIALIST_DISTRICTS)
