@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identifiers import normalize_id_number, validate_credit_code, validate_id_number
-from accounts.models import FirmSpecialist, User
+from accounts.models import Firm, FirmSpecialist, User
 from cases.models import (
     Case,
     CaseEvent,
@@ -536,6 +536,23 @@ class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
 class FirmSpecialistAssignSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(help_text="division code")
     clerk = serializers.IntegerField()
+
+
+class FirmProfileSerializer(serializers.ModelSerializer[Firm]):
+    """What a firm's representative declares (growth stage, business mode, industry, scope); the rest is read only."""
+
+    class Meta:
+        model = Firm
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "growth_stage",
+            "business_mode",
+            "industry",
+            "business_scope",
+        ]
+        read_only_fields = ["id", "name", "credit_code"]
 
 
 class ApprovingDistrictChangeSerializer(serializers.Serializer[Any]):

@@ -449,6 +449,27 @@ class FirmViewSet(viewsets.GenericViewSet[Any]):
         items = selectors.firm_recommendations(firm=firm)
         return Response(s.RecommendedItemSerializer(items, many=True).data)
 
+    @extend_schema(methods=["get"], responses={200: s.FirmProfileSerializer}, request=None)
+    @extend_schema(methods=["put"], request=s.FirmProfileSerializer, responses={200: s.FirmProfileSerializer})
+    @action(detail=True, methods=["get", "put"])
+    def profile(self, request: Request, pk: str | None = None) -> Response:
+        """The firm's profile; its representatives change growth stage, business mode, industry and scope."""
+        firm = self.get_object()
+        if request.method == "GET":
+            return Response(s.FirmProfileSerializer(firm).data)
+        incoming = s.FirmProfileSerializer(firm, data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        firm = services.firm_profile_update(
+            firm=firm,
+            actor=signed_in_user(request),
+            growth_stage=data["growth_stage"],
+            business_mode=data["business_mode"],
+            industry=data["industry"],
+            business_scope=data.get("business_scope", ""),
+        )
+        return Response(s.FirmProfileSerializer(firm).data)
+
     @extend_schema(
         methods=["get"],
         responses={200: s.FirmSpecialistSerializer(many=True)},

@@ -251,3 +251,20 @@ def test_the_demo_firm_has_a_profile_and_specialists_and_its_representative_a_pl
     firm.refresh_from_db()
     assert firm.industry == Industry.FOOD_SERVICE
     assert FirmSpecialist.objects.filter(firm=firm).count() == len(DEMO_SPECIALIST_DISTRICTS)
+
+
+@pytest.mark.django_db
+def test_the_api_lets_the_representative_change_the_profile_and_nobody_else(cast: dict[str, User]) -> None:
+    from rest_framework.test import APIClient
+
+    firm = f.firm_of(cast["owner"])
+    body = {"growth_stage": "expansion", "business_mode": "supply_chain", "industry": "logistics", "business_scope": ""}
+    path = f"/api/cases/firms/{firm.pk}/profile/"
+    for who, expected in (("supervisor", 403), ("other_firm", 404), ("owner", 200)):
+        client = APIClient()
+        client.force_authenticate(cast[who])
+        response = client.put(path, body, format="json")
+        assert response.status_code == expected, who
+    assert response.json()["industry"] == "logistics"
+    firm.refresh_from_db()
+    assert (firm.growth_stage, firm.business_mode) == ("expansion", "supply_chain")
