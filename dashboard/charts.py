@@ -15,7 +15,8 @@ from itertools import count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-# Colours that stay apart for the common colour-vision deficiencies (Okabe–Ito), then greys.
+# Colours that stay apart for the common colour-vision deficiencies (Okabe–Ito, without its yellow, too pale
+# against white), then darker ones.
 PALETTE = (
     "#0072B2",
     "#E69F00",
@@ -23,7 +24,6 @@ PALETTE = (
     "#CC79A7",
     "#56B4E9",
     "#D55E00",
-    "#F0E442",
     "#000000",
     "#999999",
     "#7C3AED",

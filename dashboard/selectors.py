@@ -107,6 +107,23 @@ def period_from_query(query: Mapping[str, str], *, today: dt.date | None = None)
     return Period(first, last, grain, district), notices
 
 
+def period_presets(*, district: District | None, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """Common periods as (label, query string): today by day, the last 7 and 30 days, the last 12 months."""
+    today = today or timezone.localdate()
+    where = f"&district={district.division_code}" if district is not None else ""
+    year_ago = (today.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+    return [
+        (_("Today"), f"from={today}&to={today}&grain=day{where}"),
+        (_("Last 7 days"), f"from={today - dt.timedelta(days=6)}&to={today}&grain=day{where}"),
+        (_("Last 30 days"), f"from={today - dt.timedelta(days=29)}&to={today}&grain=day{where}"),
+        (
+            _("Last 12 weeks"),
+            f"from={today - dt.timedelta(weeks=12) + dt.timedelta(days=1)}&to={today}&grain=week{where}",
+        ),
+        (_("Last 12 months"), f"from={year_ago}&to={today}&grain=month{where}"),
+    ]
+
+
 def grain_label(grain: str) -> str:
     return {"day": _("day"), "week": _("week"), "month": _("month")}[grain]
 

@@ -43,6 +43,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "help_figures": panels.help_figures(figures=figures),
             "case_figures": panels.case_figures(figures=figures),
             "query": request.GET.urlencode(),
+            "presets": selectors.period_presets(district=period.district),
         },
     )
 

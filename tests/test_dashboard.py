@@ -133,6 +133,17 @@ def test_the_period_is_made_sensible_and_says_what_changed() -> None:
     assert (default.last - default.first).days + 1 == selectors.DEFAULT_DAYS
 
 
+@pytest.mark.django_db
+def test_the_preset_periods_fit_in_one_chart_without_a_notice() -> None:
+    today = dt.date(2026, 11, 29)
+    for _label, query in selectors.period_presets(district=None, today=today):
+        fields = dict(pair.split("=") for pair in query.split("&"))
+        period, notices = selectors.period_from_query(fields, today=today)
+        assert not notices and period.grain == fields["grain"] and period.last == today
+    months = selectors.period_presets(district=None, today=today)[-1][1]
+    assert months.startswith("from=2025-12-01&")
+
+
 def test_buckets_start_on_days_mondays_and_first_days_of_months() -> None:
     first, last = dt.date(2026, 1, 28), dt.date(2026, 3, 2)
     months = selectors.bucket_starts(first, last, "month")
