@@ -9,7 +9,9 @@ Three things about the firm decide, each adding weight and a reason people can r
   (`INDUSTRY_RULES`, matched by a fragment of the item's name) are recommended to firms of that industry
   and to firms whose scope names them — and **never to anyone else**: a software firm gets no food-licence
   items unless its scope says it sells food;
-* its **growth stage**: items the catalogue tags for the firm's stage (`ItemVersion.growth_stages`);
+* its **growth stage**: items the catalogue tags for the firm's stage (`ItemVersion.growth_stages`); an item
+  tagged only for other stages is left out, whatever else fits (a start-up has no licence to renew or cancel),
+  unless the business mode calls for it (a growth-stage firm with branches still registers a branch);
 * its **business mode** across provinces: items a firm with branches, a headquarters elsewhere or a
   cross-province supply chain meets (`MODE_RULES`), and, as a smaller weight, items handled across
   provinces without travelling (跨省通办).
@@ -156,6 +158,9 @@ def _industry_reason(rule: IndustryRule, firm: FirmView) -> str | None:
 def recommend_one(firm: FirmView, item: ItemView) -> Recommendation | None:
     """The recommendation of one item for the firm, or None when nothing about the firm calls for it."""
     score, reasons, relevant = 0, [], False
+    mode_rules = [m for m in MODE_RULES if m.fragment in item.name and firm.business_mode in m.modes]
+    if item.growth_stages and firm.growth_stage not in item.growth_stages and not mode_rules:
+        return None  # tagged for other stages (a start-up has no licence to renew or cancel yet)
     rule = industry_rule_of(item.name)
     if rule is not None:
         reason = _industry_reason(rule, firm)
@@ -168,10 +173,9 @@ def recommend_one(firm: FirmView, item: ItemView) -> Recommendation | None:
         reasons.append(
             _("Suits a firm at your stage (%(stage)s).") % {"stage": label_of(GrowthStage, firm.growth_stage)}
         )
-    for mode_rule in MODE_RULES:
-        if mode_rule.fragment in item.name and firm.business_mode in mode_rule.modes:
-            score, relevant = score + MODE_WEIGHT, True
-            reasons.append(str(mode_rule.reason))
+    for mode_rule in mode_rules:
+        score, relevant = score + MODE_WEIGHT, True
+        reasons.append(str(mode_rule.reason))
     if not relevant:
         return None
     if firm.business_mode in CROSS_PROVINCE_MODES and item.cross_province_mode:

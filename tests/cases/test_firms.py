@@ -58,6 +58,9 @@ def test_a_catering_firm_gets_the_food_licence_first_with_its_reason() -> None:
     assert first == "食品经营许可证核发"  # industry and stage both fit: the heaviest
     assert chosen[0].reasons[0] == "贵企业所在行业（食品和餐饮）需要办理。"
     assert "仅销售预包装食品备案" in names(chosen)
+    # Tagged for later stages: no renewal or cancellation for a start-up; the untagged replacement stays.
+    assert "食品经营许可证注销" not in names(chosen) and "食品经营许可证延续" not in names(chosen)
+    assert "食品经营许可证补办" in names(chosen)
 
 
 def test_words_of_the_business_scope_bring_another_industrys_item_with_the_word_as_the_reason() -> None:
@@ -79,6 +82,7 @@ def test_the_business_mode_brings_branch_and_cross_region_tax_items() -> None:
     branches = rules.FirmView(growth_stage="growth", business_mode=Mode.BRANCHES, industry=Industry.DIGITAL_TECH)
     assert "分公司设立登记" not in names(rules.recommend(single, seed_items()))
     chosen = names(rules.recommend(branches, seed_items()))
+    # Both are tagged for the expansion stage; a growth-stage firm with branches needs them all the same.
     assert "分公司设立登记" in chosen and "跨区域涉税事项报告" in chosen
 
 
