@@ -31,6 +31,7 @@ PALETTE = (
     "#065F46",
     "#9D174D",
     "#1E3A8A",
+    "#4D7C0F",
 )
 TARGET_COLOUR = "#B91C1C"
 WIDTH, HEIGHT = 640, 240
@@ -91,23 +92,31 @@ def _open(title: str, description: str, height: int = HEIGHT) -> tuple[str, list
 
 def _y_axis(parts: list[str], top_value: float, unit: str, height: int) -> None:
     plot_h = height - TOP - BOTTOM
-    for i in range(5):
-        value = top_value * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    # Five intervals for a top of 5 (ratings: 1 … 5), four otherwise (the tops nice_ceiling picks).
+    intervals = 5 if top_value == 5 else 4
+    for i in range(intervals + 1):
+        value = top_value * i / intervals
+        y = TOP + plot_h - plot_h * i / intervals
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>')
         tick = f"{_number(value)}{escape(unit)}"
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#4b5563">{tick}</text>')
 
 
+def _text_width(text: str) -> float:
+    """Roughly, in the chart's units: a Chinese character is as wide as the font, a Latin one about half."""
+    return sum(13 if ord(ch) > 0x2E80 else 7 for ch in text)
+
+
 def _x_labels(parts: list[str], labels: Sequence[str], slot: float, height: int) -> None:
     step = max(1, math.ceil(len(labels) / MAX_X_LABELS))
+    # Labels wider than their slot (English district names) alternate between two lines instead of overlapping.
+    stagger = any(_text_width(label) > slot * step - 4 for label in labels)
     for i, label in enumerate(labels):
         if i % step:
             continue
         x = LEFT + slot * (i + 0.5)
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - BOTTOM + 16}" text-anchor="middle" fill="#4b5563">{escape(label)}</text>'
-        )
+        y = height - BOTTOM + 16 + (14 if stagger and (i // step) % 2 else 0)
+        parts.append(f'<text x="{x:.1f}" y="{y}" text-anchor="middle" fill="#4b5563">{escape(label)}</text>')
 
 
 def _target(parts: list[str], target: Target | None, top_value: float, height: int) -> None:
@@ -120,7 +129,10 @@ def _target(parts: list[str], target: Target | None, top_value: float, height: i
         f'stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/>'
     )
     label = escape(target.label)
-    parts.append(f'<text x="{WIDTH - RIGHT}" y="{y - 5:.1f}" text-anchor="end" fill="{TARGET_COLOUR}">{label}</text>')
+    parts.append(
+        f'<text x="{WIDTH - RIGHT}" y="{y - 5:.1f}" text-anchor="end" fill="{TARGET_COLOUR}" stroke="#fff" '
+        f'stroke-width="3" paint-order="stroke">{label}</text>'
+    )
 
 
 def _top(series: Sequence[Series], target: Target | None, fixed_top: float | None) -> float:
@@ -212,7 +224,7 @@ def stacked_rows(
     *, title: str, description: str, rows: Sequence[tuple[str, Sequence[int]]], parts_names: Sequence[str]
 ) -> Chart:
     """One horizontal bar per row (a district), stacked by part (a state), its total at the end."""
-    label_w, row_h = 120, 26
+    label_w, row_h = 20 + max((_text_width(label) for label, _ in rows), default=60), 26
     height = TOP + row_h * max(1, len(rows)) + 10
     head, parts = _open(title, description, height)
     total_max = max((sum(values) for _, values in rows), default=0) or 1

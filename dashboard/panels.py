@@ -164,7 +164,7 @@ def district_panels(*, figures: dict[str, Any]) -> list[Panel]:
                 title=_("Cases by state and district"),
                 description=_("For each district, the cases submitted in the period, by where they stand today."),
                 rows=[
-                    (name, [r["by_state"].get(s, 0) for s in shown_states]) for name, r in zip(names, rows, strict=True)
+                    (name, [r["by_state"].get(s, 0) for s in shown_states]) for name, r in zip(short, rows, strict=True)
                 ],
                 parts_names=state_names,
             ),
