@@ -252,11 +252,19 @@ def help_figures(*, figures: dict[str, Any]) -> list[Figure]:
             _seconds(now["longest_wait_seconds"]),
             _("How long the person waiting longest has been waiting."),
         ),
-        Figure(
-            _("Clerks ready now"),
-            str(status.get("available", 0)),
-            _("Clerks signed in to the video console and free to answer (%(busy)s more are in a call).")
-            % {"busy": status.get("in_call", 0)},
+        (
+            Figure(
+                _("Clerks ready now"),
+                str(status.get("available", 0)),
+                _("Clerks signed in to the video console and free to answer (%(busy)s more are in a call).")
+                % {"busy": status.get("in_call", 0)},
+            )
+            if now["district"] is None
+            else Figure(
+                _("Clerks ready now"),
+                str(now["available_clerks_by_district"].get(now["district"], 0)),
+                _("Clerks of this district signed in to the video console and free to answer."),
+            )
         ),
         Figure(
             _("Call-backs to make"),

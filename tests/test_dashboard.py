@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from dashboard import charts, selectors
+from dashboard import charts, panels, selectors
 from helpdesk.models import AssistRequest, CallSession
 from tests import factories as f
 
@@ -95,6 +95,12 @@ def test_the_district_filter_narrows_calls_and_cases_to_that_district(cast: dict
     assert figures["calls"]["requests"] == 1
     assert [row["division_code"] for row in figures["cases"]["districts"]] == [f.GUSU]
     assert sum(row["requests"] for row in figures["series"]) == 1
+    f.make_clerk(f.HUANGPU, status="available")
+    f.make_clerk(f.GUSU, status="available")
+    f.make_clerk(f.GUSU, status="available")
+    figures = selectors.dashboard_figures(user=cast["supervisor"], period=period)
+    ready = next(fig for fig in panels.help_figures(figures=figures) if fig.label == "当前可接听的工作人员")
+    assert ready.value == "2"  # Gusu's, not the alliance's three
 
 
 @pytest.mark.django_db
