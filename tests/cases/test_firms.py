@@ -272,3 +272,15 @@ def test_the_api_lets_the_representative_change_the_profile_and_nobody_else(cast
     assert response.json()["industry"] == "logistics"
     firm.refresh_from_db()
     assert (firm.growth_stage, firm.business_mode) == ("expansion", "supply_chain")
+
+
+@pytest.mark.django_db
+def test_the_navigation_leads_firms_to_their_space_and_supervisors_to_firms_and_the_dashboard(
+    cast: dict[str, User],
+) -> None:
+    firm_nav = client_for(cast["owner"]).get("/").content.decode()
+    assert reverse("cases-my-firm") in firm_nav and reverse("dashboard") not in firm_nav
+    boss_nav = client_for(cast["supervisor"]).get("/").content.decode()
+    assert reverse("cases-firms") in boss_nav and reverse("dashboard") in boss_nav
+    citizen_nav = client_for(cast["citizen"]).get("/").content.decode()
+    assert reverse("cases-my-firm") not in citizen_nav and reverse("cases-firms") not in citizen_nav
