@@ -46,7 +46,7 @@ def firm_specialists(*, firm: Firm) -> QuerySet[FirmSpecialist]:
     """The firm's active specialists, one per district at most, in the districts' order."""
     return (
         FirmSpecialist.objects.filter(firm=firm, active=True)
-        .select_related("district", "clerk", "clerk__window")
+        .select_related("district", "clerk", "clerk__window", "assigned_by")
         .order_by("district__division_code")
     )
 
