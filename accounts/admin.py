@@ -97,5 +97,6 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Firm)
 class FirmAdmin(admin.ModelAdmin):
-    list_display = ["name", "credit_code", "registered_district"]
+    list_display = ["name", "credit_code", "registered_district", "growth_stage", "business_mode", "industry"]
+    list_filter = ["growth_stage", "business_mode", "industry"]
     search_fields = ["name", "credit_code"]

@@ -23,6 +23,20 @@ class Firm(models.Model):
         HQ_ELSEWHERE = "hq_elsewhere", _("Headquarters in another province")
         SUPPLY_CHAIN = "supply_chain", _("Cross-province supply chain")
 
+    class Industry(models.TextChoices):
+        """The firm's main line of business as its representative declares it (drives recommendations)."""
+
+        DIGITAL_TECH = "digital_tech", _("Software and digital technology")
+        MANUFACTURING = "manufacturing", _("Manufacturing")
+        CONSTRUCTION = "construction", _("Construction")
+        RETAIL = "retail", _("Wholesale and retail")
+        FOOD_SERVICE = "food_service", _("Food and catering")
+        HOSPITALITY = "hospitality", _("Accommodation and personal services")
+        CULTURE_ENTERTAINMENT = "culture_entertainment", _("Culture and entertainment")
+        EDUCATION = "education", _("Education and training")
+        LOGISTICS = "logistics", _("Transport and logistics")
+        OTHER = "other", _("Other")
+
     name = models.CharField(_("name"), max_length=200)
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
@@ -44,6 +58,10 @@ class Firm(models.Model):
         choices=BusinessMode.choices,
         default=BusinessMode.SINGLE_SITE,
     )
+    industry = models.CharField(_("industry"), max_length=25, choices=Industry.choices, default=Industry.OTHER)
+    # 经营范围 as on the business licence, in the firm's own words: words in it can make an industry's
+    # licence relevant (a software firm that also sells pre-packaged food), cases/recommendation_rules.py.
+    business_scope = models.TextField(_("business scope (经营范围)"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

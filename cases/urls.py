@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from cases import follow_up_views, paper_views, views
+from cases import firm_views, follow_up_views, paper_views, views
 from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet, PaperCheckView
 
 router = SimpleRouter()
@@ -21,6 +21,11 @@ urlpatterns = [
     path("cases/", views.my_cases, name="cases-mine"),
     path("cases/workbench/", views.workbench, name="cases-workbench"),
     path("cases/supervision/", views.supervision, name="cases-supervision"),
+    path("cases/firm/", firm_views.my_firm, name="cases-my-firm"),
+    path("cases/firms/", firm_views.firm_list, name="cases-firms"),
+    path("cases/firms/<int:pk>/", firm_views.firm_page, name="cases-firm"),
+    path("cases/firms/<int:pk>/profile/", firm_views.firm_profile, name="cases-firm-profile"),
+    path("cases/firms/<int:pk>/specialists/", firm_views.firm_specialist, name="cases-firm-specialist"),
     path("cases/apply/<int:version_id>/", views.apply, name="cases-apply"),
     path("cases/apply/<int:version_id>/agent/", views.apply_as_agent, name="cases-apply-agent"),
     path("cases/counter/", views.counter, name="cases-counter"),

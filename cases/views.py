@@ -46,9 +46,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state")
     if state in life_cycle.STATES:
         cases = cases.filter(state=state)
-    recommended: QuerySet[ItemVersion] | list[ItemVersion] = []
+    recommended: list[ItemVersion] = []
     if user.role == User.Role.FIRM and user.firm is not None:
-        recommended = selectors.firm_recommended_items(firm=user.firm)[:12]
+        # The first few; the firm space shows all of them with their reasons.
+        recommended = selectors.firm_recommended_items(firm=user.firm)[:6]
     return render(
         request,
         "cases/my_cases.html",
@@ -94,7 +95,6 @@ def supervision(request: HttpRequest) -> HttpResponse:
         "cases/supervision.html",
         {
             "queues": selectors.district_queues(user=user),
-            "figures": selectors.figures(user=user),
             # The supervisor's own (a district's, or the alliance's), escalated first; handled on their page.
             "follow_ups": selectors.follow_up_list(user=user).filter(status=FollowUp.Status.OPEN)[:20],
             "stopped": selectors.routing_stopped_cases(),

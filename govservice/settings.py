@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "cases",
     "helpdesk",
     "notices",
+    "dashboard",  # the supervisors' dashboard: reads cases and helpdesk figures, imported by nobody
     "seed",  # demo and seed data: the load_catalogue and load_demo commands
 ]
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("helpdesk.urls")),
     path("", include("notices.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 admin.site.site_header = "长三角C9跨省通办 · 管理"

@@ -131,7 +131,8 @@ def open_stages(request: RequestView, clerks: Sequence[ClerkView], conf: AssistC
 def pick_clerk(
     request: RequestView, clerks: Sequence[ClerkView], conf: AssistConf, now: dt.datetime, taken: set[int]
 ) -> tuple[ClerkView, str] | None:
-    """The longest-idle available clerk of the narrowest open stage, or None."""
+    """The longest-idle available clerk of the narrowest open stage, or None (a firm's specialist in the
+    request's district before its other specialists)."""
     far_past = dt.datetime.min.replace(tzinfo=dt.UTC)
     for stage in open_stages(request, clerks, conf, now):
         if stage == CALLBACK:
@@ -145,7 +146,16 @@ def pick_clerk(
             and in_stage(stage, clerk, request)
         ]
         if candidates:
-            return min(candidates, key=lambda c: (c.idle_since or far_past, c.user_id)), stage
+            # Among a firm's specialists, the one of the district the call is about first (the firm's page
+            # calls its specialist there); otherwise, and among equals, the longest idle.
+            return min(
+                candidates,
+                key=lambda c: (
+                    stage == "specialist" and c.district_id != request.district_id,
+                    c.idle_since or far_past,
+                    c.user_id,
+                ),
+            ), stage
     return None
 
 

@@ -17,7 +17,7 @@ from accounts.models import User
 from govservice.errors import DomainError, error_messages
 from helpdesk import services
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
-from standards.models import ItemVersion
+from standards.models import District, ItemVersion
 
 
 class SignedInRequest(HttpRequest):
@@ -27,7 +27,7 @@ class SignedInRequest(HttpRequest):
 
 
 # What the one-click button carries from its page: kept through signing in (as the query of the login's `next`).
-START_CONTEXT = ("item_version", "case", "language", "priority_reason")
+START_CONTEXT = ("item_version", "case", "language", "priority_reason", "district")
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,9 +68,16 @@ def assist_start(request: HttpRequest) -> HttpResponse:
     reason = request.POST.get("priority_reason")
     if reason not in PriorityReason.values:
         reason = PriorityReason.NONE
+    # The district the call is about (a firm's call to its specialist there), by its division code.
+    district = District.objects.filter(division_code=request.POST.get("district", "")[:12]).first()
     try:
         assist = services.assist_request_create(
-            citizen=user, item_version=version, case_ref=case_ref, language=language, priority_reason=reason
+            citizen=user,
+            item_version=version,
+            case_ref=case_ref,
+            language=language,
+            priority_reason=reason,
+            district=district,
         )
     except DomainError as exc:
         for message in error_messages(exc):

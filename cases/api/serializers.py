@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.identifiers import normalize_id_number, validate_credit_code, validate_id_number
-from accounts.models import FirmSpecialist, User
+from accounts.models import Firm, FirmSpecialist, User
 from cases.models import (
     Case,
     CaseEvent,
@@ -559,12 +559,21 @@ class HolidaySerializer(serializers.ModelSerializer[Holiday]):
         fields = ["date", "kind", "name"]
 
 
-class RecommendedItemSerializer(serializers.ModelSerializer[ItemVersion]):
-    item_code = serializers.CharField(source="item.code", read_only=True)
+class RecommendedItemSerializer(serializers.Serializer[Any]):
+    """One recommended item (`selectors.RecommendedItem`), ranked, with the reasons it is recommended."""
 
-    class Meta:
-        model = ItemVersion
-        fields = ["id", "item_code", "number", "name", "name_en", "growth_stages", "promised_limit", "limit_unit"]
+    id = serializers.IntegerField(source="version.pk", read_only=True)
+    item_code = serializers.CharField(source="version.item.code", read_only=True)
+    number = serializers.IntegerField(source="version.number", read_only=True)
+    name = serializers.CharField(source="version.name", read_only=True)
+    name_en = serializers.CharField(source="version.name_en", read_only=True)
+    growth_stages = serializers.ListField(source="version.growth_stages", child=serializers.CharField(), read_only=True)
+    promised_limit = serializers.IntegerField(source="version.promised_limit", read_only=True)
+    limit_unit = serializers.CharField(source="version.limit_unit", read_only=True)
+    score = serializers.IntegerField(read_only=True, help_text="weight of the fit: higher first")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="why it is recommended, in the caller's language"
+    )
 
 
 class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
@@ -580,6 +589,23 @@ class FirmSpecialistSerializer(serializers.ModelSerializer[FirmSpecialist]):
 class FirmSpecialistAssignSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(help_text="division code")
     clerk = serializers.IntegerField()
+
+
+class FirmProfileSerializer(serializers.ModelSerializer[Firm]):
+    """What a firm's representative declares (growth stage, business mode, industry, scope); the rest is read only."""
+
+    class Meta:
+        model = Firm
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "growth_stage",
+            "business_mode",
+            "industry",
+            "business_scope",
+        ]
+        read_only_fields = ["id", "name", "credit_code"]
 
 
 class ApprovingDistrictChangeSerializer(serializers.Serializer[Any]):

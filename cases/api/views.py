@@ -461,7 +461,7 @@ class HolidayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Holiday]):
 
 
 class FirmViewSet(viewsets.GenericViewSet[Any]):
-    """Firms (精服务): recommended items for the firm's growth stage, and its specialists per district.
+    """Firms (精服务): recommended items for the firm (industry, stage, business mode) with reasons; its specialists.
 
     Its objects are firms; its default serializer (the schema's) is that of their specialists.
     """
@@ -478,8 +478,29 @@ class FirmViewSet(viewsets.GenericViewSet[Any]):
     @action(detail=True, methods=["get"])
     def recommendations(self, request: Request, pk: str | None = None) -> Response:
         firm = self.get_object()
-        items = selectors.firm_recommended_items(firm=firm)
+        items = selectors.firm_recommendations(firm=firm)
         return Response(s.RecommendedItemSerializer(items, many=True).data)
+
+    @extend_schema(methods=["get"], responses={200: s.FirmProfileSerializer}, request=None)
+    @extend_schema(methods=["put"], request=s.FirmProfileSerializer, responses={200: s.FirmProfileSerializer})
+    @action(detail=True, methods=["get", "put"])
+    def profile(self, request: Request, pk: str | None = None) -> Response:
+        """The firm's profile; its representatives change growth stage, business mode, industry and scope."""
+        firm = self.get_object()
+        if request.method == "GET":
+            return Response(s.FirmProfileSerializer(firm).data)
+        incoming = s.FirmProfileSerializer(firm, data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        firm = services.firm_profile_update(
+            firm=firm,
+            actor=signed_in_user(request),
+            growth_stage=data["growth_stage"],
+            business_mode=data["business_mode"],
+            industry=data["industry"],
+            business_scope=data.get("business_scope", ""),
+        )
+        return Response(s.FirmProfileSerializer(firm).data)
 
     @extend_schema(
         methods=["get"],

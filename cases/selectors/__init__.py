@@ -10,7 +10,7 @@
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
 - figures: per district and alliance-wide
-- firms: recommended items, visible firms
+- firms: recommended items with their reasons, a firm's specialists, visible firms
 - follow_ups: bad ratings' follow-ups for the supervisors: who sees which, their standing, the list
 - steps: the declared steps a user may take now (cases.life_cycle)
 """
@@ -39,7 +39,14 @@ from cases.selectors.competence import (
 from cases.selectors.counter import Walkin, citizen_account, counter_lookup
 from cases.selectors.documents import Document, case_document_for, document_intact
 from cases.selectors.figures import figures
-from cases.selectors.firms import firm_recommended_items, firms_visible_to
+from cases.selectors.firms import (
+    RecommendedItem,
+    firm_recommendations,
+    firm_recommended_items,
+    firm_specialists,
+    firms_visible_to,
+    specialist_candidates,
+)
 from cases.selectors.follow_ups import (
     FollowUpFilters,
     RatingShown,
@@ -84,6 +91,7 @@ __all__ = [
     "MaterialRow",
     "PaperFile",
     "RatingShown",
+    "RecommendedItem",
     "StateQueue",
     "ViewEntry",
     "Walkin",
@@ -113,7 +121,9 @@ __all__ = [
     "districts_visible_to",
     "document_intact",
     "figures",
+    "firm_recommendations",
     "firm_recommended_items",
+    "firm_specialists",
     "firms_visible_to",
     "follow_up_districts",
     "follow_up_list",
@@ -128,6 +138,7 @@ __all__ = [
     "quick_step_for",
     "rating_shown",
     "routing_stopped_cases",
+    "specialist_candidates",
     "view_entry",
     "workbench_for",
 ]

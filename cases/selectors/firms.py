@@ -1,27 +1,61 @@
-"""Firms (精服务): recommended items for a firm's growth stage, and which firms a user sees."""
+"""Firms (精服务): the items recommended to a firm and why, its specialists, which firms a user sees."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Firm, User
-from standards.models import ItemVersion
+from accounts.models import Firm, FirmSpecialist, User
+from cases import recommendation_rules as rules
+from standards.models import District, ItemVersion
 
 
-def firm_recommended_items(*, firm: Firm) -> QuerySet[ItemVersion]:
-    """Published items whose growth-stage tags include the firm's stage (精服务)."""
+@dataclass(frozen=True)
+class RecommendedItem:
+    version: ItemVersion
+    score: int
+    reasons: tuple[str, ...]
+
+
+def _legal_person_items_in_force() -> QuerySet[ItemVersion]:
     today = timezone.localdate()
-    versions = (
+    return (
         ItemVersion.objects.filter(status=ItemVersion.Status.PUBLISHED, for_legal_person=True)
         .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=today))
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
         .select_related("item")
-        .order_by("item__code")
     )
-    # JSON containment is not on SQLite: filter the (small) tagged set in Python, keep a queryset.
-    ids = [pk for pk, stages in versions.values_list("pk", "growth_stages") if firm.growth_stage in (stages or [])]
-    return versions.filter(pk__in=ids)
+
+
+def firm_recommendations(*, firm: Firm, limit: int = rules.LIMIT) -> list[RecommendedItem]:
+    """At most `limit` items for the firm's industry and scope, growth stage and business mode, ranked,
+    each with its reasons (the rules: cases/recommendation_rules.py)."""
+    versions = {v.pk: v for v in _legal_person_items_in_force()}
+    chosen = rules.recommend(rules.FirmView.of(firm), (rules.ItemView.of(v) for v in versions.values()), limit=limit)
+    return [RecommendedItem(versions[rec.version_id], rec.score, rec.reasons) for rec in chosen]
+
+
+def firm_recommended_items(*, firm: Firm) -> list[ItemVersion]:
+    """The recommended item versions alone, in their rank."""
+    return [row.version for row in firm_recommendations(firm=firm)]
+
+
+def firm_specialists(*, firm: Firm) -> QuerySet[FirmSpecialist]:
+    """The firm's active specialists, one per district at most, in the districts' order."""
+    return (
+        FirmSpecialist.objects.filter(firm=firm, active=True)
+        .select_related("district", "clerk", "clerk__window", "assigned_by")
+        .order_by("district__division_code")
+    )
+
+
+def specialist_candidates(*, district: District) -> QuerySet[User]:
+    """The clerks a supervisor may name as a specialist in the district: its active clerks."""
+    return User.objects.filter(role=User.Role.CLERK, district=district, is_active=True).order_by(
+        "display_name", "username"
+    )
 
 
 def firms_visible_to(user: User) -> QuerySet[Firm]:

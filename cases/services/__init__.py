@@ -11,7 +11,7 @@
 - deadlines: the due-soon / overdue scan (both deadlines); years missing from the holiday calendar
 - paperwork: the documents a step issues (PDF, hash on the chain, public check)
 - calendar: importing the holiday calendar, and counting provisional deadlines again
-- firms: firm specialists (精服务)
+- firms: firm specialists, the firm's profile (精服务)
 - follow_ups: bad ratings followed up (好差评 整改): deadline by district policy, return visits, rectification,
   closing, escalation of overdue ones
 - guards: the row lock, side and reason guards, the errors, the announcement
@@ -41,7 +41,7 @@ from cases.services.checks import (
 from cases.services.competence import case_approving_district_change
 from cases.services.counter import case_counter_intake
 from cases.services.deadlines import DUE_SOON_WORKING_DAYS, calendar_gaps_alert, case_deadlines_scan
-from cases.services.firms import firm_specialist_assign
+from cases.services.firms import firm_profile_update, firm_specialist_assign
 from cases.services.follow_ups import (
     BAD_SCORE,
     FOLLOW_UP_DEFAULT_WORKING_DAYS,
@@ -129,6 +129,7 @@ __all__ = [
     "case_views_record",
     "case_withdraw",
     "correction_unanswered",
+    "firm_profile_update",
     "firm_specialist_assign",
     "follow_up_close",
     "follow_up_due_on",

@@ -18,7 +18,7 @@ from helpdesk.services import case_links, limits, routing
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.fanout import callbacks_changed_on_commit, queue_changed_on_commit
-from standards.models import ItemVersion
+from standards.models import District, ItemVersion
 
 Status = ClerkProfile.Status
 State = AssistRequest.State
@@ -33,8 +33,11 @@ def assist_request_create(
     priority_reason: str = PriorityReason.NONE,
     now: dt.datetime | None = None,
     route: bool = True,
+    district: District | None = None,
 ) -> AssistRequest:
     """One click: join the queue with the context of the page (the item, the case by its reference).
+
+    `district`: the district the call is about (a firm calling its specialist there), else the caller's own.
 
     A second click (or a retry of a POST whose answer was lost) returns the open request. A citizen
     makes at most `ASSIST_REQUESTS_PER_DAY` a day; a declared priority is kept but only a verified one
@@ -66,9 +69,10 @@ def assist_request_create(
                 item_version=item_version,
                 sector=item_version.sector if item_version else "",
                 case_ref=case_ref,
-                # Where the caller is at home (household register, insurance, firm): a 黄浦 caller rings as 本区
-                # in 黄浦, never as 联盟其他区 (accounts.models.User.home_district_id).
-                district_id=citizen.home_district_id,
+                # The district the call is about (a firm calling its specialist there), else where the caller is at
+                # home (household register, insurance, firm): a 黄浦 caller rings as 本区 in 黄浦, never as 联盟其他区
+                # (accounts.models.User.home_district_id).
+                district_id=district.pk if district is not None else citizen.home_district_id,
                 language=language,
                 priority_reason=priority_reason,
                 priority=priority,

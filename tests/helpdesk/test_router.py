@@ -130,3 +130,15 @@ def test_a_request_nobody_can_take_is_offered_a_callback_once_every_stage_has_ha
     ]
     assert not router.callback_due(zh, [away], CONF, at(199))
     assert router.callback_due(zh, [away], CONF, at(200))
+
+
+def test_a_firm_calling_about_a_district_rings_its_specialist_there_before_its_other_specialists():
+    elsewhere = clerk(7, GULOU, city="南京", idle=900, specialist_firm_ids=frozenset({42}))
+    there = clerk(8, SHUSHAN, city="合肥", idle=1, specialist_firm_ids=frozenset({42}))
+    clerks = [elsewhere, there, clerk(1, SHUSHAN, city="合肥", idle=600)]
+    assert router.pick_clerk(request(district_id=SHUSHAN, city="合肥", firm_id=42), clerks, CONF, at(0), set()) == (
+        there,
+        "specialist",
+    )
+    # Called about a district without a specialist: the longest-idle specialist of the firm.
+    assert router.pick_clerk(request(firm_id=42), clerks, CONF, at(0), set()) == (elsewhere, "specialist")
