@@ -121,6 +121,8 @@ def test_the_applicant_chooses_the_approving_district_sees_why_and_the_clerk_cha
     applicant = clerk_page(browser, live_stack, citizen)
     applicant.goto(live_stack.url(f"/items/{version.item.code}/"))
     applicant.select_option('.cases-apply select[name="approving_place"]', f.SHUSHAN)
+    # No place on the account: the applicant picks where it is accepted too (nothing is preselected).
+    applicant.select_option('.cases-apply select[name="accepting_district"]', f.HUANGPU)
     shot(applicant, "apply-choice-1280")
     applicant.click('.cases-apply button[type="submit"]')
     applicant.wait_for_selector("[data-approving-basis]")
