@@ -1,0 +1,137 @@
+"""Signing a case's steps: the canonical record of each step, signed by the district that takes it.
+
+`step_sign` is called by cases.services.transitions inside the step's own transaction, right after the step's
+event is appended, so the record names that event as the chain's head and commits (or not) with the step.
+The acceptance record holds what the accepting window answers for (国办发〔2020〕35号: 形式审查 and 身份核验):
+the case, the pinned item version with the SHA-256 of its published content, each material with its file's
+SHA-256 and the check's verdict and reason, how the identity was verified, the clerk, the window, the time
+and the chain head. Returns, decisions and delivery carry their reason or outcome the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import User
+from c9verify import canonical_json, sha256_hex
+from c9verify.checks import SIGNED_ACTIONS
+from cases.models import Case, CaseEvent
+from cases.selectors.checks import current_checks, identity_check_of
+from standards.models import ItemVersion
+from trust.keys import Signer, signer_for
+from trust.models import SignedRecord
+
+# Fields of a version that are not its published content: bookkeeping, or set later (the next version's
+# publication closes this one's effective_to).
+_NOT_CONTENT = {"id", "status", "effective_to", "published_at", "published_by", "name_initials"}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _fields(instance: models.Model, skip: set[str]) -> dict[str, Any]:
+    return {
+        field.attname: _json_value(field.value_from_object(instance))
+        for field in instance._meta.concrete_fields
+        if field.name not in skip
+    }
+
+
+def item_content(version: ItemVersion) -> bytes:
+    """The canonical published content of an item version: its standard's fields and its materials."""
+    body = _fields(version, _NOT_CONTENT)
+    body["item_code"] = version.item.code
+    body["materials"] = [_fields(m, {"id", "version"}) for m in version.materials.order_by("position", "pk")]
+    return canonical_json(body)
+
+
+def _base(case: Case, event: CaseEvent, actor: User | None, kind: str) -> dict[str, Any]:
+    window = getattr(actor, "window", None) if actor is not None else None
+    from standards.models import District
+
+    district = District.objects.only("name").get(division_code=event.district_code)
+    return {
+        "v": 1,
+        "kind": kind,
+        "case": case.reference,
+        "district": event.district_code,
+        "district_name": district.name,
+        "window": event.window_code,
+        "window_name": window.name if window is not None else "",
+        "clerk": {"id": actor.pk, "name": actor.get_full_name() or actor.username} if actor is not None else None,
+        "at": timezone.now().isoformat(timespec="microseconds"),
+        "event_seq": event.seq,
+        "chain_head": event.hash,
+        "action": event.action,
+    }
+
+
+def acceptance_payload(case: Case, event: CaseEvent, actor: User | None) -> dict[str, Any]:
+    payload = _base(case, event, actor, SignedRecord.Kind.ACCEPTANCE)
+    version = case.item_version
+    payload["item"] = {"code": version.item.code, "version": version.number, "sha256": sha256_hex(item_content(version))}
+    checks = current_checks(case)
+    materials = []
+    for upload in case.materials.filter(current=True).select_related("item_material__material_type"):
+        check = checks.get(upload.pk)
+        materials.append(
+            {
+                "material": upload.pk if upload.file else None,
+                "item_material": upload.item_material_id,
+                "code": upload.item_material.material_type.code,
+                "name": upload.item_material.name,
+                "sha256": upload.sha256,
+                "spared_by_elicence": upload.spared_by_elicence,
+                "verdict": check.verdict if check is not None else None,
+                "reason": check.reason if check is not None else "",
+            }
+        )
+    payload["materials"] = materials
+    identity = identity_check_of(case)
+    payload["identity"] = {"method": identity.method, "event_seq": identity.event_seq} if identity else None
+    return payload
+
+
+def step_payload(case: Case, event: CaseEvent, actor: User | None) -> dict[str, Any]:
+    kind = SIGNED_ACTIONS[event.action]
+    if kind == SignedRecord.Kind.ACCEPTANCE:
+        return acceptance_payload(case, event, actor)
+    payload = _base(case, event, actor, kind)
+    payload["reason"] = event.reason
+    payload["data"] = event.data
+    if kind == SignedRecord.Kind.DECISION:
+        payload["outcome"] = event.action
+    return payload
+
+
+def sign_payload(payload: dict[str, Any], signer: Signer) -> tuple[str, str, str]:
+    """(canonical text, key id, base64 signature)."""
+    text = canonical_json(payload)
+    return text.decode(), signer.key_id, base64.b64encode(signer.sign(text)).decode()
+
+
+def step_sign(case: Case, *, event: CaseEvent, actor: User | None) -> SignedRecord | None:
+    """Sign the step `event` records, if it is one the district answers for (c9verify.checks.SIGNED_ACTIONS)."""
+    if event.action not in SIGNED_ACTIONS:
+        return None
+    signer = signer_for(event.district_code)  # first: its key's period must hold the record's time
+    payload = step_payload(case, event, actor)
+    text, key_id, signature = sign_payload(payload, signer)
+    return SignedRecord.objects.create(
+        case=case,
+        kind=payload["kind"],
+        event_seq=event.seq,
+        district_code=payload["district"],
+        key_id=key_id,
+        payload=text,
+        signature=signature,
+        signed_at=dt.datetime.fromisoformat(payload["at"]),
+    )
