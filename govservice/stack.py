@@ -388,6 +388,8 @@ def cmd_run() -> int:
         manage("migrate", "--noinput", "-v", "0", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
         manage("load_demo", env=env)
+        # Each district's signing key (var/keys/, mode 0600) and its registry entry; kept when it exists.
+        manage("district_keys", "create", env=env)
         concurrency = int(env.get("CELERY_CONCURRENCY", "2"))
         # A child that dies is started again with back-off while the others keep serving.
         supervisor.spawn("celery-worker", celery_worker_args(concurrency=concurrency), env=env, restart=True)

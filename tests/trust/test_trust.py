@@ -433,3 +433,35 @@ def test_every_leafs_merkle_proof_leads_to_the_root(size: int) -> None:
     for index, leaf in enumerate(leaves):
         assert root_from_proof(leaf, merkle_proof(leaves, index)) == root
     assert root_from_proof(leaf_hash("C9X", 1, "0" * 64), merkle_proof(leaves, 0)) != root
+
+
+# --- shown to people ----------------------------------------------------------------------------------
+
+
+def test_the_case_page_shows_who_vouched_and_what_failed(
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    client: Any,
+) -> None:
+    case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
+    window = huangpu_clerk.window.name
+    client.force_login(shushan_clerk)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert 'data-trust="verified"' in page and "黄浦区" in page and window in page
+    client.force_login(citizen)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert 'data-vouch="acceptance"' in page and "黄浦区" in page and 'data-trust="' not in page
+    assert client.get(f"/cases/{case.reference}/package.zip").status_code == 404  # documents: staff only
+    assert client.get("/trust/registry.json").json()["keys"]
+
+    material = CaseMaterial.objects.filter(case=case, current=True).exclude(file="").first()
+    assert material is not None
+    Path(material.file.path).write_bytes(b"%PDF-1.4 replaced")
+    client.force_login(shushan_clerk)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert 'data-trust="failed"' in page and material.item_material.name in page
+    package = client.get(f"/cases/{case.reference}/package.zip")
+    assert package.status_code == 200 and package["Content-Type"] == "application/zip"
