@@ -95,7 +95,9 @@ def _chain(bundle: Bundle, report: Report) -> dict[int, str]:
     if not heads:
         report.failed("chain", "the case has no events")
     else:
-        report.passed("chain", f"event chain: {len(heads)} events, each hash links to the one before", events=len(heads))
+        report.passed(
+            "chain", f"event chain: {len(heads)} events, each hash links to the one before", events=len(heads)
+        )
     return heads
 
 
@@ -167,7 +169,9 @@ def _acceptance(bundle: Bundle, report: Report, verified: dict[int, dict[str, An
     if bundle.item is None:
         report.failed("item", f"the content of item {item.get('code')} version {item.get('version')} is missing")
     elif sha256_hex(bundle.item) != item.get("sha256"):
-        report.failed("item", f"item {item.get('code')} version {item.get('version')}: content differs from the signed one")
+        report.failed(
+            "item", f"item {item.get('code')} version {item.get('version')}: content differs from the signed one"
+        )
     else:
         report.passed("item", f"item {item.get('code')} version {item.get('version')}: content as signed")
     for material in payload.get("materials") or []:

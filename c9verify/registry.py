@@ -58,7 +58,9 @@ class Registry:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def district_name(self, code: str) -> str:
-        return next((key.district_name for key in self.keys.values() if key.district == code and key.district_name), code)
+        return next(
+            (key.district_name for key in self.keys.values() if key.district == code and key.district_name), code
+        )
 
     def check(self, record: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
         """A signed record {"payload": canonical JSON text, "key_id", "signature": base64}: its payload if the

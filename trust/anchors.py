@@ -66,11 +66,12 @@ def anchor_create(district_code: str, *, now: dt.datetime | None = None) -> Anch
         if not heads:
             return None
         signer = signer_for(district_code)
-        payload = {
+        seq = (previous.seq + 1) if previous else 1
+        payload: dict[str, Any] = {
             "v": 1,
             "kind": "anchor",
             "district": district_code,
-            "seq": (previous.seq + 1) if previous else 1,
+            "seq": seq,
             "prev": sha256_hex(previous.payload.encode()) if previous else GENESIS,
             "at": now.isoformat(timespec="microseconds"),
             "since": since.isoformat(timespec="microseconds") if since else None,
@@ -80,7 +81,7 @@ def anchor_create(district_code: str, *, now: dt.datetime | None = None) -> Anch
         text = canonical_json(payload)
         anchor = Anchor.objects.create(
             district_code=district_code,
-            seq=payload["seq"],
+            seq=seq,
             key_id=signer.key_id,
             payload=text.decode(),
             signature=base64.b64encode(signer.sign(text)).decode(),
@@ -130,7 +131,7 @@ def _index(path: Path, registry: Registry) -> dict[str, dict[str, Any]]:
     heads = [list(h) for h in data.get("heads", [])]
     leaves = [leaf_hash(str(h[0]), int(h[1]), str(h[2])) for h in heads]
     signed = {"payload": data.get("payload"), "key_id": data.get("key_id"), "signature": data.get("signature")}
-    payload, problem = registry.check(signed)
+    payload, _problem = registry.check(signed)
     if payload is None or payload.get("root") != merkle_root(leaves):
         # A damaged copy covers nothing it can prove; c9verify reports the signature or root failure.
         return {str(h[0]): {"anchor": signed, "leaf": h, "proof": []} for h in heads}

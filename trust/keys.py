@@ -111,7 +111,9 @@ class FileSigner:
             if loaded is None or loaded.stamp != stamp:
                 key = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
                 if not isinstance(key, Ed25519PrivateKey):
-                    raise KeyUnavailable(_("The key file of %(code)s is not an Ed25519 key.") % {"code": self.district_code})
+                    raise KeyUnavailable(
+                        _("The key file of %(code)s is not an Ed25519 key.") % {"code": self.district_code}
+                    )
                 loaded = _Loaded(stamp, key, key_id_for(self.district_code, raw_public(key)))
                 _cache[self.path] = loaded
         return loaded

@@ -77,7 +77,11 @@ def _base(case: Case, event: CaseEvent, actor: User | None, kind: str) -> dict[s
 def acceptance_payload(case: Case, event: CaseEvent, actor: User | None) -> dict[str, Any]:
     payload = _base(case, event, actor, SignedRecord.Kind.ACCEPTANCE)
     version = case.item_version
-    payload["item"] = {"code": version.item.code, "version": version.number, "sha256": sha256_hex(item_content(version))}
+    payload["item"] = {
+        "code": version.item.code,
+        "version": version.number,
+        "sha256": sha256_hex(item_content(version)),
+    }
     checks = current_checks(case)
     materials = []
     for upload in case.materials.filter(current=True).select_related("item_material__material_type"):

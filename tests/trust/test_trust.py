@@ -43,9 +43,7 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def transferred(
-    citizen: User, item: ItemVersion, clerk: User, capture: DjangoCaptureOnCommitCallbacks
-) -> Case:
+def transferred(citizen: User, item: ItemVersion, clerk: User, capture: DjangoCaptureOnCommitCallbacks) -> Case:
     case = f.submitted_case(applicant=citizen, version=item)
     with capture(execute=False):
         case = f.accept_checked(case, clerk)
@@ -112,6 +110,7 @@ def test_the_acceptance_is_signed_in_its_step_with_what_the_window_answers_for(
     payload = record.data
     assert record.event_seq == accepted.seq and payload["chain_head"] == accepted.hash
     assert payload["district"] == f.HUANGPU and payload["district_name"] == "黄浦区"
+    assert huangpu_clerk.window is not None
     assert payload["window"] == huangpu_clerk.window.code and payload["clerk"]["id"] == huangpu_clerk.pk
     assert payload["item"]["code"] == item.item.code and payload["item"]["version"] == item.number
     assert len(payload["item"]["sha256"]) == 64
@@ -192,7 +191,7 @@ def test_one_byte_of_a_stored_document_is_caught(
     message = refused_recognition(case, shushan_clerk)
     assert material.item_material.name in message and "does not match the SHA-256 signed at acceptance" in message
     # Both districts and the supervisors hear of it.
-    (groups, payload), = alerts
+    ((groups, payload),) = alerts
     assert payload["type"] == "case.verification_failed" and payload["reference"] == case.reference
     assert {f"district.{f.HUANGPU}", f"district.{f.SHUSHAN}"} <= set(groups)
 
@@ -213,7 +212,8 @@ def test_one_field_of_an_event_is_caught(
     event = case.events.get(action="identity_checked")
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE cases_caseevent SET data = %s WHERE id = %s", [json.dumps({**event.data, "method": "video"}), event.pk]
+            "UPDATE cases_caseevent SET data = %s WHERE id = %s",
+            [json.dumps({**event.data, "method": "video"}), event.pk],
         )
     message = refused_recognition(case, shushan_clerk)
     assert f"event {event.seq}" in message and "content does not match its hash" in message
@@ -379,7 +379,9 @@ def test_the_offline_verifier_passes_a_good_package_and_fails_each_tampered_one(
 
     result = _run_verifier(good, registry_file)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "VERIFIED" in result.stdout and "acceptance signed by 黄浦区" in result.stdout and "[anchor]" in result.stdout
+    assert (
+        "VERIFIED" in result.stdout and "acceptance signed by 黄浦区" in result.stdout and "[anchor]" in result.stdout
+    )
 
     with zipfile.ZipFile(good) as archive:
         document = next(n for n in archive.namelist() if n.startswith("documents/"))
@@ -422,7 +424,9 @@ def test_the_verifier_package_imports_nothing_of_django_or_the_project() -> None
         "print(bad); sys.exit(1 if bad else 0)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -447,6 +451,7 @@ def test_the_case_page_shows_who_vouched_and_what_failed(
     client: Any,
 ) -> None:
     case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
+    assert huangpu_clerk.window is not None
     window = huangpu_clerk.window.name
     client.force_login(shushan_clerk)
     page = client.get(f"/cases/{case.reference}/").content.decode()

@@ -15,4 +15,8 @@ register = template.Library()
 
 @register.inclusion_tag("trust/panel.html")
 def trust_panel(case: Case, user: User) -> dict[str, Any]:
-    return {"case": case, "trust": trust_summary(case=case, user=user), "is_staff_side": user.role in ("clerk", "supervisor")}
+    return {
+        "case": case,
+        "trust": trust_summary(case=case, user=user),
+        "is_staff_side": user.role in ("clerk", "supervisor"),
+    }

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("codes", nargs="*", help="division codes (all districts when none)")
 
     def handle(self, *args: Any, codes: list[str], **options: Any) -> None:
-        made = [a for a in (anchor_create(code) for code in codes)] if codes else anchors_create_all()
+        made = [anchor_create(code) for code in codes] if codes else anchors_create_all()
         anchors = [a for a in made if a is not None]
         for anchor in anchors:
             self.stdout.write(f"{anchor}: {len(anchor.heads)} chain heads anchored")
