@@ -16,6 +16,7 @@ import base64
 import hashlib
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -125,6 +126,12 @@ class FileSigner:
         return self._key.sign(message)
 
 
+# The registry's answer "this key is the district's current one", kept a minute per process (a rotation
+# changes the key file, so the next signature asks again at once).
+REGISTRY_TTL = 60.0
+_registered: dict[str, tuple[str, float]] = {}
+
+
 def signer_for(district_code: str) -> Signer:
     """The district's signer, checked against the registry: its key must be the district's current one.
 
@@ -135,8 +142,18 @@ def signer_for(district_code: str) -> Signer:
     if auto and not key_path(district_code).exists() and factory is FileSigner:
         key_create(district_code)
     signer: Signer = factory(district_code)
+    checked = _registered.get(district_code)
+    if (
+        not auto
+        and checked is not None
+        and checked[0] == signer.key_id
+        and time.monotonic() - checked[1] < REGISTRY_TTL
+    ):
+        return signer
     current = DistrictKey.objects.filter(district__division_code=district_code, valid_until__isnull=True).first()
-    if current is None or current.key_id != signer.key_id:
+    if current is not None and current.key_id == signer.key_id:
+        _registered[district_code] = (signer.key_id, time.monotonic())
+    else:
         if auto and isinstance(signer, FileSigner):
             _register(district_code, signer.public_raw())
         else:
