@@ -12,7 +12,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 # The directories the tables of docs/architecture.md describe, one row each.
-TABLE_DIRS = {"govservice", "accounts", "standards", "cases", "helpdesk", "seed", "tests", "bench"}
+TABLE_DIRS = {"govservice", "accounts", "standards", "cases", "helpdesk", "seed", "trust", "c9verify", "tests", "bench"}
 
 # A backticked module or package name: `models.py`, `services/`, `services/audit.py`, `management/commands/`.
 MODULE = re.compile(r"`((?:\w+/)*(?:\w+\.py|\w+/))`")

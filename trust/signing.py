@@ -54,17 +54,18 @@ def item_content(version: ItemVersion) -> bytes:
 
 # A published version never changes (standards refuses it), so its digest is kept per process.
 # Keyed by id and publication time (an id alone can come back, e.g. on SQLite after a rollback).
-_item_digests: dict[tuple[int, str], str] = {}
+_item_digests: dict[tuple[int, str], dict[str, Any]] = {}
 
 
-def item_digest(version: ItemVersion) -> str:
+def item_signed(version: ItemVersion) -> dict[str, Any]:
+    """What the acceptance record says of the pinned version: item code, version number, content SHA-256."""
     key = (version.pk, version.published_at.isoformat() if version.published_at else "")
-    digest = _item_digests.get(key)
-    if digest is None:
-        digest = sha256_hex(item_content(version))
+    signed = _item_digests.get(key)
+    if signed is None:
+        signed = {"code": version.item.code, "version": version.number, "sha256": sha256_hex(item_content(version))}
         if version.status == ItemVersion.Status.PUBLISHED and version.published_at is not None:
-            _item_digests[key] = digest
-    return digest
+            _item_digests[key] = signed
+    return dict(signed)
 
 
 def _district_name(case: Case, code: str) -> str:
@@ -97,7 +98,7 @@ def acceptance_payload(case: Case, event: CaseEvent, actor: User | None) -> dict
     newest check of the same bytes counts, as in cases.selectors.checks.current_checks), the identity check."""
     payload = _base(case, event, actor, SignedRecord.Kind.ACCEPTANCE)
     version = case.item_version
-    payload["item"] = {"code": version.item.code, "version": version.number, "sha256": item_digest(version)}
+    payload["item"] = item_signed(version)
     uploads = list(
         CaseMaterial.objects.filter(case=case, current=True)
         .order_by("item_material__position", "id")
@@ -113,8 +114,8 @@ def acceptance_payload(case: Case, event: CaseEvent, actor: User | None) -> dict
     )
     newest: dict[int, dict[str, Any]] = {}
     checks = MaterialCheck.objects.filter(case=case, material__current=True).order_by("checked_at", "id")
-    for check in checks.values("material_id", "sha256", "verdict", "reason"):
-        newest[check["material_id"]] = check
+    for row in checks.values("material_id", "sha256", "verdict", "reason"):
+        newest[row["material_id"]] = dict(row)
     materials = []
     for upload in uploads:
         check = newest.get(upload["pk"])
