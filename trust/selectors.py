@@ -44,6 +44,7 @@ class TrustSummary:
     ok: bool = False
     failures: list[dict[str, str]] = field(default_factory=list)
     checked_at: dt.datetime | None = None
+    recorded: bool = False  # the verification of the recognition (and its alert), not one made for this page
 
 
 def _vouch(record: SignedRecord, *, staff: bool) -> Vouch:
@@ -73,7 +74,7 @@ def trust_summary(*, case: Case, user: User) -> TrustSummary:
     latest = Verification.objects.filter(case=case).first()
     waiting = case.state == CaseState.TRANSFERRED
     if latest is not None and not (waiting and latest.checked_at < records[-1].signed_at):
-        summary.checked, summary.ok, summary.checked_at = True, latest.ok, latest.checked_at
+        summary.checked, summary.ok, summary.checked_at, summary.recorded = True, latest.ok, latest.checked_at, True
         failures = latest.failures
     elif waiting:
         report = case_verify(case, holder=case.approving_district.division_code)
