@@ -79,21 +79,23 @@ def _chain(bundle: Bundle, report: Report) -> dict[int, str]:
         body = event.get("body") or {}
         seq = body.get("seq")
         if seq != expected:
-            report.failed("chain", f"event {expected} is missing (found {seq})", seq=expected)
+            report.failed("chain", f"event {expected} is missing (found {seq})", problem="missing", seq=expected)
             return heads
         if body.get("case") != bundle.reference:
-            report.failed("chain", f"event {seq} belongs to another case", seq=seq)
+            report.failed("chain", f"event {seq} belongs to another case", problem="other_case", seq=seq)
             return heads
         if body.get("prev") != previous:
-            report.failed("chain", f"event {seq} does not point at the previous event", seq=seq)
+            report.failed("chain", f"event {seq} does not point at the previous event", problem="unlinked", seq=seq)
             return heads
         if sha256_hex(canonical_json(body)) != event.get("hash"):
-            report.failed("chain", f"event {seq} ({body.get('action')}): content does not match its hash", seq=seq)
+            report.failed(
+                "chain", f"event {seq} ({body.get('action')}): content does not match its hash", problem="hash", seq=seq
+            )
             return heads
         heads[seq] = str(event["hash"])
         previous = heads[seq]
     if not heads:
-        report.failed("chain", "the case has no events")
+        report.failed("chain", "the case has no events", problem="empty")
     else:
         report.passed(
             "chain", f"event chain: {len(heads)} events, each hash links to the one before", events=len(heads)
@@ -114,17 +116,22 @@ def _records(bundle: Bundle, registry: Registry, report: Report, heads: dict[int
         payload, problem = registry.check(record)
         kind = (payload or {}).get("kind", "record")
         if payload is None:
-            report.failed("record", f"signed record refused: {problem}", key_id=record.get("key_id"))
+            code, _, detail = problem.partition(": ")
+            report.failed("record", f"signed record refused: {detail}", problem=code, key_id=record.get("key_id"))
             continue
         seq = payload.get("event_seq")
         if payload.get("case") != bundle.reference:
-            report.failed("record", f"{kind} record is for case {payload.get('case')}, not this one")
+            report.failed(
+                "record", f"{kind} record is for case {payload.get('case')}, not this one", problem="other_case"
+            )
             continue
         if not isinstance(seq, int) or heads.get(seq) != payload.get("chain_head"):
             report.failed(
                 "record",
                 f"{kind} record names chain head {str(payload.get('chain_head'))[:12]}… at event {seq}; "
                 f"the chain has {str(heads.get(seq) if isinstance(seq, int) else None)[:12]}…",
+                problem="head",
+                kind=kind,
                 seq=seq,
             )
             continue
@@ -149,12 +156,21 @@ def _steps(bundle: Bundle, report: Report, verified: dict[int, dict[str, Any]]) 
             continue
         payload = verified.get(body["seq"])
         if payload is None or payload.get("kind") != kind:
-            report.failed("step", f"event {body['seq']} ({body['action']}) has no verified signed {kind} record")
+            report.failed(
+                "step",
+                f"event {body['seq']} ({body['action']}) has no verified signed {kind} record",
+                problem="unsigned",
+                seq=body["seq"],
+                kind=kind,
+            )
         elif body.get("district") and payload.get("district") != body.get("district"):
             report.failed(
                 "step",
                 f"event {body['seq']} ({body['action']}) was taken by {body.get('district')} "
                 f"but signed by {payload.get('district')}",
+                problem="other_district",
+                seq=body["seq"],
+                kind=kind,
             )
 
 
@@ -167,10 +183,16 @@ def _acceptance(bundle: Bundle, report: Report, verified: dict[int, dict[str, An
         return  # reported by _steps
     item = payload.get("item") or {}
     if bundle.item is None:
-        report.failed("item", f"the content of item {item.get('code')} version {item.get('version')} is missing")
+        report.failed(
+            "item",
+            f"the content of item {item.get('code')} version {item.get('version')} is missing",
+            problem="missing",
+        )
     elif sha256_hex(bundle.item) != item.get("sha256"):
         report.failed(
-            "item", f"item {item.get('code')} version {item.get('version')}: content differs from the signed one"
+            "item",
+            f"item {item.get('code')} version {item.get('version')}: content differs from the signed one",
+            problem="mismatch",
         )
     else:
         report.passed("item", f"item {item.get('code')} version {item.get('version')}: content as signed")
@@ -180,11 +202,19 @@ def _acceptance(bundle: Bundle, report: Report, verified: dict[int, dict[str, An
             continue  # spared by an electronic licence: no file
         actual = bundle.document_sha256(int(material["material"]))
         if actual is None:
-            report.failed("document", f"{name}: the document is missing", material=material["material"])
+            report.failed(
+                "document",
+                f"{name}: the document is missing",
+                problem="missing",
+                name=name,
+                material=material["material"],
+            )
         elif actual != material.get("sha256"):
             report.failed(
                 "document",
                 f"{name}: the stored file does not match the SHA-256 signed at acceptance",
+                problem="mismatch",
+                name=name,
                 material=material["material"],
             )
         else:
@@ -199,19 +229,22 @@ def _anchors(bundle: Bundle, registry: Registry, report: Report, heads: dict[int
     for entry in bundle.anchors:
         payload, problem = registry.check(entry.get("anchor") or {})
         if payload is None or payload.get("kind") != "anchor":
-            report.failed("anchor", f"anchor refused: {problem or 'not an anchor'}")
+            report.failed("anchor", f"anchor refused: {problem or 'not an anchor'}", problem="refused")
             continue
         leaf = entry.get("leaf") or ["", 0, ""]
         reference, seq, event_hash = str(leaf[0]), int(leaf[1]), str(leaf[2])
         label = f"anchor {payload.get('district')}#{payload.get('seq')} of {payload.get('at', '')[:10]}"
         if reference != bundle.reference:
-            report.failed("anchor", f"{label} is for case {reference}")
+            report.failed("anchor", f"{label} is for case {reference}", problem="other_case")
         elif root_from_proof(leaf_hash(reference, seq, event_hash), entry.get("proof") or []) != payload.get("root"):
-            report.failed("anchor", f"{label}: the case's head does not lead to the signed Merkle root")
+            report.failed("anchor", f"{label}: the case's head does not lead to the signed Merkle root", problem="root")
         elif heads.get(seq) != event_hash:
             report.failed(
                 "anchor",
                 f"{label}: event {seq} no longer has the anchored hash — the chain was rewritten after the anchor",
+                problem="rewritten",
+                district=payload.get("district"),
+                at=str(payload.get("at", ""))[:10],
                 seq=seq,
             )
         else:

@@ -64,31 +64,35 @@ class Registry:
 
     def check(self, record: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
         """A signed record {"payload": canonical JSON text, "key_id", "signature": base64}: its payload if the
-        signature is good, by a key of the district the payload names, valid when it says it was signed."""
+        signature is good, by a key of the district the payload names, valid when it says it was signed.
+
+        Otherwise (None, problem): the problem starts with a stable code and a colon (`malformed`, `unknown_key`,
+        `wrong_district`, `no_time`, `outside_period`, `bad_signature`), then the detail in English."""
         try:
             text = str(record["payload"])
             payload = json.loads(text)
             signature = base64.b64decode(record["signature"])
             key_id = str(record["key_id"])
         except (KeyError, TypeError, ValueError) as error:
-            return None, f"malformed signed record ({error})"
+            return None, f"malformed: malformed signed record ({error})"
         if not isinstance(payload, dict):
-            return None, "malformed signed record (payload is not an object)"
+            return None, "malformed: malformed signed record (payload is not an object)"
         if canonical_json(payload) != text.encode():
-            return None, "payload is not in canonical form"
+            return None, "malformed: payload is not in canonical form"
         key = self.keys.get(key_id)
         if key is None:
-            return None, f"key {key_id} is not in the registry"
+            return None, f"unknown_key: key {key_id} is not in the registry"
         if key.district != payload.get("district"):
-            return None, f"signed with key {key_id} of district {key.district}, not of {payload.get('district')}"
+            named = payload.get("district")
+            return None, f"wrong_district: signed with key {key_id} of district {key.district}, not of {named}"
         try:
             when = parse_time(str(payload.get("at", "")))
         except ValueError:
-            return None, "no valid signing time"
+            return None, "no_time: no valid signing time"
         if not key.valid_at(when):
-            return None, f"key {key_id} was not valid at {payload.get('at')}"
+            return None, f"outside_period: key {key_id} was not valid at {payload.get('at')}"
         try:
             Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, text.encode())
         except (InvalidSignature, ValueError):
-            return None, f"signature by {key_id} does not verify"
+            return None, f"bad_signature: signature by {key_id} does not verify"
         return payload, ""

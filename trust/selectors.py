@@ -6,23 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from accounts.models import User
 from cases.models import Case, CaseState
 from trust.models import SignedRecord, Verification
-from trust.verification import case_verify
-
-# c9verify's kinds of check, as people read them.
-CHECK_LABELS = {
-    "chain": _("Event chain"),
-    "record": _("Signed record"),
-    "step": _("Signed step"),
-    "item": _("Item version"),
-    "document": _("Document"),
-    "anchor": _("Anchor"),
-    "package": _("Package"),
-}
+from trust.verification import CHECK_LABELS, case_verify, failure_text
 
 
 @dataclass
@@ -79,11 +66,11 @@ def trust_summary(*, case: Case, user: User) -> TrustSummary:
     elif waiting:
         report = case_verify(case, holder=case.approving_district.division_code)
         summary.checked, summary.ok = True, report.ok
-        failures = [{"what": c.what, "message": c.message} for c in report.failures]
+        failures = [{"what": c.what, "message": c.message, "data": c.data} for c in report.failures]
     else:
         return summary
     summary.failures = [
-        {"label": str(CHECK_LABELS.get(str(f.get("what")), f.get("what"))), "message": str(f.get("message"))}
+        {"label": str(CHECK_LABELS.get(str(f.get("what")), f.get("what"))), "message": failure_text(f)}
         for f in failures
     ]
     return summary

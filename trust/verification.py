@@ -13,6 +13,9 @@ import json
 import logging
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from accounts.models import User
 from c9verify import Bundle, Registry, Report, verify_bundle
 from cases.models import Case, CaseEvent, CaseMaterial
@@ -24,6 +27,17 @@ from trust.models import SignedRecord, Verification
 from trust.signing import item_content
 
 logger = logging.getLogger(__name__)
+
+# c9verify's kinds of check, as people read them.
+CHECK_LABELS = {
+    "chain": gettext_lazy("Event chain"),
+    "record": gettext_lazy("Signed record"),
+    "step": gettext_lazy("Signed step"),
+    "item": gettext_lazy("Item version"),
+    "document": gettext_lazy("Document"),
+    "anchor": gettext_lazy("Anchor"),
+    "package": gettext_lazy("Package"),
+}
 _CHUNK = 1024 * 1024
 
 
@@ -80,12 +94,12 @@ def recognition_check(*, case: Case, actor: User) -> Verification:
     verification = Verification.objects.create(
         case=case,
         ok=report.ok,
-        checks=[{"ok": c.ok, "what": c.what, "message": c.message} for c in report.checks],
+        checks=[{"ok": c.ok, "what": c.what, "message": c.message, "data": c.data} for c in report.checks],
         checked_by=actor,
         district_code=holder,
     )
     if not report.ok:
-        problems = [c.message for c in report.failures]
+        problems = failure_messages(verification)
         logger.error("case %s does not verify at recognition: %s", case.reference, "; ".join(problems))
         events.send_on_commit(
             events.recipients(
@@ -95,3 +109,38 @@ def recognition_check(*, case: Case, actor: User) -> Verification:
             {"type": "case.verification_failed", "reference": case.reference, "problems": problems},
         )
     return verification
+
+
+def failure_text(failure: dict[str, Any]) -> str:
+    """A failed check as people read it (the page's language); c9verify's English detail where none is declared."""
+    data: dict[str, Any] = failure.get("data") or {}
+    problem = str(data.get("problem", ""))
+    what = str(failure.get("what", ""))
+    kind = SignedRecord.Kind(data["kind"]).label if data.get("kind") in SignedRecord.Kind.values else ""
+    texts = {
+        ("chain", "hash"): _("event %(seq)s: its content no longer matches its hash (it was changed)"),
+        ("chain", "unlinked"): _("event %(seq)s does not point at the event before it"),
+        ("chain", "missing"): _("event %(seq)s is missing"),
+        ("record", "wrong_district"): _("signed with another district's key"),
+        ("record", "unknown_key"): _("signed with a key the alliance registry does not know"),
+        ("record", "outside_period"): _("signed outside the key's validity period"),
+        ("record", "bad_signature"): _("the signature does not verify"),
+        ("record", "head"): _("the %(kind)s record names a different chain head than event %(seq)s has"),
+        ("step", "unsigned"): _("event %(seq)s has no verified signed %(kind)s record"),
+        ("step", "other_district"): _("event %(seq)s was signed by another district than the one that took it"),
+        ("item", "mismatch"): _("the item version's content differs from the one signed at acceptance"),
+        ("document", "missing"): _("%(name)s: the document is missing"),
+        ("document", "mismatch"): _("%(name)s: the stored file does not match the SHA-256 signed at acceptance"),
+        ("anchor", "rewritten"): _(
+            "event %(seq)s no longer has the hash %(district)s anchored on %(at)s: the history was rewritten after"
+            " the anchor"
+        ),
+    }
+    text = texts.get((what, problem))
+    if text is None:
+        return str(failure.get("message", ""))
+    return str(text) % {**data, "kind": kind}
+
+
+def failure_messages(verification: Verification) -> list[str]:
+    return [failure_text(check) for check in verification.failures]

@@ -43,7 +43,7 @@ from govservice.errors import Conflict, NotAllowed
 from govservice.queues import district_queue
 from standards.models import ItemMaterial
 from trust.signing import step_sign
-from trust.verification import recognition_check
+from trust.verification import failure_messages, recognition_check
 
 STEPS = life_cycle.STEPS
 
@@ -340,7 +340,7 @@ def case_review_start(*, case: Case, actor: User, request_id: str = "") -> Case:
             )
     raise ChainBroken(
         _("The accepting district's record does not verify: %(problems)s")
-        % {"problems": "; ".join(check["message"] for check in verification.failures)}
+        % {"problems": "；".join(failure_messages(verification))}
     )
 
 

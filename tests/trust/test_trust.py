@@ -68,13 +68,16 @@ def failures(checks: list[Any]) -> str:
 
 
 def refused_recognition(case: Case, clerk: User) -> str:
+    """The recognition refused (the case stays transferred), the failure recorded: what failed, as c9verify says it
+    (the refusal itself is in the page's language)."""
     with pytest.raises(services.ChainBroken) as error:
         services.case_review_start(case=case, actor=clerk)
     case.refresh_from_db()
     assert case.state == CaseState.TRANSFERRED
     verification = Verification.objects.filter(case=case).first()
     assert verification is not None and not verification.ok
-    return str(error.value)
+    assert str(error.value).startswith("受理地的办件记录未通过验证")
+    return " | ".join(check["message"] for check in verification.failures)
 
 
 def rewrite_chain(case: Case, seq: int, **changes: Any) -> None:
@@ -190,6 +193,11 @@ def test_one_byte_of_a_stored_document_is_caught(
     )
     message = refused_recognition(case, shushan_clerk)
     assert material.item_material.name in message and "does not match the SHA-256 signed at acceptance" in message
+    assert Verification.objects.get(case=case).failures[0]["data"] == {
+        "problem": "mismatch",
+        "name": material.item_material.name,
+        "material": material.pk,
+    }
     # Both districts and the supervisors hear of it.
     ((groups, payload),) = alerts
     assert payload["type"] == "case.verification_failed" and payload["reference"] == case.reference
