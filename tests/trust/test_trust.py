@@ -478,3 +478,32 @@ def test_the_case_page_shows_who_vouched_and_what_failed(
     assert 'data-trust="failed"' in page and material.item_material.name in page
     package = client.get(f"/cases/{case.reference}/package.zip")
     assert package.status_code == 200 and package["Content-Type"] == "application/zip"
+
+
+def test_anchors_chain_per_district_cover_only_new_touches_and_are_copied_to_every_district(
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    settings: SettingsWrapper,
+) -> None:
+    from govservice.celery import app
+    from trust.anchors import anchors_create_all
+
+    assert app.conf.beat_schedule["trust-anchor-daily"]["task"] == "trust.anchor_all"
+    first_case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = anchor_create(f.HUANGPU)
+    assert first is not None and [h[0] for h in first.heads] == [first_case.reference]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert anchor_create(f.HUANGPU) is None  # nothing touched since
+    second_case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = anchors_create_all()
+    second = next(a for a in made if a.district_code == f.HUANGPU)
+    assert [h[0] for h in second.heads] == [second_case.reference]
+    payload = json.loads(second.payload)
+    assert payload["seq"] == 2 and payload["prev"] == hashlib.sha256(first.payload.encode()).hexdigest()
+    assert payload["root"] == merkle_root([leaf_hash(*h) for h in second.heads])
+    copies = sorted(p.parent.name for p in Path(settings.TRUST_ANCHOR_DIR).glob(f"*/{f.HUANGPU}-2.json"))
+    assert len(copies) == 9
