@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cases import services
-from cases.models import Case, CaseMaterial
+from cases.models import Case, CaseMaterial, CasePaper
 from tests import factories as f
-from tests.cases.test_pages_browser import logged_in_page, off_loop, shot
+from tests.cases.test_pages_browser import logged_in_page, off_loop, shot, wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -37,6 +37,8 @@ def test_the_approving_clerk_sees_the_verified_acceptance_and_the_applicant_who_
     case = off_loop(_transferred, citizen_code=f.HUANGPU)
     assert case.approving_clerk is not None and case.applicant is not None
     window = case.accepting_window.name
+    # The worker issues the acceptance notice and announces it (open pages reload): let that pass first.
+    wait_until(lambda: CasePaper.objects.filter(case=case).exists())
 
     page = logged_in_page(browser, live_stack, case.approving_clerk)
     page.goto(live_stack.url(f"/cases/{case.reference}/"))
