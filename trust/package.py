@@ -20,6 +20,16 @@ def _dump(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1).encode()
 
 
+def package_material_ids(case: Case) -> set[int]:
+    """The uploads the package holds: those the case's acceptance records name."""
+    return {
+        int(m["material"])
+        for record in SignedRecord.objects.filter(case=case, kind=SignedRecord.Kind.ACCEPTANCE)
+        for m in record.data.get("materials", [])
+        if m.get("material")
+    }
+
+
 def case_package(case: Case, *, holder: str) -> bytes:
     """The package: the manifest, the event chain, the signed records, the anchors in the holder district's
     store that cover the case, the item version's content, and the documents the acceptance record names."""
@@ -31,12 +41,7 @@ def case_package(case: Case, *, holder: str) -> bytes:
         "item.json": bundle.item or b"",
     }
     documents: dict[str, str] = {}
-    named = {
-        int(m["material"])
-        for record in SignedRecord.objects.filter(case=case, kind=SignedRecord.Kind.ACCEPTANCE)
-        for m in record.data.get("materials", [])
-        if m.get("material")
-    }
+    named = package_material_ids(case)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         listed: dict[str, str] = {}

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from cases.http import signed_in_user
+from cases.models import CaseMaterial, CaseView
 from cases.selectors.visibility import cases_visible_to
+from cases.services.case_views import case_view_after_response
 from trust.keys import registry_dict
-from trust.package import case_package
+from trust.package import case_package, package_material_ids
 
 
 @login_required
@@ -27,6 +29,16 @@ def case_package_download(request: HttpRequest, reference: str) -> HttpResponse:
     holder = user.district.division_code if user.district is not None else case.approving_district.division_code
     response = HttpResponse(case_package(case, holder=holder), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{case.reference}-package.zip"'
+    # The package holds the documents: each is a look at a material, shown to the applicant (谁查看了我的办件).
+    for material in CaseMaterial.objects.filter(pk__in=package_material_ids(case)):
+        response = case_view_after_response(
+            request=request,
+            response=response,
+            case=case,
+            what=CaseView.What.MATERIAL,
+            material=material,
+            via=CaseView.Via.PAGE,
+        )
     return response
 
 

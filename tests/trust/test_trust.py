@@ -27,7 +27,7 @@ from c9verify import Registry, leaf_hash, merkle_proof, merkle_root, root_from_p
 from c9verify.package import verify_package
 from cases import services
 from cases.chain import chain_verify
-from cases.models import Case, CaseEvent, CaseMaterial, CaseState
+from cases.models import Case, CaseEvent, CaseMaterial, CaseState, CaseView
 from standards.models import ItemVersion
 from tests import factories as f
 from trust import keys
@@ -478,6 +478,9 @@ def test_the_case_page_shows_who_vouched_and_what_failed(
     assert 'data-trust="failed"' in page and material.item_material.name in page
     package = client.get(f"/cases/{case.reference}/package.zip")
     assert package.status_code == 200 and package["Content-Type"] == "application/zip"
+    # The test client closed the response: the looks were written then (one per document in the package).
+    looked = CaseView.objects.filter(case=case, viewer=shushan_clerk, what="material")
+    assert list(looked.values_list("material_id", flat=True)) == [material.pk]
 
 
 def test_anchors_chain_per_district_cover_only_new_touches_and_are_copied_to_every_district(
