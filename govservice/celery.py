@@ -23,8 +23,9 @@ def _app_schedules() -> dict[str, Any]:
     from helpdesk.schedule import BEAT_SCHEDULE as helpdesk_schedule
     from notices.schedule import BEAT_SCHEDULE as notices_schedule
     from standards.schedule import BEAT_SCHEDULE as standards_schedule
+    from trust.schedule import BEAT_SCHEDULE as trust_schedule
 
-    return {**standards_schedule, **cases_schedule, **helpdesk_schedule, **notices_schedule}
+    return {**standards_schedule, **cases_schedule, **helpdesk_schedule, **notices_schedule, **trust_schedule}
 
 
 # Set directly, not in an on_after_configure handler: the lines above have already configured

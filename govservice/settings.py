@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "notices",
     "dashboard",  # the supervisors' dashboard: reads cases and helpdesk figures, imported by nobody
+    "trust",  # district keys, signed step records, anchored chain heads, case packages
     "seed",  # demo and seed data: the load_catalogue and load_demo commands
 ]
 
@@ -296,6 +297,14 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# District signing keys and anchors (trust/, docs/recognition.md). A key file per district, <code>.pem, mode 0600;
+# TRUST_SIGNER names the factory of a district's signer (where a hardware module or key service can stand).
+TRUST_KEY_DIR = Path(env_str("TRUST_KEY_DIR", str(VAR_DIR / "keys")))
+TRUST_ANCHOR_DIR = Path(env_str("TRUST_ANCHOR_DIR", str(VAR_DIR / "anchors")))
+TRUST_SIGNER = env_str("TRUST_SIGNER", "trust.keys.FileSigner")
+# Create a missing key and enter it in the registry on first use (tests and demos only).
+TRUST_KEYS_AUTO = env_bool("TRUST_KEYS_AUTO", False)
 # Also the largest body of any non-multipart request (JSON, forms): govservice.body_limit answers 413 above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -388,6 +388,9 @@ def cmd_run() -> int:
             say(f"warning: {warning} (docs/reliability.md)")
         manage("migrate", "--noinput", "-v", "0", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
+        # Each district's signing key (var/keys/, mode 0600) and its registry entry; kept when it exists. Before
+        # the demo data: its cases' acceptances are signed.
+        manage("district_keys", "create", env=env)
         manage("load_demo", env=env)
         concurrency = int(env.get("CELERY_CONCURRENCY", "2"))
         # A child that dies is started again with back-off while the others keep serving.

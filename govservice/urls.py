@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("", include("standards.urls")),
+    path("", include("trust.urls")),
     path("", include("cases.urls")),
     path("", include("helpdesk.urls")),
     path("", include("notices.urls")),

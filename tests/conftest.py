@@ -40,6 +40,23 @@ def c9_reference_data(request: pytest.FixtureRequest) -> None:
         seed_districts(Province, District, ServiceWindow)
 
 
+@pytest.fixture(scope="session")
+def trust_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The districts' key files for the whole run, shared with the live stack's processes."""
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(autouse=True)
+def _trust_keys_and_anchors(trust_key_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keys are created and entered in the registry on first use (the registry is emptied with the database);
+    each test keeps its anchors apart (references come back after a rollback)."""
+    from django.conf import settings
+
+    settings.TRUST_KEYS_AUTO = True
+    settings.TRUST_KEY_DIR = trust_key_dir
+    settings.TRUST_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+
+
 @pytest.fixture(autouse=True)
 def _live_stack_quiet_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """After a test that drove the live stack, wait for its servers to finish what the test set off.
@@ -118,7 +135,10 @@ class LiveStack:
 
 @pytest.fixture(scope="session")
 def live_stack(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None,
+    django_db_blocker: DjangoDbBlocker,
+    tmp_path_factory: pytest.TempPathFactory,
+    trust_key_dir: Path,
 ) -> Iterator[LiveStack]:
     """A real uvicorn ASGI server and a real Celery worker on the test database and the test Redis."""
     port = free_port()
@@ -127,6 +147,9 @@ def live_stack(
         **database_env_for_children(),
         "PYTHONUNBUFFERED": "1",
         "VAR_DIR": str(tmp_path_factory.mktemp("live-var")),
+        # The same district keys as the test process (the registry is in the shared test database).
+        "TRUST_KEY_DIR": str(trust_key_dir),
+        "TRUST_KEYS_AUTO": "true",
     }
     # Child processes share the test process's secret key so sessions made here are valid there.
     from django.conf import settings

@@ -21,6 +21,8 @@ TABLE_DIRS = {
     "notices",
     "dashboard",
     "seed",
+    "trust",
+    "c9verify",
     "tests",
     "bench",
 }

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases import life_cycle
-from cases.chain import chain_verify, event_append
+from cases.chain import event_append
 from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
 from cases.models import Case, DeliveryMethod, Rating
@@ -40,6 +40,8 @@ from cases.services.materials import missing_materials, spare_by_elicence
 from cases.services.paperwork import paper_enqueue_for
 from govservice.queues import district_queue
 from standards.models import ItemMaterial
+from trust.signing import step_sign
+from trust.verification import failure_messages, recognition_check
 
 STEPS = life_cycle.STEPS
 
@@ -86,6 +88,7 @@ def _move(
         request_id=request_id,
         district_code=district_code,
     )
+    step_sign(case, event=event, actor=actor)  # acceptance, return, decision, delivery: signed by their district
     if step.paper is not None:
         paper_enqueue_for(case, action=step.action, event_seq=event.seq)
     if step.notice:
@@ -330,20 +333,23 @@ def case_review_start(*, case: Case, actor: User, request_id: str = "") -> Case:
     with transaction.atomic():
         case = lock(case)
         require_side(step, case=case, actor=actor)
-        report = chain_verify(case=case)
-        if not report.ok:
-            raise ChainBroken(
-                _("The accepting district's record does not verify (event %(seq)s: %(problem)s).")
-                % {"seq": report.broken_at, "problem": report.problem}
+        require_state(step, case=case)
+        # The signed records against the registry, every file against its hash, the chain against the anchors
+        # (trust.verification); a failure is recorded and alerted, and stops the recognition.
+        verification = recognition_check(case=case, actor=actor)
+        if verification.ok:
+            return _move(
+                case,
+                step=step,
+                actor=actor,
+                data={"chain_events_verified": case.chain_head_seq, "verification": verification.pk},
+                request_id=request_id,
+                fields={"approving_clerk": actor, "approving_window": actor.window},
             )
-        return _move(
-            case,
-            step=step,
-            actor=actor,
-            data={"chain_events_verified": report.events},
-            request_id=request_id,
-            fields={"approving_clerk": actor, "approving_window": actor.window},
-        )
+    raise ChainBroken(
+        _("The accepting district's record does not verify: %(problems)s")
+        % {"problems": "；".join(failure_messages(verification))}
+    )
 
 
 def case_return(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:

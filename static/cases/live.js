@@ -1,5 +1,6 @@
 // Live case updates over the portal's event socket (/ws/events/): the server pushes
-// {"type": "case.updated", "reference", "state", "state_label"} after each committed change.
+// {"type": "case.updated", "reference", "state", "state_label"} after each committed change, and
+// {"type": "case.verification_failed", "reference", "problems"} when recognition finds a record does not verify.
 (function () {
   "use strict";
   var notice = document.querySelector(".live-notice");
@@ -27,6 +28,16 @@
     if (concerned && mode && !busy()) { setTimeout(function () { window.location.reload(); }, 600); }
   }
 
+  // Recognition found the accepting district's signed record does not verify (trust.verification): both
+  // districts' workbenches and the supervisors are told, with what failed.
+  function onVerificationFailed(msg) {
+    if (!notice) { return; }
+    notice.hidden = false;
+    notice.classList.add("bad");
+    notice.textContent = (document.documentElement.lang.indexOf("en") === 0 ? "Does not verify: " : "未通过验证：") +
+      msg.reference + " · " + (msg.problems || []).join("; ");
+  }
+
   // A push sent while this page was loading (or while the socket was down) is lost: once
   // connected, ask the API for the case's state and reload if it moved since the page was drawn.
   function resync() {
@@ -51,6 +62,7 @@
     socket.onmessage = function (event) {
       var msg = JSON.parse(event.data);
       if (msg.type === "case.updated") { onCaseUpdated(msg); }
+      if (msg.type === "case.verification_failed") { onVerificationFailed(msg); }
     };
     socket.onclose = function (event) {
       document.body.dataset.live = "closed";

@@ -98,7 +98,11 @@ def record_identity(page: Page) -> None:
     page.wait_for_selector("#identity [data-identity='id_card_in_person']")
 
 
-def test_the_applicant_watches_the_case_move_while_clerks_work_it(browser: Browser, live_stack: LiveStack) -> None:
+def test_the_applicant_watches_the_case_move_while_clerks_work_it(
+    browser: Browser, live_stack: LiveStack, settings: SettingsWrapper
+) -> None:
+    # The files are written where the live server reads them: recognition hashes each one against the signed record.
+    settings.MEDIA_ROOT = Path(live_stack.env["VAR_DIR"]) / "media"
     citizen = f.make_user("citizen", display_name="张三")
     huangpu_clerk = f.make_user("clerk", code=f.HUANGPU, display_name="黄浦店小二")
     shushan_clerk = f.make_user("clerk", code=f.SHUSHAN, display_name="蜀山审批员")
