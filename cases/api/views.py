@@ -230,7 +230,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return response
 
     @extend_schema(responses={200: s.CasePaperSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # one list, not pages (as documented)
     def papers(self, request: Request, reference: str | None = None) -> Response:
         """The documents the case's steps issued (文书): number, kind, date, SHA-256, where to get and check each."""
         case = self.get_object()
@@ -307,7 +307,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.IdentityCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # one list, not pages (as documented)
     def events(self, request: Request, reference: str | None = None) -> Response:
         """The case's event log (who, role, district, window, from → to, when, why, request id, hashes)."""
         case = self.get_object()
@@ -354,7 +354,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
 
     @extend_schema(responses={200: s.QueueSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one list, not pages (as documented)
     def queues(self, request: Request) -> Response:
         """District queues: a clerk's own district, every district for a supervisor."""
         user = signed_in_user(request)
