@@ -86,7 +86,7 @@ def test_the_main_pages_break_no_rule_of_the_enforced_policy(live_stack: LiveSta
         context = _context_of(browser, live_stack, user)
         page = context.new_page()
         console: list[str] = []
-        page.on("console", lambda message, out=console: out.append(message.text))
+        page.on("console", lambda message: console.append(message.text))  # noqa: B023 (read within this pass)
         for url in urls:
             if blocked := _visit(page, live_stack.url(url), console):
                 found[url] = blocked
