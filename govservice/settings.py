@@ -294,6 +294,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Also the largest body of any non-multipart request (JSON, forms): govservice.body_limit answers 413 above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# An uploaded image (a material, a call's snapshot) with more pixels than this is refused before anything
+# decodes it (govservice/uploads.py): a few KB of PNG can claim gigapixels (a decompression bomb). 64 MP is
+# an 8000 × 8000 scan; a phone photo is 12 to 50 MP.
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 64_000_000, minimum=1_000_000)
 
 # --- REST API -------------------------------------------------------------------
 REST_FRAMEWORK = {
