@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from cases.models import CaseMaterial
@@ -50,7 +51,9 @@ def test_the_check_reads_the_declared_size_and_refuses_beyond_the_limit(settings
     with pytest.raises(ImageTooLarge, match="8001"):
         image_dimensions_check(SimpleUploadedFile("big.png", bomb_png(8001, 8000)))
     # Beyond Pillow's own ceiling (its DecompressionBombError) the answer is the same.
-    with pytest.raises(ImageTooLarge, match="more than 64 million pixels"):
+    with translation.override("en"), pytest.raises(ImageTooLarge, match="more than 64 million pixels"):
+        image_dimensions_check(SimpleUploadedFile("huge.png", bomb_png(60_000, 60_000)))
+    with translation.override("zh-hans"), pytest.raises(ImageTooLarge, match="图片过大：超过 64 百万像素"):
         image_dimensions_check(SimpleUploadedFile("huge.png", bomb_png(60_000, 60_000)))
     # Not an image: nothing to measure (the caller's type check decides).
     assert image_dimensions_check(f.pdf_upload()) is None
