@@ -1,4 +1,10 @@
-"""Uploaded images are measured before anyone decodes them: a decompression bomb is refused.
+"""Uploads: images measured before anyone decodes them, and a full disk answered as such.
+
+A full media disk (ENOSPC, or a quota: EDQUOT) while a file is written is `StorageFull`, a domain error
+answered 507 `storage_full` with a clear message (`upload_save`); the caller writes inside its transaction,
+so the row, the chain event and the "current" flag of an earlier upload roll back with it: nothing is lost.
+
+Decompression bombs:
 
 A PNG of a few kilobytes can declare 50,000 × 50,000 pixels; decoding it (a thumbnail, a viewer, a PDF) takes
 gigabytes. Pillow reads only the image's header on `Image.open` (no pixel is decoded), so the dimensions it
@@ -8,12 +14,34 @@ raised by `open` beyond twice `Image.MAX_IMAGE_PIXELS`) is caught and answered t
 
 from __future__ import annotations
 
+import errno
 import warnings
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from govservice.errors import DomainError
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+class StorageFull(DomainError):
+    """The file could not be written: the storage is full. 507; nothing of the request was kept."""
+
+    status_code = 507
+    default_code = "storage_full"
+
+
+def upload_save(field_file: Any, name: str, content: Any) -> None:
+    """`FieldFile.save(name, content, save=False)`, a full disk turned into StorageFull."""
+    try:
+        field_file.save(name, content, save=False)
+    except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise StorageFull(_("The file could not be stored: the storage is full. Nothing was saved.")) from exc
+        raise
 
 
 class ImageTooLarge(ValueError):

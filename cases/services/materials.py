@@ -18,7 +18,7 @@ from cases.selectors.visibility import actor_on_a_side
 from cases.services.applications import AGENT_MATERIAL_TYPES
 from cases.services.guards import TransitionNotAllowed, announce, invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
-from govservice.uploads import ImageTooLarge, image_dimensions_check
+from govservice.uploads import ImageTooLarge, image_dimensions_check, upload_save
 from standards.models import ItemMaterial
 
 _FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
@@ -80,7 +80,7 @@ def case_material_add(
             sha256=digest.hexdigest(),
             uploaded_by=actor,
         )
-        material.file.save(f"{detected}", uploaded_file, save=False)
+        upload_save(material.file, f"{detected}", uploaded_file)  # a full disk: 507, the transaction rolls back
         material.save()
         event_append(
             case=case,
