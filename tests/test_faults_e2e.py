@@ -118,12 +118,12 @@ def test_an_upload_to_a_full_disk_fails_with_a_clear_error_and_loses_nothing(set
     events_before = CaseEvent.objects.filter(case=case).count()
 
     field = CaseMaterial._meta.get_field("file")
-    kept_storage = field.storage  # type: ignore[attr-defined]
-    field.storage = FullDisk(location=str(tmp_path))  # type: ignore[attr-defined]
+    kept_storage = field.storage
+    field.storage = FullDisk(location=str(tmp_path))
     try:
         refused = client.post(url, {"item_material": form.pk, "file": f.pdf_upload()}, format="multipart")
     finally:
-        field.storage = kept_storage  # type: ignore[attr-defined]
+        field.storage = kept_storage
     assert refused.status_code == 507, refused.content
     assert refused.json()["code"] == "storage_full"
     # Nothing lost and nothing half-stored: the first upload is still the current one, no new row, no event.
