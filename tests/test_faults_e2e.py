@@ -3,11 +3,14 @@ database, and how long the system took to serve again.
 
 - PostgreSQL's connection killed in the middle of a step (`pg_terminate_backend` on this test database's
   backends only — never the shared server);
-- the media disk full while a material is uploaded.
+- the media disk full while a material is uploaded;
+- an external Redis (a private one on its own port) SIGKILLed and restarted empty while a citizen waits;
+- an ASGI server SIGKILLed in the middle of a call, its members reconnecting to another instance.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import threading
 import time
@@ -237,3 +240,105 @@ def test_an_external_redis_restart_while_a_citizen_waits_loses_no_request(tmp_pa
     assert created == 201
     assert AssistRequest.objects.count() == 2
     print(f"\n[faults] external Redis SIGKILLed and restarted empty: /healthz 200 after {recovered:.1f} s")  # noqa: T201
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_an_asgi_server_sigkilled_mid_call_the_call_resumes_on_another_instance(live_stack: LiveStack) -> None:
+    """Two ASGI servers on the same database and Redis (as behind a load balancer): both members of a call are
+    on server A, A is SIGKILLed; they reconnect to B with `last_seq`, and what was sent while one of them was
+    away is replayed, nothing twice."""
+    import asyncio
+    import json
+    import os
+    import signal
+
+    import websockets
+    from websockets.typing import Origin
+
+    from govservice import stack
+    from helpdesk.models import CallSession
+    from helpdesk.peers import receive_type, run_coroutine, ws_headers
+    from tests.conftest import free_port
+    from tests.helpdesk.test_call_e2e import _connected_session, cookie_for
+
+    citizen, clerk, session = _connected_session()
+    citizen_cookie, clerk_cookie = cookie_for(citizen), cookie_for(clerk)
+    supervisor = stack.Supervisor()
+    ports = {"asgi-a": free_port(), "asgi-b": free_port()}
+    try:
+        for name, port in ports.items():
+            supervisor.spawn(
+                name, stack.asgi_server_args(host="127.0.0.1", port=port, access_log=False), env=live_stack.env
+            )
+        for port in ports.values():
+            stack.wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=90, supervisor=supervisor)
+
+        def call_url(server: str, last_seq: int | None = None) -> str:
+            query = f"?last_seq={last_seq}" if last_seq is not None else ""
+            return f"ws://127.0.0.1:{ports[server]}/ws/assist/call/{session.pk}/{query}"
+
+        def connect(server: str, cookie: str, last_seq: int | None = None) -> Any:
+            origin = Origin(f"http://127.0.0.1:{ports[server]}")
+            return websockets.connect(call_url(server, last_seq), additional_headers=ws_headers(cookie), origin=origin)
+
+        async def chat_of(socket: Any, text: str) -> dict[str, Any]:
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 15))
+                if message.get("type") == "chat" and message.get("text") == text:
+                    return dict(message)
+
+        async def scenario() -> tuple[dict[str, Any], list[dict[str, Any]], float, int | None]:
+            a_citizen = await connect("asgi-a", citizen_cookie)
+            a_clerk = await connect("asgi-a", clerk_cookie)
+            await receive_type(a_citizen, "joined")
+            await receive_type(a_clerk, "joined")
+            await a_citizen.send(json.dumps({"type": "chat", "text": "before"}))
+            before = await chat_of(a_clerk, "before")
+            pid = supervisor.pid("asgi-a")
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            killed = time.monotonic()
+            with contextlib.suppress(websockets.ConnectionClosed, TimeoutError):
+                await asyncio.wait_for(a_clerk.recv(), 10)
+            dropped_code = a_clerk.close_code
+            # The citizen's page reconnects first (to B) and goes on talking while the clerk is still away.
+            b_citizen = await connect("asgi-b", citizen_cookie, last_seq=0)
+            await receive_type(b_citizen, "joined")
+            await b_citizen.send(json.dumps({"type": "chat", "text": "while you were away"}))
+            await asyncio.sleep(0.3)
+            # The clerk's console reconnects to B with the last number it saw: the missed message is replayed.
+            b_clerk = await connect("asgi-b", clerk_cookie, last_seq=int(before["seq"]))
+            await receive_type(b_clerk, "joined")
+            missed = await chat_of(b_clerk, "while you were away")
+            resumed_in = time.monotonic() - killed
+            await b_citizen.send(json.dumps({"type": "chat", "text": "after"}))
+            after = await chat_of(b_clerk, "after")
+            replayed_again = [m for m in await _drain_json(b_clerk, 1.0) if m.get("type") == "chat"]
+            await b_citizen.close()
+            await b_clerk.close()
+            return before, [missed, after, *replayed_again], resumed_in, dropped_code
+
+        before, later, resumed_in, dropped_code = run_coroutine(scenario())
+    finally:
+        supervisor.stop_all()
+    assert dropped_code == 1006  # the server vanished: no close frame
+    assert [m["text"] for m in later] == ["while you were away", "after"]  # nothing lost, nothing twice
+    assert int(later[0]["seq"]) == int(before["seq"]) + 1 and int(later[1]["seq"]) == int(before["seq"]) + 2
+    call = CallSession.objects.get(pk=session.pk)
+    assert call.ended_at is None  # the call survived its server
+    print(f"\n[faults] ASGI server SIGKILLed mid-call: the clerk had the missed message {resumed_in:.2f} s later")  # noqa: T201
+
+
+async def _drain_json(socket: Any, seconds: float) -> list[dict[str, Any]]:
+    import asyncio
+    import json
+
+    import websockets
+
+    got: list[dict[str, Any]] = []
+    try:
+        while True:
+            got.append(json.loads(await asyncio.wait_for(socket.recv(), seconds)))
+    except (TimeoutError, websockets.ConnectionClosed):
+        return got
