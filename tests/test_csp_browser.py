@@ -114,7 +114,7 @@ def test_an_injected_script_does_not_run_and_is_reported(live_stack: LiveStack, 
         document.body.appendChild(holder);
     }"""
     )
-    page.wait_for_function("window.__violations.length >= 2", timeout=5000)
+    page.wait_for_function("() => window.__violations.length >= 2", timeout=5000)
     result: dict[str, Any] = page.evaluate(
         "({inline: window.__ran_inline, handler: window.__ran_handler, violations: window.__violations})"
     )
