@@ -29,6 +29,7 @@ from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, CaseMaterial, CaseView, FollowUp, Holiday
 from cases.selectors.queues import DEADLINE_FILTERS
+from govservice.errors import ErrorSerializer
 from govservice.parsers import JSONParser
 from standards.models import District
 
@@ -209,7 +210,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.CaseMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (200, "image/*"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/*"): OpenApiTypes.BINARY,
+            409: ErrorSerializer,  # document_damaged: a read, yet documented (schemathesis checks it)
+        },
         description="The file of a material, checked against its SHA-256 (409 `document_damaged` when it no "
         "longer matches). PDFs and images inline, anything else as a download of application/octet-stream.",
     )
@@ -237,7 +242,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.CasePaperSerializer(selectors.case_papers(case), many=True).data)
 
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: ErrorSerializer},
         description="The document's PDF as issued, checked against the SHA-256 on the chain (409 "
         "`document_damaged` when it no longer matches); 404 for whoever may not see the case.",
     )
