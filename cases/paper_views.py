@@ -39,7 +39,7 @@ def paper_print(request: HttpRequest, reference: str, number: str) -> HttpRespon
     content = paper_content(
         paper.case, event, kind=paper.kind, number=paper.number, token=paper.verify_token, issued_at=paper.issued_at
     )
-    response = HttpResponse(paper_html(content))
+    response = HttpResponse(paper_html(content, csp_nonce=str(getattr(request, "csp_nonce", ""))))
     response["Cache-Control"] = "private, no-store"
     return response
 

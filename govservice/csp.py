@@ -1,8 +1,8 @@
-"""The Content-Security-Policy's report endpoint: browsers post what the policy would have blocked.
+"""The Content-Security-Policy's report endpoint: browsers post what the policy blocked.
 
-The policy is sent in report-only mode (settings: CONTENT_SECURITY_POLICY_REPORT_ONLY) while the
-templates still hold inline scripts and handlers; the reports, logged here at WARNING, show what
-must move to static files before the policy can be enforced.
+The policy is enforced (settings: CONTENT_SECURITY_POLICY): scripts and styles come from static files
+only. A report, logged here at WARNING, means a page still holds something inline (a regression) or
+someone injected code the browser refused to run.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         body = item.get("csp-report") or item.get("body") or item
         if isinstance(body, dict):
             logger.warning(
-                "CSP violation (report-only): %s blocked %s on %s",
+                "CSP violation: %s blocked %s on %s",
                 body.get("violated-directive") or body.get("effectiveDirective") or body.get("effective-directive"),
                 body.get("blocked-uri") or body.get("blockedURL"),
                 (body.get("document-uri") or body.get("documentURL") or "").split("?", 1)[0],

@@ -5,6 +5,10 @@
 - The safety net for what still reaches the database malformed (a NUL in a form field, a number out of
   the column's range): `django.db.DataError` and `OverflowError` are the input's fault, not the server's,
   so they answer 400 `invalid` (logged as a warning with the path) instead of 500.
+- The database going away under a request (PostgreSQL restarted, the connection terminated mid-step):
+  `OperationalError`/`InterfaceError` answer 503 `database_unavailable` with `Retry-After: 1`. The step's
+  transaction was rolled back by the database, so nothing of it was stored and the client may repeat it;
+  the next request opens a new connection (connections are health-checked before reuse).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -41,6 +45,19 @@ class InputGuardMiddleware:
                 "refused input the database cannot take: %s %s (%s)", request.method, request.path, exception
             )
             return _bad_request("invalid", _("A value in the request cannot be stored or searched for."))
+        if isinstance(exception, OperationalError | InterfaceError):
+            logger.error("the database failed under %s %s: %s", request.method, request.path, exception)
+            response = JsonResponse(
+                {
+                    "code": "database_unavailable",
+                    "detail": _("The service is briefly unavailable; nothing was saved. Please try again."),
+                    "fields": {},
+                },
+                status=503,
+            )
+            response["Retry-After"] = "1"
+            response["Cache-Control"] = "no-store"
+            return response
         return None
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,14 +59,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Content-Security-Policy, REPORT-ONLY: the templates still hold inline scripts and handlers
-# (docs/security.md lists them). Browsers post what it would block to /csp-report/ (logged);
-# once they are moved to static/, rename this setting to CONTENT_SECURITY_POLICY to enforce it.
-CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+# Content-Security-Policy, ENFORCED: scripts and styles only from our own static files (no inline script,
+# handler or style attribute; docs/security.md L1). The one inline <style> is the paper print view's, which
+# carries the request's nonce. Browsers post what the policy blocked to /csp-report/ (logged).
+CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:", "blob:"],
         "media-src": [SELF, "blob:"],
         "connect-src": [SELF],
@@ -92,7 +92,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
-    "csp",  # Content-Security-Policy header (django-csp), report-only for now
+    "csp",  # Content-Security-Policy header (django-csp), enforced
     "axes",  # sign-in lockout (django-axes): failures counted per account and per client address
     "accounts",
     "standards",
@@ -307,6 +307,10 @@ TRUST_SIGNER = env_str("TRUST_SIGNER", "trust.keys.FileSigner")
 TRUST_KEYS_AUTO = env_bool("TRUST_KEYS_AUTO", False)
 # Also the largest body of any non-multipart request (JSON, forms): govservice.body_limit answers 413 above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# An uploaded image (a material, a call's snapshot) with more pixels than this is refused before anything
+# decodes it (govservice/uploads.py): a few KB of PNG can claim gigapixels (a decompression bomb). 64 MP is
+# an 8000 × 8000 scan; a phone photo is 12 to 50 MP.
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 64_000_000, minimum=1_000_000)
 
 # --- Email and SMS (notices) -------------------------------------------------------
 # On a laptop and in the tests every email is a file in var/mail/ (notices.mail: one file per message); in

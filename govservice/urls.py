@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from accounts.api.views import LogoutView, MeView, TokenView
 from govservice.csp import csp_report
 from govservice.health import healthz
-from govservice.views import care_mode_switch, home
+from govservice.views import care_mode_switch, home, not_found
 
 api_patterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -30,8 +32,18 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Swagger UI's start-up script is served as a file of its own (`?script`), not inline (CSP). Swagger UI and
+    # Redoc insert <style> elements as they draw: their two pages alone allow inline styles (never scripts).
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-redoc",
+    ),
     path("admin/", admin.site.urls),
     path("", include("standards.urls")),
     path("", include("trust.urls")),
@@ -40,6 +52,8 @@ urlpatterns = [
     path("", include("notices.urls")),
     path("", include("dashboard.urls")),
 ]
+
+handler404 = not_found
 
 admin.site.site_header = "长三角C9跨省通办 · 管理"
 admin.site.site_title = "C9 通办"

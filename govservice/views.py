@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
 
 from cases.selectors.portal import items_often_applied
 from govservice.care_mode import care_mode_remember
@@ -43,3 +45,12 @@ def care_mode_switch(request: HttpRequest) -> HttpResponse:
     response = redirect(target)
     care_mode_remember(request, response, on=request.POST.get("on") == "1")
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an address under /api/ that matches no route (e.g. `/api/cases/abc/file/` where a number is
+    expected) answers the API's error body in JSON, as the API's own 404s do; pages keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        error = NotFound()
+        return JsonResponse({"code": error.default_code, "detail": str(error.detail), "fields": {}}, status=404)
+    return defaults.page_not_found(request, exception)

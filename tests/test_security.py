@@ -1,4 +1,4 @@
-"""Headers and logs under scrutiny: the report-only CSP, query strings kept out of the server's log, a
+"""Headers and logs under scrutiny: the enforced CSP, query strings kept out of the server's log, a
 bounded graceful shutdown."""
 
 from __future__ import annotations
@@ -32,16 +32,17 @@ if TYPE_CHECKING:
     from django.test import Client
 
 
-# --- Content-Security-Policy (report-only) -----------------------------------------------------------------
+# --- Content-Security-Policy (enforced; the browser test is tests/test_csp_browser.py) -------------------------
 
 
 @pytest.mark.django_db
-def test_pages_carry_a_report_only_policy_that_forbids_inline_scripts(client: Client) -> None:
+def test_pages_carry_an_enforced_policy_that_forbids_inline_scripts(client: Client) -> None:
     response = client.get("/accounts/login/")
-    assert "Content-Security-Policy" not in response  # not enforced yet: inline handlers remain
-    policy = response["Content-Security-Policy-Report-Only"]
+    assert "Content-Security-Policy-Report-Only" not in response  # enforced, not only reported
+    policy = response["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"  # no nonce on a page that has no inline <style>
     assert "'unsafe-inline'" not in policy
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"

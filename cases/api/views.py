@@ -29,6 +29,7 @@ from cases.http import document_response, request_id, signed_in_user
 from cases.life_cycle import Input, Step
 from cases.models import Case, CaseMaterial, CaseView, FollowUp, Holiday
 from cases.selectors.queues import DEADLINE_FILTERS
+from govservice.errors import ErrorSerializer
 from govservice.parsers import JSONParser
 from standards.models import District
 
@@ -209,7 +210,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.CaseMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (200, "image/*"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/*"): OpenApiTypes.BINARY,
+            409: ErrorSerializer,  # document_damaged: a read, yet documented (schemathesis checks it)
+        },
         description="The file of a material, checked against its SHA-256 (409 `document_damaged` when it no "
         "longer matches). PDFs and images inline, anything else as a download of application/octet-stream.",
     )
@@ -230,14 +235,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return response
 
     @extend_schema(responses={200: s.CasePaperSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # one list, not pages (as documented)
     def papers(self, request: Request, reference: str | None = None) -> Response:
         """The documents the case's steps issued (文书): number, kind, date, SHA-256, where to get and check each."""
         case = self.get_object()
         return Response(s.CasePaperSerializer(selectors.case_papers(case), many=True).data)
 
     @extend_schema(
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: ErrorSerializer},
         description="The document's PDF as issued, checked against the SHA-256 on the chain (409 "
         "`document_damaged` when it no longer matches); 404 for whoever may not see the case.",
     )
@@ -307,7 +312,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.IdentityCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # one list, not pages (as documented)
     def events(self, request: Request, reference: str | None = None) -> Response:
         """The case's event log (who, role, district, window, from → to, when, why, request id, hashes)."""
         case = self.get_object()
@@ -354,7 +359,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
 
     @extend_schema(responses={200: s.QueueSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one list, not pages (as documented)
     def queues(self, request: Request) -> Response:
         """District queues: a clerk's own district, every district for a supervisor."""
         user = signed_in_user(request)

@@ -18,6 +18,7 @@ from cases.selectors.visibility import actor_on_a_side
 from cases.services.applications import AGENT_MATERIAL_TYPES
 from cases.services.guards import TransitionNotAllowed, announce, invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
+from govservice.uploads import ImageTooLarge, image_dimensions_check, upload_save
 from standards.models import ItemMaterial
 
 _FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
@@ -55,6 +56,11 @@ def case_material_add(
             _("The file's content is %(found)s; accepted formats: %(allowed)s.")
             % {"found": detected or _("not recognised"), "allowed": ", ".join(allowed)},
         )
+    if kind and kind.mime.startswith("image/"):
+        try:
+            image_dimensions_check(uploaded_file)  # a decompression bomb is refused before anything decodes it
+        except ImageTooLarge as exc:
+            raise invalid_field("file", str(exc)) from exc
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
@@ -74,7 +80,7 @@ def case_material_add(
             sha256=digest.hexdigest(),
             uploaded_by=actor,
         )
-        material.file.save(f"{detected}", uploaded_file, save=False)
+        upload_save(material.file, f"{detected}", uploaded_file)  # a full disk: 507, the transaction rolls back
         material.save()
         event_append(
             case=case,

@@ -111,10 +111,13 @@ def paper_content(
     )
 
 
-def paper_html(content: PaperContent) -> str:
-    """The print view: the same HTML the PDF is drawn from, always in Chinese (the official language of 文书)."""
+def paper_html(content: PaperContent, *, csp_nonce: str = "") -> str:
+    """The print view: the same HTML the PDF is drawn from, always in Chinese (the official language of 文书).
+
+    `csp_nonce`: the page's Content-Security-Policy nonce, which lets the browser apply the paper's own <style>."""
     with translation.override("zh-hans"):
-        return render_to_string(f"cases/papers/{content.kind}.html", {"paper": content, "case": content.case})
+        context = {"paper": content, "case": content.case, "csp_nonce": csp_nonce}
+        return render_to_string(f"cases/papers/{content.kind}.html", context)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict, DomainError, NotAllowed
+from govservice.uploads import ImageTooLarge, image_dimensions_check, upload_save
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Snapshot
 from helpdesk.realtime import CALL_ROLES, call_group, clerk_group
 from helpdesk.services import case_links, presence
@@ -151,9 +152,13 @@ def call_snapshot_add(
         raise Conflict(_("A snapshot must be a JPEG, PNG or WebP image."), code="bad_file")
     if uploaded_file.size is None or uploaded_file.size > SNAPSHOT_MAX_BYTES:  # None: no upload has it
         raise Conflict(_("A snapshot is at most 5 MB."), code="too_large")
+    try:
+        image_dimensions_check(uploaded_file)  # a decompression bomb is refused before anything decodes it
+    except ImageTooLarge as exc:
+        raise Conflict(str(exc), code="image_too_large") from exc
     with transaction.atomic():
         snapshot = Snapshot(session=session, taken_by=clerk)
-        snapshot.image.save(f"call{session.pk}-{int(now.timestamp())}.{kind.extension}", uploaded_file, save=False)
+        upload_save(snapshot.image, f"call{session.pk}-{int(now.timestamp())}.{kind.extension}", uploaded_file)
         snapshot.save()
         assist_audit(kind=Kind.CALL_SNAPSHOT, at=now, actor_id=clerk.pk, session_id=session.pk, snapshot=snapshot.pk)
     return snapshot

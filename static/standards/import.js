@@ -1,8 +1,10 @@
 // Polls an import's progress while a worker applies it; reloads the page when it ends.
 (function () {
   const box = document.getElementById("import-status");
-  if (!box || box.dataset.finished === "1") return;
   const bar = document.getElementById("import-bar");
+  // The bar's width is set here, not in a style attribute (the Content-Security-Policy blocks those).
+  if (bar && bar.parentElement) bar.style.width = (bar.parentElement.getAttribute("aria-valuenow") || "0") + "%";
+  if (!box || box.dataset.finished === "1") return;
   const processed = document.getElementById("import-processed");
   const label = document.getElementById("import-status-label");
   let polls = 0;

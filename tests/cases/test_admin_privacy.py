@@ -12,6 +12,7 @@ from django.test import Client
 from accounts.admin import REVEAL_MESSAGE
 from accounts.identifiers import mask_phone
 from cases.models import FollowUp, Rating
+from govservice.errors import Invalid
 from tests import factories as f
 
 if TYPE_CHECKING:
@@ -83,3 +84,45 @@ def test_the_admin_shows_a_follow_up_read_only_and_sends_to_its_page(
     page = client.get(f"/admin/cases/followup/{follow_up.pk}/change/").content.decode()
     assert f"/cases/follow-ups/{follow_up.pk}/" in page
     assert not case.events.filter(action__startswith="follow_up").exists()
+
+
+def test_an_id_number_and_phone_are_corrected_through_a_recorded_step(
+    superuser_client: tuple[Client, User], citizen: User
+) -> None:
+    from accounts.services import user_identifiers_correct
+
+    client, admin = superuser_client
+    citizen.phone = PHONE
+    citizen.save()
+    old_id = citizen.id_number
+    url = f"/admin/accounts/user/{citizen.pk}/correct/"
+    assert url in client.get(f"/admin/accounts/user/{citizen.pk}/change/").content.decode()
+    asked = client.get(url).content.decode()
+    assert old_id not in asked and PHONE not in asked  # the form shows the current values masked only
+    assert citizen.masked_id_number in asked
+    # Without a reason nothing changes and nothing is recorded.
+    new_id = f.id_number(4242)
+    refused = client.post(url, {"id_number": new_id, "phone": "13900001111", "reason": ""})
+    assert refused.status_code == 200
+    citizen.refresh_from_db()
+    assert (citizen.id_number, citizen.phone) == (old_id, PHONE)
+    assert not LogEntry.objects.filter(object_id=str(citizen.pk)).exists()
+    # A malformed ID number is refused with its message.
+    bad = client.post(url, {"id_number": "31010119900101123", "reason": "证件号码录入错误"}).content.decode()
+    citizen.refresh_from_db()
+    assert citizen.id_number == old_id and "errorlist" in bad
+    # The correction: saved, and recorded with who, why, and the old and new values masked (never in full).
+    done = client.post(url, {"id_number": new_id, "phone": "13900001111", "reason": "证件号码录入错误"})
+    assert done.status_code == 302
+    citizen.refresh_from_db()
+    assert (citizen.id_number, citizen.phone) == (new_id, "13900001111")
+    entry = LogEntry.objects.get(object_id=str(citizen.pk))
+    assert entry.user_id == admin.pk
+    message = entry.change_message
+    assert "证件号码录入错误" in message and mask_phone(PHONE) in message and mask_phone("13900001111") in message
+    assert old_id not in message and new_id not in message and PHONE not in message
+    # The same values again: nothing to correct, nothing recorded.
+    with pytest.raises(Invalid) as unchanged:
+        user_identifiers_correct(user=citizen, actor=admin, reason="again", id_number=new_id)
+    assert unchanged.value.code == "unchanged"
+    assert LogEntry.objects.filter(object_id=str(citizen.pk)).count() == 1

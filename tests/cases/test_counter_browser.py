@@ -73,11 +73,11 @@ def test_a_walkin_is_registered_and_a_material_photographed_with_the_camera(
     # The fake camera: turn it on, photograph the ID card into its row's file input, upload it.
     page.click('[data-action="camera-start"]')
     page.wait_for_selector('#camera[data-camera="on"]', timeout=15000)
-    page.wait_for_function("document.querySelector('.camera-video').videoWidth > 0", timeout=15000)
+    page.wait_for_function("() => document.querySelector('.camera-video').videoWidth > 0", timeout=15000)
     row = page.locator(f'tr[data-material="{id_card.pk}"]')
     row.locator('[data-action="camera-capture"]').click()
     page.wait_for_function(
-        f"document.querySelector('tr[data-material=\"{id_card.pk}\"] form').dataset.captured === 'yes'"
+        f"() => document.querySelector('tr[data-material=\"{id_card.pk}\"] form').dataset.captured === 'yes'"
     )
     assert row.locator(".camera-preview").is_visible()
     shot(page, "counter-camera-1280")

@@ -63,11 +63,11 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     desk.wait_for_url("**/cases/counter/C9*/")
     reference = desk.url.rstrip("/").rsplit("/", 1)[-1]
     desk.click('[data-action="camera-start"]')
-    desk.wait_for_function("document.querySelector('.camera-video').videoWidth > 0", timeout=15000)
+    desk.wait_for_function("() => document.querySelector('.camera-video').videoWidth > 0", timeout=15000)
     photo_row = desk.locator(f'tr[data-material="{id_card.pk}"]')
     photo_row.locator('[data-action="camera-capture"]').click()
     desk.wait_for_function(
-        f"document.querySelector('tr[data-material=\"{id_card.pk}\"] form').dataset.captured === 'yes'"
+        f"() => document.querySelector('tr[data-material=\"{id_card.pk}\"] form').dataset.captured === 'yes'"
     )
     photo_row.locator('button[type="submit"]').click()
     desk.wait_for_selector(f'tr[data-material="{id_card.pk}"] [data-provided]')

@@ -111,7 +111,7 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(
 
     applicant = logged_in_page(browser, live_stack, citizen)
     applicant.goto(live_stack.url(f"/cases/{case.reference}/"))
-    applicant.wait_for_function("document.body.dataset.live === 'connected'", timeout=15000)
+    applicant.wait_for_function("() => document.body.dataset.live === 'connected'", timeout=15000)
     assert "已提交" in applicant.locator("[data-state]").first.inner_text()
     shot(applicant, "case-detail-submitted")
 
@@ -189,7 +189,7 @@ def test_the_applicant_opens_an_uploaded_image_in_the_viewer_and_turns_it(
     assert "/documents/" in (link.get_attribute("href") or "")
     link.click()
     page.wait_for_selector("#document-viewer:not([hidden])")
-    page.wait_for_function("document.getElementById('viewer-image').naturalWidth > 0", timeout=10000)
+    page.wait_for_function("() => document.getElementById('viewer-image').naturalWidth > 0", timeout=10000)
     page.locator("#document-viewer button[data-action='rotate']").click()
     page.locator("#document-viewer button[data-action='zoom-in']").click()
     transform = page.eval_on_selector("#viewer-image", "img => img.style.transform")
