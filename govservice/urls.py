@@ -33,7 +33,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script is served as a file of its own (`?script`), not inline (CSP). Swagger UI and
-    # Redoc insert <style> elements as they draw: their two pages alone allow inline styles (never scripts).
+    # Redoc insert <style> elements as they draw: their two pages alone allow inline styles (never scripts). Redoc
+    # also searches the schema in a web worker it starts from a blob: URL, allowed as a worker on its page only.
     path(
         "api/docs/",
         csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
@@ -41,7 +42,9 @@ urlpatterns = [
     ),
     path(
         "api/redoc/",
-        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularRedocView.as_view(url_name="api-schema")),
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema")
+        ),
         name="api-redoc",
     ),
     path("admin/", admin.site.urls),

@@ -75,10 +75,38 @@ def test_the_main_pages_break_no_rule_of_the_enforced_policy(live_stack: LiveSta
     item_code = CasePaper.objects.get(number=paper_number).case.item_version.item.code
     clerk = f.make_clerk(code=f.HUANGPU)
     superuser = f.make_user("supervisor", is_staff=True, is_superuser=True)
+    supervisor = f.make_user("supervisor")
+    firm_user = f.make_user("firm")
+    elder = f.make_user("citizen", care_mode=True)
     pages: list[tuple[User | None, list[str]]] = [
-        (None, ["/", "/accounts/login/", "/items/", f"/items/{item_code}/", "/api/docs/", "/api/redoc/"]),
-        (citizen, ["/cases/", f"/cases/{reference}/", f"/cases/{reference}/papers/{paper_number}/", "/assist/"]),
-        (clerk, ["/cases/workbench/", "/cases/counter/", "/assist/console/"]),
+        (
+            None,
+            [
+                "/",
+                "/accounts/login/",
+                "/items/",
+                f"/items/{item_code}/",
+                f"/items/{item_code}/compare/",
+                "/api/docs/",
+                "/api/redoc/",
+            ],
+        ),
+        (
+            citizen,
+            [
+                "/cases/",
+                f"/cases/{reference}/",
+                f"/cases/{reference}/papers/{paper_number}/",
+                "/assist/",
+                "/assist/start/",
+                "/notices/",
+                "/notices/preferences/",
+            ],
+        ),
+        (elder, ["/", "/cases/", "/items/"]),  # 长辈版
+        (firm_user, ["/cases/firm/"]),
+        (clerk, ["/cases/workbench/", "/cases/counter/", "/assist/console/", f"/cases/{reference}/"]),
+        (supervisor, ["/supervision/dashboard/", "/cases/follow-ups/", "/cases/supervision/", "/cases/firms/"]),
         (superuser, ["/admin/", "/admin/accounts/user/"]),
     ]
     found: dict[str, list[str]] = {}
@@ -88,7 +116,12 @@ def test_the_main_pages_break_no_rule_of_the_enforced_policy(live_stack: LiveSta
         console: list[str] = []
         page.on("console", lambda message: console.append(message.text))  # noqa: B023 (read within this pass)
         for url in urls:
-            if blocked := _visit(page, live_stack.url(url), console):
+            blocked = _visit(page, live_stack.url(url), console)
+            if url == "/api/redoc/":
+                # Redoc's footer logo comes from its CDN: blocked on purpose (nothing is fetched from a CDN at run
+                # time); the page works without it.
+                blocked = [line for line in blocked if "cdn.redoc.ly" not in line]
+            if blocked:
                 found[url] = blocked
         if user is citizen:
             # The paper's own <style> applies (it carries the nonce): the print view is laid out as A4 sheets.
