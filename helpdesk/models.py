@@ -215,14 +215,117 @@ class CallSession(models.Model):
         return f"call #{self.pk} {self.citizen} ↔ {self.clerk}"
 
     def is_member(self, user_id: int) -> bool:
-        return user_id in (self.citizen_id, self.clerk_id)
+        return self.role_of(user_id) is not None
 
     def role_of(self, user_id: int) -> str | None:
+        """ "citizen", "clerk" (the clerk who holds the call and writes its wrap-up), "guest" (a clerk
+        brought in, still in the call), or None."""
         if user_id == self.citizen_id:
             return "citizen"
         if user_id == self.clerk_id:
             return "clerk"
+        if self.members.filter(user_id=user_id, role=CallMember.Role.GUEST, left_at__isnull=True).exists():
+            return "guest"
         return None
+
+
+def peer_id(*, role: str, user_id: int) -> str:
+    """A member's address in the call's signalling: the citizen and the recorder are one each, clerks
+    are many (the host and any guests), so a clerk is addressed by their user id."""
+    return role if role in ("citizen", "recorder") else f"clerk-{user_id}"
+
+
+class CallMember(models.Model):
+    """Who was in a call and when: one row per stay (a clerk transferred away and back has two).
+
+    The call's signalling addresses members by `peer_id`; the session record keeps every join and leave.
+    """
+
+    class Role(models.TextChoices):
+        CITIZEN = "citizen", _("Caller")
+        CLERK = "clerk", _("Clerk holding the call")
+        GUEST = "guest", _("Clerk brought in")
+
+    class LeftBecause(models.TextChoices):
+        LEFT = "left", _("Left the call")
+        TRANSFERRED = "transferred", _("Handed the call over")
+        CALL_ENDED = "call_ended", _("The call ended")
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, null=True, related_name="+")
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_because = models.CharField(max_length=12, choices=LeftBecause.choices, blank=True)
+    # The invitation that brought a clerk in (none for the caller and the first clerk).
+    invite = models.ForeignKey("CallInvite", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        verbose_name = _("call member")
+        verbose_name_plural = _("call members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"], condition=Q(left_at__isnull=True), name="one_stay_per_call_member"
+            ),
+            # A clerk is in one call at a time, as host or guest.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(left_at__isnull=True) & ~Q(role="citizen"),
+                name="one_call_per_clerk_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in call #{self.session_id} ({self.role})"
+
+    @property
+    def peer_id(self) -> str:
+        return peer_id(role=self.role, user_id=self.user_id)
+
+
+class CallInvite(models.Model):
+    """A clerk in a call rings a clerk of another district (the item's approving district, say) to join
+    it (three-way), or to take it over (warm transfer: the caller stays on the line)."""
+
+    class Kind(models.TextChoices):
+        JOIN = "join", _("Three-way call")
+        TRANSFER = "transfer", _("Warm transfer")
+
+    class Outcome(models.TextChoices):
+        RINGING = "ringing", _("Ringing")
+        ACCEPTED = "accepted", pgettext_lazy("video call", "Accepted")
+        DECLINED = "declined", _("Declined")
+        TIMED_OUT = "timed_out", _("Timed out")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="invites")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_invites")
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.JOIN)
+    note = models.CharField(_("note for the clerk"), max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    ring_deadline = models.DateTimeField(db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RINGING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("call invitation")
+        verbose_name_plural = _("call invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_invite_per_clerk"
+            ),
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(outcome="ringing"), name="one_ringing_invite_per_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invite #{self.pk} call #{self.session_id} → {self.clerk_id} ({self.outcome})"
 
 
 # What a clerk records at wrap-up: any outcome but "ongoing", the state of a call in progress.
@@ -330,6 +433,14 @@ class AssistEvent(models.Model):
         CALL_SNAPSHOT = "call.snapshot", _("Snapshot taken")
         CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
         CALL_RECORDED = "call.recorded", _("Call recorded")
+        CALL_MEMBER_JOINED = "call.member_joined", _("A member joined the call")
+        CALL_MEMBER_LEFT = "call.member_left", _("A member left the call")
+        CALL_TRANSFERRED = "call.transferred", _("Call handed over to another clerk")
+        INVITE_RINGING = "invite.ringing", _("Ringing a clerk to join a call")
+        INVITE_ACCEPTED = "invite.accepted", _("Invitation to a call accepted")
+        INVITE_DECLINED = "invite.declined", _("Invitation to a call declined")
+        INVITE_TIMED_OUT = "invite.timed_out", _("Invitation to a call timed out")
+        INVITE_WITHDRAWN = "invite.withdrawn", _("Invitation to a call withdrawn")
         CALLBACK_CLAIMED = "callback.claimed", _("Callback claimed")
         CALLBACK_RELEASED = "callback.released", _("Callback released")
         CALLBACK_REACHED = "callback.reached", _("Callback: reached")

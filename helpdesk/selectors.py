@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from helpdesk import router
 from helpdesk.conf import conf
-from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Offer
+from helpdesk.models import AssistRequest, Callback, CallInvite, CallSession, ClerkProfile, Offer
 from helpdesk.router_inputs import clerk_view_of, clerk_views, request_view_of, request_views
 from standards.models import District
 
@@ -337,3 +337,70 @@ def callback_row_for(*, clerk: User, callback: Callback) -> dict[str, Any]:
         scope=_callback_scope(clerk_view_of(clerk), callback.request),
         max_attempts=conf().callback_max_attempts,
     )
+
+
+# --- Calls of more than two ---------------------------------------------------------------------
+
+
+def call_members(*, session_id: int) -> list[dict[str, Any]]:
+    """Who is in the call now, by peer id (what each browser keeps a connection to)."""
+    from helpdesk.models import CallMember
+
+    members = CallMember.objects.filter(session_id=session_id, left_at__isnull=True).select_related("user", "district")
+    return [
+        {
+            "peer": member.peer_id,
+            "role": member.role,
+            "name": member.user.display_name or member.user.username,
+            "district": str(member.district) if member.district_id else None,
+        }
+        for member in members
+    ]
+
+
+def call_peer_ids(*, session: CallSession) -> list[str]:
+    """The peer ids of everyone in the call now; a call that predates member rows has its two."""
+    from helpdesk.models import CallMember, peer_id
+
+    peers = [m.peer_id for m in CallMember.objects.filter(session=session, left_at__isnull=True)]
+    return peers or ["citizen", peer_id(role="clerk", user_id=session.clerk_id)]
+
+
+def call_approving_districts(*, session: CallSession) -> list[District]:
+    """Where the call's application would be approved: the linked case's approving district, or the
+    districts that approve the call's item."""
+    from cases.selectors import cases_visible_to
+    from standards.models import ItemImplementation
+
+    case_ref = session.case_ref or session.request.case_ref
+    if case_ref:
+        case = cases_visible_to(session.citizen).filter(reference=case_ref).select_related("approving_district").first()
+        if case is not None and case.approving_district_id:
+            return [case.approving_district]
+    if session.request.item_id is None:
+        return []
+    return [
+        implementation.district
+        for implementation in ItemImplementation.objects.filter(
+            item_id=session.request.item_id, can_approve=True
+        ).select_related("district")
+    ]
+
+
+def invite_context(invite: CallInvite) -> dict[str, Any]:
+    """What a clerk rung to join a call sees before answering: the call's context, who asks, why."""
+    inviter = invite.invited_by
+    return {
+        "invite": invite.pk,
+        "session": invite.session_id,
+        "kind": invite.kind,
+        "kind_label": invite.get_kind_display(),
+        "note": invite.note,
+        "from": inviter.display_name or inviter.username,
+        "from_district": str(inviter.district) if inviter.district_id else None,
+        "deadline": invite.ring_deadline.isoformat(),
+        "context": {
+            **caller_summary(invite.session.request),
+            "district": str(invite.session.request.district) if invite.session.request.district_id else None,
+        },
+    }

@@ -142,6 +142,34 @@ class SnapshotSerializer(serializers.Serializer[Any]):
     )
 
 
+class InviteCreateSerializer(serializers.Serializer[Any]):
+    district = serializers.CharField(
+        required=False, allow_blank=True, max_length=6, help_text="division code; empty: the approving district"
+    )
+    kind = serializers.ChoiceField(choices=["join", "transfer"], default="join")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    district = serializers.CharField()
+    outcome = serializers.CharField()
+    ring_deadline = serializers.DateTimeField()
+
+
+class InviteDistrictsSerializer(serializers.Serializer[Any]):
+    approving = serializers.ListField(child=serializers.DictField())
+    districts = serializers.ListField(child=serializers.DictField())
+
+
+class CallMemberSerializer(serializers.Serializer[Any]):
+    peer = serializers.CharField()
+    role = serializers.CharField()
+    name = serializers.CharField()
+    district = serializers.CharField(allow_null=True)
+
+
 class SnapshotResultSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.CharField()

@@ -253,8 +253,69 @@ class HangUpView(APIView):
 
     @extend_schema(request=None, responses={200: s.CallSessionSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        session = services.call_session_end(session=_member_session(request, pk), actor=_user(request))
+        session = services.call_hang_up(session=_member_session(request, pk), actor=_user(request))
         return Response(s.CallSessionSerializer(session).data)
+
+
+def _district_code(request: Request) -> str:
+    district = _user(request).district
+    return district.division_code if district is not None else ""
+
+
+def _district_row(district: District) -> dict[str, str]:
+    return {"code": district.division_code, "name": str(district)}
+
+
+class InvitesView(APIView):
+    """The clerk holding a call brings in a clerk of another district (three-way) or hands the call over."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.InviteDistrictsSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        session = _member_session(request, pk)
+        if session.clerk_id != _user(request).pk:
+            raise PermissionDenied
+        approving = selectors.call_approving_districts(session=session)
+        return Response(
+            {
+                "approving": [_district_row(d) for d in approving],
+                "districts": [_district_row(d) for d in District.objects.exclude(division_code=_district_code(request))],
+            }
+        )
+
+    @extend_schema(request=s.InviteCreateSerializer, responses={201: s.InviteSerializer, 409: ErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.InviteCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invite = services.call_invite_create(
+            session=_member_session(request, pk),
+            clerk=_user(request),
+            district_code=data.validated_data.get("district") or "",
+            kind=data.validated_data["kind"],
+            note=data.validated_data.get("note") or "",
+        )
+        return Response(
+            {
+                "id": invite.pk,
+                "kind": invite.kind,
+                "district": str(invite.district),
+                "outcome": invite.outcome,
+                "ring_deadline": invite.ring_deadline,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MembersView(APIView):
+    """Who is in the call now (every member may ask)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.CallMemberSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        session = _member_session(request, pk)
+        return Response(selectors.call_members(session_id=session.pk))
 
 
 class RatingView(APIView):

@@ -12,6 +12,7 @@ drive the clock; production passes nothing.
 * `routing`    — the routing pass (rules in `helpdesk.router`), offers: ring, decline, accept, timers
 * `sweep`      — the beat's sweep: stale presence, dropped calls, abandoned requests, then a pass
 * `calls`      — hang-up, wrap-up, rating, snapshots, recording
+* `members`    — calls of more than two: a clerk of another district brought in, warm transfer, members' stays
 * `turn`       — ICE servers and short-lived TURN credentials
 * `callbacks`  — the clerks' callback list: claim, release, done, expired claims
 * `case_links` — the caller's case (by reference), snapshots filed as case materials, draft cases
@@ -26,6 +27,7 @@ from helpdesk.services.audit import assist_audit
 from helpdesk.services.callbacks import callback_claim, callback_claims_expire, callback_done, callback_release
 from helpdesk.services.calls import (
     ALLOWED_SNAPSHOT_TYPES,
+    call_hang_up,
     call_member_left,
     call_member_returned,
     call_recording_attach,
@@ -37,6 +39,13 @@ from helpdesk.services.calls import (
 )
 from helpdesk.services.case_links import call_case_draft_create, call_case_for, call_snapshot_file_to_case
 from helpdesk.services.fanout import QUEUE_BROADCAST_DELAY, QUEUE_BROADCAST_PENDING
+from helpdesk.services.members import (
+    call_invite_accept,
+    call_invite_create,
+    call_invite_decline,
+    call_invites_expire,
+    call_member_leave,
+)
 from helpdesk.services.presence import clerk_console_closed, clerk_heartbeat, clerk_presence_set, clerk_profile_for
 from helpdesk.services.requests import (
     assist_request_callback,
@@ -75,6 +84,12 @@ __all__ = [
     "assist_sweep",
     "call_case_draft_create",
     "call_case_for",
+    "call_hang_up",
+    "call_invite_accept",
+    "call_invite_create",
+    "call_invite_decline",
+    "call_invites_expire",
+    "call_member_leave",
     "call_member_left",
     "call_member_returned",
     "call_recording_attach",

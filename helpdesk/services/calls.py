@@ -13,8 +13,8 @@ from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict, DomainError, NotAllowed
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Snapshot
-from helpdesk.realtime import CALL_ROLES, call_group, clerk_group
-from helpdesk.services import case_links, presence
+from helpdesk.realtime import call_everyone_group, clerk_group
+from helpdesk.services import case_links, members, presence
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 
@@ -47,10 +47,10 @@ def call_session_end(
             session_id=session.pk,
         )
         by = session.role_of(actor.pk) if actor else None
-        for role in CALL_ROLES:
-            events.send_on_commit(
-                [call_group(session.pk, role)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
-            )
+        members.call_members_close_all(session=session, now=now)
+        events.send_on_commit(
+            [call_everyone_group(session.pk)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
+        )
         events.send_on_commit(
             [clerk_group(session.clerk_id)],
             handler=events.ASSIST_PUSH,
@@ -60,13 +60,26 @@ def call_session_end(
     return session
 
 
+def call_hang_up(*, session: CallSession, actor: User, now: dt.datetime | None = None) -> CallSession:
+    """A member hangs up: a clerk brought in leaves the call, anyone else ends it for all."""
+    if session.role_of(actor.pk) == "guest":
+        members.call_member_leave(session=session, user=actor, now=now)
+        return session
+    return call_session_end(session=session, actor=actor, now=now)
+
+
 def call_member_left(*, session_id: int, role: str, now: dt.datetime | None = None) -> None:
-    """A member's call socket closed: the sweep ends the call if they do not come back in time."""
+    """A member's call socket closed: the sweep ends the call if the caller or the clerk holding it
+    does not come back in time (a guest who does not come back leaves with the call's end)."""
+    if role not in ("citizen", "clerk"):
+        return
     field = f"{role}_left_at"
     CallSession.objects.filter(pk=session_id, ended_at__isnull=True).update(**{field: current(now)})
 
 
 def call_member_returned(*, session_id: int, role: str) -> None:
+    if role not in ("citizen", "clerk"):
+        return
     CallSession.objects.filter(pk=session_id, ended_at__isnull=True).update(**{f"{role}_left_at": None})
 
 
