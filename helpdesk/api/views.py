@@ -277,10 +277,11 @@ class InvitesView(APIView):
         if session.clerk_id != _user(request).pk:
             raise PermissionDenied
         approving = selectors.call_approving_districts(session=session)
+        others = District.objects.exclude(division_code=_district_code(request))
         return Response(
             {
                 "approving": [_district_row(d) for d in approving],
-                "districts": [_district_row(d) for d in District.objects.exclude(division_code=_district_code(request))],
+                "districts": [_district_row(d) for d in others],
             }
         )
 
