@@ -1,0 +1,160 @@
+"""Calls of more than two: a clerk of the approving district brought in, warm transfer, every stay recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from govservice.errors import Conflict, NotAllowed, Unavailable
+from helpdesk import selectors, services
+from helpdesk.models import AssistEvent, CallInvite, CallMember, ClerkProfile, Offer
+from tests.factories import HUANGPU, SHUSHAN, T0, make_citizen, make_clerk, make_item
+from tests.helpdesk.test_api import api
+
+pytestmark = pytest.mark.django_db
+
+Status = ClerkProfile.Status
+
+
+def a_call(version=None):
+    """A 黄浦 citizen on a call with a 黄浦 clerk about an item approved in 蜀山."""
+    version = version or make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    host = make_clerk(HUANGPU, status=Status.AVAILABLE, idle_since=T0)
+    citizen = make_citizen(code=HUANGPU)
+    request = services.assist_request_create(citizen=citizen, item_version=version)
+    offer = Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING)
+    return services.assist_offer_accept(offer_id=offer.pk, clerk=host)
+
+
+def status_of(clerk) -> str:
+    return ClerkProfile.objects.get(clerk=clerk).status
+
+
+def test_it_rings_the_longest_idle_available_clerk_of_the_approving_district():
+    session = a_call()
+    make_clerk(HUANGPU, status=Status.AVAILABLE, idle_since=T0)  # of the wrong district
+    busy = make_clerk(SHUSHAN, status=Status.AWAY)
+    newer = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0 + dt.timedelta(minutes=5))
+    longest_idle = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+
+    invite = services.call_invite_create(session=session, clerk=session.clerk, note="请核对营业执照")
+
+    assert (invite.clerk, invite.district.division_code, invite.outcome) == (longest_idle, SHUSHAN, "ringing")
+    assert (status_of(longest_idle), status_of(newer), status_of(busy)) == ("ringing", "available", "away")
+    context = selectors.invite_context(invite)
+    assert context["note"] == "请核对营业执照"
+    assert context["context"]["citizen"] == session.citizen.display_name
+
+
+def test_three_members_are_in_the_call_after_the_approving_clerk_accepts_and_each_stay_is_recorded():
+    session = a_call()
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    invite = services.call_invite_create(session=session, clerk=session.clerk)
+    services.call_invite_accept(invite_id=invite.pk, clerk=guest)
+
+    peers = {m["peer"]: m["role"] for m in selectors.call_members(session_id=session.pk)}
+    assert peers == {"citizen": "citizen", f"clerk-{session.clerk_id}": "clerk", f"clerk-{guest.pk}": "guest"}
+    assert session.role_of(guest.pk) == "guest" and status_of(guest) == "in_call"
+
+    # The guest leaves; the call goes on for the other two, and the guest is free for the next call.
+    services.call_hang_up(session=session, actor=guest)
+    session.refresh_from_db()
+    assert session.ended_at is None
+    assert session.role_of(guest.pk) is None
+    assert status_of(guest) == "available"
+
+    services.call_hang_up(session=session, actor=session.citizen)
+    stays = list(CallMember.objects.filter(session=session).values_list("user_id", "left_because"))
+    assert sorted(stays) == sorted(
+        [(session.citizen_id, "call_ended"), (session.clerk_id, "call_ended"), (guest.pk, "left")]
+    )
+    kinds = list(AssistEvent.objects.filter(session=session).values_list("kind", flat=True))
+    assert kinds.count("call.member_joined") == 3 and kinds.count("call.member_left") == 3
+
+
+def test_a_warm_transfer_hands_the_call_over_and_the_caller_stays_on_the_line():
+    session = a_call()
+    first = session.clerk
+    second = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    invite = services.call_invite_create(
+        session=session, clerk=first, district_code=SHUSHAN, kind="transfer", note="已核对身份，待补材料"
+    )
+    services.call_invite_accept(invite_id=invite.pk, clerk=second)
+
+    session.refresh_from_db()
+    assert session.clerk == second and session.ended_at is None
+    assert (status_of(first), status_of(second)) == ("available", "in_call")
+    assert session.role_of(first.pk) is None and session.role_of(session.citizen_id) == "citizen"
+    left = CallMember.objects.get(session=session, user=first)
+    assert left.left_because == "transferred"
+    transferred = AssistEvent.objects.get(session=session, kind="call.transferred")
+    assert transferred.data == {"to": second.pk, "note": "已核对身份，待补材料"}
+    # The clerk who took the call over writes its wrap-up; the first one no longer may.
+    with pytest.raises(NotAllowed):
+        services.call_session_wrap_up(session=session, clerk=first, notes="", outcome="resolved")
+    services.call_session_wrap_up(session=session, clerk=second, notes="已受理", outcome="resolved")
+
+
+def test_it_refuses_when_no_clerk_of_the_district_is_available_and_when_the_asker_does_not_hold_the_call():
+    session = a_call()
+    with pytest.raises(Unavailable) as refused:
+        services.call_invite_create(session=session, clerk=session.clerk)
+    assert refused.value.code == "no_clerk"
+    outsider = make_clerk(HUANGPU, status=Status.AVAILABLE, idle_since=T0)
+    with pytest.raises(NotAllowed):
+        services.call_invite_create(session=session, clerk=outsider, district_code=SHUSHAN)
+
+
+def test_a_second_ring_for_the_same_call_is_refused_while_the_first_rings():
+    session = a_call()
+    make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    services.call_invite_create(session=session, clerk=session.clerk)
+    with pytest.raises(Conflict) as refused:
+        services.call_invite_create(session=session, clerk=session.clerk)
+    assert refused.value.code == "already_ringing"
+    # The clerk reserved by the refused attempt is not left ringing.
+    assert ClerkProfile.objects.filter(status=Status.RINGING, clerk__district__division_code=SHUSHAN).count() == 1
+
+
+def test_a_declined_ring_frees_the_clerk_and_an_unanswered_one_sets_them_away(clock):
+    session = a_call()
+    first = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    invite = services.call_invite_create(session=session, clerk=session.clerk)
+    services.call_invite_decline(invite_id=invite.pk, clerk=first)
+    assert status_of(first) == "available"
+
+    invite = services.call_invite_create(session=session, clerk=session.clerk, now=clock.now)
+    assert services.call_invites_expire(now=clock.now + dt.timedelta(seconds=60)) == 1
+    invite.refresh_from_db()
+    assert (invite.outcome, status_of(invite.clerk)) == ("timed_out", "away")
+    with pytest.raises(Conflict):
+        services.call_invite_accept(invite_id=invite.pk, clerk=invite.clerk)
+
+
+def test_the_end_of_the_call_withdraws_a_ringing_invitation():
+    session = a_call()
+    rung = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    invite = services.call_invite_create(session=session, clerk=session.clerk)
+    services.call_hang_up(session=session, actor=session.clerk)
+    invite.refresh_from_db()
+    assert (invite.outcome, status_of(rung)) == (CallInvite.Outcome.WITHDRAWN, "available")
+
+
+def test_only_the_clerk_holding_the_call_sees_the_districts_to_bring_in_and_rings_them():
+    session = a_call()
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    answer = api(session.clerk).get(f"/api/assist/sessions/{session.pk}/invites/")
+    assert answer.status_code == 200
+    assert [d["code"] for d in answer.json()["approving"]] == [SHUSHAN]
+    assert api(session.citizen).get(f"/api/assist/sessions/{session.pk}/invites/").status_code == 403
+    outsider = make_clerk(HUANGPU)
+    assert api(outsider).post(f"/api/assist/sessions/{session.pk}/invites/", {}, format="json").status_code == 403
+    posted = api(session.clerk).post(
+        f"/api/assist/sessions/{session.pk}/invites/", {"note": "三方核验"}, format="json"
+    )
+    assert posted.status_code == 201, posted.json()
+    assert CallInvite.objects.get(pk=posted.json()["id"]).clerk == guest
+    members = api(session.citizen).get(f"/api/assist/sessions/{session.pk}/members/").json()
+    assert [m["role"] for m in members] == ["citizen", "clerk"]
