@@ -67,8 +67,10 @@
       sessionId: id,
       localVideo: $("local-video"),
       remoteVideo: $("remote-video"),
+      remoteBox: $("more-videos"),
       on: {
         chat: (from, text) => addChat(from, text),
+        members: (members) => { $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         ended: () => { show("after-panel"); },
         peerMedia: () => {},

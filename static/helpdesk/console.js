@@ -1,4 +1,5 @@
-/* The clerk's console: presence by heartbeat, the ring with accept/decline, the call, snapshot, wrap-up. */
+/* The clerk's console: presence by heartbeat, the ring with accept/decline (a caller from the queue, or
+ * another clerk's invitation to join their call), the call, bringing in a clerk, snapshot, wrap-up. */
 (function () {
   "use strict";
   const root = document.getElementById("assist-console");
@@ -7,6 +8,7 @@
   const $ = (id) => document.getElementById(id);
   let socket = null;
   let ring = null;
+  let invite = null;
   let ringTimer = null;
   let call = null;
   let sessionId = null;
@@ -32,8 +34,18 @@
     else if (message.type !== "heartbeat") outbox.push(message);
   }
 
+  function showInvite(m) {
+    showRing(null, m.deadline, m.context);
+    invite = m.invite;
+    const line = m.kind_label + " · " + t.inviteFrom + " " + m.from + (m.from_district ? "（" + m.from_district + "）" : "");
+    $("ring-invite").textContent = line + (m.note ? " · " + t.labelNote + ": " + m.note : "");
+    $("ring-invite").hidden = false;
+  }
+
   function showRing(offer, deadline, context) {
     ring = offer;
+    invite = null;
+    $("ring-invite").hidden = true;
     show("ring-panel");
     const lines = [
       [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, context.district],
@@ -61,7 +73,7 @@
 
   function addChat(who, text) {
     const li = document.createElement("li");
-    li.className = who === "clerk" ? "mine" : "theirs";
+    li.className = who === "me" ? "mine" : "theirs";
     li.textContent = text;
     $("chat-log").appendChild(li);
     $("chat-log").scrollTop = $("chat-log").scrollHeight;
@@ -74,16 +86,22 @@
     clearInterval(ringTimer);
     show("call-panel");
     $("chat-log").innerHTML = "";
+    $("invite-status").textContent = "";
     call = new C9.AssistCall({
       sessionId: id,
       localVideo: $("local-video"),
       remoteVideo: $("remote-video"),
+      remoteBox: $("more-videos"),
       screenVideo: $("screen-video"),
       on: {
-        chat: (from, text) => addChat(from, text),
+        chat: (from, text) => addChat("them", text),
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         screen: (on) => { $("screen-box").hidden = !on; },
-        ended: () => { show("wrapup-panel"); },
+        members: (members) => { $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
+        invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
+        joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); },
+        // A clerk brought in, or one who handed the call over, has no wrap-up to write.
+        ended: (reason, by) => { show(call.role === "guest" || by === "transfer" ? "idle-panel" : "wrapup-panel"); },
       },
     });
     call.start();
@@ -98,6 +116,7 @@
           setStatus(m.status);
           loadCallbacksSoon();
           if (m.ring) showRing(m.ring.offer, m.ring.deadline, m.ring.context);
+          else if (m.invite) showInvite(m.invite);
           if (m.session && !m.session.ended) startCall(m.session.id);
           else if (m.session && m.session.ended) { sessionId = m.session.id; show("wrapup-panel"); }
           break;
@@ -105,6 +124,8 @@
         case "heartbeat.ok": setStatus(m.status); break;
         case "ring": setStatus("ringing"); showRing(m.offer, m.deadline, m.context); break;
         case "ring.cancelled": if (ring === m.offer) { ring = null; clearInterval(ringTimer); show("idle-panel"); } break;
+        case "invite": setStatus("ringing"); showInvite(m); break;
+        case "invite.cancelled": if (invite === m.invite) { invite = null; clearInterval(ringTimer); show("idle-panel"); } break;
         case "call.start": setStatus("in_call"); startCall(m.session); break;
         case "callbacks": loadCallbacksSoon(); break;
         case "error": $("console-error").textContent = m.message; break;
@@ -121,8 +142,14 @@
 
   $("available-button").addEventListener("click", () => send({ type: "presence", status: "available" }));
   $("away-button").addEventListener("click", () => send({ type: "presence", status: "away" }));
-  $("accept-button").addEventListener("click", () => ring && send({ type: "accept", offer: ring }));
-  $("decline-button").addEventListener("click", () => { if (ring) { send({ type: "decline", offer: ring }); ring = null; show("idle-panel"); } });
+  $("accept-button").addEventListener("click", () => {
+    if (invite) send({ type: "invite.accept", invite: invite });
+    else if (ring) send({ type: "accept", offer: ring });
+  });
+  $("decline-button").addEventListener("click", () => {
+    if (invite) { send({ type: "invite.decline", invite: invite }); invite = null; show("idle-panel"); }
+    else if (ring) { send({ type: "decline", offer: ring }); ring = null; show("idle-panel"); }
+  });
   $("mute-button").addEventListener("click", (e) => { const on = call.toggleAudio(); e.target.textContent = on ? t.mute : t.unmute; });
   $("camera-button").addEventListener("click", (e) => { const on = call.toggleVideo(); e.target.textContent = on ? t.cameraOff : t.cameraOn; });
   $("hangup-button").addEventListener("click", () => call && call.hangUp());
@@ -131,8 +158,30 @@
     const text = $("chat-input").value.trim();
     if (!text || !call) return;
     call.chat(text);
-    addChat("clerk", text);
+    addChat("me", text);
     $("chat-input").value = "";
+  });
+
+  /* Bring a clerk of another district into the call: the item's approving district first. */
+  async function loadInviteDistricts() {
+    const select = $("invite-district");
+    if (select.length) return;
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/invites/").catch(() => null);
+    if (!response || !response.ok) return;
+    const body = await response.json();
+    const approving = new Set(body.approving.map((d) => d.code));
+    body.approving.forEach((d) => select.add(new Option(d.name + "（" + t.approving + "）", d.code)));
+    body.districts.filter((d) => !approving.has(d.code)).forEach((d) => select.add(new Option(d.name, d.code)));
+  }
+
+  $("invite-button").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/invites/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({ district: $("invite-district").value, kind: $("invite-kind").value, note: $("invite-note").value }),
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    $("invite-status").textContent = response && response.ok ? t.invite_ringing.replace("%s", body.district) : (body.detail || t.inviteFailed);
   });
 
   /* A still of the citizen's camera (a document held up to it), kept with the call. */
