@@ -1,0 +1,127 @@
+"""Three real Chromiums: a citizen at home, the 黄浦 clerk who answers, and the 蜀山 clerk of the district
+that approves the item, brought into the call from the console; each receives video from both others."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from helpdesk.models import CallMember, CallSession
+from tests.factories import HUANGPU, SHUSHAN, close_console, make_citizen, make_clerk, make_item
+from tests.helpdesk.test_call_browser import shoot, signed_in_page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Bytes of video received on each open peer connection of the page (one per other member), from getStats.
+VIDEO_RECEIVED_PER_CONNECTION = """
+async () => {
+  const open = (window.__testPeerConnections || []).filter((pc) => pc.connectionState !== "closed");
+  const out = [];
+  for (const pc of open) {
+    const stats = await pc.getStats();
+    let received = 0;
+    stats.forEach((report) => {
+      if (report.kind === "video" && report.type === "inbound-rtp") received += report.bytesReceived || 0;
+    });
+    out.push(received);
+  }
+  return out;
+}
+"""
+
+
+def wait_for_video_from(page, count: int, timeout: float = 40.0) -> list[int]:
+    """Wait until `count` open connections of the page each received video (> 20 kB)."""
+    deadline = time.monotonic() + timeout
+    received: list[int] = []
+    while time.monotonic() < deadline:
+        received = page.evaluate(VIDEO_RECEIVED_PER_CONNECTION)
+        if sum(1 for b in received if b > 20_000) >= count:
+            return received
+        page.wait_for_timeout(300)
+    return received
+
+
+def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_see_each_other(
+    live_stack, browser, tmp_path
+):
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    citizen = make_citizen(code=HUANGPU)
+    huangpu = make_clerk(HUANGPU)
+    shushan = make_clerk(SHUSHAN)
+    huangpu_page = signed_in_page(browser, live_stack, huangpu)
+    shushan_page = signed_in_page(browser, live_stack, shushan)
+    citizen_page = signed_in_page(browser, live_stack, citizen)
+
+    huangpu_page.goto(live_stack.url("/assist/console/"))
+    huangpu_page.get_by_role("button", name="接听就绪").click()
+    huangpu_page.wait_for_selector("#presence-status[data-status='available']")
+
+    # The citizen calls from the item's page (its version is the request's context).
+    citizen_page.goto(live_stack.url(f"/items/{version.item.code}/"))
+    citizen_page.locator("[data-assist-button]").click()
+    citizen_page.wait_for_url("**/assist/r/*/")
+    huangpu_page.wait_for_selector("#ring-panel:not([hidden])", timeout=15000)
+    huangpu_page.get_by_role("button", name="接听", exact=True).click()
+    citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+    assert wait_for_video_from(citizen_page, 1)[-1] > 20_000
+
+    # Only now is the 蜀山 clerk at their desk (else the queue could have rung them first).
+    shushan_page.goto(live_stack.url("/assist/console/"))
+    shushan_page.get_by_role("button", name="接听就绪").click()
+    shushan_page.wait_for_selector("#presence-status[data-status='available']")
+
+    # The approving district comes first in the list; the note goes with the ring.
+    huangpu_page.wait_for_function("() => document.getElementById('invite-district').length > 0")
+    assert "审批地" in huangpu_page.locator("#invite-district option").first.inner_text()
+    huangpu_page.fill("#invite-note", "请核对营业执照是否符合蜀山标准")
+    huangpu_page.get_by_role("button", name="呼叫工作人员").click()
+
+    shushan_page.wait_for_selector("#ring-panel:not([hidden])", timeout=15000)
+    ring = shushan_page.locator("#ring-invite").inner_text()
+    assert "三方通话" in ring and "请核对营业执照是否符合蜀山标准" in ring and huangpu.display_name in ring
+    assert citizen.display_name in shushan_page.locator("#ring-context").inner_text()
+    shoot(shushan_page, "console-invite-ring", tmp_path)
+    shushan_page.get_by_role("button", name="接听", exact=True).click()
+    shushan_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+
+    # A full mesh: every page receives video on two connections, one from each other member.
+    for page in (citizen_page, huangpu_page, shushan_page):
+        received = wait_for_video_from(page, 2)
+        assert sum(1 for b in received if b > 20_000) >= 2, received
+    citizen_page.wait_for_function(
+        f"() => document.getElementById('call-members').textContent.includes('{shushan.display_name}')"
+    )
+    huangpu_page.wait_for_selector("#invite-status:has-text('已加入')")
+    shoot(citizen_page, "citizen-three-way", tmp_path)
+    shoot(huangpu_page, "console-three-way", tmp_path)
+
+    # The 蜀山 clerk leaves; the call goes on between the citizen and the 黄浦 clerk.
+    shushan_page.get_by_role("button", name="挂断").click()
+    shushan_page.wait_for_selector("#idle-panel:not([hidden])", timeout=15000)
+    session = CallSession.objects.get(citizen=citizen)
+    deadline = time.monotonic() + 10
+    while CallMember.objects.filter(session=session, user=shushan, left_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "the guest's leave was not recorded"
+        time.sleep(0.1)
+    session.refresh_from_db()
+    assert session.ended_at is None
+    citizen_page.wait_for_function(
+        f"() => !document.getElementById('call-members').textContent.includes('{shushan.display_name}')"
+    )
+
+    huangpu_page.get_by_role("button", name="挂断").click()
+    huangpu_page.wait_for_selector("#wrapup-panel:not([hidden])")
+    huangpu_page.fill("#wrapup-notes", "蜀山窗口已远程核对材料")
+    huangpu_page.get_by_role("button", name="保存小结").click()
+    huangpu_page.wait_for_selector("#idle-panel:not([hidden])")
+    stays = {(m.user_id, m.role, m.left_because) for m in CallMember.objects.filter(session=session)}
+    assert stays == {
+        (citizen.pk, "citizen", "call_ended"),
+        (huangpu.pk, "clerk", "call_ended"),
+        (shushan.pk, "guest", "left"),
+    }
+    citizen_page.context.close()
+    close_console(shushan_page, shushan)
+    close_console(huangpu_page, huangpu)
