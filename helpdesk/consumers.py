@@ -345,7 +345,11 @@ class CallSignallingConsumer(_Base):
             await self.send_json({"type": "error", "code": "call_ended"})
             return
         if kind == "hangup" and self.role != "recorder":
-            await database_sync_to_async(self._hang_up)()
+            try:
+                await database_sync_to_async(self._hang_up)()
+            except DomainError as exc:  # a guest who has already left, say
+                await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+                return
             # A guest leaves (the call goes on; their hang-up comes back to close this socket).
             self.ended = self.role != "guest"
             return
