@@ -14,7 +14,11 @@ Measured:
   200 citizens already waiting (sign-language callers no clerk can take) and 20 clerks signed in;
 * signalling relay: citizen → server → clerk → server → citizen over the call socket;
 * idle waiting sockets: N citizens' queue sockets held open; server RSS per socket;
-* probe: click → first video frame with an auto-accepting aiortc clerk.
+* probe: click → first video frame with an auto-accepting aiortc clerk;
+* three-way set-up: in a running call of two aiortc members, the clerk's "ring a clerk" (POST
+  …/invites/) → the first video frame at the third member (an auto-accepting aiortc clerk of
+  蜀山), and → video from both others; floor: two aiortc peers in one process, offer and answer
+  handed over in memory, to the first frame.
 """
 
 from __future__ import annotations
@@ -383,15 +387,77 @@ def probe(http: str, ws: str, citizen, clerk, token: str, calls: int) -> list[di
     return results
 
 
+def three_way(http: str, ws: str, rounds: int) -> dict:
+    """Rounds of: a call of two aiortc members (citizen, 黄浦 clerk), then a 蜀山 clerk brought in."""
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from helpdesk.models import ClerkProfile
+    from helpdesk.peers import MeshPeer, add_clerk_to_call, clerk_console, two_peers_floor
+    from helpdesk.services import call_session_end, call_session_wrap_up
+    from standards.models import District, ServiceWindow
+
+    huangpu = District.objects.get(division_code="310101")
+    shushan = District.objects.get(division_code="340104")
+
+    def person(name: str, **fields) -> User:
+        return User.objects.create(username=name, display_name=name, password="!", **fields)
+
+    # One citizen per round: a citizen's calls a day are limited (ASSIST_REQUESTS_PER_DAY).
+    citizens = [person(f"b3citizen{i}", role=User.Role.CITIZEN, district=huangpu) for i in range(rounds)]
+    host = person("b3host", role=User.Role.CLERK, district=huangpu, window=ServiceWindow.objects.get(code="310101-YRD"))
+    third = person(
+        "b3third", role=User.Role.CLERK, district=shushan, window=ServiceWindow.objects.filter(district=shushan).first()
+    )
+    ClerkProfile.objects.bulk_create([ClerkProfile(clerk=c, languages=["zh"]) for c in (host, third)])
+    host_token = Token.objects.create(user=host).key
+    keys = session_keys([*citizens, host, third])
+    ClerkProfile.objects.exclude(clerk__in=[host, third]).update(status="offline")
+
+    async def one_round(session_id: int, citizen: User) -> dict:
+        console = await clerk_console(ws, http, keys[third.pk])
+        members = [MeshPeer(ws, http, session_id, keys[citizen.pk]), MeshPeer(ws, http, session_id, keys[host.pk])]
+        try:
+            for member in members:
+                await member.start()
+            for member in members:
+                await member.frames_from(1)
+            result, newcomer = await add_clerk_to_call(
+                http_base=http,
+                ws_base=ws,
+                session_id=session_id,
+                host_token=host_token,
+                console=console,
+                clerk_cookie=keys[third.pk],
+                district_code="340104",
+            )
+            members.append(newcomer)
+            return result.as_dict()
+        finally:
+            for member in members:
+                await member.close()
+            await console.close()
+
+    runs, floors = [], []
+    for citizen in citizens:
+        floors.append(asyncio.run(two_peers_floor()))
+        session = connected_session(citizen, host)
+        runs.append(asyncio.run(one_round(session.pk, citizen)))
+        call_session_end(session=session, actor=host)
+        call_session_wrap_up(session=session, clerk=host, notes="bench", outcome="resolved", then_available=False)
+    return {"runs": runs, "floor_two_aiortc_peers": floors}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="floor,ring,relay,sockets,probe")
+    parser.add_argument("--only", default="floor,ring,relay,sockets,probe,threeway")
     parser.add_argument("--clicks", type=int, default=200)
     parser.add_argument("--waiting", type=int, default=200)
     parser.add_argument("--clerks", type=int, default=20)
     parser.add_argument("--relay", type=int, default=1000)
     parser.add_argument("--sockets", type=int, default=10000)
     parser.add_argument("--probes", type=int, default=10)
+    parser.add_argument("--three-way", type=int, default=30, help="rounds of the three-way set-up")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
@@ -496,6 +562,29 @@ def main() -> int:
             firsts = [r["time_to_first_frame_ms"] for r in runs]
             print("[bench] probe click-to-first-frame (auto-accepting aiortc clerk):", summary(firsts), flush=True)
             print("[bench] probe time to ring:", summary([r["time_to_ring_ms"] for r in runs]), flush=True)
+        if "threeway" in only:
+            results["three_way"] = three_way(http, ws, args.three_way)
+            runs = results["three_way"]["runs"]
+            print(
+                "[bench] floor two aiortc peers in one process, to the first frame:",
+                summary(results["three_way"]["floor_two_aiortc_peers"]),
+                flush=True,
+            )
+            print(
+                "[bench] three-way: ring a clerk → their console rings:",
+                summary([r["time_to_ring_ms"] for r in runs]),
+                flush=True,
+            )
+            print(
+                "[bench] three-way: ring a clerk → first video frame at the new member:",
+                summary([r["first_frame_ms"] for r in runs]),
+                flush=True,
+            )
+            print(
+                "[bench] three-way: ring a clerk → video from both others at the new member:",
+                summary([r["both_frames_ms"] for r in runs]),
+                flush=True,
+            )
         if "sockets" in only and sockets:
             from helpdesk.models import AssistRequest
 
