@@ -271,6 +271,7 @@ class CallSignallingConsumer(_Base):
                 return
             self.role, self.peer, self.peers = "recorder", "recorder", ["citizen"]
             members: list[dict[str, Any]] = []
+            snapshots: list[dict[str, Any]] = []
         else:
             if not self.signed_in():
                 await self.refuse(CLOSE_UNAUTHENTICATED)
@@ -282,13 +283,15 @@ class CallSignallingConsumer(_Base):
             if isinstance(info, str):  # "ended"
                 await self.refuse(CLOSE_GONE)
                 return
-            self.role, self.peer, self.peers, members = info
+            self.role, self.peer, self.peers, members, snapshots = info
         await self.join(call_group(self.session_id, self.peer))
         await self.join(call_everyone_group(self.session_id))
         await self.accept()
         present = await signalling.mark_present(self.session_id, self.peer, self.channel_name)
         ice_servers = await database_sync_to_async(self._ice_servers)()
         peers_present = [peer for peer in self.peers if present.get(peer)]
+        # What a member who reloads the page finds again: the chat so far, the documents captured.
+        history = await signalling.chat_history(self.session_id) if self.role != "recorder" else []
         await self.send_json(
             {
                 "type": "joined",
@@ -301,6 +304,8 @@ class CallSignallingConsumer(_Base):
                 "peer_present": bool(peers_present),
                 "peers_present": peers_present,
                 "members": members,
+                "chat": history,
+                "snapshots": snapshots,
                 "recorder_present": present.get("recorder", False),
                 "ice_servers": ice_servers,
             }
@@ -317,7 +322,9 @@ class CallSignallingConsumer(_Base):
                 call_group(self.session_id, other), {"type": "assist.push", "payload": announce}
             )
 
-    def _membership(self) -> tuple[str, str, list[str], list[dict[str, Any]]] | str | None:
+    def _membership(
+        self,
+    ) -> tuple[str, str, list[str], list[dict[str, Any]], list[dict[str, Any]]] | str | None:
         from helpdesk import selectors
         from helpdesk.models import CallSession, peer_id
 
@@ -330,7 +337,8 @@ class CallSignallingConsumer(_Base):
         services.call_member_returned(session_id=session.pk, role=role)
         me = peer_id(role=role, user_id=self.user.pk)
         others = [peer for peer in selectors.call_peer_ids(session=session) if peer != me]
-        return role, me, others, selectors.call_members(session_id=session.pk)
+        members = selectors.call_members(session_id=session.pk)
+        return role, me, others, members, selectors.call_snapshots(session=session)
 
     def _ice_servers(self) -> list[dict[str, Any]]:
         return services.ice_servers_for(self.user) if self.role != "recorder" else []
@@ -368,6 +376,10 @@ class CallSignallingConsumer(_Base):
             recipients = [to] if to in self.peers else []
         else:
             recipients = self.peers
+        if kind == "chat" and self.role != "recorder":
+            await signalling.chat_keep(
+                self.session_id, {"from": self.role, "peer": self.peer, "text": str(content.get("text", ""))[:2000]}
+            )
         for recipient in recipients:
             message = await signalling.stamp(
                 self.session_id, recipient, {**content, "from": self.role, "peer": self.peer}

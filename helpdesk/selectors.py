@@ -227,8 +227,15 @@ def sessions_visible_to(user: User) -> QuerySet[CallSession]:
     if user.is_supervisor or user.is_superuser:
         return qs
     if user.is_clerk:
-        return qs.filter(Q(clerk=user) | Q(district_id=user.district_id))
+        # A clerk of another district brought into the call (or handed it) sees that call's record too.
+        return qs.filter(Q(clerk=user) | Q(district_id=user.district_id) | Q(pk__in=_sessions_joined_by(user)))
     return qs.filter(citizen=user)
+
+
+def _sessions_joined_by(user: User) -> QuerySet[Any]:
+    from helpdesk.models import CallMember
+
+    return CallMember.objects.filter(user=user).values("session_id")
 
 
 # --- Callbacks ---------------------------------------------------------------------------------
@@ -404,3 +411,13 @@ def invite_context(invite: CallInvite) -> dict[str, Any]:
             "district": str(invite.session.request.district) if invite.session.request.district_id else None,
         },
     }
+
+
+def call_snapshots(*, session: CallSession) -> list[dict[str, Any]]:
+    """The documents captured in the call (stills), for its members (the image through its authorised view)."""
+    from django.urls import reverse
+
+    return [
+        {"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk])}
+        for snapshot in session.snapshots.order_by("taken_at", "pk")
+    ]

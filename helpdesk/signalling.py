@@ -115,3 +115,27 @@ async def mark_absent(session_id: int, role: str, channel_name: str) -> None:
     # A resumed socket may have replaced us already: only remove our own mark.
     if current is not None and (current.decode() if isinstance(current, bytes) else current) == channel_name:
         await _awaited(redis.hdel(key, role))
+
+
+# The call's chat, kept for the life of the call (capped), so that a member who reloads the page or
+# switches network finds the conversation again (the replay buffer above only covers a dropped socket).
+CHAT_HISTORY_LENGTH = 200
+CHAT_HISTORY_SECONDS = 6 * 3600
+
+
+def _chat_key(session_id: int) -> str:
+    return f"c9:assist:call:{session_id}:chat"
+
+
+async def chat_keep(session_id: int, entry: dict[str, Any]) -> None:
+    key = _chat_key(session_id)
+    async with client().pipeline(transaction=False) as pipe:
+        pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+        pipe.ltrim(key, -CHAT_HISTORY_LENGTH, -1)
+        pipe.expire(key, CHAT_HISTORY_SECONDS)
+        await pipe.execute()
+
+
+async def chat_history(session_id: int) -> list[dict[str, Any]]:
+    raw = await _awaited(client().lrange(_chat_key(session_id), 0, -1))
+    return [json.loads(item) for item in raw]

@@ -39,7 +39,7 @@
       // Where the videos of a third member and more go (next to the first remote video).
       this.remoteBox = options.remoteBox || (options.remoteVideo && options.remoteVideo.parentNode);
       this.screenVideo = options.screenVideo || null;
-      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {} }, options.on || {});
+      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {} }, options.on || {});
       this.lastSeq = 0;
       this.me = null;
       this.role = null;
@@ -254,6 +254,10 @@
             this.role = message.role;
             this.iceServers = message.ice_servers;
             if (message.members && message.members.length) this.setMembers(message.members);
+            // A fresh page (a reload, another network) finds the conversation and the captured documents
+            // again; a resumed socket gets what it missed from the replay instead.
+            if (!this.joinedOnce) this.on.history(message.chat || [], message.snapshots || [], message.peer);
+            this.joinedOnce = true;
             // The impolite side of each link offers first; the polite one adds its tracks when it answers.
             (message.peers_present || []).forEach((peer) => { const link = this.link(peer); if (!link.polite) this.addLocalTracks(link); });
             if (message.recorder_present && message.role === "citizen") this.startRecorderLeg();

@@ -70,6 +70,10 @@
       remoteBox: $("more-videos"),
       on: {
         chat: (from, text) => addChat(from, text),
+        history: (chat) => {
+          $("chat-log").innerHTML = "";
+          chat.forEach((entry) => addChat(entry.from, entry.text));
+        },
         members: (members) => { $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         ended: () => { show("after-panel"); },

@@ -97,6 +97,12 @@
         chat: (from, text) => addChat("them", text),
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         screen: (on) => { $("screen-box").hidden = !on; },
+        history: (chat, snapshots, me) => {
+          $("chat-log").innerHTML = "";
+          chat.forEach((entry) => addChat(entry.peer === me ? "me" : "them", entry.text));
+          $("snapshots").innerHTML = "";
+          snapshots.forEach((snapshot) => addSnapshot(snapshot.url));
+        },
         members: (members) => { $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
         joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); },
@@ -184,6 +190,12 @@
     $("invite-status").textContent = response && response.ok ? t.invite_ringing.replace("%s", body.district) : (body.detail || t.inviteFailed);
   });
 
+  function addSnapshot(url) {
+    const img = document.createElement("img");
+    img.src = url; img.alt = t.snapshot; img.className = "snapshot-thumb";
+    $("snapshots").appendChild(img);
+  }
+
   /* A still of the citizen's camera (a document held up to it), kept with the call. */
   $("snapshot-button").addEventListener("click", async () => {
     const video = $("remote-video");
@@ -202,9 +214,7 @@
     });
     if (response.ok) {
       const body = await response.json();
-      const img = document.createElement("img");
-      img.src = body.url; img.alt = t.snapshot; img.className = "snapshot-thumb";
-      $("snapshots").appendChild(img);
+      addSnapshot(body.url);
       $("snapshot-result").textContent = body.filed_as_case_material ? t.filed
         : (body.case_error ? t.notFiled + " " + body.case_error : t.snapshotSaved);
       if (body.filed_as_case_material || $("snapshot-case").value) $("wrapup-case").value = $("snapshot-case").value;

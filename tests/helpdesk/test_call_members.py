@@ -151,10 +151,33 @@ def test_only_the_clerk_holding_the_call_sees_the_districts_to_bring_in_and_ring
     assert api(session.citizen).get(f"/api/assist/sessions/{session.pk}/invites/").status_code == 403
     outsider = make_clerk(HUANGPU)
     assert api(outsider).post(f"/api/assist/sessions/{session.pk}/invites/", {}, format="json").status_code == 403
-    posted = api(session.clerk).post(
-        f"/api/assist/sessions/{session.pk}/invites/", {"note": "三方核验"}, format="json"
-    )
+    posted = api(session.clerk).post(f"/api/assist/sessions/{session.pk}/invites/", {"note": "三方核验"}, format="json")
     assert posted.status_code == 201, posted.json()
     assert CallInvite.objects.get(pk=posted.json()["id"]).clerk == guest
     members = api(session.citizen).get(f"/api/assist/sessions/{session.pk}/members/").json()
     assert [m["role"] for m in members] == ["citizen", "clerk"]
+
+
+def test_a_clerk_brought_in_takes_and_sees_the_calls_snapshots_and_a_clerk_outside_the_call_does_not(
+    settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.helpdesk.test_api import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    session = a_call()
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    services.call_invite_accept(
+        invite_id=services.call_invite_create(session=session, clerk=session.clerk).pk, clerk=guest
+    )
+    taken = api(guest).post(
+        f"/api/assist/sessions/{session.pk}/snapshots/",
+        {"image": SimpleUploadedFile("s.png", png_bytes())},
+        format="multipart",
+    )
+    assert taken.status_code == 201, taken.json()
+    assert api(guest).get(taken.json()["url"]).status_code == 200
+    assert api(session.clerk).get(taken.json()["url"]).status_code == 200
+    assert api(make_clerk(SHUSHAN)).get(taken.json()["url"]).status_code == 403
+    assert api(make_citizen(code=HUANGPU)).get(taken.json()["url"]).status_code == 403

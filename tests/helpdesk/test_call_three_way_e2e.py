@@ -1,14 +1,18 @@
-"""A call of three through the running system: aiortc members in a full mesh, a clerk of the approving
-district brought in from the console socket, media between every pair."""
+"""Calls through the running system: three aiortc members in a full mesh (a clerk of the approving
+district brought in from the console socket, media between every pair), and a page reloaded mid-call."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
+import websockets
 from rest_framework.authtoken.models import Token
 
 from helpdesk import services
 from helpdesk.models import CallMember, ClerkProfile, Offer
-from helpdesk.peers import MeshPeer, add_clerk_to_call, clerk_console, run_coroutine
+from helpdesk.peers import MeshPeer, add_clerk_to_call, clerk_console, receive_type, run_coroutine, ws_headers
 from tests.factories import HUANGPU, SHUSHAN, make_citizen, make_clerk, make_item
 from tests.helpdesk.test_call_e2e import cookie_for
 
@@ -65,3 +69,51 @@ def test_an_approving_clerk_joins_by_the_console_and_every_member_receives_video
     assert 0 < result.time_to_ring_ms <= result.first_frame_ms <= result.both_frames_ms
     stays = set(CallMember.objects.filter(session=session).values_list("user_id", "role"))
     assert stays == {(citizen.pk, "citizen"), (host.pk, "clerk"), (third.pk, "guest")}
+
+
+def test_a_reloaded_page_returns_to_the_same_call_with_its_members_chat_and_captured_documents(live_stack):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.helpdesk.test_api import png_bytes
+
+    citizen = make_citizen(code=HUANGPU)
+    clerk = make_clerk(HUANGPU, status=ClerkProfile.Status.AVAILABLE)
+    request = services.assist_request_create(citizen=citizen)
+    session = services.assist_offer_accept(
+        offer_id=Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING).pk, clerk=clerk
+    )
+    url = live_stack.ws(f"/ws/assist/call/{session.pk}/")
+    origin = live_stack.http_url
+    keys = {user.pk: cookie_for(user) for user in (citizen, clerk)}
+
+    async def chat_then_reload():
+        async with (
+            websockets.connect(url, additional_headers=ws_headers(keys[citizen.pk]), origin=origin) as a,
+            websockets.connect(url, additional_headers=ws_headers(keys[clerk.pk]), origin=origin) as b,
+        ):
+            await receive_type(a, "joined")
+            await receive_type(b, "joined")
+            await a.send(json.dumps({"type": "chat", "text": "营业执照拍好了吗"}))
+            await receive_type(b, "chat")
+            await b.send(json.dumps({"type": "chat", "text": "已拍，请再出示身份证"}))
+            await receive_type(a, "chat")
+            await a.close()  # the citizen reloads the page (or switches network): a fresh socket, no last_seq
+            await asyncio.to_thread(
+                services.call_snapshot_add,
+                session=session,
+                clerk=clerk,
+                uploaded_file=SimpleUploadedFile("s.png", png_bytes()),
+            )
+            async with websockets.connect(url, additional_headers=ws_headers(keys[citizen.pk]), origin=origin) as again:
+                return await receive_type(again, "joined")
+
+    joined = run_coroutine(chat_then_reload())
+    assert (joined["session"], joined["role"], joined["peer_present"]) == (session.pk, "citizen", True)
+    assert [(m["from"], m["text"]) for m in joined["chat"]] == [
+        ("citizen", "营业执照拍好了吗"),
+        ("clerk", "已拍，请再出示身份证"),
+    ]
+    assert [m["role"] for m in joined["members"]] == ["citizen", "clerk"]
+    assert len(joined["snapshots"]) == 1
+    session.refresh_from_db()
+    assert session.ended_at is None
