@@ -1,5 +1,6 @@
 """Three real Chromiums: a citizen at home, the 黄浦 clerk who answers, and the 蜀山 clerk of the district
-that approves the item, brought into the call from the console; each receives video from both others."""
+that approves the item, brought into the call from the console; each receives video from both others, and
+the citizen's reloaded page returns to the same call."""
 
 from __future__ import annotations
 
@@ -96,6 +97,19 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     huangpu_page.wait_for_selector("#invite-status:has-text('已加入')")
     shoot(citizen_page, "citizen-three-way", tmp_path)
     shoot(huangpu_page, "console-three-way", tmp_path)
+
+    # The citizen reloads the page: the same call, its members, the chat so far, and video from both again.
+    huangpu_page.fill("#chat-input", "请把营业执照对准摄像头")
+    huangpu_page.press("#chat-input", "Enter")
+    citizen_page.wait_for_selector("#chat-log li.theirs:has-text('请把营业执照对准摄像头')")
+    citizen_page.reload()
+    citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+    citizen_page.wait_for_selector("#chat-log li.theirs:has-text('请把营业执照对准摄像头')", timeout=15000)
+    citizen_page.wait_for_function(
+        f"() => document.getElementById('call-members').textContent.includes('{shushan.display_name}')"
+    )
+    received = wait_for_video_from(citizen_page, 2)
+    assert sum(1 for b in received if b > 20_000) >= 2, received
 
     # The 蜀山 clerk leaves; the call goes on between the citizen and the 黄浦 clerk.
     shushan_page.get_by_role("button", name="挂断").click()
