@@ -433,6 +433,7 @@ class AssistEvent(models.Model):
         CALL_SNAPSHOT = "call.snapshot", _("Snapshot taken")
         CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
         CALL_RECORDED = "call.recorded", _("Call recorded")
+        CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")
         CALL_MEMBER_JOINED = "call.member_joined", _("A member joined the call")
         CALL_MEMBER_LEFT = "call.member_left", _("A member left the call")
         CALL_TRANSFERRED = "call.transferred", _("Call handed over to another clerk")

@@ -421,3 +421,47 @@ def call_snapshots(*, session: CallSession) -> list[dict[str, Any]]:
         {"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk])}
         for snapshot in session.snapshots.order_by("taken_at", "pk")
     ]
+
+
+def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
+    """What a clerk in the call sees beside it: the item's standard (the pinned version the call is about)
+    with its 帮办要点, the caller's cases this clerk may see anyway, and the call's working notes."""
+    from cases.selectors import cases_visible_to
+
+    version = session.request.item_version
+    item: dict[str, Any] | None = None
+    if version is not None:
+        item = {
+            "code": version.item.code,
+            "name": version.name,
+            "version": version.number,
+            "assistance_guide": version.assistance_guide or None,
+            "approving": [str(d) for d in call_approving_districts(session=session)],
+            "materials": [
+                {
+                    "name": m.display_name,
+                    "requirement": m.get_requirement_display(),
+                    "formats": m.formats,
+                    "max_size_mb": m.max_size_mb,
+                    "acceptance_standard": m.acceptance_standard,
+                }
+                for m in version.materials.order_by("position", "pk")
+            ],
+        }
+    # The caller's cases, only those the clerk's own role already lets them see (no wider view for a call).
+    visible = cases_visible_to(clerk).values("pk")
+    cases = cases_visible_to(session.citizen).filter(pk__in=visible)[:20]
+    return {
+        "item": item,
+        "cases": [
+            {
+                "reference": case.reference,
+                "item": case.item_version.name,
+                "state": case.get_state_display(),
+                "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
+            }
+            for case in cases
+        ],
+        "notes": session.notes,
+        "may_write_notes": session.clerk_id == clerk.pk,
+    }

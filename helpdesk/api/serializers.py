@@ -170,6 +170,17 @@ class CallMemberSerializer(serializers.Serializer[Any]):
     district = serializers.CharField(allow_null=True)
 
 
+class SidePanelSerializer(serializers.Serializer[Any]):
+    item = serializers.DictField(allow_null=True)
+    cases = serializers.ListField(child=serializers.DictField())
+    notes = serializers.CharField(allow_blank=True)
+    may_write_notes = serializers.BooleanField()
+
+
+class NotesSerializer(serializers.Serializer[Any]):
+    notes = serializers.CharField(allow_blank=True, max_length=5000)
+
+
 class SnapshotResultSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.CharField()

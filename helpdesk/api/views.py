@@ -308,6 +308,37 @@ class InvitesView(APIView):
         )
 
 
+def _clerk_in_call(request: Request, pk: int) -> CallSession:
+    session = _member_session(request, pk)
+    if session.role_of(_user(request).pk) not in ("clerk", "guest"):
+        raise PermissionDenied
+    return session
+
+
+class SidePanelView(APIView):
+    """Beside the call, for its clerks: the item's standard and 帮办要点, the caller's cases they may see, notes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.SidePanelSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        session = _clerk_in_call(request, pk)
+        return Response(selectors.call_side_panel(session=session, clerk=_user(request)))
+
+
+class NotesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.NotesSerializer, responses={200: s.NotesSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.NotesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.call_notes_save(
+            session=_clerk_in_call(request, pk), clerk=_user(request), notes=data.validated_data["notes"]
+        )
+        return Response({"notes": session.notes})
+
+
 class MembersView(APIView):
     """Who is in the call now (every member may ask)."""
 

@@ -126,6 +126,19 @@ def call_session_wrap_up(
     return session
 
 
+def call_notes_save(*, session: CallSession, clerk: User, notes: str, now: dt.datetime | None = None) -> CallSession:
+    """The clerk holding the call keeps working notes during it (the wrap-up starts from them)."""
+    now = current(now)
+    if session.clerk_id != clerk.pk:
+        raise NotAllowed(_("Only the clerk holding the call writes its notes."), code="forbidden")
+    with transaction.atomic():
+        if not CallSession.objects.filter(pk=session.pk, wrapped_up_at__isnull=True).update(notes=notes[:5000]):
+            raise Conflict(_("The wrap-up is already written."), code="already_wrapped_up")
+        assist_audit(kind=Kind.CALL_NOTES_SAVED, at=now, actor_id=clerk.pk, session_id=session.pk, length=len(notes))
+    session.refresh_from_db()
+    return session
+
+
 def call_session_rate(
     *, session: CallSession, citizen: User, rating: int, comment: str = "", now: dt.datetime | None = None
 ) -> CallSession:

@@ -105,9 +105,14 @@
         },
         members: (members) => { $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
-        joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); },
+        joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); loadSidePanel(); },
         // A clerk brought in, or one who handed the call over, has no wrap-up to write.
-        ended: (reason, by) => { show(call.role === "guest" || by === "transfer" ? "idle-panel" : "wrapup-panel"); },
+        ended: (reason, by) => {
+          const wrapUp = !(call.role === "guest" || by === "transfer");
+          // The wrap-up starts from the notes written during the call.
+          if (wrapUp && !$("wrapup-notes").value) $("wrapup-notes").value = $("side-notes").value;
+          show(wrapUp ? "wrapup-panel" : "idle-panel");
+        },
       },
     });
     call.start();
@@ -166,6 +171,45 @@
     call.chat(text);
     addChat("me", text);
     $("chat-input").value = "";
+  });
+
+  /* Beside the call: the item's standard and 帮办要点, the caller's cases this clerk may see, the notes. */
+  async function loadSidePanel() {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/side-panel/").catch(() => null);
+    if (!response || !response.ok) return;
+    const panel = await response.json();
+    if (panel.item) {
+      $("side-item").textContent = panel.item.name + " · " + panel.item.code + " · v" + panel.item.version
+        + (panel.item.approving.length ? " · " + t.approving + "：" + panel.item.approving.join("、") : "");
+      $("side-item").classList.remove("muted");
+      if (panel.item.assistance_guide) $("side-guide").textContent = panel.item.assistance_guide;
+      const materials = $("side-materials");
+      materials.innerHTML = "";
+      panel.item.materials.forEach((m) => {
+        const li = el("li", "", m.name + "（" + m.requirement + "）");
+        const limits = [(m.formats || []).join("/"), m.max_size_mb ? m.max_size_mb + " MB" : ""].filter(Boolean).join(" · ");
+        if (limits) li.append(el("small", "muted", " " + limits));
+        if (m.acceptance_standard) li.title = m.acceptance_standard;
+        materials.append(li);
+      });
+    }
+    if (panel.cases.length) {
+      const cases = $("side-cases");
+      cases.innerHTML = "";
+      panel.cases.forEach((c) => cases.append(el("li", "", c.reference + " · " + c.item + " · " + c.state)));
+    }
+    $("side-notes").value = panel.notes || "";
+    $("side-notes").readOnly = !panel.may_write_notes;
+    $("side-notes-save").hidden = !panel.may_write_notes;
+  }
+
+  $("side-notes-save").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/notes/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({ notes: $("side-notes").value }),
+    }).catch(() => null);
+    $("side-notes-result").textContent = response && response.ok ? t.notesSaved : t.notesFailed;
   });
 
   /* Bring a clerk of another district into the call: the item's approving district first. */

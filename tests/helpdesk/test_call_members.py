@@ -181,3 +181,42 @@ def test_a_clerk_brought_in_takes_and_sees_the_calls_snapshots_and_a_clerk_outsi
     assert api(session.clerk).get(taken.json()["url"]).status_code == 200
     assert api(make_clerk(SHUSHAN)).get(taken.json()["url"]).status_code == 403
     assert api(make_citizen(code=HUANGPU)).get(taken.json()["url"]).status_code == 403
+
+
+def test_the_side_panel_shows_the_standard_its_guide_and_only_the_callers_cases_the_clerk_may_see():
+    from cases.services import case_draft_create
+    from standards.models import ItemVersion
+    from tests.factories import GUSU, submitted_case
+
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    ItemVersion.objects.filter(pk=version.pk).update(assistance_guide="先核对营业执照有效期")
+    session = a_call(version)
+    citizen = session.citizen
+    seen = submitted_case(applicant=citizen, version=version)  # submitted to 黄浦
+    elsewhere = submitted_case(applicant=citizen, version=make_item(accept_in=(GUSU,), approve_in=(GUSU,)))
+    draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)  # the citizen's own draft
+
+    panel = api(session.clerk).get(f"/api/assist/sessions/{session.pk}/side-panel/").json()
+    assert panel["item"]["assistance_guide"] == "先核对营业执照有效期"
+    assert panel["item"]["approving"] == [str(seen.approving_district)]
+    assert [m["name"] for m in panel["item"]["materials"]] == [m.display_name for m in version.materials.all()]
+    references = [c["reference"] for c in panel["cases"]]
+    assert seen.reference in references
+    assert elsewhere.reference not in references and draft.reference not in references
+    assert panel["may_write_notes"] is True
+    assert api(citizen).get(f"/api/assist/sessions/{session.pk}/side-panel/").status_code == 403
+    assert api(make_clerk(HUANGPU)).get(f"/api/assist/sessions/{session.pk}/side-panel/").status_code == 403
+
+
+def test_the_clerk_holding_the_call_keeps_notes_and_a_guest_may_read_but_not_write_them():
+    session = a_call()
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    services.call_invite_accept(
+        invite_id=services.call_invite_create(session=session, clerk=session.clerk).pk, clerk=guest
+    )
+    notes_url = f"/api/assist/sessions/{session.pk}/notes/"
+    assert api(session.clerk).post(notes_url, {"notes": "缺授权委托书"}, format="json").status_code == 200
+    assert api(guest).post(notes_url, {"notes": "x"}, format="json").status_code == 403
+    panel = api(guest).get(f"/api/assist/sessions/{session.pk}/side-panel/").json()
+    assert (panel["notes"], panel["may_write_notes"]) == ("缺授权委托书", False)
+    assert AssistEvent.objects.filter(session=session, kind="call.notes_saved", actor=session.clerk).exists()
