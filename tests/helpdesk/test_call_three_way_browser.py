@@ -9,6 +9,7 @@ import time
 import pytest
 
 from helpdesk.models import CallMember, CallSession
+from standards.models import ItemVersion
 from tests.factories import HUANGPU, SHUSHAN, close_console, make_citizen, make_clerk, make_item
 from tests.helpdesk.test_call_browser import shoot, signed_in_page
 
@@ -48,6 +49,7 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     live_stack, browser, tmp_path
 ):
     version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    ItemVersion.objects.filter(pk=version.pk).update(assistance_guide="核对营业执照有效期与经营范围")
     citizen = make_citizen(code=HUANGPU)
     huangpu = make_clerk(HUANGPU)
     shushan = make_clerk(SHUSHAN)
@@ -68,6 +70,9 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
     assert wait_for_video_from(citizen_page, 1)[-1] > 20_000
 
+    # Beside the call: the item's standard and its 帮办要点.
+    huangpu_page.wait_for_selector("#side-guide:has-text('核对营业执照有效期与经营范围')")
+
     # Only now is the 蜀山 clerk at their desk (else the queue could have rung them first).
     shushan_page.goto(live_stack.url("/assist/console/"))
     shushan_page.get_by_role("button", name="接听就绪").click()
@@ -86,6 +91,8 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     shoot(shushan_page, "console-invite-ring", tmp_path)
     shushan_page.get_by_role("button", name="接听", exact=True).click()
     shushan_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+    shushan_page.wait_for_selector("#side-guide:has-text('核对营业执照有效期与经营范围')")
+    assert shushan_page.locator("#invite-box").is_hidden()  # only the clerk holding the call rings others
 
     # A full mesh: every page receives video on two connections, one from each other member.
     for page in (citizen_page, huangpu_page, shushan_page):
