@@ -196,6 +196,10 @@ class CallSession(models.Model):
     rating_comment = models.CharField(max_length=300, blank=True)
     recording_required = models.BooleanField(default=False)
     recording = models.FileField(upload_to="assist/recordings/%Y/%m/", blank=True)
+    # The recording's SHA-256 (also written to the linked case's event chain), kept after the retention
+    # sweep deletes the file, with the time it did.
+    recording_sha256 = models.CharField(max_length=64, blank=True)
+    recording_deleted_at = models.DateTimeField(null=True, blank=True)
     # When a member's socket dropped; a rejoin within the grace period clears it.
     citizen_left_at = models.DateTimeField(null=True, blank=True)
     clerk_left_at = models.DateTimeField(null=True, blank=True)
@@ -433,6 +437,8 @@ class AssistEvent(models.Model):
         CALL_SNAPSHOT = "call.snapshot", _("Snapshot taken")
         CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
         CALL_RECORDED = "call.recorded", _("Call recorded")
+        CALL_RECORDING_PLAYED = "call.recording_played", _("Call recording played back")
+        CALL_RECORDING_DELETED = "call.recording_deleted", _("Call recording deleted after its retention period")
         CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")
         CALL_MEMBER_JOINED = "call.member_joined", _("A member joined the call")
         CALL_MEMBER_LEFT = "call.member_left", _("A member left the call")

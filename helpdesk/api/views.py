@@ -339,6 +339,18 @@ class NotesView(APIView):
         return Response({"notes": session.notes})
 
 
+class RecordingView(APIView):
+    """The call's recording, played back in the browser by a supervisor (every playback audited)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "video/mp4"): OpenApiResponse(description="the recording")})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        session = get_object_or_404(CallSession, pk=pk)
+        recording = services.call_recording_play(session=session, user=_user(request))
+        return FileResponse(recording.open("rb"), content_type="video/mp4")
+
+
 class MembersView(APIView):
     """Who is in the call now (every member may ask)."""
 

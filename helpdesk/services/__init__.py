@@ -13,6 +13,7 @@ drive the clock; production passes nothing.
 * `sweep`      — the beat's sweep: stale presence, dropped calls, abandoned requests, then a pass
 * `calls`      — hang-up, wrap-up, rating, snapshots, recording
 * `members`    — calls of more than two: a clerk of another district brought in, warm transfer, members' stays
+* `recordings` — recordings: SHA-256 into the case chain, audited playback, the retention sweep
 * `turn`       — ICE servers and short-lived TURN credentials
 * `callbacks`  — the clerks' callback list: claim, release, done, expired claims
 * `case_links` — the caller's case (by reference), snapshots filed as case materials, draft cases
@@ -31,7 +32,6 @@ from helpdesk.services.calls import (
     call_member_left,
     call_member_returned,
     call_notes_save,
-    call_recording_attach,
     call_session_end,
     call_session_rate,
     call_session_wrap_up,
@@ -48,6 +48,7 @@ from helpdesk.services.members import (
     call_member_leave,
 )
 from helpdesk.services.presence import clerk_console_closed, clerk_heartbeat, clerk_presence_set, clerk_profile_for
+from helpdesk.services.recordings import call_recording_attach, call_recording_play, call_recordings_sweep
 from helpdesk.services.requests import (
     assist_request_callback,
     assist_request_cancel,
@@ -95,6 +96,8 @@ __all__ = [
     "call_member_returned",
     "call_notes_save",
     "call_recording_attach",
+    "call_recording_play",
+    "call_recordings_sweep",
     "call_session_end",
     "call_session_rate",
     "call_session_wrap_up",

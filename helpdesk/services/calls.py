@@ -213,11 +213,3 @@ def call_snapshot_take(
         return snapshot, str(exc)
     snapshot.refresh_from_db()
     return snapshot, None
-
-
-def call_recording_attach(*, session_id: int, path: str, now: dt.datetime | None = None) -> None:
-    """The recorder wrote the call's media to `path` (relative to MEDIA_ROOT)."""
-    now = current(now)
-    with transaction.atomic():
-        CallSession.objects.filter(pk=session_id).update(recording=path)
-        assist_audit(kind=Kind.CALL_RECORDED, at=now, session_id=session_id, file=path)
