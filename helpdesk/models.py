@@ -200,6 +200,17 @@ class CallSession(models.Model):
     # sweep deletes the file, with the time it did.
     recording_sha256 = models.CharField(max_length=64, blank=True)
     recording_deleted_at = models.DateTimeField(null=True, blank=True)
+    # 人证比对 in the call: a clerk compared the caller's face with the ID card held to the camera.
+    identity_result = models.CharField(
+        _("identity check by video"),
+        max_length=10,
+        choices=[("match", _("Face matches the ID card")), ("no_match", _("Face does not match the ID card"))],
+        blank=True,
+    )
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
     # When a member's socket dropped; a rejoin within the grace period clears it.
     citizen_left_at = models.DateTimeField(null=True, blank=True)
     clerk_left_at = models.DateTimeField(null=True, blank=True)
@@ -437,6 +448,7 @@ class AssistEvent(models.Model):
         CALL_SNAPSHOT = "call.snapshot", _("Snapshot taken")
         CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
         CALL_RECORDED = "call.recorded", _("Call recorded")
+        CALL_IDENTITY_CHECKED = "call.identity_checked", _("Identity compared by video in the call")
         CALL_RECORDING_PLAYED = "call.recording_played", _("Call recording played back")
         CALL_RECORDING_DELETED = "call.recording_deleted", _("Call recording deleted after its retention period")
         CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")

@@ -181,6 +181,16 @@ class NotesSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(allow_blank=True, max_length=5000)
 
 
+class IdentityCheckSerializer(serializers.Serializer[Any]):
+    result = serializers.ChoiceField(choices=["match", "no_match"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class IdentityCheckResultSerializer(serializers.Serializer[Any]):
+    result = serializers.CharField()
+    case_error = serializers.CharField(allow_null=True)
+
+
 class SnapshotResultSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.CharField()

@@ -339,6 +339,24 @@ class NotesView(APIView):
         return Response({"notes": session.notes})
 
 
+class IdentityCheckView(APIView):
+    """人证比对 in the call: the result (and the method, video) kept with the call and given to the linked case."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.IdentityCheckSerializer, responses={200: s.IdentityCheckResultSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.IdentityCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case_error = services.call_identity_check(
+            session=_clerk_in_call(request, pk),
+            clerk=_user(request),
+            result=data.validated_data["result"],
+            note=data.validated_data.get("note") or "",
+        )
+        return Response({"result": data.validated_data["result"], "case_error": case_error})
+
+
 class RecordingView(APIView):
     """The call's recording, played back in the browser by a supervisor (every playback audited)."""
 

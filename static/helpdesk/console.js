@@ -203,6 +203,20 @@
     $("side-notes-save").hidden = !panel.may_write_notes;
   }
 
+  async function identityCheck(result) {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/identity/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({ result: result }),
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    if (!response || !response.ok) { $("identity-result").textContent = body.detail || t.identityFailed; return; }
+    const linked = result === "match" && !body.case_error && $("snapshot-case").value;
+    $("identity-result").textContent = linked ? t.identityCase : t.identityRecorded + (body.case_error ? " " + body.case_error : "");
+  }
+  $("identity-match").addEventListener("click", () => identityCheck("match"));
+  $("identity-no-match").addEventListener("click", () => identityCheck("no_match"));
+
   $("side-notes-save").addEventListener("click", async () => {
     const response = await fetch("/api/assist/sessions/" + sessionId + "/notes/", {
       method: "POST",

@@ -220,3 +220,56 @@ def test_the_clerk_holding_the_call_keeps_notes_and_a_guest_may_read_but_not_wri
     panel = api(guest).get(f"/api/assist/sessions/{session.pk}/side-panel/").json()
     assert (panel["notes"], panel["may_write_notes"]) == ("缺授权委托书", False)
     assert AssistEvent.objects.filter(session=session, kind="call.notes_saved", actor=session.clerk).exists()
+
+
+def a_call_about_a_submitted_case():
+    from tests.factories import submitted_case
+
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    citizen = make_citizen(code=HUANGPU)
+    case = submitted_case(applicant=citizen, version=version)
+    host = make_clerk(HUANGPU, status=Status.AVAILABLE, idle_since=T0)
+    request = services.assist_request_create(citizen=citizen, item_version=version, case_ref=case.reference)
+    offer = Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING)
+    return services.assist_offer_accept(offer_id=offer.pk, clerk=host), case
+
+
+def test_a_face_matching_the_id_card_in_the_call_becomes_the_cases_identity_check_by_video():
+    from cases.models import IdentityCheck
+
+    session, case = a_call_about_a_submitted_case()
+    answer = api(session.clerk).post(
+        f"/api/assist/sessions/{session.pk}/identity/", {"result": "match", "note": "证件有效期至2030年"}, format="json"
+    )
+    assert answer.status_code == 200 and answer.json()["case_error"] is None
+    check = IdentityCheck.objects.get(case=case)
+    assert (check.method, check.clerk) == ("video", session.clerk)
+    assert f"#{session.pk}" in check.note and "证件有效期至2030年" in check.note
+    session.refresh_from_db()
+    assert (session.identity_result, session.identity_checked_by) == ("match", session.clerk)
+    audit = AssistEvent.objects.get(session=session, kind="call.identity_checked")
+    assert (audit.data["result"], audit.data["method"], audit.data["case"]) == ("match", "video", case.reference)
+
+
+def test_a_mismatch_is_kept_with_the_call_only_and_a_guest_of_another_district_cannot_check_the_case():
+    from cases.models import IdentityCheck
+
+    session, case = a_call_about_a_submitted_case()
+    assert services.call_identity_check(session=session, clerk=session.clerk, result="no_match") is None
+    assert not IdentityCheck.objects.filter(case=case).exists()
+
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    services.call_invite_accept(
+        invite_id=services.call_invite_create(session=session, clerk=session.clerk).pk, clerk=guest
+    )
+    refused = services.call_identity_check(session=session, clerk=guest, result="match")
+    assert refused  # the cases app lets only the accepting district record the check
+    assert not IdentityCheck.objects.filter(case=case).exists()
+    session.refresh_from_db()
+    assert (session.identity_result, session.identity_checked_by) == ("match", guest)
+    assert (
+        api(session.citizen)
+        .post(f"/api/assist/sessions/{session.pk}/identity/", {"result": "match"}, format="json")
+        .status_code
+        == 403
+    )

@@ -72,6 +72,9 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
 
     # Beside the call: the item's standard and its 帮办要点.
     huangpu_page.wait_for_selector("#side-guide:has-text('核对营业执照有效期与经营范围')")
+    # 人证比对 in the call: recorded with the call (no case is linked to this one).
+    huangpu_page.get_by_role("button", name="人证一致").click()
+    huangpu_page.wait_for_selector("#identity-result:has-text('已记录在本次通话中')")
 
     # Only now is the 蜀山 clerk at their desk (else the queue could have rung them first).
     shushan_page.goto(live_stack.url("/assist/console/"))
@@ -122,6 +125,7 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     shushan_page.get_by_role("button", name="挂断").click()
     shushan_page.wait_for_selector("#idle-panel:not([hidden])", timeout=15000)
     session = CallSession.objects.get(citizen=citizen)
+    assert (session.identity_result, session.identity_checked_by) == ("match", huangpu)
     deadline = time.monotonic() + 10
     while CallMember.objects.filter(session=session, user=shushan, left_at__isnull=True).exists():
         assert time.monotonic() < deadline, "the guest's leave was not recorded"
