@@ -253,15 +253,20 @@ def call_invite_accept(*, invite_id: int, clerk: User, now: dt.datetime | None =
     """The rung clerk answers: they join the call (three-way), or take it over (transfer) while the
     first clerk leaves and the caller stays on the line."""
     now = current(now)
+    session_id = CallInvite.objects.filter(pk=invite_id, clerk=clerk).values_list("session_id", flat=True).first()
+    if session_id is None:
+        raise Conflict(_("This call is no longer ringing for you."), code="not_ringing")
     with transaction.atomic():
+        # The call's row first, then the invitation's: the order in which the call's end takes them (it
+        # updates the call, then withdraws a ringing invitation), so the two never wait for each other.
+        session = CallSession.objects.select_for_update().select_related("citizen").get(pk=session_id)
+        if session.ended_at is not None:
+            raise Conflict(_("This call has ended."), code="call_ended")
         if not CallInvite.objects.filter(
             pk=invite_id, clerk=clerk, outcome=Outcome.RINGING, ring_deadline__gt=now
         ).update(outcome=Outcome.ACCEPTED, answered_at=now):
             raise Conflict(_("This call is no longer ringing for you."), code="not_ringing")
-        invite = CallInvite.objects.select_related("session__citizen", "district").get(pk=invite_id)
-        session = CallSession.objects.select_for_update().get(pk=invite.session_id)
-        if session.ended_at is not None:
-            raise Conflict(_("This call has ended."), code="call_ended")
+        invite = CallInvite.objects.select_related("district").get(pk=invite_id)
         ClerkProfile.objects.filter(clerk=clerk).update(status=Status.IN_CALL, status_since=now, idle_since=None)
         assist_audit(kind=Kind.INVITE_ACCEPTED, at=now, actor_id=clerk.pk, session_id=session.pk, invite=invite.pk)
         previous_clerk_id = session.clerk_id
