@@ -150,3 +150,60 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     citizen_page.context.close()
     close_console(shushan_page, shushan)
     close_console(huangpu_page, huangpu)
+
+
+def test_a_warm_transfer_hands_the_caller_to_the_approving_clerk_who_stays_connected_and_writes_the_wrap_up(
+    live_stack, browser, tmp_path
+):
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    citizen = make_citizen(code=HUANGPU)
+    huangpu = make_clerk(HUANGPU)
+    shushan = make_clerk(SHUSHAN)
+    huangpu_page = signed_in_page(browser, live_stack, huangpu)
+    shushan_page = signed_in_page(browser, live_stack, shushan)
+    citizen_page = signed_in_page(browser, live_stack, citizen)
+
+    huangpu_page.goto(live_stack.url("/assist/console/"))
+    huangpu_page.get_by_role("button", name="接听就绪").click()
+    huangpu_page.wait_for_selector("#presence-status[data-status='available']")
+    citizen_page.goto(live_stack.url(f"/items/{version.item.code}/"))
+    citizen_page.locator("[data-assist-button]").click()
+    huangpu_page.wait_for_selector("#ring-panel:not([hidden])", timeout=15000)
+    huangpu_page.get_by_role("button", name="接听", exact=True).click()
+    citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+    shushan_page.goto(live_stack.url("/assist/console/"))
+    shushan_page.get_by_role("button", name="接听就绪").click()
+    shushan_page.wait_for_selector("#presence-status[data-status='available']")
+
+    huangpu_page.wait_for_function("() => document.getElementById('invite-district').length > 0")
+    huangpu_page.select_option("#invite-kind", "transfer")
+    huangpu_page.fill("#invite-note", "已核对身份，请蜀山窗口继续受理")
+    huangpu_page.get_by_role("button", name="呼叫工作人员").click()
+    shushan_page.wait_for_selector("#ring-panel:not([hidden])", timeout=15000)
+    assert "带话转接" in shushan_page.locator("#ring-invite").inner_text()
+    shushan_page.get_by_role("button", name="接听", exact=True).click()
+
+    # The first clerk is free at once; the caller stays on the line, now with the 蜀山 clerk only.
+    huangpu_page.wait_for_selector("#idle-panel:not([hidden])", timeout=15000)
+    huangpu_page.wait_for_selector("#presence-status[data-status='available']")
+    shushan_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+    assert shushan_page.locator("#invite-box").is_visible()  # now the clerk holding the call
+    citizen_page.wait_for_function(
+        f"() => !document.getElementById('call-members').textContent.includes('{huangpu.display_name}')"
+    )
+    assert shushan.display_name in citizen_page.locator("#call-members").inner_text()
+    received = wait_for_video_from(citizen_page, 1)
+    assert max(received) > 20_000, received
+    shoot(citizen_page, "citizen-after-transfer", tmp_path)
+
+    shushan_page.get_by_role("button", name="挂断").click()
+    shushan_page.wait_for_selector("#wrapup-panel:not([hidden])")
+    shushan_page.fill("#wrapup-notes", "转接后受理")
+    shushan_page.get_by_role("button", name="保存小结").click()
+    shushan_page.wait_for_selector("#idle-panel:not([hidden])")
+    session = CallSession.objects.get(citizen=citizen)
+    assert (session.clerk, session.notes) == (shushan, "转接后受理")
+    assert CallMember.objects.get(session=session, user=huangpu).left_because == "transferred"
+    citizen_page.context.close()
+    close_console(shushan_page, shushan)
+    close_console(huangpu_page, huangpu)
