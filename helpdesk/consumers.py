@@ -18,6 +18,7 @@ from django.core import signing
 from govservice.errors import DomainError
 from govservice.ws_guard import GuardedJsonConsumer, int_field
 from helpdesk import services, signalling
+from helpdesk.conf import conf
 from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_everyone_group, call_group, clerk_group, request_group
 
 if TYPE_CHECKING:
@@ -255,6 +256,9 @@ class CallSignallingConsumer(_Base):
     peer: str
     peers: list[str]
     ended = False
+    # Whether the caller agreed to the recording: until then nothing of theirs goes to the recorder.
+    recording_consent = ""
+    recording: dict[str, Any] | None = None
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
@@ -307,6 +311,7 @@ class CallSignallingConsumer(_Base):
                 "chat": history,
                 "snapshots": snapshots,
                 "recorder_present": present.get("recorder", False),
+                "recording": self.recording,
                 "ice_servers": ice_servers,
             }
         )
@@ -335,6 +340,12 @@ class CallSignallingConsumer(_Base):
         if session.ended_at is not None:
             return "ended"
         services.call_member_returned(session_id=session.pk, role=role)
+        self.recording = {
+            "required": session.recording_required,
+            "consent": session.recording_consent or None,
+            "refusable": conf().recording_refusable,
+        }
+        self.recording_consent = session.recording_consent
         me = peer_id(role=role, user_id=self.user.pk)
         others = [peer for peer in selectors.call_peer_ids(session=session) if peer != me]
         members = selectors.call_members(session_id=session.pk)
@@ -361,6 +372,16 @@ class CallSignallingConsumer(_Base):
             # A guest leaves (the call goes on; their hang-up comes back to close this socket).
             self.ended = self.role != "guest"
             return
+        if kind == "recording.consent" and self.role == "citizen":
+            try:
+                self.recording_consent = await database_sync_to_async(self._recording_consent)(
+                    bool(content.get("agree"))
+                )
+            except DomainError as exc:
+                await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+                return
+            await self.send_json({"type": "recording.consent", "consent": self.recording_consent})
+            return
         if kind not in signalling.RELAYED:
             await self.send_json({"type": "error", "code": "unknown_type"})
             return
@@ -370,6 +391,9 @@ class CallSignallingConsumer(_Base):
         if self.role == "recorder":
             recipients = ["citizen"]
         elif to == "recorder" and self.role == "citizen":
+            if self.recording_consent != "given":
+                await self.send_json({"type": "error", "code": "recording_consent_needed"})
+                return
             recipients = ["recorder"]
         elif to:
             # A member who has just left is no longer addressed (their candidates are of no use).
@@ -387,6 +411,12 @@ class CallSignallingConsumer(_Base):
             await self.channel_layer.group_send(
                 call_group(self.session_id, recipient), {"type": "assist.relay", "text": message}
             )
+
+    def _recording_consent(self, agree: bool) -> str:
+        from helpdesk.models import CallSession
+
+        session = CallSession.objects.get(pk=self.session_id)
+        return services.call_recording_consent(session=session, citizen=self.user, agree=agree)
 
     def _hang_up(self) -> None:
         from helpdesk.models import CallSession

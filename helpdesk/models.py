@@ -199,6 +199,14 @@ class CallSession(models.Model):
     # The recording's SHA-256 (also written to the linked case's event chain), kept after the retention
     # sweep deletes the file, with the time it did.
     recording_sha256 = models.CharField(max_length=64, blank=True)
+    # The caller's answer to the recording notice: nothing is recorded before they agree; a refusal is
+    # accepted only where policy allows it (ASSIST_RECORDING_REFUSABLE).
+    recording_consent = models.CharField(
+        _("recording consent"),
+        max_length=8,
+        choices=[("given", _("Agreed to the recording")), ("refused", _("Refused the recording"))],
+        blank=True,
+    )
     recording_deleted_at = models.DateTimeField(null=True, blank=True)
     # 人证比对 in the call: a clerk compared the caller's face with the ID card held to the camera.
     identity_result = models.CharField(
@@ -449,6 +457,7 @@ class AssistEvent(models.Model):
         CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
         CALL_RECORDED = "call.recorded", _("Call recorded")
         CALL_IDENTITY_CHECKED = "call.identity_checked", _("Identity compared by video in the call")
+        CALL_RECORDING_CONSENT = "call.recording_consent", _("The caller answered the recording notice")
         CALL_RECORDING_PLAYED = "call.recording_played", _("Call recording played back")
         CALL_RECORDING_DELETED = "call.recording_deleted", _("Call recording deleted after its retention period")
         CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")

@@ -183,6 +183,8 @@ class CallPeer:
         """Recording for audit: a second, send-only connection from the citizen to the recorder."""
         if self.recorder_pc is not None or self.camera is None:
             return
+        # The caller agrees to the recording notice first: the server relays nothing to the recorder before.
+        await self._send({"type": "recording.consent", "agree": True})
         self.recorder_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.recorder_pc.addTrack(self.relay.subscribe(self.camera))
         await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())

@@ -50,7 +50,12 @@ from helpdesk.services.members import (
     call_member_leave,
 )
 from helpdesk.services.presence import clerk_console_closed, clerk_heartbeat, clerk_presence_set, clerk_profile_for
-from helpdesk.services.recordings import call_recording_attach, call_recording_play, call_recordings_sweep
+from helpdesk.services.recordings import (
+    call_recording_attach,
+    call_recording_consent,
+    call_recording_play,
+    call_recordings_sweep,
+)
 from helpdesk.services.requests import (
     assist_request_callback,
     assist_request_cancel,
@@ -99,6 +104,7 @@ __all__ = [
     "call_member_returned",
     "call_notes_save",
     "call_recording_attach",
+    "call_recording_consent",
     "call_recording_play",
     "call_recordings_sweep",
     "call_session_end",

@@ -14,11 +14,35 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from govservice.errors import NotFound
+from govservice.errors import Conflict, NotAllowed, NotFound
 from helpdesk.conf import conf
 from helpdesk.models import CallSession
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
+
+
+def call_recording_consent(*, session: CallSession, citizen: User, agree: bool, now: dt.datetime | None = None) -> str:
+    """The caller's answer to the notice shown before a recording starts; nothing goes to the recorder before
+    they agree. A refusal stands only where policy allows it; otherwise the call cannot go on unrecorded and
+    the caller is told so (they may hang up)."""
+    now = current(now)
+    if session.citizen_id != citizen.pk:
+        raise NotAllowed(_("Only the caller answers the recording notice."), code="forbidden")
+    if not session.recording_required:
+        raise Conflict(_("This call is not recorded."), code="not_recorded")
+    if not agree and not conf().recording_refusable:
+        raise Conflict(
+            _("Calls are recorded by policy here: agree to the recording or hang up."), code="recording_required"
+        )
+    answer = "given" if agree else "refused"
+    with transaction.atomic():
+        if not CallSession.objects.filter(pk=session.pk, recording_consent="").update(recording_consent=answer):
+            session.refresh_from_db()
+            return session.recording_consent  # answered already (another tab): the first answer stands
+        assist_audit(
+            kind=Kind.CALL_RECORDING_CONSENT, at=now, actor_id=citizen.pk, session_id=session.pk, answer=answer
+        )
+    return answer
 
 
 def _sha256_of(path: str) -> str:

@@ -39,7 +39,7 @@
       // Where the videos of a third member and more go (next to the first remote video).
       this.remoteBox = options.remoteBox || (options.remoteVideo && options.remoteVideo.parentNode);
       this.screenVideo = options.screenVideo || null;
-      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {} }, options.on || {});
+      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {} }, options.on || {});
       this.lastSeq = 0;
       this.me = null;
       this.role = null;
@@ -260,12 +260,16 @@
             this.joinedOnce = true;
             // The impolite side of each link offers first; the polite one adds its tracks when it answers.
             (message.peers_present || []).forEach((peer) => { const link = this.link(peer); if (!link.polite) this.addLocalTracks(link); });
+            // Nothing goes to the recorder before the caller agrees to the notice (the server holds to it too).
+            this.recordingConsent = message.recording ? message.recording.consent : null;
+            this.recorderPresent = !!message.recorder_present;
+            if (message.role === "citizen" && message.recording && message.recording.required) this.on.recording(message.recording);
             if (message.recorder_present && message.role === "citizen") this.startRecorderLeg();
             this.on.state(message.peer_present ? "peer-present" : "waiting-peer");
             this.on.joined(message);
             break;
           case "peer.joined": {
-            if (message.role === "recorder") { if (this.role === "citizen") this.startRecorderLeg(); break; }
+            if (message.role === "recorder") { this.recorderPresent = true; if (this.role === "citizen") this.startRecorderLeg(); break; }
             this.on.state("peer-present");
             const known = this.links.get(message.peer);
             const link = this.link(message.peer);
@@ -280,6 +284,11 @@
             break;
           case "members":
             this.setMembers(message.members);
+            break;
+          case "recording.consent":
+            this.recordingConsent = message.consent;
+            this.on.recording({ required: true, consent: message.consent });
+            if (message.consent === "given" && this.recorderPresent) this.startRecorderLeg();
             break;
           case "invite.status":
             this.on.invite(message);
@@ -325,7 +334,7 @@
 
     /* Recording for audit: a second, send-only connection to the server's recorder (no trickle: aiortc). */
     async startRecorderLeg() {
-      if (this.recorderPc || !this.localStream) return;
+      if (this.recorderPc || !this.localStream || this.recordingConsent !== "given") return;
       const pc = new RTCPeerConnection({ iceServers: [] });
       this.recorderPc = pc;
       this.localStream.getTracks().forEach((track) => pc.addTransceiver(track, { direction: "sendonly", streams: [this.localStream] }));
@@ -370,6 +379,11 @@
       this.links.forEach((link) => { if (link.screenSender) link.pc.removeTrack(link.screenSender); link.screenSender = null; });
       this.screenStream = null;
       this.send({ type: "screen", on: false });
+    }
+
+    /* The caller's answer to the recording notice. */
+    answerRecording(agree) {
+      this.send({ type: "recording.consent", agree: !!agree });
     }
 
     chat(text) {

@@ -74,6 +74,13 @@
           $("chat-log").innerHTML = "";
           chat.forEach((entry) => addChat(entry.from, entry.text));
         },
+        recording: (recording) => {
+          const answered = recording.consent;
+          $("recording-notice").hidden = false;
+          $("recording-agree").hidden = !!answered;
+          $("recording-refuse").hidden = !!answered || !recording.refusable;
+          $("recording-answer").textContent = answered ? t["recording" + answered.charAt(0).toUpperCase() + answered.slice(1)] : "";
+        },
         members: (members) => { $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         ended: () => { show("after-panel"); },
@@ -94,6 +101,8 @@
     try { const on = await call.shareScreen(); e.target.textContent = on ? t.stopShare : t.share; } catch (err) { /* the citizen said no */ }
   });
   $("hangup-button").addEventListener("click", () => call && call.hangUp());
+  $("recording-agree").addEventListener("click", () => call && call.answerRecording(true));
+  $("recording-refuse").addEventListener("click", () => call && call.answerRecording(false));
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("chat-input").value.trim();

@@ -117,3 +117,44 @@ def test_a_reloaded_page_returns_to_the_same_call_with_its_members_chat_and_capt
     assert len(joined["snapshots"]) == 1
     session.refresh_from_db()
     assert session.ended_at is None
+
+
+def test_nothing_goes_to_the_recorder_before_the_caller_agrees_to_the_notice(live_stack):
+    from helpdesk.consumers import recorder_token
+    from helpdesk.models import CallSession
+
+    citizen = make_citizen(code=HUANGPU)
+    clerk = make_clerk(HUANGPU, status=ClerkProfile.Status.AVAILABLE)
+    request = services.assist_request_create(citizen=citizen)
+    session = services.assist_offer_accept(
+        offer_id=Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING).pk, clerk=clerk
+    )
+    CallSession.objects.filter(pk=session.pk).update(recording_required=True)
+    url = live_stack.ws(f"/ws/assist/call/{session.pk}/")
+    origin = live_stack.http_url
+    key = cookie_for(citizen)
+
+    async def scenario():
+        async with (
+            websockets.connect(f"{url}?recorder_token={recorder_token(session.pk)}", origin=origin) as recorder,
+            websockets.connect(url, additional_headers=ws_headers(key), origin=origin) as a,
+        ):
+            await receive_type(recorder, "joined")
+            joined = await receive_type(a, "joined")
+            await a.send(json.dumps({"type": "offer", "to": "recorder", "sdp": "v=0 before"}))
+            before = await receive_type(a, "error")
+            await a.send(json.dumps({"type": "recording.consent", "agree": False}))
+            refusal = await receive_type(a, "error")
+            await a.send(json.dumps({"type": "recording.consent", "agree": True}))
+            answered = await receive_type(a, "recording.consent")
+            await a.send(json.dumps({"type": "offer", "to": "recorder", "sdp": "v=0 after"}))
+            relayed = await receive_type(recorder, "offer")
+            return joined, before, refusal, answered, relayed
+
+    joined, before, refusal, answered, relayed = run_coroutine(scenario())
+    assert joined["recording"] == {"required": True, "consent": None, "refusable": False}
+    assert before["code"] == "recording_consent_needed"
+    assert refusal["code"] == "recording_required"  # policy here: recorded calls cannot be refused
+    assert answered["consent"] == "given"
+    assert relayed["sdp"] == "v=0 after"  # the one sent before the answer never reached the recorder
+    assert CallSession.objects.get(pk=session.pk).recording_consent == "given"

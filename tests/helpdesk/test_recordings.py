@@ -86,3 +86,34 @@ def test_the_sweep_deletes_a_recording_past_its_retention_and_keeps_a_recent_one
     assert deleted.data["sha256"] == old.recording_sha256
     supervisor = make_user("supervisor")
     assert api(supervisor).get(f"/api/assist/sessions/{old.pk}/recording/").status_code == 404
+
+
+def a_recorded_call_in_progress():
+    citizen = make_citizen(code=HUANGPU)
+    clerk = make_clerk(HUANGPU, status=ClerkProfile.Status.AVAILABLE)
+    request = services.assist_request_create(citizen=citizen)
+    offer = Offer.objects.get(request=request, outcome=Offer.Outcome.RINGING)
+    session = services.assist_offer_accept(offer_id=offer.pk, clerk=clerk)
+    CallSession.objects.filter(pk=session.pk).update(recording_required=True)
+    session.refresh_from_db()
+    return session
+
+
+def test_the_caller_answers_the_recording_notice_once_and_a_refusal_stands_only_where_policy_allows(settings):
+    from govservice.errors import Conflict, NotAllowed
+
+    session = a_recorded_call_in_progress()
+    with pytest.raises(Conflict) as refused:
+        services.call_recording_consent(session=session, citizen=session.citizen, agree=False)
+    assert refused.value.code == "recording_required"
+    with pytest.raises(NotAllowed):
+        services.call_recording_consent(session=session, citizen=session.clerk, agree=True)
+    assert services.call_recording_consent(session=session, citizen=session.citizen, agree=True) == "given"
+    # A second answer (another tab) does not change the first.
+    settings.ASSIST_RECORDING_REFUSABLE = True
+    assert services.call_recording_consent(session=session, citizen=session.citizen, agree=False) == "given"
+    assert AssistEvent.objects.filter(session=session, kind="call.recording_consent").count() == 1
+
+    other = a_recorded_call_in_progress()
+    assert services.call_recording_consent(session=other, citizen=other.citizen, agree=False) == "refused"
+    assert AssistEvent.objects.get(session=other, kind="call.recording_consent").data == {"answer": "refused"}
