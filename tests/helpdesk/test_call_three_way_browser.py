@@ -171,6 +171,19 @@ def test_a_warm_transfer_hands_the_caller_to_the_approving_clerk_who_stays_conne
     huangpu_page.wait_for_selector("#ring-panel:not([hidden])", timeout=15000)
     huangpu_page.get_by_role("button", name="接听", exact=True).click()
     citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
+    assert citizen_page.locator("#recording-notice").is_hidden()  # this call is not recorded
+
+    # Policy now records the call: the returning page shows the notice, and the caller agrees.
+    session = CallSession.objects.get(citizen=citizen)
+    CallSession.objects.filter(pk=session.pk).update(recording_required=True)
+    citizen_page.reload()
+    citizen_page.wait_for_selector("#recording-notice:not([hidden])", timeout=15000)
+    assert citizen_page.locator("#recording-refuse").is_hidden()  # refusal not allowed by this policy
+    citizen_page.get_by_role("button", name="我同意录像").click()
+    citizen_page.wait_for_selector("#recording-answer:has-text('您已同意')")
+    session.refresh_from_db()
+    assert session.recording_consent == "given"
+
     shushan_page.goto(live_stack.url("/assist/console/"))
     shushan_page.get_by_role("button", name="接听就绪").click()
     shushan_page.wait_for_selector("#presence-status[data-status='available']")
