@@ -199,6 +199,9 @@ class CallSession(models.Model):
     # The recording's SHA-256 (also written to the linked case's event chain), kept after the retention
     # sweep deletes the file, with the time it did.
     recording_sha256 = models.CharField(max_length=64, blank=True)
+    # The caller's application shared with the clerks in the call (their consent, asked on their screen).
+    shared_case_ref = models.CharField(_("application shared in the call"), max_length=32, blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
     # The caller's answer to the recording notice: nothing is recorded before they agree; a refusal is
     # accepted only where policy allows it (ASSIST_RECORDING_REFUSABLE).
     recording_consent = models.CharField(
@@ -458,6 +461,7 @@ class AssistEvent(models.Model):
         CALL_RECORDED = "call.recorded", _("Call recorded")
         CALL_IDENTITY_CHECKED = "call.identity_checked", _("Identity compared by video in the call")
         CALL_RECORDING_CONSENT = "call.recording_consent", _("The caller answered the recording notice")
+        CALL_DRAFT_SHARED = "call.draft_shared", _("The caller shared their application with the clerks")
         CALL_RECORDING_PLAYED = "call.recording_played", _("Call recording played back")
         CALL_RECORDING_DELETED = "call.recording_deleted", _("Call recording deleted after its retention period")
         CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")

@@ -465,3 +465,50 @@ def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
         "notes": session.notes,
         "may_write_notes": session.clerk_id == clerk.pk,
     }
+
+
+def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
+    """The application the caller shared in the call, as every member sees it: each material the pinned
+    standard asks for, what was uploaded (and whether a clerk added it, and who), and what is still missing.
+    None when nothing is shared."""
+    from cases.models import Case
+    from cases.services.materials import missing_materials
+
+    if not session.shared_case_ref:
+        return None
+    case = Case.objects.select_related("item_version").filter(reference=session.shared_case_ref).first()
+    if case is None:
+        return None
+    current = {
+        m.item_material_id: m
+        for m in case.materials.filter(current=True).select_related("uploaded_by").exclude(file="")
+    }
+    rows = []
+    for item_material in case.item_version.materials.order_by("position", "pk"):
+        uploaded = current.get(item_material.pk)
+        rows.append(
+            {
+                "id": item_material.pk,
+                "name": item_material.display_name,
+                "requirement": item_material.get_requirement_display(),
+                "formats": item_material.formats,
+                "max_size_mb": item_material.max_size_mb,
+                "uploaded": {
+                    "at": uploaded.uploaded_at.isoformat(),
+                    "by_clerk": uploaded.uploaded_by is not None and uploaded.uploaded_by.is_clerk,
+                    "by": (uploaded.uploaded_by.display_name or uploaded.uploaded_by.username)
+                    if uploaded.uploaded_by is not None
+                    else None,
+                    "content_type": uploaded.content_type,
+                }
+                if uploaded is not None
+                else None,
+            }
+        )
+    return {
+        "case": case.reference,
+        "item": case.item_version.name,
+        "state": case.get_state_display(),
+        "materials": rows,
+        "missing": [m.display_name for m in missing_materials(case)],
+    }

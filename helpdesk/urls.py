@@ -28,6 +28,7 @@ api_patterns = [
     path("sessions/<int:pk>/members/", api.MembersView.as_view(), name="api-session-members"),
     path("sessions/<int:pk>/side-panel/", api.SidePanelView.as_view(), name="api-session-side-panel"),
     path("sessions/<int:pk>/notes/", api.NotesView.as_view(), name="api-session-notes"),
+    path("sessions/<int:pk>/draft/", api.SharedDraftView.as_view(), name="api-session-draft"),
     path("sessions/<int:pk>/identity/", api.IdentityCheckView.as_view(), name="api-session-identity"),
     path("sessions/<int:pk>/recording/", api.RecordingView.as_view(), name="api-session-recording"),
     path("sessions/<int:pk>/rating/", api.RatingView.as_view(), name="api-session-rating"),

@@ -181,6 +181,18 @@ class NotesSerializer(serializers.Serializer[Any]):
     notes = serializers.CharField(allow_blank=True, max_length=5000)
 
 
+class ShareDraftSerializer(serializers.Serializer[Any]):
+    case = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+
+class SharedDraftSerializer(serializers.Serializer[Any]):
+    case = serializers.CharField()
+    item = serializers.CharField()
+    state = serializers.CharField()
+    materials = serializers.ListField(child=serializers.DictField())
+    missing = serializers.ListField(child=serializers.CharField())
+
+
 class IdentityCheckSerializer(serializers.Serializer[Any]):
     result = serializers.ChoiceField(choices=["match", "no_match"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -337,6 +337,28 @@ class NotesView(APIView):
             session=_clerk_in_call(request, pk), clerk=_user(request), notes=data.validated_data["notes"]
         )
         return Response({"notes": session.notes})
+
+
+class SharedDraftView(APIView):
+    """The caller's application shared in the call: GET for every member, POST by the caller (their consent)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.SharedDraftSerializer, 404: ErrorSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        draft = selectors.call_shared_draft(session=_member_session(request, pk))
+        if draft is None:
+            raise NotFound(_("Nothing is shared in this call."))
+        return Response(draft)
+
+    @extend_schema(request=s.ShareDraftSerializer, responses={201: s.SharedDraftSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.ShareDraftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
+        case_ref = data.validated_data.get("case") or ""
+        services.call_draft_share(session=session, citizen=_user(request), case_ref=case_ref)
+        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
 
 
 class IdentityCheckView(APIView):

@@ -13,6 +13,7 @@ drive the clock; production passes nothing.
 * `sweep`      — the beat's sweep: stale presence, dropped calls, abandoned requests, then a pass
 * `calls`      — hang-up, wrap-up, rating, snapshots, recording
 * `members`    — calls of more than two: a clerk of another district brought in, warm transfer, members' stays
+* `drafts`     — the caller's application shared in the call (consent), changes pushed to every screen
 * `identity`   — 身份核验 by video in the call, recorded with the call and given to the linked case
 * `recordings` — recordings: SHA-256 into the case chain, audited playback, the retention sweep
 * `turn`       — ICE servers and short-lived TURN credentials
@@ -40,6 +41,7 @@ from helpdesk.services.calls import (
     call_snapshot_take,
 )
 from helpdesk.services.case_links import call_case_draft_create, call_case_for, call_snapshot_file_to_case
+from helpdesk.services.drafts import call_draft_share
 from helpdesk.services.fanout import QUEUE_BROADCAST_DELAY, QUEUE_BROADCAST_PENDING
 from helpdesk.services.identity import call_identity_check
 from helpdesk.services.members import (
@@ -93,6 +95,7 @@ __all__ = [
     "assist_sweep",
     "call_case_draft_create",
     "call_case_for",
+    "call_draft_share",
     "call_hang_up",
     "call_identity_check",
     "call_invite_accept",
