@@ -273,3 +273,49 @@ def test_a_mismatch_is_kept_with_the_call_only_and_a_guest_of_another_district_c
         .status_code
         == 403
     )
+
+
+def test_the_caller_shares_their_draft_and_a_clerk_of_a_third_district_files_a_snapshot_into_it(settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import CaseEvent
+    from cases.services import case_draft_create
+    from tests.helpdesk.test_api import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    session = a_call(version)
+    citizen = session.citizen
+    draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    services.call_invite_accept(
+        invite_id=services.call_invite_create(session=session, clerk=session.clerk).pk, clerk=guest
+    )
+    form = version.materials.get(name="申请表")
+    url = f"/api/assist/sessions/{session.pk}/"
+
+    def snapshot_by_guest():
+        return api(guest).post(
+            url + "snapshots/",
+            {"image": SimpleUploadedFile("s.png", png_bytes()), "case": draft.reference, "item_material": form.pk},
+            format="multipart",
+        )
+
+    # Before the caller shares it, nobody in the call sees the draft, and the third district may not fill it.
+    assert api(session.clerk).get(url + "draft/").status_code == 404
+    assert snapshot_by_guest().json()["filed_as_case_material"] is False
+    assert api(session.clerk).post(url + "draft/", {}, format="json").status_code == 403
+
+    shared = api(citizen).post(url + "draft/", {}, format="json")
+    assert shared.status_code == 201, shared.json()
+    assert shared.json()["case"] == draft.reference
+    assert "申请表" in shared.json()["missing"]
+    assert AssistEvent.objects.get(session=session, kind="call.draft_shared").data == {"case": draft.reference}
+
+    filed = snapshot_by_guest()
+    assert filed.json()["filed_as_case_material"] is True, filed.json()
+    row = next(m for m in api(citizen).get(url + "draft/").json()["materials"] if m["id"] == form.pk)
+    assert row["uploaded"]["by_clerk"] is True and row["uploaded"]["by"] == guest.display_name
+    added = CaseEvent.objects.filter(case=draft, action="material_added").order_by("-seq").first()
+    assert added is not None and (added.actor, added.data["on_behalf_of"]) == (guest, citizen.pk)
+    assert api(make_clerk(SHUSHAN)).get(url + "draft/").status_code == 403
