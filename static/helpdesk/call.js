@@ -39,7 +39,7 @@
       // Where the videos of a third member and more go (next to the first remote video).
       this.remoteBox = options.remoteBox || (options.remoteVideo && options.remoteVideo.parentNode);
       this.screenVideo = options.screenVideo || null;
-      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {} }, options.on || {});
+      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {}, draft() {} }, options.on || {});
       this.lastSeq = 0;
       this.me = null;
       this.role = null;
@@ -285,6 +285,9 @@
           case "members":
             this.setMembers(message.members);
             break;
+          case "draft.changed":
+            this.on.draft(message);
+            break;
           case "recording.consent":
             this.recordingConsent = message.consent;
             this.on.recording({ required: true, consent: message.consent });
@@ -407,7 +410,37 @@
     }
   }
 
+  /* The application shared in the call, as every member sees it (ids of _call_panel.html). */
+  async function renderSharedDraft(sessionId, strings) {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/").catch(() => null);
+    if (!response || !response.ok) return null;
+    const draft = await response.json();
+    const $ = (id) => document.getElementById(id);
+    $("draft-box").hidden = false;
+    $("draft-case").textContent = draft.case + " · " + draft.item + " · " + draft.state;
+    const list = $("draft-materials");
+    list.innerHTML = "";
+    draft.materials.forEach((m) => {
+      const li = document.createElement("li");
+      li.dataset.material = m.id;
+      li.textContent = m.name + "（" + m.requirement + "）: ";
+      const status = document.createElement("span");
+      status.textContent = m.uploaded ? strings.draftUploaded : strings.draftNotUploaded;
+      li.append(status);
+      if (m.uploaded && m.uploaded.by_clerk) {
+        const mark = document.createElement("span");
+        mark.className = "badge warn by-clerk";
+        mark.textContent = strings.draftByClerk.replace("%s", m.uploaded.by);
+        li.append(" ", mark);
+      }
+      list.append(li);
+    });
+    $("draft-missing").textContent = draft.missing.length ? strings.draftMissing + " " + draft.missing.join("、") : "";
+    return draft;
+  }
+
   window.C9 = window.C9 || {};
+  window.C9.renderSharedDraft = renderSharedDraft;
   window.C9.AssistCall = AssistCall;
   window.C9.wsUrl = wsUrl;
   window.C9.csrfToken = csrfToken;

@@ -74,6 +74,8 @@
           $("chat-log").innerHTML = "";
           chat.forEach((entry) => addChat(entry.from, entry.text));
         },
+        draft: () => { C9.renderSharedDraft(id, t); },
+        joined: () => { C9.renderSharedDraft(id, t).then((draft) => { if (draft) $("draft-share-result").textContent = t.draftShared; }); },
         recording: (recording) => {
           const answered = recording.consent;
           $("recording-notice").hidden = false;
@@ -101,6 +103,15 @@
     try { const on = await call.shareScreen(); e.target.textContent = on ? t.stopShare : t.share; } catch (err) { /* the citizen said no */ }
   });
   $("hangup-button").addEventListener("click", () => call && call.hangUp());
+  $("draft-share").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({}),
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    $("draft-share-result").textContent = response && response.ok ? t.draftShared : (body.detail || t.draftShareFailed);
+  });
   $("recording-agree").addEventListener("click", () => call && call.answerRecording(true));
   $("recording-refuse").addEventListener("click", () => call && call.answerRecording(false));
   $("chat-form").addEventListener("submit", (event) => {

@@ -105,7 +105,8 @@
         },
         members: (members) => { $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
-        joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); loadSidePanel(); },
+        joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); loadSidePanel(); loadDraft(); },
+        draft: () => loadDraft(),
         // A clerk brought in, or one who handed the call over, has no wrap-up to write.
         ended: (reason, by) => {
           const wrapUp = !(call.role === "guest" || by === "transfer");
@@ -172,6 +173,15 @@
     addChat("me", text);
     $("chat-input").value = "";
   });
+
+  /* The application the caller shared: seen live; snapshots are filed into it by default. */
+  async function loadDraft() {
+    const draft = await C9.renderSharedDraft(sessionId, t);
+    if (draft && $("snapshot-case").value !== draft.case) {
+      $("snapshot-case").value = draft.case;
+      $("snapshot-case").dispatchEvent(new Event("change"));
+    }
+  }
 
   /* Beside the call: the item's standard and 帮办要点, the caller's cases this clerk may see, the notes. */
   async function loadSidePanel() {

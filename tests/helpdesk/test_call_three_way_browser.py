@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from cases.services import case_draft_create
 from helpdesk.models import CallMember, CallSession
 from standards.models import ItemVersion
 from tests.factories import HUANGPU, SHUSHAN, close_console, make_citizen, make_clerk, make_item
@@ -51,6 +52,7 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
     ItemVersion.objects.filter(pk=version.pk).update(assistance_guide="核对营业执照有效期与经营范围")
     citizen = make_citizen(code=HUANGPU)
+    draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
     huangpu = make_clerk(HUANGPU)
     shushan = make_clerk(SHUSHAN)
     huangpu_page = signed_in_page(browser, live_stack, huangpu)
@@ -96,6 +98,18 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     shushan_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
     shushan_page.wait_for_selector("#side-guide:has-text('核对营业执照有效期与经营范围')")
     assert shushan_page.locator("#invite-box").is_hidden()  # only the clerk holding the call rings others
+
+    # The citizen shares their draft; the 黄浦 clerk files a snapshot into it, and the citizen sees it appear,
+    # marked as added by a clerk.
+    citizen_page.get_by_role("button", name="允许本次通话中的工作人员查看并帮我填写申请").click()
+    citizen_page.wait_for_selector("#draft-box:not([hidden])")
+    huangpu_page.wait_for_selector(f"#draft-case:has-text('{draft.reference}')")
+    huangpu_page.wait_for_function("() => document.getElementById('snapshot-material').length > 1")
+    huangpu_page.select_option("#snapshot-material", str(version.materials.get(name="申请表").pk))
+    huangpu_page.get_by_role("button", name="拍摄证件快照").click()
+    citizen_page.wait_for_selector(f"#draft-materials li .by-clerk:has-text('{huangpu.display_name}')", timeout=15000)
+    assert "申请表" in citizen_page.locator("#draft-materials li:has(.by-clerk)").inner_text()
+    shushan_page.wait_for_selector(f"#draft-materials li .by-clerk:has-text('{huangpu.display_name}')")
 
     # A full mesh: every page receives video on two connections, one from each other member.
     for page in (citizen_page, huangpu_page, shushan_page):
