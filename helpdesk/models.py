@@ -354,6 +354,39 @@ class CallInvite(models.Model):
         return f"invite #{self.pk} call #{self.session_id} → {self.clerk_id} ({self.outcome})"
 
 
+class PreCheck(models.Model):
+    """预审 in the call: a clerk's mark on one uploaded material of the shared application, against the
+    pinned version's standard (and the validity date read off the document). Also written to the case's
+    event chain, so the submitted case carries every pre-check; the newest mark of a file counts."""
+
+    class Verdict(models.TextChoices):
+        CONFORMING = "conforming", _("Conforming")
+        NOT_CONFORMING = "not_conforming", _("Not conforming")
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="prechecks")
+    case_ref = models.CharField(max_length=32)
+    # The uploaded file marked (a replacement is a new file, not yet pre-checked).
+    case_material_id = models.PositiveBigIntegerField()
+    item_material = models.ForeignKey("standards.ItemMaterial", on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    valid_until = models.DateField(_("valid until (read off the document)"), null=True, blank=True)
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict="conforming") | ~Q(reason=""), name="assist_precheck_failure_has_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_ref} material {self.case_material_id}: {self.verdict}"
+
+
 # What a clerk records at wrap-up: any outcome but "ongoing", the state of a call in progress.
 WRAP_UP_OUTCOMES = [
     (value, label) for value, label in CallSession.Outcome.choices if value != CallSession.Outcome.ONGOING
@@ -462,6 +495,9 @@ class AssistEvent(models.Model):
         CALL_IDENTITY_CHECKED = "call.identity_checked", _("Identity compared by video in the call")
         CALL_RECORDING_CONSENT = "call.recording_consent", _("The caller answered the recording notice")
         CALL_DRAFT_SHARED = "call.draft_shared", _("The caller shared their application with the clerks")
+        CALL_PRECHECKED = "call.prechecked", _("Material pre-checked in the call")
+        CALL_DRAFT_UPLOADED = "call.draft_uploaded", _("The caller uploaded a material in the call")
+        CALL_DRAFT_SUBMITTED = "call.draft_submitted", _("The caller submitted the shared application")
         CALL_RECORDING_PLAYED = "call.recording_played", _("Call recording played back")
         CALL_RECORDING_DELETED = "call.recording_deleted", _("Call recording deleted after its retention period")
         CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")

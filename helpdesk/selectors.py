@@ -479,10 +479,18 @@ def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
     case = Case.objects.select_related("item_version").filter(reference=session.shared_case_ref).first()
     if case is None:
         return None
+    from helpdesk.models import PreCheck
+
     current = {
         m.item_material_id: m
         for m in case.materials.filter(current=True).select_related("uploaded_by").exclude(file="")
     }
+    # The newest pre-check of each current file (a replaced file's marks no longer count).
+    marks: dict[int, PreCheck] = {}
+    for mark in PreCheck.objects.filter(
+        case_ref=case.reference, case_material_id__in=[m.pk for m in current.values()]
+    ).select_related("clerk", "district"):
+        marks[mark.case_material_id] = mark
     rows = []
     for item_material in case.item_version.materials.order_by("position", "pk"):
         uploaded = current.get(item_material.pk)
@@ -503,6 +511,7 @@ def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
                 }
                 if uploaded is not None
                 else None,
+                "precheck": _precheck_row(marks.get(uploaded.pk)) if uploaded is not None else None,
             }
         )
     return {
@@ -511,4 +520,19 @@ def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
         "state": case.get_state_display(),
         "materials": rows,
         "missing": [m.display_name for m in missing_materials(case)],
+        "not_conforming": [row["name"] for row in rows if (row["precheck"] or {}).get("verdict") == "not_conforming"],
+        "submitted": case.submitted_at is not None,
+    }
+
+
+def _precheck_row(mark: Any) -> dict[str, Any] | None:
+    if mark is None:
+        return None
+    return {
+        "verdict": mark.verdict,
+        "verdict_label": mark.get_verdict_display(),
+        "reason": mark.reason,
+        "valid_until": mark.valid_until.isoformat() if mark.valid_until else None,
+        "by": mark.clerk.display_name or mark.clerk.username,
+        "district": str(mark.district) if mark.district_id else None,
     }

@@ -193,6 +193,18 @@ class SharedDraftSerializer(serializers.Serializer[Any]):
     missing = serializers.ListField(child=serializers.CharField())
 
 
+class PreCheckSerializer(serializers.Serializer[Any]):
+    item_material = serializers.IntegerField(min_value=1)
+    verdict = serializers.ChoiceField(choices=["conforming", "not_conforming"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class DraftUploadSerializer(serializers.Serializer[Any]):
+    item_material = serializers.IntegerField(min_value=1)
+    file = serializers.FileField()
+
+
 class IdentityCheckSerializer(serializers.Serializer[Any]):
     result = serializers.ChoiceField(choices=["match", "no_match"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)

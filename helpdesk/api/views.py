@@ -361,6 +361,59 @@ class SharedDraftView(APIView):
         return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
 
 
+class PreCheckView(APIView):
+    """预审: a clerk in the call marks a material of the shared application."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.PreCheckSerializer, responses={201: s.SharedDraftSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.PreCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _clerk_in_call(request, pk)
+        services.call_precheck_mark(
+            session=session,
+            clerk=_user(request),
+            item_material_id=data.validated_data["item_material"],
+            verdict=data.validated_data["verdict"],
+            reason=data.validated_data.get("reason") or "",
+            valid_until=data.validated_data.get("valid_until"),
+        )
+        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+
+
+class DraftUploadView(APIView):
+    """The caller uploads or replaces a material of the shared application from the call."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": s.DraftUploadSerializer}, responses={201: s.SharedDraftSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.DraftUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
+        services.call_draft_upload(
+            session=session,
+            citizen=_user(request),
+            item_material_id=data.validated_data["item_material"],
+            uploaded_file=data.validated_data["file"],
+        )
+        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+
+
+class DraftSubmitView(APIView):
+    """Only the caller submits the shared application (refused while a file is marked not conforming)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.SharedDraftSerializer, 409: ErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        session = _member_session(request, pk)
+        services.call_draft_submit(session=session, citizen=_user(request))
+        return Response(selectors.call_shared_draft(session=session))
+
+
 class IdentityCheckView(APIView):
     """人证比对 in the call: the result (and the method, video) kept with the call and given to the linked case."""
 

@@ -14,6 +14,7 @@ drive the clock; production passes nothing.
 * `calls`      — hang-up, wrap-up, rating, snapshots, recording
 * `members`    — calls of more than two: a clerk of another district brought in, warm transfer, members' stays
 * `drafts`     — the caller's application shared in the call (consent), changes pushed to every screen
+* `prechecks`  — 预审 of the shared application in the call, the caller's uploads and submission from it
 * `identity`   — 身份核验 by video in the call, recorded with the call and given to the linked case
 * `recordings` — recordings: SHA-256 into the case chain, audited playback, the retention sweep
 * `turn`       — ICE servers and short-lived TURN credentials
@@ -51,6 +52,7 @@ from helpdesk.services.members import (
     call_invites_expire,
     call_member_leave,
 )
+from helpdesk.services.prechecks import call_draft_submit, call_draft_upload, call_precheck_mark
 from helpdesk.services.presence import clerk_console_closed, clerk_heartbeat, clerk_presence_set, clerk_profile_for
 from helpdesk.services.recordings import (
     call_recording_attach,
@@ -96,6 +98,8 @@ __all__ = [
     "call_case_draft_create",
     "call_case_for",
     "call_draft_share",
+    "call_draft_submit",
+    "call_draft_upload",
     "call_hang_up",
     "call_identity_check",
     "call_invite_accept",
@@ -106,6 +110,7 @@ __all__ = [
     "call_member_left",
     "call_member_returned",
     "call_notes_save",
+    "call_precheck_mark",
     "call_recording_attach",
     "call_recording_consent",
     "call_recording_play",

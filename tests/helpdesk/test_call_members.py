@@ -319,3 +319,83 @@ def test_the_caller_shares_their_draft_and_a_clerk_of_a_third_district_files_a_s
     added = CaseEvent.objects.filter(case=draft, action="material_added").order_by("-seq").first()
     assert added is not None and (added.actor, added.data["on_behalf_of"]) == (guest, citizen.pk)
     assert api(make_clerk(SHUSHAN)).get(url + "draft/").status_code == 403
+
+
+def test_the_approving_clerk_pre_checks_a_material_the_caller_replaces_it_and_the_submitted_case_carries_the_marks(
+    settings, tmp_path
+):
+    from cases.models import Case, CaseEvent
+    from cases.services import case_draft_create
+    from tests.factories import pdf_upload, upload_required
+
+    settings.MEDIA_ROOT = tmp_path
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    session = a_call(version)
+    citizen = session.citizen
+    draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
+    upload_required(draft, citizen)
+    guest = make_clerk(SHUSHAN, status=Status.AVAILABLE, idle_since=T0)
+    services.call_invite_accept(
+        invite_id=services.call_invite_create(session=session, clerk=session.clerk).pk, clerk=guest
+    )
+    url = f"/api/assist/sessions/{session.pk}/draft/"
+    assert api(citizen).post(url, {}, format="json").status_code == 201
+    required = version.materials.filter(requirement="required", elicence_exempt=False).first()
+    assert required is not None
+
+    marked = api(guest).post(
+        url + "prechecks/",
+        {"item_material": required.pk, "verdict": "not_conforming", "reason": "复印件不清晰"},
+        format="json",
+    )
+    assert marked.status_code == 201, marked.json()
+    assert marked.json()["not_conforming"] == [required.display_name]
+    row = next(m for m in marked.json()["materials"] if m["id"] == required.pk)
+    assert (row["precheck"]["verdict"], row["precheck"]["by"]) == ("not_conforming", guest.display_name)
+    assert (
+        api(citizen).post(url + "prechecks/", {"item_material": required.pk, "verdict": "conforming"}).status_code
+        == 403
+    )
+
+    refused = api(citizen).post(url + "submit/")
+    assert refused.status_code == 409 and refused.json()["code"] == "precheck_failed"
+    assert required.display_name in refused.json()["detail"]
+    assert api(session.clerk).post(url + "submit/").status_code == 403  # only the applicant submits
+
+    replaced = api(citizen).post(
+        url + "materials/", {"item_material": required.pk, "file": pdf_upload()}, format="multipart"
+    )
+    assert replaced.status_code == 201, replaced.json()
+    assert replaced.json()["not_conforming"] == []  # the new file is not marked yet
+    submitted = api(citizen).post(url + "submit/")
+    assert submitted.status_code == 200, submitted.json()
+    assert submitted.json()["submitted"] is True
+    case = Case.objects.get(pk=draft.pk)
+    assert case.submitted_at is not None
+    prechecks = CaseEvent.objects.filter(case=case, action="assist_prechecked")
+    assert [(e.data["verdict"], e.reason, e.actor) for e in prechecks] == [("not_conforming", "复印件不清晰", guest)]
+
+
+def test_a_validity_date_already_past_fails_the_pre_check_whatever_the_clerk_clicked(settings, tmp_path):
+    import datetime as dt_
+
+    from cases.services import case_draft_create
+    from tests.factories import upload_required
+
+    settings.MEDIA_ROOT = tmp_path
+    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    session = a_call(version)
+    draft = case_draft_create(applicant=session.citizen, item_version=version, actor=session.citizen)
+    upload_required(draft, session.citizen)
+    services.call_draft_share(session=session, citizen=session.citizen)
+    session.refresh_from_db()
+    required = version.materials.filter(requirement="required", elicence_exempt=False).first()
+    assert required is not None
+    precheck = services.call_precheck_mark(
+        session=session,
+        clerk=session.clerk,
+        item_material_id=required.pk,
+        verdict="conforming",
+        valid_until=dt_.date(2020, 1, 31),
+    )
+    assert (precheck.verdict, precheck.reason) == ("not_conforming", "The document expired on 2020-01-31.")
