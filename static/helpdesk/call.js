@@ -411,7 +411,7 @@
   }
 
   /* The application shared in the call, as every member sees it (ids of _call_panel.html). */
-  async function renderSharedDraft(sessionId, strings) {
+  async function renderSharedDraft(sessionId, strings, role) {
     const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/").catch(() => null);
     if (!response || !response.ok) return null;
     const draft = await response.json();
@@ -433,9 +433,48 @@
         mark.textContent = strings.draftByClerk.replace("%s", m.uploaded.by);
         li.append(" ", mark);
       }
+      if (m.precheck) {
+        const verdict = document.createElement("span");
+        verdict.className = "badge precheck " + (m.precheck.verdict === "conforming" ? "ok" : "bad");
+        verdict.dataset.verdict = m.precheck.verdict;
+        verdict.textContent = m.precheck.verdict_label + (m.precheck.reason ? "：" + m.precheck.reason : "")
+          + "（" + m.precheck.by + (m.precheck.district ? "，" + m.precheck.district : "") + "）";
+        li.append(" ", verdict);
+      }
+      if (role === "citizen" && !draft.submitted) {
+        // The caller uploads or replaces a file from the call (checked by the cases app like any upload).
+        const input = document.createElement("input");
+        input.type = "file";
+        input.className = "draft-upload";
+        input.setAttribute("aria-label", strings.draftReplace + " " + m.name);
+        input.addEventListener("change", async () => {
+          if (!input.files.length) return;
+          const form = new FormData();
+          form.append("item_material", m.id);
+          form.append("file", input.files[0]);
+          const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/materials/", {
+            method: "POST", headers: { "X-CSRFToken": csrfToken() }, body: form,
+          }).catch(() => null);
+          const body = response ? await response.json().catch(() => ({})) : {};
+          $("draft-submit-result").textContent = response && response.ok ? "" : (body.detail || strings.draftFailed);
+        });
+        li.append(" ", input);
+      }
       list.append(li);
     });
-    $("draft-missing").textContent = draft.missing.length ? strings.draftMissing + " " + draft.missing.join("、") : "";
+    const problems = [];
+    if (draft.missing.length) problems.push(strings.draftMissing + " " + draft.missing.join("、"));
+    if (draft.not_conforming.length) problems.push(strings.draftNotConforming + " " + draft.not_conforming.join("、"));
+    $("draft-missing").textContent = problems.join(" ");
+    const select = $("precheck-material");
+    if (select) {
+      const chosen = select.value;
+      select.length = 0;
+      draft.materials.filter((m) => m.uploaded).forEach((m) => select.add(new Option(m.name, m.id)));
+      if (chosen) select.value = chosen;
+    }
+    if ($("draft-submit")) $("draft-submit").hidden = draft.submitted;
+    if (draft.submitted && $("draft-submit-result")) $("draft-submit-result").textContent = strings.draftSubmitted;
     return draft;
   }
 

@@ -74,8 +74,8 @@
           $("chat-log").innerHTML = "";
           chat.forEach((entry) => addChat(entry.from, entry.text));
         },
-        draft: () => { C9.renderSharedDraft(id, t); },
-        joined: () => { C9.renderSharedDraft(id, t).then((draft) => { if (draft) $("draft-share-result").textContent = t.draftShared; }); },
+        draft: () => { C9.renderSharedDraft(id, t, "citizen"); },
+        joined: () => { C9.renderSharedDraft(id, t, "citizen").then((draft) => { if (draft) $("draft-share-result").textContent = t.draftShared; }); },
         recording: (recording) => {
           const answered = recording.consent;
           $("recording-notice").hidden = false;
@@ -111,6 +111,13 @@
     }).catch(() => null);
     const body = response ? await response.json().catch(() => ({})) : {};
     $("draft-share-result").textContent = response && response.ok ? t.draftShared : (body.detail || t.draftShareFailed);
+  });
+  $("draft-submit").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/submit/", {
+      method: "POST", headers: { "X-CSRFToken": C9.csrfToken() },
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    $("draft-submit-result").textContent = response && response.ok ? t.draftSubmitted : (body.detail || t.draftFailed);
   });
   $("recording-agree").addEventListener("click", () => call && call.answerRecording(true));
   $("recording-refuse").addEventListener("click", () => call && call.answerRecording(false));

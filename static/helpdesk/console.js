@@ -176,12 +176,28 @@
 
   /* The application the caller shared: seen live; snapshots are filed into it by default. */
   async function loadDraft() {
-    const draft = await C9.renderSharedDraft(sessionId, t);
+    const draft = await C9.renderSharedDraft(sessionId, t, "clerk");
     if (draft && $("snapshot-case").value !== draft.case) {
       $("snapshot-case").value = draft.case;
       $("snapshot-case").dispatchEvent(new Event("change"));
     }
   }
+
+  /* 预审: mark the chosen material of the shared application (its validity date read off the document). */
+  async function precheck(verdict) {
+    const body = {
+      item_material: Number($("precheck-material").value), verdict: verdict,
+      reason: $("precheck-reason").value, valid_until: $("precheck-valid").value || null,
+    };
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/prechecks/", {
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() }, body: JSON.stringify(body),
+    }).catch(() => null);
+    const answer = response ? await response.json().catch(() => ({})) : {};
+    $("precheck-result").textContent = response && response.ok ? "" : (answer.detail || t.draftFailed);
+    if (response && response.ok) { $("precheck-reason").value = ""; $("precheck-valid").value = ""; }
+  }
+  $("precheck-ok").addEventListener("click", () => precheck("conforming"));
+  $("precheck-fail").addEventListener("click", () => precheck("not_conforming"));
 
   /* Beside the call: the item's standard and 帮办要点, the caller's cases this clerk may see, the notes. */
   async function loadSidePanel() {

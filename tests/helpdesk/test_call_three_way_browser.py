@@ -8,10 +8,20 @@ import time
 
 import pytest
 
+from cases.models import CaseEvent
 from cases.services import case_draft_create
 from helpdesk.models import CallMember, CallSession
 from standards.models import ItemVersion
-from tests.factories import HUANGPU, SHUSHAN, close_console, make_citizen, make_clerk, make_item
+from tests.factories import (
+    HUANGPU,
+    SHUSHAN,
+    close_console,
+    make_citizen,
+    make_clerk,
+    make_item,
+    pdf_upload,
+    upload_required,
+)
 from tests.helpdesk.test_call_browser import shoot, signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,6 +63,7 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     ItemVersion.objects.filter(pk=version.pk).update(assistance_guide="核对营业执照有效期与经营范围")
     citizen = make_citizen(code=HUANGPU)
     draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
+    upload_required(draft, citizen)
     huangpu = make_clerk(HUANGPU)
     shushan = make_clerk(SHUSHAN)
     huangpu_page = signed_in_page(browser, live_stack, huangpu)
@@ -110,6 +121,32 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     citizen_page.wait_for_selector(f"#draft-materials li .by-clerk:has-text('{huangpu.display_name}')", timeout=15000)
     assert "申请表" in citizen_page.locator("#draft-materials li:has(.by-clerk)").inner_text()
     shushan_page.wait_for_selector(f"#draft-materials li .by-clerk:has-text('{huangpu.display_name}')")
+
+    # 预审: the 蜀山 clerk of the approving district marks it not conforming; the citizen sees the mark,
+    # cannot submit yet, replaces the file and submits; the submitted case carries the pre-check.
+    form_id = str(version.materials.get(name="申请表").pk)
+    shushan_page.select_option("#precheck-material", form_id)
+    shushan_page.fill("#precheck-reason", "未签名")
+    shushan_page.get_by_role("button", name="不符合标准").click()
+    row = f"#draft-materials li[data-material='{form_id}']"
+    form_row = citizen_page.locator(row)
+    citizen_page.wait_for_selector(f"{row} .precheck[data-verdict='not_conforming']")
+    assert "未签名" in form_row.inner_text() and "预审不符合" in citizen_page.locator("#draft-missing").inner_text()
+    citizen_page.get_by_role("button", name="提交申请").click()
+    citizen_page.wait_for_selector("#draft-submit-result:has-text('请先替换')")
+    citizen_page.locator(f"{row} input.draft-upload").set_input_files(
+        {"name": "申请表-已签名.pdf", "mimeType": "application/pdf", "buffer": pdf_upload().read()}
+    )
+    citizen_page.wait_for_function(
+        "() => !document.getElementById('draft-missing').textContent.includes('预审不符合')", timeout=15000
+    )
+    shushan_page.wait_for_function("() => !document.getElementById('draft-missing').textContent.includes('预审不符合')")
+    citizen_page.get_by_role("button", name="提交申请").click()
+    citizen_page.wait_for_selector("#draft-submit-result:has-text('已提交')", timeout=15000)
+    draft.refresh_from_db()
+    assert draft.submitted_at is not None
+    prechecks = CaseEvent.objects.filter(case=draft, action="assist_prechecked")
+    assert [(e.data["verdict"], e.reason, e.actor) for e in prechecks] == [("not_conforming", "未签名", shushan)]
 
     # A full mesh: every page receives video on two connections, one from each other member.
     for page in (citizen_page, huangpu_page, shushan_page):
