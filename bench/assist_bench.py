@@ -488,6 +488,8 @@ def live_draft(http: str, ws: str, changes: int) -> dict:
     session = connected_session(citizen, host)
     call_draft_share(session=session, citizen=citizen, case_ref=draft.reference)
     material = draft.materials.filter(current=True).exclude(file="").first()
+    if material is None:
+        raise SystemExit("the draft has no uploaded material to mark")
     tokens = {u.pk: Token.objects.create(user=u).key for u in (citizen, host)}
     citizen_key = session_keys([citizen])[citizen.pk]
     parsed = urlparse(http)
