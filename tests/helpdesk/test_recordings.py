@@ -117,3 +117,15 @@ def test_the_caller_answers_the_recording_notice_once_and_a_refusal_stands_only_
     other = a_recorded_call_in_progress()
     assert services.call_recording_consent(session=other, citizen=other.citizen, agree=False) == "refused"
     assert AssistEvent.objects.get(session=other, kind="call.recording_consent").data == {"answer": "refused"}
+
+
+def test_the_admin_shows_the_stays_and_links_the_recording_only_through_the_audited_playback(media, client):
+    session = a_recorded_call()
+    admin_user = make_user("supervisor")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/helpdesk/callsession/{session.pk}/change/").content.decode()
+    assert f"/api/assist/sessions/{session.pk}/recording/" in page
+    assert session.recording.name not in page  # no plain media link past the playback log
+    assert "通话结束" in page or "The call ended" in page  # the members' stays, with why each ended
