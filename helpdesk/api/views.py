@@ -500,7 +500,7 @@ class SnapshotView(APIView):
 
 
 class CaseMaterialsView(APIView):
-    """The materials the caller's case asks for (what a snapshot can be filed as), for the clerk of the call."""
+    """The materials the caller's case asks for (what a snapshot can be filed as), for the clerks in the call."""
 
     permission_classes = [IsAuthenticated]
 
@@ -511,9 +511,7 @@ class CaseMaterialsView(APIView):
         responses={200: s.CaseMaterialsSerializer, 409: ErrorSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        session = _member_session(request, pk)
-        if session.clerk_id != _user(request).pk:
-            raise PermissionDenied
+        session = _clerk_in_call(request, pk)
         case_ref = request.query_params.get("case", "").strip()
         if not case_ref:
             raise ValidationError({"case": "a case reference"})

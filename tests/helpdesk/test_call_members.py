@@ -312,6 +312,8 @@ def test_the_caller_shares_their_draft_and_a_clerk_of_a_third_district_files_a_s
     assert "申请表" in shared.json()["missing"]
     assert AssistEvent.objects.get(session=session, kind="call.draft_shared").data == {"case": draft.reference}
 
+    listed = api(guest).get(url + f"case-materials/?case={draft.reference}")
+    assert form.pk in [m["id"] for m in listed.json()["materials"]]  # what the guest can file a snapshot as
     filed = snapshot_by_guest()
     assert filed.json()["filed_as_case_material"] is True, filed.json()
     row = next(m for m in api(citizen).get(url + "draft/").json()["materials"] if m["id"] == form.pk)
