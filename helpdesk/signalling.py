@@ -15,7 +15,9 @@ from typing import Any, TypeVar, cast
 import redis.asyncio as aioredis
 from django.conf import settings
 
-RELAYED = frozenset({"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken"})
+RELAYED = frozenset(
+    {"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken", "annotation"}
+)
 # The replay buffer of one recipient is bounded by count and by bytes (the oldest go first), so a
 # call costs Redis at most BUFFER_LENGTH messages or BUFFER_BYTES per member, whatever is sent.
 BUFFER_LENGTH = 200

@@ -39,7 +39,7 @@
       // Where the videos of a third member and more go (next to the first remote video).
       this.remoteBox = options.remoteBox || (options.remoteVideo && options.remoteVideo.parentNode);
       this.screenVideo = options.screenVideo || null;
-      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {}, draft() {} }, options.on || {});
+      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {}, draft() {}, annotation() {} }, options.on || {});
       this.lastSeq = 0;
       this.me = null;
       this.role = null;
@@ -285,6 +285,9 @@
           case "members":
             this.setMembers(message.members);
             break;
+          case "annotation":
+            this.on.annotation(message);
+            break;
           case "draft.changed":
             this.on.draft(message);
             break;
@@ -478,7 +481,32 @@
     return draft;
   }
 
+  /* A snapshot with marks (a circle and an arrow where to sign), drawn on a canvas; marks are fractions of
+   * the image's width and height, so every screen draws them at the same place whatever its size. */
+  function drawAnnotated(canvas, url, marks) {
+    const image = new Image();
+    image.onload = () => {
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const ctx = canvas.getContext("2d");
+      ctx.drawImage(image, 0, 0);
+      ctx.strokeStyle = "#d0021b";
+      ctx.lineWidth = Math.max(3, canvas.width / 200);
+      (marks || []).forEach((m) => {
+        const x = m.x * canvas.width, y = m.y * canvas.height, r = Math.max(12, canvas.width / 20);
+        ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI); ctx.stroke();
+        // The arrow comes from the upper left towards the circle.
+        const fromX = x - 3 * r, fromY = y - 3 * r, toX = x - r * 0.8, toY = y - r * 0.8;
+        ctx.beginPath(); ctx.moveTo(fromX, fromY); ctx.lineTo(toX, toY); ctx.stroke();
+        ctx.beginPath(); ctx.moveTo(toX, toY); ctx.lineTo(toX - r * 0.5, toY); ctx.moveTo(toX, toY); ctx.lineTo(toX, toY - r * 0.5); ctx.stroke();
+      });
+      canvas.dataset.marks = String((marks || []).length);
+    };
+    image.src = url;
+  }
+
   window.C9 = window.C9 || {};
+  window.C9.drawAnnotated = drawAnnotated;
   window.C9.renderSharedDraft = renderSharedDraft;
   window.C9.AssistCall = AssistCall;
   window.C9.wsUrl = wsUrl;

@@ -76,6 +76,12 @@
         },
         draft: () => { C9.renderSharedDraft(id, t, "citizen"); },
         joined: () => { C9.renderSharedDraft(id, t, "citizen").then((draft) => { if (draft) $("draft-share-result").textContent = t.draftShared; }); },
+        annotation: (message) => {
+          // Only a snapshot of this call (served by the authorised view) is drawn.
+          if (!/^\/api\/assist\/snapshots\/\d+\/$/.test(message.url || "")) return;
+          $("annotation-box").hidden = false;
+          C9.drawAnnotated($("annotation-canvas"), message.url, (message.marks || []).filter((m) => typeof m.x === "number" && typeof m.y === "number"));
+        },
         recording: (recording) => {
           const answered = recording.consent;
           $("recording-notice").hidden = false;

@@ -277,8 +277,23 @@
   function addSnapshot(url) {
     const img = document.createElement("img");
     img.src = url; img.alt = t.snapshot; img.className = "snapshot-thumb";
+    // Click a snapshot to mark it (circle and arrow) and show it to the caller.
+    img.addEventListener("click", () => { annotating = { url: url, marks: [] }; redrawAnnotation(); $("annotate-box").hidden = false; });
     $("snapshots").appendChild(img);
   }
+
+  let annotating = null;
+  function redrawAnnotation() { if (annotating) C9.drawAnnotated($("annotate-canvas"), annotating.url, annotating.marks); }
+  $("annotate-canvas").addEventListener("click", (event) => {
+    if (!annotating) return;
+    const box = event.target.getBoundingClientRect();
+    annotating.marks.push({ x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height });
+    redrawAnnotation();
+  });
+  $("annotate-clear").addEventListener("click", () => { if (annotating) { annotating.marks = []; redrawAnnotation(); } });
+  $("annotate-send").addEventListener("click", () => {
+    if (annotating && call) call.send({ type: "annotation", url: annotating.url, marks: annotating.marks.slice(0, 20) });
+  });
 
   /* A still of the citizen's camera (a document held up to it), kept with the call. */
   $("snapshot-button").addEventListener("click", async () => {

@@ -235,6 +235,17 @@ def test_a_warm_transfer_hands_the_caller_to_the_approving_clerk_who_stays_conne
     session.refresh_from_db()
     assert session.recording_consent == "given"
 
+    # A snapshot of the document, marked where to sign (a circle and an arrow), shown on the citizen's screen.
+    wait_for_video_from(huangpu_page, 1)
+    huangpu_page.get_by_role("button", name="拍摄证件快照").click()
+    huangpu_page.locator(".snapshot-thumb").first.click()
+    huangpu_page.wait_for_selector("#annotate-box:not([hidden])")
+    huangpu_page.wait_for_function("() => document.getElementById('annotate-canvas').width > 0")
+    huangpu_page.locator("#annotate-canvas").click(position={"x": 40, "y": 30})
+    huangpu_page.get_by_role("button", name="展示给来电人").click()
+    citizen_page.wait_for_selector("#annotation-box:not([hidden])", timeout=15000)
+    citizen_page.wait_for_selector("#annotation-canvas[data-marks='1']", timeout=15000)
+
     shushan_page.goto(live_stack.url("/assist/console/"))
     shushan_page.get_by_role("button", name="接听就绪").click()
     shushan_page.wait_for_selector("#presence-status[data-status='available']")
