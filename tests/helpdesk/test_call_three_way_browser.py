@@ -117,6 +117,7 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     huangpu_page.wait_for_selector(f"#draft-case:has-text('{draft.reference}')")
     huangpu_page.wait_for_function("() => document.getElementById('snapshot-material').length > 1")
     huangpu_page.select_option("#snapshot-material", str(version.materials.get(name="申请表").pk))
+    huangpu_page.wait_for_function("() => document.getElementById('remote-video').videoWidth > 0", timeout=30000)
     huangpu_page.get_by_role("button", name="拍摄证件快照").click()
     citizen_page.wait_for_selector(f"#draft-materials li .by-clerk:has-text('{huangpu.display_name}')", timeout=15000)
     assert "申请表" in citizen_page.locator("#draft-materials li:has(.by-clerk)").inner_text()
@@ -224,6 +225,17 @@ def test_a_warm_transfer_hands_the_caller_to_the_approving_clerk_who_stays_conne
     citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
     assert citizen_page.locator("#recording-notice").is_hidden()  # this call is not recorded
 
+    # A snapshot of the document, marked where to sign (a circle and an arrow), shown on the citizen's screen.
+    huangpu_page.wait_for_function("() => document.getElementById('remote-video').videoWidth > 0", timeout=30000)
+    huangpu_page.get_by_role("button", name="拍摄证件快照").click()
+    huangpu_page.locator(".snapshot-thumb").first.click()
+    huangpu_page.wait_for_selector("#annotate-box:not([hidden])")
+    huangpu_page.wait_for_function("() => document.getElementById('annotate-canvas').width > 0")
+    huangpu_page.locator("#annotate-canvas").click(position={"x": 40, "y": 30})
+    huangpu_page.get_by_role("button", name="展示给来电人").click()
+    citizen_page.wait_for_selector("#annotation-box:not([hidden])", timeout=15000)
+    citizen_page.wait_for_selector("#annotation-canvas[data-marks='1']", timeout=15000)
+
     # Policy now records the call: the returning page shows the notice, and the caller agrees.
     session = CallSession.objects.get(citizen=citizen)
     CallSession.objects.filter(pk=session.pk).update(recording_required=True)
@@ -234,17 +246,6 @@ def test_a_warm_transfer_hands_the_caller_to_the_approving_clerk_who_stays_conne
     citizen_page.wait_for_selector("#recording-answer:has-text('您已同意')")
     session.refresh_from_db()
     assert session.recording_consent == "given"
-
-    # A snapshot of the document, marked where to sign (a circle and an arrow), shown on the citizen's screen.
-    wait_for_video_from(huangpu_page, 1)
-    huangpu_page.get_by_role("button", name="拍摄证件快照").click()
-    huangpu_page.locator(".snapshot-thumb").first.click()
-    huangpu_page.wait_for_selector("#annotate-box:not([hidden])")
-    huangpu_page.wait_for_function("() => document.getElementById('annotate-canvas').width > 0")
-    huangpu_page.locator("#annotate-canvas").click(position={"x": 40, "y": 30})
-    huangpu_page.get_by_role("button", name="展示给来电人").click()
-    citizen_page.wait_for_selector("#annotation-box:not([hidden])", timeout=15000)
-    citizen_page.wait_for_selector("#annotation-canvas[data-marks='1']", timeout=15000)
 
     shushan_page.goto(live_stack.url("/assist/console/"))
     shushan_page.get_by_role("button", name="接听就绪").click()
