@@ -400,13 +400,19 @@ class CallSignallingConsumer(_Base):
             recipients = [to] if to in self.peers else []
         else:
             recipients = self.peers
-        if kind == "chat" and self.role != "recorder":
-            await signalling.chat_keep(
-                self.session_id, {"from": self.role, "peer": self.peer, "text": str(content.get("text", ""))[:2000]}
-            )
-        for recipient in recipients:
+        chat_entry = (
+            {"from": self.role, "peer": self.peer, "text": str(content.get("text", ""))[:2000]}
+            if kind == "chat" and self.role != "recorder"
+            else None
+        )
+        if chat_entry is not None and not recipients:  # alone in the call: kept for whoever comes back
+            await signalling.chat_keep(self.session_id, chat_entry)
+        for index, recipient in enumerate(recipients):
             message = await signalling.stamp(
-                self.session_id, recipient, {**content, "from": self.role, "peer": self.peer}
+                self.session_id,
+                recipient,
+                {**content, "from": self.role, "peer": self.peer},
+                chat_entry=chat_entry if index == 0 else None,
             )
             await self.channel_layer.group_send(
                 call_group(self.session_id, recipient), {"type": "assist.relay", "text": message}
