@@ -14,7 +14,14 @@ Measured:
   200 citizens already waiting (sign-language callers no clerk can take) and 20 clerks signed in;
 * signalling relay: citizen → server → clerk → server → citizen over the call socket;
 * idle waiting sockets: N citizens' queue sockets held open; server RSS per socket;
-* probe: click → first video frame with an auto-accepting aiortc clerk.
+* probe: click → first video frame with an auto-accepting aiortc clerk;
+* three-way set-up: in a running call of two aiortc members, the clerk's "ring a clerk" (POST
+  …/invites/) → the first video frame at the third member (an auto-accepting aiortc clerk of
+  蜀山), and → video from both others; floor: two aiortc peers in one process, offer and answer
+  handed over in memory, to the first frame;
+* live draft update: a clerk's pre-check mark on the shared application (POST …/draft/prechecks/) → the
+  citizen's call socket hears `draft.changed` → the citizen's GET …/draft/ returns the new state (what the
+  citizen's screen does); floor: a GET /healthz round trip on the same keep-alive connection.
 """
 
 from __future__ import annotations
@@ -383,15 +390,178 @@ def probe(http: str, ws: str, citizen, clerk, token: str, calls: int) -> list[di
     return results
 
 
+def three_way(http: str, ws: str, rounds: int) -> dict:
+    """Rounds of: a call of two aiortc members (citizen, 黄浦 clerk), then a 蜀山 clerk brought in."""
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from helpdesk.models import ClerkProfile
+    from helpdesk.peers import MeshPeer, add_clerk_to_call, clerk_console, two_peers_floor
+    from helpdesk.services import call_session_end, call_session_wrap_up
+    from standards.models import District, ServiceWindow
+
+    huangpu = District.objects.get(division_code="310101")
+    shushan = District.objects.get(division_code="340104")
+
+    def person(name: str, **fields) -> User:
+        return User.objects.create(username=name, display_name=name, password="!", **fields)
+
+    # One citizen per round: a citizen's calls a day are limited (ASSIST_REQUESTS_PER_DAY).
+    citizens = [person(f"b3citizen{i}", role=User.Role.CITIZEN, district=huangpu) for i in range(rounds)]
+    host = person("b3host", role=User.Role.CLERK, district=huangpu, window=ServiceWindow.objects.get(code="310101-YRD"))
+    third = person(
+        "b3third", role=User.Role.CLERK, district=shushan, window=ServiceWindow.objects.filter(district=shushan).first()
+    )
+    ClerkProfile.objects.bulk_create([ClerkProfile(clerk=c, languages=["zh"]) for c in (host, third)])
+    host_token = Token.objects.create(user=host).key
+    keys = session_keys([*citizens, host, third])
+    ClerkProfile.objects.exclude(clerk__in=[host, third]).update(status="offline")
+
+    async def one_round(session_id: int, citizen: User) -> dict:
+        console = await clerk_console(ws, http, keys[third.pk])
+        members = [MeshPeer(ws, http, session_id, keys[citizen.pk]), MeshPeer(ws, http, session_id, keys[host.pk])]
+        try:
+            for member in members:
+                await member.start()
+            for member in members:
+                await member.frames_from(1)
+            result, newcomer = await add_clerk_to_call(
+                http_base=http,
+                ws_base=ws,
+                session_id=session_id,
+                host_token=host_token,
+                console=console,
+                clerk_cookie=keys[third.pk],
+                district_code="340104",
+            )
+            members.append(newcomer)
+            return result.as_dict()
+        finally:
+            for member in members:
+                await member.close()
+            await console.close()
+
+    runs, floors = [], []
+    for citizen in citizens:
+        floors.append(asyncio.run(two_peers_floor()))
+        session = connected_session(citizen, host)
+        runs.append(asyncio.run(one_round(session.pk, citizen)))
+        call_session_end(session=session, actor=host)
+        call_session_wrap_up(session=session, clerk=host, notes="bench", outcome="resolved", then_available=False)
+    return {"runs": runs, "floor_two_aiortc_peers": floors}
+
+
+def live_draft(http: str, ws: str, changes: int) -> dict:
+    """A call whose citizen shared their application; the clerk marks a material again and again."""
+    from http import client as http_client
+    from urllib.parse import urlparse
+
+    import websockets
+    from rest_framework.authtoken.models import Token
+    from websockets.typing import Origin
+
+    from accounts.models import User
+    from cases.services import case_draft_create
+    from helpdesk.models import ClerkProfile
+    from helpdesk.peers import receive_type, ws_headers
+    from helpdesk.services import call_draft_share, call_session_end
+    from standards.models import District, ServiceWindow
+    from tests import factories as f
+
+    huangpu = District.objects.get(division_code="310101")
+    version = f.make_item(accept_in=("310101",), approve_in=("340104",))
+    citizen = User.objects.create(
+        username="bdcitizen", display_name="bdcitizen", password="!", role=User.Role.CITIZEN, district=huangpu
+    )
+    host = User.objects.create(
+        username="bdhost",
+        display_name="bdhost",
+        password="!",
+        role=User.Role.CLERK,
+        district=huangpu,
+        window=ServiceWindow.objects.get(code="310101-YRD"),
+    )
+    ClerkProfile.objects.create(clerk=host, languages=["zh"])
+    ClerkProfile.objects.exclude(clerk=host).update(status="offline")
+    draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
+    f.upload_required(draft, citizen)
+    session = connected_session(citizen, host)
+    call_draft_share(session=session, citizen=citizen, case_ref=draft.reference)
+    material = draft.materials.filter(current=True).exclude(file="").first()
+    if material is None:
+        raise SystemExit("the draft has no uploaded material to mark")
+    tokens = {u.pk: Token.objects.create(user=u).key for u in (citizen, host)}
+    citizen_key = session_keys([citizen])[citizen.pk]
+    parsed = urlparse(http)
+
+    def connection() -> http_client.HTTPConnection:
+        return http_client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port)  # keep-alive
+
+    def call(conn, method: str, path: str, token: str, body: dict | None = None) -> int:
+        conn.request(
+            method,
+            path,
+            body=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Origin": http},
+        )
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    async def run() -> dict:
+        clerk_conn, citizen_conn = connection(), connection()
+        socket = await websockets.connect(
+            f"{ws}/ws/assist/call/{session.pk}/", additional_headers=ws_headers(citizen_key), origin=Origin(http)
+        )
+        await receive_type(socket, "joined")
+        pushed, screen, floor = [], [], []
+        try:
+            for _ in range(changes):
+                body = {"item_material": material.item_material_id, "verdict": "conforming"}
+                start = time.perf_counter()
+                status = await asyncio.to_thread(
+                    call,
+                    clerk_conn,
+                    "POST",
+                    f"/api/assist/sessions/{session.pk}/draft/prechecks/",
+                    tokens[host.pk],
+                    body,
+                )
+                if status != 201:
+                    raise SystemExit(f"pre-check answered {status}")
+                await receive_type(socket, "draft.changed", timeout=10)
+                heard = time.perf_counter()
+                await asyncio.to_thread(
+                    call, citizen_conn, "GET", f"/api/assist/sessions/{session.pk}/draft/", tokens[citizen.pk]
+                )
+                shown = time.perf_counter()
+                pushed.append((heard - start) * 1000)
+                screen.append((shown - start) * 1000)
+                floor_start = time.perf_counter()
+                await asyncio.to_thread(call, citizen_conn, "GET", "/healthz", tokens[citizen.pk])
+                floor.append((time.perf_counter() - floor_start) * 1000)
+        finally:
+            await socket.close()
+            clerk_conn.close()
+            citizen_conn.close()
+        return {"change_to_push": pushed, "change_to_screen": screen, "floor_http_healthz": floor}
+
+    result = asyncio.run(run())
+    call_session_end(session=session, actor=host)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="floor,ring,relay,sockets,probe")
+    parser.add_argument("--only", default="floor,ring,relay,sockets,probe,threeway,draft")
     parser.add_argument("--clicks", type=int, default=200)
     parser.add_argument("--waiting", type=int, default=200)
     parser.add_argument("--clerks", type=int, default=20)
     parser.add_argument("--relay", type=int, default=1000)
     parser.add_argument("--sockets", type=int, default=10000)
     parser.add_argument("--probes", type=int, default=10)
+    parser.add_argument("--three-way", type=int, default=30, help="rounds of the three-way set-up")
+    parser.add_argument("--draft-changes", type=int, default=200, help="changes of the live draft update")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
@@ -496,6 +666,43 @@ def main() -> int:
             firsts = [r["time_to_first_frame_ms"] for r in runs]
             print("[bench] probe click-to-first-frame (auto-accepting aiortc clerk):", summary(firsts), flush=True)
             print("[bench] probe time to ring:", summary([r["time_to_ring_ms"] for r in runs]), flush=True)
+        if "threeway" in only:
+            results["three_way"] = three_way(http, ws, args.three_way)
+            runs = results["three_way"]["runs"]
+            print(
+                "[bench] floor two aiortc peers in one process, to the first frame:",
+                summary(results["three_way"]["floor_two_aiortc_peers"]),
+                flush=True,
+            )
+            print(
+                "[bench] three-way: ring a clerk → their console rings:",
+                summary([r["time_to_ring_ms"] for r in runs]),
+                flush=True,
+            )
+            print(
+                "[bench] three-way: ring a clerk → first video frame at the new member:",
+                summary([r["first_frame_ms"] for r in runs]),
+                flush=True,
+            )
+            print(
+                "[bench] three-way: ring a clerk → video from both others at the new member:",
+                summary([r["both_frames_ms"] for r in runs]),
+                flush=True,
+            )
+        if "draft" in only:
+            results["live_draft"] = live_draft(http, ws, args.draft_changes)
+            figures = results["live_draft"]
+            print("[bench] floor GET /healthz round trip:", summary(figures["floor_http_healthz"]), flush=True)
+            print(
+                "[bench] live draft: mark → draft.changed at the citizen:",
+                summary(figures["change_to_push"]),
+                flush=True,
+            )
+            print(
+                "[bench] live draft: mark → the citizen's GET of the new state:",
+                summary(figures["change_to_screen"]),
+                flush=True,
+            )
         if "sockets" in only and sockets:
             from helpdesk.models import AssistRequest
 

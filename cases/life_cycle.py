@@ -452,6 +452,8 @@ DEADLINES_RECOMPUTED = "deadlines_recomputed"
 PAPER_ISSUED = "paper_issued"
 MATERIAL_CHECKED = "material_checked"
 IDENTITY_CHECKED = "identity_checked"
+ASSIST_CALL_RECORDED = "assist_call_recorded"
+ASSIST_PRECHECKED = "assist_prechecked"
 OTHER_EVENTS: dict[str, Any] = {
     DRAFT_CREATED: _("Application started"),
     COUNTER_INTAKE: _("Filed at the counter by a clerk (窗口收件)"),
@@ -469,6 +471,8 @@ OTHER_EVENTS: dict[str, Any] = {
     PAPER_ISSUED: _("Document issued"),
     MATERIAL_CHECKED: _("Material checked (形式审查)"),
     IDENTITY_CHECKED: _("Identity verified (身份核验)"),
+    ASSIST_CALL_RECORDED: _("Video assistance call recorded (its SHA-256 kept here)"),
+    ASSIST_PRECHECKED: _("Material pre-checked in a video assistance call (预审)"),
 }
 
 

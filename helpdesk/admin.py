@@ -5,16 +5,31 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import mask_phone
-from helpdesk.models import AssistEvent, AssistRequest, Callback, CallSession, ClerkProfile, Offer, Snapshot
+from helpdesk.models import (
+    AssistEvent,
+    AssistRequest,
+    Callback,
+    CallInvite,
+    CallMember,
+    CallSession,
+    ClerkProfile,
+    Offer,
+    PreCheck,
+    Snapshot,
+)
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Any]
     _ClerkProfileAdmin = admin.ModelAdmin[ClerkProfile]
+    _Tabular = admin.TabularInline[Any, Any]
 else:  # ModelAdmin is generic only in the stubs (django-stubs-ext is not installed in production)
     _ModelAdmin = _ClerkProfileAdmin = admin.ModelAdmin
+    _Tabular = admin.TabularInline
 
 
 @admin.register(ClerkProfile)
@@ -58,8 +73,49 @@ class OfferAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "stage"]
 
 
+class _ReadOnlyInline(_Tabular):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class CallMemberInline(_ReadOnlyInline):
+    """Every member's stay in the call: who joined when, left when, and why."""
+
+    model = CallMember
+    fields = ["user", "role", "district", "joined_at", "left_at", "left_because", "invite"]
+
+
+class CallInviteInline(_ReadOnlyInline):
+    model = CallInvite
+    fk_name = "session"
+    fields = ["kind", "invited_by", "clerk", "district", "note", "created_at", "outcome", "answered_at"]
+
+
+class PreCheckInline(_ReadOnlyInline):
+    model = PreCheck
+    fields = ["case_ref", "item_material", "verdict", "reason", "valid_until", "clerk", "district", "at"]
+
+
 @admin.register(CallSession)
 class CallSessionAdmin(ReadOnlyAdmin):
+    inlines = [CallMemberInline, CallInviteInline, PreCheckInline]
+    # The file only through the audited playback view (never a plain media link): see `playback`.
+    exclude = ["recording"]
+    readonly_fields = ["playback"]
+
+    @admin.display(description=_("recording"))
+    def playback(self, obj: CallSession) -> str:
+        if not obj.recording:
+            return "–"
+        url = reverse("helpdesk:api-session-recording", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Play (logged)"))
+
     list_display = [
         "id",
         "citizen",

@@ -25,6 +25,8 @@ class AssistConf:
     requests_per_day: int = 20
     callbacks_per_day: int = 3
     callback_claims_per_hour: int = 12
+    recording_retention_days: int = 180
+    recording_refusable: bool = False
 
 
 def conf() -> AssistConf:
@@ -56,4 +58,6 @@ def conf() -> AssistConf:
         requests_per_day=pick("ASSIST_REQUESTS_PER_DAY", 20, 1),
         callbacks_per_day=pick("ASSIST_CALLBACKS_PER_DAY", 3, 1),
         callback_claims_per_hour=pick("ASSIST_CALLBACK_CLAIMS_PER_HOUR", 12, 1),
+        recording_retention_days=pick("ASSIST_RECORDING_RETENTION_DAYS", 180, 1),
+        recording_refusable=pick_bool("ASSIST_RECORDING_REFUSABLE", False),
     )

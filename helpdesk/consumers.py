@@ -18,7 +18,8 @@ from django.core import signing
 from govservice.errors import DomainError
 from govservice.ws_guard import GuardedJsonConsumer, int_field
 from helpdesk import services, signalling
-from helpdesk.realtime import CALL_ROLES, RECORDER_CHANNEL_GROUP, call_group, clerk_group, request_group
+from helpdesk.conf import conf
+from helpdesk.realtime import RECORDER_CHANNEL_GROUP, call_everyone_group, call_group, clerk_group, request_group
 
 if TYPE_CHECKING:
     from helpdesk.models import AssistRequest
@@ -139,7 +140,8 @@ class CitizenQueueConsumer(_Base):
 
 
 class ClerkConsoleConsumer(_Base):
-    """ws/assist/console/: presence by heartbeat, rings, accept and decline."""
+    """ws/assist/console/: presence by heartbeat, rings (a queue request, or an invitation to join
+    another clerk's call), accept and decline."""
 
     async def connect(self) -> None:
         if not self.signed_in():
@@ -154,7 +156,8 @@ class ClerkConsoleConsumer(_Base):
         await self.send_json(hello)
 
     def _hello(self) -> dict[str, Any]:
-        from helpdesk.models import CallSession, Offer
+        from helpdesk import selectors
+        from helpdesk.models import CallInvite, CallMember, CallSession, Offer
 
         profile = services.clerk_heartbeat(clerk=self.user)
         ringing = (
@@ -165,6 +168,20 @@ class ClerkConsoleConsumer(_Base):
             .first()
         )
         session = CallSession.objects.filter(clerk=self.user, wrapped_up_at__isnull=True).first()
+        if session is None:  # a clerk brought into another clerk's call
+            stay = (
+                CallMember.objects.filter(
+                    user=self.user, role=CallMember.Role.GUEST, left_at__isnull=True, session__ended_at__isnull=True
+                )
+                .select_related("session")
+                .first()
+            )
+            session = stay.session if stay is not None else None
+        invite = (
+            CallInvite.objects.filter(clerk=self.user, outcome=CallInvite.Outcome.RINGING)
+            .select_related("invited_by__district", "session__request__citizen", "session__request__district")
+            .first()
+        )
         return {
             "type": "hello",
             "status": profile.status,
@@ -176,6 +193,7 @@ class ClerkConsoleConsumer(_Base):
             if ringing
             else None,
             "session": {"id": session.pk, "ended": session.ended_at is not None} if session else None,
+            "invite": selectors.invite_context(invite) if invite else None,
         }
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -196,6 +214,14 @@ class ClerkConsoleConsumer(_Base):
                 await database_sync_to_async(services.assist_offer_decline)(
                     offer_id=int_field(content, "offer"), clerk=self.user
                 )
+            elif kind == "invite.accept":
+                await database_sync_to_async(services.call_invite_accept)(
+                    invite_id=int_field(content, "invite"), clerk=self.user
+                )
+            elif kind == "invite.decline":
+                await database_sync_to_async(services.call_invite_decline)(
+                    invite_id=int_field(content, "invite"), clerk=self.user
+                )
         except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
             await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
 
@@ -215,16 +241,24 @@ def recorder_token(session_id: int) -> str:
 class CallSignallingConsumer(_Base):
     """ws/assist/call/<session_id>/?last_seq=N: offer, answer, ICE candidates, hang-up, chat, screen share.
 
-    Only the session's citizen and clerk (and the recorder service with a signed token)
-    may join. Each message is stamped with a sequence number per recipient and kept for
-    a short while, so a socket that drops and returns within the grace period gets what
-    it missed (`last_seq` = the last number it saw).
+    Only the session's members (the citizen, the clerk holding the call, clerks brought in) and the
+    recorder service with a signed token may join. A call of N members is a full mesh: each member
+    is addressed by its peer id ("citizen", "clerk-<user id>", "recorder"); a message with `to`
+    goes to that member only (offers, answers, candidates of one pair), one without goes to every
+    other member (chat, media state). Who is in the call is pushed to every socket (`members`) when
+    it changes. Each message is stamped with a sequence number per recipient and kept for a short
+    while, so a socket that drops and returns within the grace period gets what it missed
+    (`last_seq` = the last number it saw).
     """
 
     session_id: int
     role: str | None
-    other_roles: tuple[str, ...]
+    peer: str
+    peers: list[str]
     ended = False
+    # Whether the caller agreed to the recording: until then nothing of theirs goes to the recorder.
+    recording_consent = ""
+    recording: dict[str, Any] | None = None
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
@@ -239,8 +273,9 @@ class CallSignallingConsumer(_Base):
             if data.get("session") != self.session_id:
                 await self.refuse(CLOSE_FORBIDDEN)
                 return
-            self.role = "recorder"
-            self.other_roles = ("citizen",)
+            self.role, self.peer, self.peers = "recorder", "recorder", ["citizen"]
+            members: list[dict[str, Any]] = []
+            snapshots: list[dict[str, Any]] = []
         else:
             if not self.signed_in():
                 await self.refuse(CLOSE_UNAUTHENTICATED)
@@ -249,24 +284,34 @@ class CallSignallingConsumer(_Base):
             if info is None:
                 await self.refuse(CLOSE_FORBIDDEN)
                 return
-            if info == "ended":
+            if isinstance(info, str):  # "ended"
                 await self.refuse(CLOSE_GONE)
                 return
-            self.role = info
-            self.other_roles = ("clerk",) if info == "citizen" else ("citizen",)
-        await self.join(call_group(self.session_id, self.role))
+            self.role, self.peer, self.peers, members, snapshots = info
+        await self.join(call_group(self.session_id, self.peer))
+        await self.join(call_everyone_group(self.session_id))
         await self.accept()
-        peer_present = await signalling.mark_present(self.session_id, self.role, self.channel_name)
+        present = await signalling.mark_present(self.session_id, self.peer, self.channel_name)
         ice_servers = await database_sync_to_async(self._ice_servers)()
+        peers_present = [peer for peer in self.peers if present.get(peer)]
+        # What a member who reloads the page finds again: the chat so far, the documents captured.
+        history = await signalling.chat_history(self.session_id) if self.role != "recorder" else []
         await self.send_json(
             {
                 "type": "joined",
                 "role": self.role,
+                "peer": self.peer,
                 "session": self.session_id,
-                # The citizen is the polite peer of "perfect negotiation": on a collision it yields.
+                # The citizen is the polite peer of "perfect negotiation": on a collision it yields
+                # (between two clerks, the one with the greater peer id yields: see call.js).
                 "polite": self.role == "citizen",
-                "peer_present": peer_present.get(self.other_roles[0], False),
-                "recorder_present": peer_present.get("recorder", False),
+                "peer_present": bool(peers_present),
+                "peers_present": peers_present,
+                "members": members,
+                "chat": history,
+                "snapshots": snapshots,
+                "recorder_present": present.get("recorder", False),
+                "recording": self.recording,
                 "ice_servers": ice_servers,
             }
         )
@@ -274,20 +319,19 @@ class CallSignallingConsumer(_Base):
         raw_seq = self.query("last_seq")
         last_seq = int(raw_seq) if raw_seq is not None and raw_seq.isdigit() and len(raw_seq) < 12 else None
         if last_seq is not None:
-            for message in await signalling.missed(self.session_id, self.role, last_seq):
+            for message in await signalling.missed(self.session_id, self.peer, last_seq):
                 await self.send(text_data=message)
-        for other in CALL_ROLES:
-            if other != self.role:
-                await self.channel_layer.group_send(
-                    call_group(self.session_id, other),
-                    {
-                        "type": "assist.push",
-                        "payload": {"type": "peer.joined", "role": self.role, "resumed": last_seq is not None},
-                    },
-                )
+        announce = {"type": "peer.joined", "role": self.role, "peer": self.peer, "resumed": last_seq is not None}
+        for other in [*self.peers, *(["recorder"] if self.role != "recorder" else [])]:
+            await self.channel_layer.group_send(
+                call_group(self.session_id, other), {"type": "assist.push", "payload": announce}
+            )
 
-    def _membership(self) -> str | None:
-        from helpdesk.models import CallSession
+    def _membership(
+        self,
+    ) -> tuple[str, str, list[str], list[dict[str, Any]], list[dict[str, Any]]] | str | None:
+        from helpdesk import selectors
+        from helpdesk.models import CallSession, peer_id
 
         session = CallSession.objects.filter(pk=self.session_id).first()
         role = session.role_of(self.user.pk) if session is not None else None
@@ -296,7 +340,16 @@ class CallSignallingConsumer(_Base):
         if session.ended_at is not None:
             return "ended"
         services.call_member_returned(session_id=session.pk, role=role)
-        return role
+        self.recording = {
+            "required": session.recording_required,
+            "consent": session.recording_consent or None,
+            "refusable": conf().recording_refusable,
+        }
+        self.recording_consent = session.recording_consent
+        me = peer_id(role=role, user_id=self.user.pk)
+        others = [peer for peer in selectors.call_peer_ids(session=session) if peer != me]
+        members = selectors.call_members(session_id=session.pk)
+        return role, me, others, members, selectors.call_snapshots(session=session)
 
     def _ice_servers(self) -> list[dict[str, Any]]:
         return services.ice_servers_for(self.user) if self.role != "recorder" else []
@@ -311,41 +364,83 @@ class CallSignallingConsumer(_Base):
             await self.send_json({"type": "error", "code": "call_ended"})
             return
         if kind == "hangup" and self.role != "recorder":
-            await database_sync_to_async(self._hang_up)()
-            self.ended = True
+            try:
+                await database_sync_to_async(self._hang_up)()
+            except DomainError as exc:  # a guest who has already left, say
+                await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+                return
+            # A guest leaves (the call goes on; their hang-up comes back to close this socket).
+            self.ended = self.role != "guest"
+            return
+        if kind == "recording.consent" and self.role == "citizen":
+            try:
+                self.recording_consent = await database_sync_to_async(self._recording_consent)(
+                    bool(content.get("agree"))
+                )
+            except DomainError as exc:
+                await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+                return
+            await self.send_json({"type": "recording.consent", "consent": self.recording_consent})
             return
         if kind not in signalling.RELAYED:
             await self.send_json({"type": "error", "code": "unknown_type"})
             return
-        # To the recorder only when addressed to it; otherwise to the other party.
+        # To the recorder only when addressed to it; to one member when addressed; otherwise to all others.
         to = content.get("to")
-        recipients: tuple[str, ...]
-        if to == "recorder" and self.role == "citizen":
-            recipients = ("recorder",)
-        elif self.role == "recorder":
-            recipients = ("citizen",)
+        recipients: list[str]
+        if self.role == "recorder":
+            recipients = ["citizen"]
+        elif to == "recorder" and self.role == "citizen":
+            if self.recording_consent != "given":
+                await self.send_json({"type": "error", "code": "recording_consent_needed"})
+                return
+            recipients = ["recorder"]
+        elif to:
+            # A member who has just left is no longer addressed (their candidates are of no use).
+            recipients = [to] if to in self.peers else []
         else:
-            recipients = self.other_roles
-        for recipient in recipients:
-            message = await signalling.stamp(self.session_id, recipient, {**content, "from": self.role})
+            recipients = self.peers
+        chat_entry = (
+            {"from": self.role, "peer": self.peer, "text": str(content.get("text", ""))[:2000]}
+            if kind == "chat" and self.role != "recorder"
+            else None
+        )
+        if chat_entry is not None and not recipients:  # alone in the call: kept for whoever comes back
+            await signalling.chat_keep(self.session_id, chat_entry)
+        for index, recipient in enumerate(recipients):
+            message = await signalling.stamp(
+                self.session_id,
+                recipient,
+                {**content, "from": self.role, "peer": self.peer},
+                chat_entry=chat_entry if index == 0 else None,
+            )
             await self.channel_layer.group_send(
                 call_group(self.session_id, recipient), {"type": "assist.relay", "text": message}
             )
+
+    def _recording_consent(self, agree: bool) -> str:
+        from helpdesk.models import CallSession
+
+        session = CallSession.objects.get(pk=self.session_id)
+        return services.call_recording_consent(session=session, citizen=self.user, agree=agree)
 
     def _hang_up(self) -> None:
         from helpdesk.models import CallSession
 
         session = CallSession.objects.get(pk=self.session_id)
-        services.call_session_end(session=session, actor=self.user)
+        services.call_hang_up(session=session, actor=self.user)
 
     async def assist_relay(self, event: dict[str, Any]) -> None:
         if not self.ended:
             await self.send(text_data=event["text"])
 
     async def assist_push(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
-        if event["payload"].get("type") == "hangup":
-            # Either side (or the sweep) ended the call: tell this member, then close as "gone".
+        payload = event["payload"]
+        if payload.get("type") == "members" and self.role != "recorder":
+            self.peers = [member["peer"] for member in payload["members"] if member["peer"] != self.peer]
+        await self.send_json(payload)
+        if payload.get("type") == "hangup":
+            # The call ended (or this member left it, or handed it over): tell them, then close as "gone".
             self.ended = True
             await self.close(code=CLOSE_GONE)
 
@@ -354,17 +449,16 @@ class CallSignallingConsumer(_Base):
         role = getattr(self, "role", None)  # unset or None when connect refused the socket
         if not role:
             return
-        await signalling.mark_absent(self.session_id, role, self.channel_name)
+        await signalling.mark_absent(self.session_id, self.peer, self.channel_name)
         if role != "recorder":
             await database_sync_to_async(services.call_member_left)(session_id=self.session_id, role=role)
-        for other in CALL_ROLES:
-            if other != role:
-                # The other side learns from the sweep anyway.
-                with contextlib.suppress(Exception):
-                    await self.channel_layer.group_send(
-                        call_group(self.session_id, other),
-                        {"type": "assist.push", "payload": {"type": "peer.left", "role": role}},
-                    )
+        for other in [*self.peers, *(["recorder"] if role != "recorder" else [])]:
+            # The others learn from the sweep anyway.
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_send(
+                    call_group(self.session_id, other),
+                    {"type": "assist.push", "payload": {"type": "peer.left", "role": role, "peer": self.peer}},
+                )
 
 
 __all__ = ["RECORDER_CHANNEL_GROUP", "CallSignallingConsumer", "CitizenQueueConsumer", "ClerkConsoleConsumer"]

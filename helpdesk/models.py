@@ -196,6 +196,32 @@ class CallSession(models.Model):
     rating_comment = models.CharField(max_length=300, blank=True)
     recording_required = models.BooleanField(default=False)
     recording = models.FileField(upload_to="assist/recordings/%Y/%m/", blank=True)
+    # The recording's SHA-256 (also written to the linked case's event chain), kept after the retention
+    # sweep deletes the file, with the time it did.
+    recording_sha256 = models.CharField(max_length=64, blank=True)
+    # The caller's application shared with the clerks in the call (their consent, asked on their screen).
+    shared_case_ref = models.CharField(_("application shared in the call"), max_length=32, blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    # The caller's answer to the recording notice: nothing is recorded before they agree; a refusal is
+    # accepted only where policy allows it (ASSIST_RECORDING_REFUSABLE).
+    recording_consent = models.CharField(
+        _("recording consent"),
+        max_length=8,
+        choices=[("given", _("Agreed to the recording")), ("refused", _("Refused the recording"))],
+        blank=True,
+    )
+    recording_deleted_at = models.DateTimeField(null=True, blank=True)
+    # 人证比对 in the call: a clerk compared the caller's face with the ID card held to the camera.
+    identity_result = models.CharField(
+        _("identity check by video"),
+        max_length=10,
+        choices=[("match", _("Face matches the ID card")), ("no_match", _("Face does not match the ID card"))],
+        blank=True,
+    )
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
     # When a member's socket dropped; a rejoin within the grace period clears it.
     citizen_left_at = models.DateTimeField(null=True, blank=True)
     clerk_left_at = models.DateTimeField(null=True, blank=True)
@@ -215,14 +241,150 @@ class CallSession(models.Model):
         return f"call #{self.pk} {self.citizen} ↔ {self.clerk}"
 
     def is_member(self, user_id: int) -> bool:
-        return user_id in (self.citizen_id, self.clerk_id)
+        return self.role_of(user_id) is not None
 
     def role_of(self, user_id: int) -> str | None:
+        """ "citizen", "clerk" (the clerk who holds the call and writes its wrap-up), "guest" (a clerk
+        brought in, still in the call), or None."""
         if user_id == self.citizen_id:
             return "citizen"
         if user_id == self.clerk_id:
             return "clerk"
+        if self.members.filter(user_id=user_id, role=CallMember.Role.GUEST, left_at__isnull=True).exists():
+            return "guest"
         return None
+
+
+def peer_id(*, role: str, user_id: int) -> str:
+    """A member's address in the call's signalling: the citizen and the recorder are one each, clerks
+    are many (the host and any guests), so a clerk is addressed by their user id."""
+    return role if role in ("citizen", "recorder") else f"clerk-{user_id}"
+
+
+class CallMember(models.Model):
+    """Who was in a call and when: one row per stay (a clerk transferred away and back has two).
+
+    The call's signalling addresses members by `peer_id`; the session record keeps every join and leave.
+    """
+
+    class Role(models.TextChoices):
+        CITIZEN = "citizen", _("Caller")
+        CLERK = "clerk", _("Clerk holding the call")
+        GUEST = "guest", _("Clerk brought in")
+
+    class LeftBecause(models.TextChoices):
+        LEFT = "left", _("Left the call")
+        TRANSFERRED = "transferred", _("Handed the call over")
+        CALL_ENDED = "call_ended", _("The call ended")
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, null=True, related_name="+")
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_because = models.CharField(max_length=12, choices=LeftBecause.choices, blank=True)
+    # The invitation that brought a clerk in (none for the caller and the first clerk).
+    invite = models.ForeignKey("CallInvite", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        verbose_name = _("call member")
+        verbose_name_plural = _("call members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"], condition=Q(left_at__isnull=True), name="one_stay_per_call_member"
+            ),
+            # A clerk is in one call at a time, as host or guest.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(left_at__isnull=True) & ~Q(role="citizen"),
+                name="one_call_per_clerk_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in call #{self.session_id} ({self.role})"
+
+    @property
+    def peer_id(self) -> str:
+        return peer_id(role=self.role, user_id=self.user_id)
+
+
+class CallInvite(models.Model):
+    """A clerk in a call rings a clerk of another district (the item's approving district, say) to join
+    it (three-way), or to take it over (warm transfer: the caller stays on the line)."""
+
+    class Kind(models.TextChoices):
+        JOIN = "join", _("Three-way call")
+        TRANSFER = "transfer", _("Warm transfer")
+
+    class Outcome(models.TextChoices):
+        RINGING = "ringing", _("Ringing")
+        ACCEPTED = "accepted", pgettext_lazy("video call", "Accepted")
+        DECLINED = "declined", _("Declined")
+        TIMED_OUT = "timed_out", _("Timed out")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="invites")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_invites")
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.JOIN)
+    note = models.CharField(_("note for the clerk"), max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    ring_deadline = models.DateTimeField(db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RINGING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("call invitation")
+        verbose_name_plural = _("call invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_invite_per_clerk"
+            ),
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(outcome="ringing"), name="one_ringing_invite_per_call"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invite #{self.pk} call #{self.session_id} → {self.clerk_id} ({self.outcome})"
+
+
+class PreCheck(models.Model):
+    """预审 in the call: a clerk's mark on one uploaded material of the shared application, against the
+    pinned version's standard (and the validity date read off the document). Also written to the case's
+    event chain, so the submitted case carries every pre-check; the newest mark of a file counts."""
+
+    class Verdict(models.TextChoices):
+        CONFORMING = "conforming", _("Conforming")
+        NOT_CONFORMING = "not_conforming", _("Not conforming")
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="prechecks")
+    case_ref = models.CharField(max_length=32)
+    # The uploaded file marked (a replacement is a new file, not yet pre-checked).
+    case_material_id = models.PositiveBigIntegerField()
+    item_material = models.ForeignKey("standards.ItemMaterial", on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    valid_until = models.DateField(_("valid until (read off the document)"), null=True, blank=True)
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("standards.District", on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict="conforming") | ~Q(reason=""), name="assist_precheck_failure_has_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_ref} material {self.case_material_id}: {self.verdict}"
 
 
 # What a clerk records at wrap-up: any outcome but "ongoing", the state of a call in progress.
@@ -330,6 +492,23 @@ class AssistEvent(models.Model):
         CALL_SNAPSHOT = "call.snapshot", _("Snapshot taken")
         CALL_SNAPSHOT_FILED = "call.snapshot_filed", _("Snapshot filed as a case material")
         CALL_RECORDED = "call.recorded", _("Call recorded")
+        CALL_IDENTITY_CHECKED = "call.identity_checked", _("Identity compared by video in the call")
+        CALL_RECORDING_CONSENT = "call.recording_consent", _("The caller answered the recording notice")
+        CALL_DRAFT_SHARED = "call.draft_shared", _("The caller shared their application with the clerks")
+        CALL_PRECHECKED = "call.prechecked", _("Material pre-checked in the call")
+        CALL_DRAFT_UPLOADED = "call.draft_uploaded", _("The caller uploaded a material in the call")
+        CALL_DRAFT_SUBMITTED = "call.draft_submitted", _("The caller submitted the shared application")
+        CALL_RECORDING_PLAYED = "call.recording_played", _("Call recording played back")
+        CALL_RECORDING_DELETED = "call.recording_deleted", _("Call recording deleted after its retention period")
+        CALL_NOTES_SAVED = "call.notes_saved", _("Working notes of the call saved")
+        CALL_MEMBER_JOINED = "call.member_joined", _("A member joined the call")
+        CALL_MEMBER_LEFT = "call.member_left", _("A member left the call")
+        CALL_TRANSFERRED = "call.transferred", _("Call handed over to another clerk")
+        INVITE_RINGING = "invite.ringing", _("Ringing a clerk to join a call")
+        INVITE_ACCEPTED = "invite.accepted", _("Invitation to a call accepted")
+        INVITE_DECLINED = "invite.declined", _("Invitation to a call declined")
+        INVITE_TIMED_OUT = "invite.timed_out", _("Invitation to a call timed out")
+        INVITE_WITHDRAWN = "invite.withdrawn", _("Invitation to a call withdrawn")
         CALLBACK_CLAIMED = "callback.claimed", _("Callback claimed")
         CALLBACK_RELEASED = "callback.released", _("Callback released")
         CALLBACK_REACHED = "callback.reached", _("Callback: reached")

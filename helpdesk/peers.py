@@ -6,6 +6,8 @@
   (POST /api/assist/requests/), the ring, both call sockets, WebRTC media — with timings.
 * `RecorderPeer`: a receive-only peer that writes the citizen's media to a file
   (`manage.py assist_recorder`).
+* `MeshPeer`: one member of a call of N (a full mesh: a connection per other member);
+  `add_clerk_to_call` brings an auto-accepting clerk into a running call, with timings.
 
 On loopback and in closed networks: RTCConfiguration(iceServers=[]) — aiortc has no
 trickle ICE and would wait for an unreachable public STUN server.
@@ -14,6 +16,7 @@ trickle ICE and would wait for an unreachable public STUN server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import json
 import time
@@ -180,6 +183,8 @@ class CallPeer:
         """Recording for audit: a second, send-only connection from the citizen to the recorder."""
         if self.recorder_pc is not None or self.camera is None:
             return
+        # The caller agrees to the recording notice first: the server relays nothing to the recorder before.
+        await self._send({"type": "recording.consent", "agree": True})
         self.recorder_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.recorder_pc.addTrack(self.relay.subscribe(self.camera))
         await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())
@@ -270,6 +275,199 @@ class CallPeer:
             await self.recorder_pc.close()
         if self.socket is not None:
             await self.socket.close()
+
+
+@dataclass
+class MeshPeer:
+    """One member of a call of N members, all aiortc: a connection per other member (a full mesh).
+
+    aiortc gathers its candidates before it answers (no trickle) and has no rollback, so these peers
+    avoid offer collisions by a rule of their own instead of the browsers' perfect negotiation: the
+    member who joins offers to everyone present, the others answer. (A browser in the same call
+    follows call.js's rule; mixing the two is not what this class is for.)
+    """
+
+    ws_base: str
+    origin: str
+    session_id: int
+    session_cookie: str
+    me: str = ""
+    first_frame_from: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.pcs: dict[str, RTCPeerConnection] = {}
+        self.camera = ColourBarsTrack()
+        self.relay = MediaRelay()
+        self.socket: ClientConnection | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._frame = asyncio.Event()
+
+    def _pc(self, peer: str) -> RTCPeerConnection:
+        if peer not in self.pcs:
+            pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            pc.addTrack(self.relay.subscribe(self.camera))
+            self.pcs[peer] = pc
+
+            @pc.on("track")
+            def on_track(track: MediaStreamTrack) -> None:
+                if track.kind == "video":
+                    self._tasks.append(asyncio.ensure_future(self._consume(peer, track)))
+
+        return self.pcs[peer]
+
+    async def _consume(self, peer: str, track: MediaStreamTrack) -> None:
+        while True:
+            try:
+                await track.recv()
+            except MediaStreamError:
+                return
+            if peer not in self.first_frame_from:
+                self.first_frame_from[peer] = time.monotonic()
+                self._frame.set()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if self.socket is None:
+            raise RuntimeError("MeshPeer.start() has not connected yet")
+        await self.socket.send(json.dumps(message))
+
+    async def start(self) -> None:
+        self.socket = await websockets.connect(
+            f"{self.ws_base}/ws/assist/call/{self.session_id}/",
+            additional_headers=ws_headers(self.session_cookie),
+            origin=Origin(self.origin),
+        )
+        joined = await receive_type(self.socket, "joined")
+        self.me = joined["peer"]
+        self._tasks.append(asyncio.ensure_future(self._listen()))
+        for peer in joined.get("peers_present", []):
+            pc = self._pc(peer)
+            await pc.setLocalDescription(await pc.createOffer())
+            await self._send({"type": "offer", "sdp": pc.localDescription.sdp, "to": peer})
+
+    async def _listen(self) -> None:
+        if self.socket is None:
+            return
+        try:
+            async for raw in self.socket:
+                message = json.loads(raw)
+                kind, peer = message.get("type"), message.get("peer", "")
+                if kind == "offer" and peer:
+                    pc = self._pc(peer)
+                    await pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
+                    await pc.setLocalDescription(await pc.createAnswer())
+                    await self._send({"type": "answer", "sdp": pc.localDescription.sdp, "to": peer})
+                elif kind == "answer" and peer in self.pcs:
+                    await self.pcs[peer].setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
+                elif kind == "hangup":
+                    break
+        except websockets.ConnectionClosed:
+            pass
+
+    async def frames_from(self, count: int, timeout: float = 20.0) -> float:
+        """Wait until video arrived from `count` other members; the time the last of them arrived."""
+        deadline = time.monotonic() + timeout
+        while len(self.first_frame_from) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"video from {len(self.first_frame_from)} of {count} members in {timeout} s")
+            self._frame.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._frame.wait(), remaining)
+        return max(self.first_frame_from.values())
+
+    async def hang_up(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._send({"type": "hangup"})
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for pc in self.pcs.values():
+            await pc.close()
+        if self.socket is not None:
+            await self.socket.close()
+
+
+@dataclass
+class ThreeWayResult:
+    session_id: int
+    time_to_ring_ms: float
+    time_to_join_ms: float
+    first_frame_ms: float
+    both_frames_ms: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+async def add_clerk_to_call(
+    *,
+    http_base: str,
+    ws_base: str,
+    session_id: int,
+    host_token: str,
+    console: ClientConnection,
+    clerk_cookie: str,
+    district_code: str,
+) -> tuple[ThreeWayResult, MeshPeer]:
+    """The clerk holding the call clicks "ring a clerk" (POST …/invites/); the rung clerk's console (already
+    available) accepts at once and joins the call; timings in ms since the click, to the first video frame
+    the new member receives, and to the moment it receives video from every other member."""
+    clicked = time.monotonic()
+    await asyncio.to_thread(
+        _post_json,
+        f"{http_base}/api/assist/sessions/{session_id}/invites/",
+        {"district": district_code},
+        token=host_token,
+        origin=http_base,
+    )
+    invite = await receive_type(console, "invite", timeout=15)
+    rang = time.monotonic()
+    await console.send(json.dumps({"type": "invite.accept", "invite": invite["invite"]}))
+    await receive_type(console, "call.start", timeout=15)
+    joined = time.monotonic()
+    peer = MeshPeer(ws_base, http_base, session_id, clerk_cookie)
+    await peer.start()
+    both = await peer.frames_from(2, timeout=30)
+    first = min(peer.first_frame_from.values())
+    return (
+        ThreeWayResult(
+            session_id=session_id,
+            time_to_ring_ms=(rang - clicked) * 1000,
+            time_to_join_ms=(joined - clicked) * 1000,
+            first_frame_ms=(first - clicked) * 1000,
+            both_frames_ms=(both - clicked) * 1000,
+        ),
+        peer,
+    )
+
+
+async def two_peers_floor() -> float:
+    """The floor of a call's set-up: two aiortc peers in one process, offer and answer handed over in
+    memory, until the first video frame arrives (ms)."""
+    start = time.monotonic()
+    a, b = RTCPeerConnection(RTCConfiguration(iceServers=[])), RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    a.addTrack(ColourBarsTrack())
+    arrived = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    @b.on("track")
+    def on_track(track: MediaStreamTrack) -> None:
+        async def first() -> None:
+            await track.recv()
+            arrived.set()
+
+        tasks.append(asyncio.ensure_future(first()))
+
+    await a.setLocalDescription(await a.createOffer())
+    await b.setRemoteDescription(a.localDescription)
+    await b.setLocalDescription(await b.createAnswer())
+    await a.setRemoteDescription(b.localDescription)
+    await asyncio.wait_for(arrived.wait(), 20)
+    elapsed = (time.monotonic() - start) * 1000
+    await a.close()
+    await b.close()
+    return elapsed
 
 
 @dataclass

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from helpdesk import router
 from helpdesk.conf import conf
-from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Offer
+from helpdesk.models import AssistRequest, Callback, CallInvite, CallSession, ClerkProfile, Offer
 from helpdesk.router_inputs import clerk_view_of, clerk_views, request_view_of, request_views
 from standards.models import District
 
@@ -227,8 +227,15 @@ def sessions_visible_to(user: User) -> QuerySet[CallSession]:
     if user.is_supervisor or user.is_superuser:
         return qs
     if user.is_clerk:
-        return qs.filter(Q(clerk=user) | Q(district_id=user.district_id))
+        # A clerk of another district brought into the call (or handed it) sees that call's record too.
+        return qs.filter(Q(clerk=user) | Q(district_id=user.district_id) | Q(pk__in=_sessions_joined_by(user)))
     return qs.filter(citizen=user)
+
+
+def _sessions_joined_by(user: User) -> QuerySet[Any]:
+    from helpdesk.models import CallMember
+
+    return CallMember.objects.filter(user=user).values("session_id")
 
 
 # --- Callbacks ---------------------------------------------------------------------------------
@@ -337,3 +344,195 @@ def callback_row_for(*, clerk: User, callback: Callback) -> dict[str, Any]:
         scope=_callback_scope(clerk_view_of(clerk), callback.request),
         max_attempts=conf().callback_max_attempts,
     )
+
+
+# --- Calls of more than two ---------------------------------------------------------------------
+
+
+def call_members(*, session_id: int) -> list[dict[str, Any]]:
+    """Who is in the call now, by peer id (what each browser keeps a connection to)."""
+    from helpdesk.models import CallMember
+
+    members = CallMember.objects.filter(session_id=session_id, left_at__isnull=True).select_related("user", "district")
+    return [
+        {
+            "peer": member.peer_id,
+            "role": member.role,
+            "name": member.user.display_name or member.user.username,
+            "district": str(member.district) if member.district_id else None,
+        }
+        for member in members
+    ]
+
+
+def call_peer_ids(*, session: CallSession) -> list[str]:
+    """The peer ids of everyone in the call now; a call that predates member rows has its two."""
+    from helpdesk.models import CallMember, peer_id
+
+    peers = [m.peer_id for m in CallMember.objects.filter(session=session, left_at__isnull=True)]
+    return peers or ["citizen", peer_id(role="clerk", user_id=session.clerk_id)]
+
+
+def call_approving_districts(*, session: CallSession) -> list[District]:
+    """Where the call's application would be approved: the linked case's approving district, or the
+    districts that approve the call's item."""
+    from cases.selectors import cases_visible_to
+    from standards.models import ItemImplementation
+
+    case_ref = session.case_ref or session.request.case_ref
+    if case_ref:
+        case = cases_visible_to(session.citizen).filter(reference=case_ref).select_related("approving_district").first()
+        if case is not None and case.approving_district_id:
+            return [case.approving_district]
+    if session.request.item_id is None:
+        return []
+    return [
+        implementation.district
+        for implementation in ItemImplementation.objects.filter(
+            item_id=session.request.item_id, can_approve=True
+        ).select_related("district")
+    ]
+
+
+def invite_context(invite: CallInvite) -> dict[str, Any]:
+    """What a clerk rung to join a call sees before answering: the call's context, who asks, why."""
+    inviter = invite.invited_by
+    return {
+        "invite": invite.pk,
+        "session": invite.session_id,
+        "kind": invite.kind,
+        "kind_label": invite.get_kind_display(),
+        "note": invite.note,
+        "from": inviter.display_name or inviter.username,
+        "from_district": str(inviter.district) if inviter.district_id else None,
+        "deadline": invite.ring_deadline.isoformat(),
+        "context": {
+            **caller_summary(invite.session.request),
+            "district": str(invite.session.request.district) if invite.session.request.district_id else None,
+        },
+    }
+
+
+def call_snapshots(*, session: CallSession) -> list[dict[str, Any]]:
+    """The documents captured in the call (stills), for its members (the image through its authorised view)."""
+    from django.urls import reverse
+
+    return [
+        {"id": snapshot.pk, "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk])}
+        for snapshot in session.snapshots.order_by("taken_at", "pk")
+    ]
+
+
+def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
+    """What a clerk in the call sees beside it: the item's standard (the pinned version the call is about)
+    with its 帮办要点, the caller's cases this clerk may see anyway, and the call's working notes."""
+    from cases.selectors import cases_visible_to
+
+    version = session.request.item_version
+    item: dict[str, Any] | None = None
+    if version is not None:
+        item = {
+            "code": version.item.code,
+            "name": version.name,
+            "version": version.number,
+            "assistance_guide": version.assistance_guide or None,
+            "approving": [str(d) for d in call_approving_districts(session=session)],
+            "materials": [
+                {
+                    "name": m.display_name,
+                    "requirement": m.get_requirement_display(),
+                    "formats": m.formats,
+                    "max_size_mb": m.max_size_mb,
+                    "acceptance_standard": m.acceptance_standard,
+                }
+                for m in version.materials.order_by("position", "pk")
+            ],
+        }
+    # The caller's cases, only those the clerk's own role already lets them see (no wider view for a call).
+    visible = cases_visible_to(clerk).values("pk")
+    cases = cases_visible_to(session.citizen).filter(pk__in=visible)[:20]
+    return {
+        "item": item,
+        "cases": [
+            {
+                "reference": case.reference,
+                "item": case.item_version.name,
+                "state": case.get_state_display(),
+                "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
+            }
+            for case in cases
+        ],
+        "notes": session.notes,
+        "may_write_notes": session.clerk_id == clerk.pk,
+    }
+
+
+def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
+    """The application the caller shared in the call, as every member sees it: each material the pinned
+    standard asks for, what was uploaded (and whether a clerk added it, and who), and what is still missing.
+    None when nothing is shared."""
+    from cases.models import Case
+    from cases.services.materials import missing_materials
+
+    if not session.shared_case_ref:
+        return None
+    case = Case.objects.select_related("item_version").filter(reference=session.shared_case_ref).first()
+    if case is None:
+        return None
+    from helpdesk.models import PreCheck
+
+    current = {
+        m.item_material_id: m
+        for m in case.materials.filter(current=True).select_related("uploaded_by").exclude(file="")
+    }
+    # The newest pre-check of each current file (a replaced file's marks no longer count).
+    marks: dict[int, PreCheck] = {}
+    for mark in PreCheck.objects.filter(
+        case_ref=case.reference, case_material_id__in=[m.pk for m in current.values()]
+    ).select_related("clerk", "district"):
+        marks[mark.case_material_id] = mark
+    rows = []
+    for item_material in case.item_version.materials.order_by("position", "pk"):
+        uploaded = current.get(item_material.pk)
+        rows.append(
+            {
+                "id": item_material.pk,
+                "name": item_material.display_name,
+                "requirement": item_material.get_requirement_display(),
+                "formats": item_material.formats,
+                "max_size_mb": item_material.max_size_mb,
+                "uploaded": {
+                    "at": uploaded.uploaded_at.isoformat(),
+                    "by_clerk": uploaded.uploaded_by is not None and uploaded.uploaded_by.is_clerk,
+                    "by": (uploaded.uploaded_by.display_name or uploaded.uploaded_by.username)
+                    if uploaded.uploaded_by is not None
+                    else None,
+                    "content_type": uploaded.content_type,
+                }
+                if uploaded is not None
+                else None,
+                "precheck": _precheck_row(marks.get(uploaded.pk)) if uploaded is not None else None,
+            }
+        )
+    return {
+        "case": case.reference,
+        "item": case.item_version.name,
+        "state": case.get_state_display(),
+        "materials": rows,
+        "missing": [m.display_name for m in missing_materials(case)],
+        "not_conforming": [row["name"] for row in rows if (row["precheck"] or {}).get("verdict") == "not_conforming"],
+        "submitted": case.submitted_at is not None,
+    }
+
+
+def _precheck_row(mark: Any) -> dict[str, Any] | None:
+    if mark is None:
+        return None
+    return {
+        "verdict": mark.verdict,
+        "verdict_label": mark.get_verdict_display(),
+        "reason": mark.reason,
+        "valid_until": mark.valid_until.isoformat() if mark.valid_until else None,
+        "by": mark.clerk.display_name or mark.clerk.username,
+        "district": str(mark.district) if mark.district_id else None,
+    }

@@ -15,7 +15,9 @@ from typing import Any, TypeVar, cast
 import redis.asyncio as aioredis
 from django.conf import settings
 
-RELAYED = frozenset({"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken"})
+RELAYED = frozenset(
+    {"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken", "annotation"}
+)
 # The replay buffer of one recipient is bounded by count and by bytes (the oldest go first), so a
 # call costs Redis at most BUFFER_LENGTH messages or BUFFER_BYTES per member, whatever is sent.
 BUFFER_LENGTH = 200
@@ -47,8 +49,14 @@ def _key(session_id: int, recipient: str, part: str) -> str:
 
 
 # One round trip per relayed message: number it, keep it for replay (dropping the oldest beyond the
-# count or the bytes), return the numbered JSON. KEYS[3] counts the bytes kept in the list.
+# count or the bytes), return the numbered JSON. KEYS[3] counts the bytes kept in the list. A chat message
+# is also appended to the call's chat history (KEYS[4], ARGV[6]) in the same round trip.
 _STAMP = """
+if ARGV[6] ~= '' then
+  redis.call('RPUSH', KEYS[4], ARGV[6])
+  redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
+  redis.call('EXPIRE', KEYS[4], ARGV[8])
+end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 local text = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
@@ -66,22 +74,29 @@ return text
 """
 
 
-async def stamp(session_id: int, recipient: str, message: dict[str, Any]) -> str:
-    """Number the message for its recipient, keep it for replay, return the JSON to send."""
+async def stamp(
+    session_id: int, recipient: str, message: dict[str, Any], *, chat_entry: dict[str, Any] | None = None
+) -> str:
+    """Number the message for its recipient, keep it for replay, return the JSON to send; with
+    `chat_entry`, also append it to the call's chat history (one round trip for both)."""
     body = json.dumps({k: v for k, v in message.items() if k != "seq"}, ensure_ascii=False)
     # Redis receives every argument as a string anyway.
     text = await _awaited(
         client().eval(
             _STAMP,
-            3,
+            4,
             _key(session_id, recipient, "seq"),
             _key(session_id, recipient, "buffer"),
             _key(session_id, recipient, "bytes"),
+            _chat_key(session_id),
             body,
             str(BUFFER_SECONDS * 12),
             str(BUFFER_LENGTH),
             str(BUFFER_SECONDS),
             str(BUFFER_BYTES),
+            json.dumps(chat_entry, ensure_ascii=False) if chat_entry is not None else "",
+            str(CHAT_HISTORY_LENGTH),
+            str(CHAT_HISTORY_SECONDS),
         )
     )
     return text.decode() if isinstance(text, bytes) else text
@@ -115,3 +130,27 @@ async def mark_absent(session_id: int, role: str, channel_name: str) -> None:
     # A resumed socket may have replaced us already: only remove our own mark.
     if current is not None and (current.decode() if isinstance(current, bytes) else current) == channel_name:
         await _awaited(redis.hdel(key, role))
+
+
+# The call's chat, kept for the life of the call (capped), so that a member who reloads the page or
+# switches network finds the conversation again (the replay buffer above only covers a dropped socket).
+CHAT_HISTORY_LENGTH = 200
+CHAT_HISTORY_SECONDS = 6 * 3600
+
+
+def _chat_key(session_id: int) -> str:
+    return f"c9:assist:call:{session_id}:chat"
+
+
+async def chat_keep(session_id: int, entry: dict[str, Any]) -> None:
+    key = _chat_key(session_id)
+    async with client().pipeline(transaction=False) as pipe:
+        pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
+        pipe.ltrim(key, -CHAT_HISTORY_LENGTH, -1)
+        pipe.expire(key, CHAT_HISTORY_SECONDS)
+        await pipe.execute()
+
+
+async def chat_history(session_id: int) -> list[dict[str, Any]]:
+    raw = await _awaited(client().lrange(_chat_key(session_id), 0, -1))
+    return [json.loads(item) for item in raw]

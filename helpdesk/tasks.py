@@ -13,6 +13,14 @@ def assist_sweep() -> dict[str, int]:
     return services.assist_sweep()
 
 
+@shared_task(name="helpdesk.assist_recordings_sweep", ignore_result=True)
+def assist_recordings_sweep() -> int:
+    """Beat: delete the recordings past their retention period (audited; the hash stays)."""
+    from helpdesk import services
+
+    return services.call_recordings_sweep()
+
+
 @shared_task(name="helpdesk.assist_queue_broadcast", ignore_result=True)
 def assist_queue_broadcast() -> int:
     """Push each waiting citizen their live position and estimated wait (fan-out off the request path)."""

@@ -14,7 +14,7 @@ from accounts.models import User
 from cases import life_cycle
 from cases.chain import event_append
 from cases.models import Case, CaseMaterial
-from cases.selectors.visibility import actor_on_a_side
+from cases.selectors.visibility import actor_on_a_side, case_is_applicant_side
 from cases.services.applications import AGENT_MATERIAL_TYPES
 from cases.services.guards import TransitionNotAllowed, announce, invalid_field, lock
 from govservice.errors import Invalid, NotAllowed
@@ -31,12 +31,27 @@ def _normalise_format(name: str) -> str:
 
 
 def case_material_add(
-    *, case: Case, item_material: ItemMaterial, uploaded_file: Any, actor: User, request_id: str = ""
+    *,
+    case: Case,
+    item_material: ItemMaterial,
+    uploaded_file: Any,
+    actor: User,
+    request_id: str = "",
+    consented_by: User | None = None,
 ) -> CaseMaterial:
-    """Attach a file to a case, checked against the pinned version's material standard."""
+    """Attach a file to a case, checked against the pinned version's material standard.
+
+    `consented_by`: the applicant who let a clerk (of any district) fill their application in a video
+    assistance call, their consent recorded by the helpdesk; the clerk then adds with the applicant's right.
+    """
     if item_material.version_id != case.item_version_id:
         raise Invalid(_("This material is not part of the item version the case is pinned to."))
-    if not actor_on_a_side(life_cycle.MATERIAL_SIDES, case=case, actor=actor):
+    helping = (
+        consented_by is not None
+        and actor.role == User.Role.CLERK
+        and case_is_applicant_side(case=case, user=consented_by)
+    )
+    if not helping and not actor_on_a_side(life_cycle.MATERIAL_SIDES, case=case, actor=actor):
         raise NotAllowed(_("Only the applicant or a clerk of the accepting district may add materials."))
     limit = item_material.max_size_mb * 1024 * 1024
     size = getattr(uploaded_file, "size", None)
@@ -92,6 +107,7 @@ def case_material_add(
                 "sha256": material.sha256,
                 "size": size,
                 "content_type": kind.mime,
+                **({"on_behalf_of": consented_by.pk} if helping and consented_by is not None else {}),
             },
             request_id=request_id,
         )

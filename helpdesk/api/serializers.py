@@ -142,6 +142,79 @@ class SnapshotSerializer(serializers.Serializer[Any]):
     )
 
 
+class InviteCreateSerializer(serializers.Serializer[Any]):
+    district = serializers.CharField(
+        required=False, allow_blank=True, max_length=6, help_text="division code; empty: the approving district"
+    )
+    kind = serializers.ChoiceField(choices=["join", "transfer"], default="join")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    district = serializers.CharField()
+    outcome = serializers.CharField()
+    ring_deadline = serializers.DateTimeField()
+
+
+class InviteDistrictsSerializer(serializers.Serializer[Any]):
+    approving = serializers.ListField(child=serializers.DictField())
+    districts = serializers.ListField(child=serializers.DictField())
+
+
+class CallMemberSerializer(serializers.Serializer[Any]):
+    peer = serializers.CharField()
+    role = serializers.CharField()
+    name = serializers.CharField()
+    district = serializers.CharField(allow_null=True)
+
+
+class SidePanelSerializer(serializers.Serializer[Any]):
+    item = serializers.DictField(allow_null=True)
+    cases = serializers.ListField(child=serializers.DictField())
+    notes = serializers.CharField(allow_blank=True)
+    may_write_notes = serializers.BooleanField()
+
+
+class NotesSerializer(serializers.Serializer[Any]):
+    notes = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class ShareDraftSerializer(serializers.Serializer[Any]):
+    case = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+
+class SharedDraftSerializer(serializers.Serializer[Any]):
+    case = serializers.CharField()
+    item = serializers.CharField()
+    state = serializers.CharField()
+    materials = serializers.ListField(child=serializers.DictField())
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class PreCheckSerializer(serializers.Serializer[Any]):
+    item_material = serializers.IntegerField(min_value=1)
+    verdict = serializers.ChoiceField(choices=["conforming", "not_conforming"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class DraftUploadSerializer(serializers.Serializer[Any]):
+    item_material = serializers.IntegerField(min_value=1)
+    file = serializers.FileField()
+
+
+class IdentityCheckSerializer(serializers.Serializer[Any]):
+    result = serializers.ChoiceField(choices=["match", "no_match"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class IdentityCheckResultSerializer(serializers.Serializer[Any]):
+    result = serializers.CharField()
+    case_error = serializers.CharField(allow_null=True)
+
+
 class SnapshotResultSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.CharField()

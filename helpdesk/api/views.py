@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -253,8 +253,206 @@ class HangUpView(APIView):
 
     @extend_schema(request=None, responses={200: s.CallSessionSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        session = services.call_session_end(session=_member_session(request, pk), actor=_user(request))
+        session = services.call_hang_up(session=_member_session(request, pk), actor=_user(request))
         return Response(s.CallSessionSerializer(session).data)
+
+
+def _district_code(request: Request) -> str:
+    district = _user(request).district
+    return district.division_code if district is not None else ""
+
+
+def _district_row(district: District) -> dict[str, str]:
+    return {"code": district.division_code, "name": str(district)}
+
+
+class InvitesView(APIView):
+    """The clerk holding a call brings in a clerk of another district (three-way) or hands the call over."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.InviteDistrictsSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        session = _member_session(request, pk)
+        if session.clerk_id != _user(request).pk:
+            raise PermissionDenied
+        approving = selectors.call_approving_districts(session=session)
+        others = District.objects.exclude(division_code=_district_code(request))
+        return Response(
+            {
+                "approving": [_district_row(d) for d in approving],
+                "districts": [_district_row(d) for d in others],
+            }
+        )
+
+    @extend_schema(request=s.InviteCreateSerializer, responses={201: s.InviteSerializer, 409: ErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.InviteCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invite = services.call_invite_create(
+            session=_member_session(request, pk),
+            clerk=_user(request),
+            district_code=data.validated_data.get("district") or "",
+            kind=data.validated_data["kind"],
+            note=data.validated_data.get("note") or "",
+        )
+        return Response(
+            {
+                "id": invite.pk,
+                "kind": invite.kind,
+                "district": str(invite.district),
+                "outcome": invite.outcome,
+                "ring_deadline": invite.ring_deadline,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _clerk_in_call(request: Request, pk: int) -> CallSession:
+    session = _member_session(request, pk)
+    if session.role_of(_user(request).pk) not in ("clerk", "guest"):
+        raise PermissionDenied
+    return session
+
+
+class SidePanelView(APIView):
+    """Beside the call, for its clerks: the item's standard and 帮办要点, the caller's cases they may see, notes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.SidePanelSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        session = _clerk_in_call(request, pk)
+        return Response(selectors.call_side_panel(session=session, clerk=_user(request)))
+
+
+class NotesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.NotesSerializer, responses={200: s.NotesSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.NotesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.call_notes_save(
+            session=_clerk_in_call(request, pk), clerk=_user(request), notes=data.validated_data["notes"]
+        )
+        return Response({"notes": session.notes})
+
+
+class SharedDraftView(APIView):
+    """The caller's application shared in the call: GET for every member, POST by the caller (their consent)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.SharedDraftSerializer, 404: ErrorSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        draft = selectors.call_shared_draft(session=_member_session(request, pk))
+        if draft is None:
+            raise NotFound(_("Nothing is shared in this call."))
+        return Response(draft)
+
+    @extend_schema(request=s.ShareDraftSerializer, responses={201: s.SharedDraftSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.ShareDraftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
+        case_ref = data.validated_data.get("case") or ""
+        services.call_draft_share(session=session, citizen=_user(request), case_ref=case_ref)
+        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+
+
+class PreCheckView(APIView):
+    """预审: a clerk in the call marks a material of the shared application."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.PreCheckSerializer, responses={201: s.SharedDraftSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.PreCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _clerk_in_call(request, pk)
+        services.call_precheck_mark(
+            session=session,
+            clerk=_user(request),
+            item_material_id=data.validated_data["item_material"],
+            verdict=data.validated_data["verdict"],
+            reason=data.validated_data.get("reason") or "",
+            valid_until=data.validated_data.get("valid_until"),
+        )
+        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+
+
+class DraftUploadView(APIView):
+    """The caller uploads or replaces a material of the shared application from the call."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": s.DraftUploadSerializer}, responses={201: s.SharedDraftSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.DraftUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
+        services.call_draft_upload(
+            session=session,
+            citizen=_user(request),
+            item_material_id=data.validated_data["item_material"],
+            uploaded_file=data.validated_data["file"],
+        )
+        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+
+
+class DraftSubmitView(APIView):
+    """Only the caller submits the shared application (refused while a file is marked not conforming)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.SharedDraftSerializer, 409: ErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        session = _member_session(request, pk)
+        services.call_draft_submit(session=session, citizen=_user(request))
+        return Response(selectors.call_shared_draft(session=session))
+
+
+class IdentityCheckView(APIView):
+    """人证比对 in the call: the result (and the method, video) kept with the call and given to the linked case."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.IdentityCheckSerializer, responses={200: s.IdentityCheckResultSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.IdentityCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case_error = services.call_identity_check(
+            session=_clerk_in_call(request, pk),
+            clerk=_user(request),
+            result=data.validated_data["result"],
+            note=data.validated_data.get("note") or "",
+        )
+        return Response({"result": data.validated_data["result"], "case_error": case_error})
+
+
+class RecordingView(APIView):
+    """The call's recording, played back in the browser by a supervisor (every playback audited)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "video/mp4"): OpenApiResponse(description="the recording")})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        session = get_object_or_404(CallSession, pk=pk)
+        recording = services.call_recording_play(session=session, user=_user(request))
+        return FileResponse(recording.open("rb"), content_type="video/mp4")
+
+
+class MembersView(APIView):
+    """Who is in the call now (every member may ask)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.CallMemberSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        session = _member_session(request, pk)
+        return Response(selectors.call_members(session_id=session.pk))
 
 
 class RatingView(APIView):
@@ -302,7 +500,7 @@ class SnapshotView(APIView):
 
 
 class CaseMaterialsView(APIView):
-    """The materials the caller's case asks for (what a snapshot can be filed as), for the clerk of the call."""
+    """The materials the caller's case asks for (what a snapshot can be filed as), for the clerks in the call."""
 
     permission_classes = [IsAuthenticated]
 
@@ -313,9 +511,7 @@ class CaseMaterialsView(APIView):
         responses={200: s.CaseMaterialsSerializer, 409: ErrorSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        session = _member_session(request, pk)
-        if session.clerk_id != _user(request).pk:
-            raise PermissionDenied
+        session = _clerk_in_call(request, pk)
         case_ref = request.query_params.get("case", "").strip()
         if not case_ref:
             raise ValidationError({"case": "a case reference"})

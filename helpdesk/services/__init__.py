@@ -12,6 +12,11 @@ drive the clock; production passes nothing.
 * `routing`    — the routing pass (rules in `helpdesk.router`), offers: ring, decline, accept, timers
 * `sweep`      — the beat's sweep: stale presence, dropped calls, abandoned requests, then a pass
 * `calls`      — hang-up, wrap-up, rating, snapshots, recording
+* `members`    — calls of more than two: a clerk of another district brought in, warm transfer, members' stays
+* `drafts`     — the caller's application shared in the call (consent), changes pushed to every screen
+* `prechecks`  — 预审 of the shared application in the call, the caller's uploads and submission from it
+* `identity`   — 身份核验 by video in the call, recorded with the call and given to the linked case
+* `recordings` — recordings: SHA-256 into the case chain, audited playback, the retention sweep
 * `turn`       — ICE servers and short-lived TURN credentials
 * `callbacks`  — the clerks' callback list: claim, release, done, expired claims
 * `case_links` — the caller's case (by reference), snapshots filed as case materials, draft cases
@@ -26,9 +31,10 @@ from helpdesk.services.audit import assist_audit
 from helpdesk.services.callbacks import callback_claim, callback_claims_expire, callback_done, callback_release
 from helpdesk.services.calls import (
     ALLOWED_SNAPSHOT_TYPES,
+    call_hang_up,
     call_member_left,
     call_member_returned,
-    call_recording_attach,
+    call_notes_save,
     call_session_end,
     call_session_rate,
     call_session_wrap_up,
@@ -36,8 +42,24 @@ from helpdesk.services.calls import (
     call_snapshot_take,
 )
 from helpdesk.services.case_links import call_case_draft_create, call_case_for, call_snapshot_file_to_case
+from helpdesk.services.drafts import call_draft_share
 from helpdesk.services.fanout import QUEUE_BROADCAST_DELAY, QUEUE_BROADCAST_PENDING
+from helpdesk.services.identity import call_identity_check
+from helpdesk.services.members import (
+    call_invite_accept,
+    call_invite_create,
+    call_invite_decline,
+    call_invites_expire,
+    call_member_leave,
+)
+from helpdesk.services.prechecks import call_draft_submit, call_draft_upload, call_precheck_mark
 from helpdesk.services.presence import clerk_console_closed, clerk_heartbeat, clerk_presence_set, clerk_profile_for
+from helpdesk.services.recordings import (
+    call_recording_attach,
+    call_recording_consent,
+    call_recording_play,
+    call_recordings_sweep,
+)
 from helpdesk.services.requests import (
     assist_request_callback,
     assist_request_cancel,
@@ -75,9 +97,24 @@ __all__ = [
     "assist_sweep",
     "call_case_draft_create",
     "call_case_for",
+    "call_draft_share",
+    "call_draft_submit",
+    "call_draft_upload",
+    "call_hang_up",
+    "call_identity_check",
+    "call_invite_accept",
+    "call_invite_create",
+    "call_invite_decline",
+    "call_invites_expire",
+    "call_member_leave",
     "call_member_left",
     "call_member_returned",
+    "call_notes_save",
+    "call_precheck_mark",
     "call_recording_attach",
+    "call_recording_consent",
+    "call_recording_play",
+    "call_recordings_sweep",
     "call_session_end",
     "call_session_rate",
     "call_session_wrap_up",

@@ -14,8 +14,8 @@ from govservice import events
 from govservice.errors import Conflict, DomainError, NotAllowed
 from govservice.uploads import ImageTooLarge, image_dimensions_check, upload_save
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Snapshot
-from helpdesk.realtime import CALL_ROLES, call_group, clerk_group
-from helpdesk.services import case_links, presence
+from helpdesk.realtime import call_everyone_group, clerk_group
+from helpdesk.services import case_links, members, presence
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 
@@ -48,10 +48,10 @@ def call_session_end(
             session_id=session.pk,
         )
         by = session.role_of(actor.pk) if actor else None
-        for role in CALL_ROLES:
-            events.send_on_commit(
-                [call_group(session.pk, role)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
-            )
+        members.call_members_close_all(session=session, now=now)
+        events.send_on_commit(
+            [call_everyone_group(session.pk)], handler=events.ASSIST_PUSH, payload={"type": "hangup", "by": by}
+        )
         events.send_on_commit(
             [clerk_group(session.clerk_id)],
             handler=events.ASSIST_PUSH,
@@ -61,13 +61,26 @@ def call_session_end(
     return session
 
 
+def call_hang_up(*, session: CallSession, actor: User, now: dt.datetime | None = None) -> CallSession:
+    """A member hangs up: a clerk brought in leaves the call, anyone else ends it for all."""
+    if session.role_of(actor.pk) == "guest":
+        members.call_member_leave(session=session, user=actor, now=now)
+        return session
+    return call_session_end(session=session, actor=actor, now=now)
+
+
 def call_member_left(*, session_id: int, role: str, now: dt.datetime | None = None) -> None:
-    """A member's call socket closed: the sweep ends the call if they do not come back in time."""
+    """A member's call socket closed: the sweep ends the call if the caller or the clerk holding it
+    does not come back in time (a guest who does not come back leaves with the call's end)."""
+    if role not in ("citizen", "clerk"):
+        return
     field = f"{role}_left_at"
     CallSession.objects.filter(pk=session_id, ended_at__isnull=True).update(**{field: current(now)})
 
 
 def call_member_returned(*, session_id: int, role: str) -> None:
+    if role not in ("citizen", "clerk"):
+        return
     CallSession.objects.filter(pk=session_id, ended_at__isnull=True).update(**{f"{role}_left_at": None})
 
 
@@ -114,6 +127,19 @@ def call_session_wrap_up(
     return session
 
 
+def call_notes_save(*, session: CallSession, clerk: User, notes: str, now: dt.datetime | None = None) -> CallSession:
+    """The clerk holding the call keeps working notes during it (the wrap-up starts from them)."""
+    now = current(now)
+    if session.clerk_id != clerk.pk:
+        raise NotAllowed(_("Only the clerk holding the call writes its notes."), code="forbidden")
+    with transaction.atomic():
+        if not CallSession.objects.filter(pk=session.pk, wrapped_up_at__isnull=True).update(notes=notes[:5000]):
+            raise Conflict(_("The wrap-up is already written."), code="already_wrapped_up")
+        assist_audit(kind=Kind.CALL_NOTES_SAVED, at=now, actor_id=clerk.pk, session_id=session.pk, length=len(notes))
+    session.refresh_from_db()
+    return session
+
+
 def call_session_rate(
     *, session: CallSession, citizen: User, rating: int, comment: str = "", now: dt.datetime | None = None
 ) -> CallSession:
@@ -143,8 +169,8 @@ def call_snapshot_add(
     import filetype
 
     now = current(now)
-    if session.clerk_id != clerk.pk:
-        raise NotAllowed(_("Only the clerk of the call takes snapshots."), code="forbidden")
+    if session.role_of(clerk.pk) not in ("clerk", "guest"):
+        raise NotAllowed(_("Only a clerk in the call takes snapshots."), code="forbidden")
     head = uploaded_file.read(262)
     uploaded_file.seek(0)
     kind = filetype.guess(head)
@@ -192,11 +218,3 @@ def call_snapshot_take(
         return snapshot, str(exc)
     snapshot.refresh_from_db()
     return snapshot, None
-
-
-def call_recording_attach(*, session_id: int, path: str, now: dt.datetime | None = None) -> None:
-    """The recorder wrote the call's media to `path` (relative to MEDIA_ROOT)."""
-    now = current(now)
-    with transaction.atomic():
-        CallSession.objects.filter(pk=session_id).update(recording=path)
-        assist_audit(kind=Kind.CALL_RECORDED, at=now, session_id=session_id, file=path)

@@ -70,10 +70,16 @@ def call_snapshot_file_to_case(
     item_material = ItemMaterial.objects.filter(pk=item_material_id, version_id=case.item_version_id).first()
     if item_material is None:
         raise Conflict(_("This material is not asked for by the case's item."), code="bad_material")
+    # Into the application the caller shared in this call: with their right (any clerk in the call).
+    shared = bool(session.shared_case_ref) and session.shared_case_ref == case.reference
     try:
         with snapshot.image.open("rb") as handle:
             case_material_add(
-                case=case, item_material=item_material, uploaded_file=File(handle, name=handle.name), actor=clerk
+                case=case,
+                item_material=item_material,
+                uploaded_file=File(handle, name=handle.name),
+                actor=clerk,
+                consented_by=session.citizen if shared else None,
             )
     # The cases app refuses with Django's errors or with govservice.errors kinds: one code here.
     except (ValidationError, PermissionDenied, DomainError) as exc:
@@ -91,6 +97,10 @@ def call_snapshot_file_to_case(
             case=case.reference,
             material=item_material.pk,
         )
+        if shared:
+            from helpdesk.services.drafts import draft_changed_on_commit
+
+            draft_changed_on_commit(session_id=session.pk, case_ref=case.reference, by=clerk.display_name)
 
 
 def call_case_draft_create(*, session: CallSession, clerk: User) -> str:

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from govservice import events
 from govservice.errors import Conflict, DomainError, NotAllowed
-from helpdesk.models import ClerkProfile, Offer
+from helpdesk.models import CallInvite, ClerkProfile, Offer
 from helpdesk.realtime import clerk_group
-from helpdesk.services import routing
+from helpdesk.services import members, routing
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 
@@ -82,6 +82,9 @@ def clerk_console_closed(*, clerk: User, now: dt.datetime | None = None) -> None
     for offer in Offer.objects.filter(clerk=clerk, outcome=Offer.Outcome.RINGING):
         with contextlib.suppress(DomainError):  # answered or timed out meanwhile
             routing.assist_offer_decline(offer_id=offer.pk, clerk=clerk, now=now, route=False, reason="console_closed")
+    for invite in CallInvite.objects.filter(clerk=clerk, outcome=CallInvite.Outcome.RINGING):
+        with contextlib.suppress(DomainError):  # answered or timed out meanwhile
+            members.call_invite_decline(invite_id=invite.pk, clerk=clerk, now=now, reason="console_closed")
     with transaction.atomic():
         if ClerkProfile.objects.filter(clerk=clerk, status__in=[Status.AVAILABLE, Status.AWAY]).update(
             status=Status.OFFLINE, status_since=now

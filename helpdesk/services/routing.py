@@ -21,12 +21,13 @@ from govservice import events
 from govservice.errors import Conflict
 from helpdesk import router, selectors
 from helpdesk.conf import AssistConf, conf
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
+from helpdesk.models import AssistRequest, CallMember, CallSession, ClerkProfile, Offer
 from helpdesk.realtime import RECORDER_CHANNEL_GROUP, clerk_group, request_group
 from helpdesk.router_inputs import clerk_views, request_views
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.fanout import queue_changed_on_commit
+from helpdesk.services.members import call_member_add
 
 Status = ClerkProfile.Status
 State = AssistRequest.State
@@ -237,6 +238,8 @@ def assist_offer_accept(*, offer_id: int, clerk: User, now: dt.datetime | None =
             recording_required=cfg.record_calls,
         )
         assist_audit(kind=Kind.CALL_STARTED, at=now, actor_id=clerk.pk, request_id=request.pk, session_id=session.pk)
+        call_member_add(session=session, user=request.citizen, role=CallMember.Role.CITIZEN, now=now)
+        call_member_add(session=session, user=clerk, role=CallMember.Role.CLERK, now=now)
         for group, peer in ((request_group(request.pk), clerk), (clerk_group(clerk.pk), request.citizen)):
             events.send_on_commit(
                 [group],

@@ -15,7 +15,7 @@ from django.db.models import Q
 from govservice.errors import DomainError
 from helpdesk.conf import conf
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile
-from helpdesk.services import callbacks, calls, requests, routing
+from helpdesk.services import callbacks, calls, members, requests, routing
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 
@@ -54,6 +54,7 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         except DomainError:
             pass  # the citizen cancelled or was connected meanwhile
     released = callbacks.callback_claims_expire(now=now, cfg=cfg)
+    invites_expired = members.call_invites_expire(now=now)
     result = routing.assist_route(now=now)
     return {
         "offline": offline,
@@ -62,4 +63,5 @@ def assist_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         "expired": result.expired,
         "offered": len(result.offers),
         "callbacks_released": released,
+        "invites_expired": invites_expired,
     }

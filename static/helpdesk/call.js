@@ -1,13 +1,19 @@
-/* One-click response: the WebRTC call between a citizen and a clerk (no library, no CDN).
+/* One-click response: the WebRTC call between a citizen and one or more clerks (no library, no CDN).
+ *
+ * A call of N members is a full mesh: one RTCPeerConnection (a "link") per other member, each
+ * addressed by its peer id ("citizen", "clerk-<user id>"); offers, answers and candidates carry
+ * `to`, chat and media state go to everyone. The server pushes who is in the call (`members`)
+ * when a clerk joins, leaves or takes the call over; links to members gone are closed.
  *
  * Signalling over /ws/assist/call/<session>/ : every message the server relays carries a
  * sequence number; after a dropped socket we reconnect with ?last_seq=N and get what we
- * missed. Renegotiation (screen share on/off) uses the "perfect negotiation" pattern:
- * the citizen is the polite peer and yields on an offer collision, the clerk does not.
- * ICE restarts when the connection stays "disconnected" for a few seconds, or at "failed".
+ * missed. Renegotiation (screen share on/off) uses the "perfect negotiation" pattern per link:
+ * the citizen is the polite peer and yields on an offer collision, a clerk does not; between
+ * two clerks the one with the greater peer id is polite. ICE restarts when a connection stays
+ * "disconnected" for a few seconds, or at "failed".
  *
  * Collisions are handled, but avoided where we can: the clerk (impolite) makes the first
- * offer and every ICE restart offer; the citizen adds its tracks when it answers. When the
+ * offer and every ICE restart offer of a link; the polite side adds its tracks when it answers. When the
  * polite side rolls back its own offer while Chromium is still gathering candidates for it,
  * the answer that follows may gather none at all, ever (seen about one call in six when both
  * sides offered at once on joining): ICE then stays "new" on both sides and no restart from
@@ -30,21 +36,19 @@
       this.sessionId = options.sessionId;
       this.localVideo = options.localVideo;
       this.remoteVideo = options.remoteVideo;
+      // Where the videos of a third member and more go (next to the first remote video).
+      this.remoteBox = options.remoteBox || (options.remoteVideo && options.remoteVideo.parentNode);
       this.screenVideo = options.screenVideo || null;
-      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {} }, options.on || {});
+      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {}, draft() {}, annotation() {} }, options.on || {});
       this.lastSeq = 0;
-      this.polite = false;
-      this.makingOffer = false;
-      this.ignoreOffer = false;
-      this.pc = null;
+      this.me = null;
+      this.role = null;
+      this.links = new Map();
+      this.members = [];
       this.localStream = null;
       this.screenStream = null;
-      this.screenSender = null;
-      this.remoteScreenStreamId = null;
-      this.tracksAdded = false;
       this.ended = false;
       this.socket = null;
-      this.disconnectedTimer = null;
       this.droppedAt = null;
       this.recorderPc = null;
     }
@@ -87,96 +91,158 @@
       if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
     }
 
-    createPeerConnection(iceServers) {
-      const pc = new RTCPeerConnection({ iceServers: iceServers || [] });
-      this.pc = pc;
+    /* Perfect negotiation needs one polite side per pair, the same seen from both ends. */
+    politeToward(peer) {
+      if (this.me === "citizen") return true;
+      if (peer === "citizen") return false;
+      return this.me > peer;
+    }
+
+    link(peer) {
+      let link = this.links.get(peer);
+      if (!link) {
+        link = { peer: peer, pc: null, polite: this.politeToward(peer), makingOffer: false, ignoreOffer: false, tracksAdded: false, video: null, screenStreamId: null, screenSender: null };
+        this.links.set(peer, link);
+        this.createPeerConnection(link);
+      }
+      return link;
+    }
+
+    videoFor(link) {
+      if (link.video) return link.video;
+      const taken = Array.from(this.links.values()).some((other) => other.video === this.remoteVideo);
+      if (!taken || !this.remoteBox) {
+        link.video = this.remoteVideo;
+      } else {
+        const video = document.createElement("video");
+        video.autoplay = true; video.playsInline = true;
+        video.className = "remote extra";
+        this.remoteBox.appendChild(video);
+        link.video = video;
+      }
+      link.video.dataset.peer = link.peer;
+      return link.video;
+    }
+
+    createPeerConnection(link) {
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers || [] });
+      link.pc = pc;
+      const to = link.peer;
       pc.onnegotiationneeded = async () => {
         try {
-          this.makingOffer = true;
+          link.makingOffer = true;
           await pc.setLocalDescription();
-          this.send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
+          this.send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp, to: to });
         } catch (err) {
           console.warn("negotiation", err);
         } finally {
-          this.makingOffer = false;
+          link.makingOffer = false;
         }
       };
-      pc.onicecandidate = ({ candidate }) => { if (candidate) this.send({ type: "candidate", candidate: candidate.toJSON() }); };
+      pc.onicecandidate = ({ candidate }) => { if (candidate) this.send({ type: "candidate", candidate: candidate.toJSON(), to: to }); };
       pc.ontrack = ({ track, streams }) => {
         const stream = streams[0] || new MediaStream([track]);
-        if (track.kind === "video" && this.remoteScreenStreamId && stream.id === this.remoteScreenStreamId && this.screenVideo) {
+        const video = this.videoFor(link);
+        if (track.kind === "video" && link.screenStreamId && stream.id === link.screenStreamId && this.screenVideo) {
           this.screenVideo.srcObject = stream;
           return;
         }
-        if (!this.remoteVideo.srcObject || (track.kind === "audio" && this.remoteVideo.srcObject.id !== stream.id && !this.remoteVideo.srcObject.getAudioTracks().length)) {
-          this.remoteVideo.srcObject = stream;
-        } else if (this.remoteVideo.srcObject.id !== stream.id && track.kind === "video" && this.screenVideo) {
+        if (!video.srcObject || (track.kind === "audio" && video.srcObject.id !== stream.id && !video.srcObject.getAudioTracks().length)) {
+          video.srcObject = stream;
+        } else if (video.srcObject.id !== stream.id && track.kind === "video" && this.screenVideo) {
           this.screenVideo.srcObject = stream;  // a second video stream is the shared screen
         }
       };
       // A negotiation that ends with no candidate pair (a trickled candidate lost in a glare, say)
       // leaves ICE at "new" for ever; the impolite side restarts ICE once it has waited long enough.
       pc.onsignalingstatechange = () => {
-        clearTimeout(this.stuckTimer);
-        if (pc.signalingState !== "stable" || this.polite) return;
-        this.stuckTimer = setTimeout(() => {
+        clearTimeout(link.stuckTimer);
+        if (pc.signalingState !== "stable" || link.polite) return;
+        link.stuckTimer = setTimeout(() => {
           if (!this.ended && ["new", "checking"].includes(pc.iceConnectionState)) pc.restartIce();
         }, 5000);
       };
       pc.oniceconnectionstatechange = () => {
         const state = pc.iceConnectionState;
-        this.on.state(state);
-        clearTimeout(this.disconnectedTimer);
-        if (state === "failed") this.restartIce();
+        this.on.state(state, link.peer);
+        clearTimeout(link.disconnectedTimer);
+        if (state === "failed") this.restartIce(link);
         if (state === "disconnected") {
           // "disconnected" comes and goes; restart only when it lasts.
-          this.disconnectedTimer = setTimeout(() => {
-            if (pc.iceConnectionState === "disconnected") this.restartIce();
+          link.disconnectedTimer = setTimeout(() => {
+            if (pc.iceConnectionState === "disconnected") this.restartIce(link);
           }, 4000);
         }
       };
       return pc;
     }
 
-    /* Only the impolite side makes restart offers: two at once would collide (see the top). */
-    restartIce() {
-      if (!this.pc) return;
-      if (this.polite) this.send({ type: "ice.restart" });
-      else this.pc.restartIce();
+    /* Only the impolite side of a link makes restart offers: two at once would collide (see the top). */
+    restartIce(link) {
+      if (!link.pc) return;
+      if (link.polite) this.send({ type: "ice.restart", to: link.peer });
+      else link.pc.restartIce();
     }
 
-    resetPeerConnection() {
-      const old = this.pc;
+    closeLink(link) {
+      const old = link.pc;
       old.onnegotiationneeded = old.onicecandidate = old.ontrack = null;
       old.onsignalingstatechange = old.oniceconnectionstatechange = null;
-      clearTimeout(this.stuckTimer);
-      clearTimeout(this.disconnectedTimer);
+      clearTimeout(link.stuckTimer);
+      clearTimeout(link.disconnectedTimer);
       old.close();
-      this.tracksAdded = false;
-      this.makingOffer = false;
-      this.ignoreOffer = false;
-      this.remoteVideo.srcObject = null;
-      this.createPeerConnection(this.iceServers);
     }
 
-    addLocalTracks() {
-      if (this.tracksAdded || !this.pc) return;
-      this.tracksAdded = true;
-      this.localStream.getTracks().forEach((track) => this.pc.addTrack(track, this.localStream));
-      if (!this.localStream.getVideoTracks().length) this.pc.addTransceiver("video", { direction: "recvonly" });
+    resetLink(link) {
+      this.closeLink(link);
+      link.tracksAdded = false;
+      link.makingOffer = false;
+      link.ignoreOffer = false;
+      link.screenSender = null;
+      if (link.video) link.video.srcObject = null;
+      this.createPeerConnection(link);
     }
 
-    async onDescription(description) {
-      const pc = this.pc;
-      const offerCollision = description.type === "offer" && (this.makingOffer || pc.signalingState !== "stable");
-      this.ignoreOffer = !this.polite && offerCollision;
-      if (this.ignoreOffer) return;
+    removeLink(peer) {
+      const link = this.links.get(peer);
+      if (!link) return;
+      this.closeLink(link);
+      this.links.delete(peer);
+      if (link.video === this.remoteVideo) this.remoteVideo.srcObject = null;
+      else if (link.video) link.video.remove();
+    }
+
+    addLocalTracks(link) {
+      if (link.tracksAdded || !link.pc) return;
+      link.tracksAdded = true;
+      this.localStream.getTracks().forEach((track) => link.pc.addTrack(track, this.localStream));
+      if (!this.localStream.getVideoTracks().length) link.pc.addTransceiver("video", { direction: "recvonly" });
+      if (this.screenStream) link.screenSender = link.pc.addTrack(this.screenStream.getVideoTracks()[0], this.screenStream);
+    }
+
+    async onDescription(link, description) {
+      const pc = link.pc;
+      const offerCollision = description.type === "offer" && (link.makingOffer || pc.signalingState !== "stable");
+      link.ignoreOffer = !link.polite && offerCollision;
+      if (link.ignoreOffer) return;
       await pc.setRemoteDescription(description);
       if (description.type === "offer") {
-        this.addLocalTracks();
+        this.addLocalTracks(link);
         await pc.setLocalDescription();
-        this.send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
+        this.send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp, to: link.peer });
       }
+    }
+
+    setMembers(members) {
+      this.members = members || [];
+      const present = new Set(this.members.map((m) => m.peer));
+      // A member who left (or handed the call over) is gone for good: so is our link to them.
+      Array.from(this.links.keys()).forEach((peer) => { if (!present.has(peer)) this.removeLink(peer); });
+      this.on.members(this.members);
+    }
+
+    remoteCount() {
+      return Array.from(this.links.values()).filter((l) => ["connected", "completed"].includes(l.pc.iceConnectionState)).length;
     }
 
     async onMessage(message) {
@@ -184,51 +250,87 @@
       try {
         switch (message.type) {
           case "joined":
-            this.polite = message.polite;
+            this.me = message.peer;
+            this.role = message.role;
             this.iceServers = message.ice_servers;
-            if (!this.pc) this.createPeerConnection(message.ice_servers);
-            // The impolite side offers first; the polite one adds its tracks when it answers.
-            if (message.peer_present && !this.polite) this.addLocalTracks();
+            if (message.members && message.members.length) this.setMembers(message.members);
+            // A fresh page (a reload, another network) finds the conversation and the captured documents
+            // again; a resumed socket gets what it missed from the replay instead.
+            if (!this.joinedOnce) this.on.history(message.chat || [], message.snapshots || [], message.peer);
+            this.joinedOnce = true;
+            // The impolite side of each link offers first; the polite one adds its tracks when it answers.
+            (message.peers_present || []).forEach((peer) => { const link = this.link(peer); if (!link.polite) this.addLocalTracks(link); });
+            // Nothing goes to the recorder before the caller agrees to the notice (the server holds to it too).
+            this.recordingConsent = message.recording ? message.recording.consent : null;
+            this.recorderPresent = !!message.recorder_present;
+            if (message.role === "citizen" && message.recording && message.recording.required) this.on.recording(message.recording);
             if (message.recorder_present && message.role === "citizen") this.startRecorderLeg();
             this.on.state(message.peer_present ? "peer-present" : "waiting-peer");
+            this.on.joined(message);
             break;
-          case "peer.joined":
-            if (message.role === "recorder") { if (!this.polite) break; this.startRecorderLeg(); break; }
+          case "peer.joined": {
+            if (message.role === "recorder") { this.recorderPresent = true; if (this.role === "citizen") this.startRecorderLeg(); break; }
             this.on.state("peer-present");
+            const known = this.links.get(message.peer);
+            const link = this.link(message.peer);
             // The other side opened a new page (not a resumed socket): its connection is new, so is ours.
-            if (!message.resumed && this.pc && this.pc.remoteDescription) this.resetPeerConnection();
-            if (!this.polite) this.addLocalTracks();
-            if (message.resumed && this.pc && ["disconnected", "failed"].includes(this.pc.iceConnectionState)) this.restartIce();
+            if (known && !message.resumed && link.pc.remoteDescription) this.resetLink(link);
+            if (!link.polite) this.addLocalTracks(link);
+            if (message.resumed && ["disconnected", "failed"].includes(link.pc.iceConnectionState)) this.restartIce(link);
             break;
+          }
           case "peer.left":
-            if (message.role !== "recorder") this.on.state("peer-left");
+            if (message.role !== "recorder") this.on.state("peer-left", message.peer);
+            break;
+          case "members":
+            this.setMembers(message.members);
+            break;
+          case "annotation":
+            this.on.annotation(message);
+            break;
+          case "draft.changed":
+            this.on.draft(message);
+            break;
+          case "recording.consent":
+            this.recordingConsent = message.consent;
+            this.on.recording({ required: true, consent: message.consent });
+            if (message.consent === "given" && this.recorderPresent) this.startRecorderLeg();
+            break;
+          case "invite.status":
+            this.on.invite(message);
             break;
           case "offer":
           case "answer":
             if (message.from === "recorder") { if (this.recorderPc) await this.recorderPc.setRemoteDescription({ type: message.type, sdp: message.sdp }); break; }
-            await this.onDescription({ type: message.type, sdp: message.sdp });
+            await this.onDescription(this.link(message.peer), { type: message.type, sdp: message.sdp });
             break;
-          case "candidate":
+          case "candidate": {
             if (message.from === "recorder") break;
-            try { await this.pc.addIceCandidate(message.candidate); } catch (err) { if (!this.ignoreOffer) console.warn(err); }
+            const link = this.link(message.peer);
+            try { await link.pc.addIceCandidate(message.candidate); } catch (err) { if (!link.ignoreOffer) console.warn(err); }
             break;
-          case "ice.restart":
+          }
+          case "ice.restart": {
             // The polite side asks; the impolite side makes the restart offer (one offer, no collision).
-            if (this.pc && !this.polite) this.pc.restartIce();
+            const link = this.links.get(message.peer);
+            if (link && !link.polite) link.pc.restartIce();
             break;
+          }
           case "chat":
-            this.on.chat(message.from, message.text);
+            this.on.chat(message.from, message.text, message.peer);
             break;
-          case "screen":
-            this.remoteScreenStreamId = message.on ? message.stream : null;
+          case "screen": {
+            const link = this.link(message.peer);
+            link.screenStreamId = message.on ? message.stream : null;
             if (!message.on && this.screenVideo) this.screenVideo.srcObject = null;
             this.on.screen(message.on);
             break;
+          }
           case "media":
             this.on.peerMedia(message);
             break;
           case "hangup":
-            this.finish("hangup");
+            this.finish("hangup", message.by);
             break;
         }
       } catch (err) {
@@ -238,7 +340,7 @@
 
     /* Recording for audit: a second, send-only connection to the server's recorder (no trickle: aiortc). */
     async startRecorderLeg() {
-      if (this.recorderPc || !this.localStream) return;
+      if (this.recorderPc || !this.localStream || this.recordingConsent !== "given") return;
       const pc = new RTCPeerConnection({ iceServers: [] });
       this.recorderPc = pc;
       this.localStream.getTracks().forEach((track) => pc.addTransceiver(track, { direction: "sendonly", streams: [this.localStream] }));
@@ -272,7 +374,7 @@
       this.screenStream = await navigator.mediaDevices.getDisplayMedia({ video: true });
       const track = this.screenStream.getVideoTracks()[0];
       this.send({ type: "screen", on: true, stream: this.screenStream.id });
-      this.screenSender = this.pc.addTrack(track, this.screenStream);  // renegotiates
+      this.links.forEach((link) => { link.screenSender = link.pc.addTrack(track, this.screenStream); });  // renegotiates
       track.onended = () => this.stopScreen();
       return true;
     }
@@ -280,10 +382,14 @@
     stopScreen() {
       if (!this.screenStream) return;
       this.screenStream.getTracks().forEach((t) => t.stop());
-      if (this.screenSender) this.pc.removeTrack(this.screenSender);
+      this.links.forEach((link) => { if (link.screenSender) link.pc.removeTrack(link.screenSender); link.screenSender = null; });
       this.screenStream = null;
-      this.screenSender = null;
       this.send({ type: "screen", on: false });
+    }
+
+    /* The caller's answer to the recording notice. */
+    answerRecording(agree) {
+      this.send({ type: "recording.consent", agree: !!agree });
     }
 
     chat(text) {
@@ -292,23 +398,116 @@
 
     hangUp() {
       this.send({ type: "hangup" });
-      this.finish("hangup");
+      this.finish("hangup", this.role);
     }
 
-    finish(reason) {
+    finish(reason, by) {
       if (this.ended) return;
       this.ended = true;
-      clearTimeout(this.disconnectedTimer);
       if (this.localStream) this.localStream.getTracks().forEach((t) => t.stop());
       if (this.screenStream) this.screenStream.getTracks().forEach((t) => t.stop());
-      if (this.pc) this.pc.close();
+      Array.from(this.links.keys()).forEach((peer) => this.removeLink(peer));
       if (this.recorderPc) this.recorderPc.close();
       if (this.socket) this.socket.close();
-      this.on.ended(reason);
+      this.on.ended(reason, by);
     }
   }
 
+  /* The application shared in the call, as every member sees it (ids of _call_panel.html). */
+  async function renderSharedDraft(sessionId, strings, role) {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/").catch(() => null);
+    if (!response || !response.ok) return null;
+    const draft = await response.json();
+    const $ = (id) => document.getElementById(id);
+    $("draft-box").hidden = false;
+    $("draft-case").textContent = draft.case + " · " + draft.item + " · " + draft.state;
+    const list = $("draft-materials");
+    list.innerHTML = "";
+    draft.materials.forEach((m) => {
+      const li = document.createElement("li");
+      li.dataset.material = m.id;
+      li.textContent = m.name + "（" + m.requirement + "）: ";
+      const status = document.createElement("span");
+      status.textContent = m.uploaded ? strings.draftUploaded : strings.draftNotUploaded;
+      li.append(status);
+      if (m.uploaded && m.uploaded.by_clerk) {
+        const mark = document.createElement("span");
+        mark.className = "badge warn by-clerk";
+        mark.textContent = strings.draftByClerk.replace("%s", m.uploaded.by);
+        li.append(" ", mark);
+      }
+      if (m.precheck) {
+        const verdict = document.createElement("span");
+        verdict.className = "badge precheck " + (m.precheck.verdict === "conforming" ? "ok" : "bad");
+        verdict.dataset.verdict = m.precheck.verdict;
+        verdict.textContent = m.precheck.verdict_label + (m.precheck.reason ? "：" + m.precheck.reason : "")
+          + "（" + m.precheck.by + (m.precheck.district ? "，" + m.precheck.district : "") + "）";
+        li.append(" ", verdict);
+      }
+      if (role === "citizen" && !draft.submitted) {
+        // The caller uploads or replaces a file from the call (checked by the cases app like any upload).
+        const input = document.createElement("input");
+        input.type = "file";
+        input.className = "draft-upload";
+        input.setAttribute("aria-label", strings.draftReplace + " " + m.name);
+        input.addEventListener("change", async () => {
+          if (!input.files.length) return;
+          const form = new FormData();
+          form.append("item_material", m.id);
+          form.append("file", input.files[0]);
+          const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/materials/", {
+            method: "POST", headers: { "X-CSRFToken": csrfToken() }, body: form,
+          }).catch(() => null);
+          const body = response ? await response.json().catch(() => ({})) : {};
+          $("draft-submit-result").textContent = response && response.ok ? "" : (body.detail || strings.draftFailed);
+        });
+        li.append(" ", input);
+      }
+      list.append(li);
+    });
+    const problems = [];
+    if (draft.missing.length) problems.push(strings.draftMissing + " " + draft.missing.join("、"));
+    if (draft.not_conforming.length) problems.push(strings.draftNotConforming + " " + draft.not_conforming.join("、"));
+    $("draft-missing").textContent = problems.join(" ");
+    const select = $("precheck-material");
+    if (select) {
+      const chosen = select.value;
+      select.length = 0;
+      draft.materials.filter((m) => m.uploaded).forEach((m) => select.add(new Option(m.name, m.id)));
+      if (chosen) select.value = chosen;
+    }
+    if ($("draft-submit")) $("draft-submit").hidden = draft.submitted;
+    if (draft.submitted && $("draft-submit-result")) $("draft-submit-result").textContent = strings.draftSubmitted;
+    return draft;
+  }
+
+  /* A snapshot with marks (a circle and an arrow where to sign), drawn on a canvas; marks are fractions of
+   * the image's width and height, so every screen draws them at the same place whatever its size. */
+  function drawAnnotated(canvas, url, marks) {
+    const image = new Image();
+    image.onload = () => {
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const ctx = canvas.getContext("2d");
+      ctx.drawImage(image, 0, 0);
+      ctx.strokeStyle = "#d0021b";
+      ctx.lineWidth = Math.max(3, canvas.width / 200);
+      (marks || []).forEach((m) => {
+        const x = m.x * canvas.width, y = m.y * canvas.height, r = Math.max(12, canvas.width / 20);
+        ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI); ctx.stroke();
+        // The arrow comes from the upper left towards the circle.
+        const fromX = x - 3 * r, fromY = y - 3 * r, toX = x - r * 0.8, toY = y - r * 0.8;
+        ctx.beginPath(); ctx.moveTo(fromX, fromY); ctx.lineTo(toX, toY); ctx.stroke();
+        ctx.beginPath(); ctx.moveTo(toX, toY); ctx.lineTo(toX - r * 0.5, toY); ctx.moveTo(toX, toY); ctx.lineTo(toX, toY - r * 0.5); ctx.stroke();
+      });
+      canvas.dataset.marks = String((marks || []).length);
+    };
+    image.src = url;
+  }
+
   window.C9 = window.C9 || {};
+  window.C9.drawAnnotated = drawAnnotated;
+  window.C9.renderSharedDraft = renderSharedDraft;
   window.C9.AssistCall = AssistCall;
   window.C9.wsUrl = wsUrl;
   window.C9.csrfToken = csrfToken;

@@ -67,8 +67,29 @@
       sessionId: id,
       localVideo: $("local-video"),
       remoteVideo: $("remote-video"),
+      remoteBox: $("more-videos"),
       on: {
         chat: (from, text) => addChat(from, text),
+        history: (chat) => {
+          $("chat-log").innerHTML = "";
+          chat.forEach((entry) => addChat(entry.from, entry.text));
+        },
+        draft: () => { C9.renderSharedDraft(id, t, "citizen"); },
+        joined: () => { C9.renderSharedDraft(id, t, "citizen").then((draft) => { if (draft) $("draft-share-result").textContent = t.draftShared; }); },
+        annotation: (message) => {
+          // Only a snapshot of this call (served by the authorised view) is drawn.
+          if (!/^\/api\/assist\/snapshots\/\d+\/$/.test(message.url || "")) return;
+          $("annotation-box").hidden = false;
+          C9.drawAnnotated($("annotation-canvas"), message.url, (message.marks || []).filter((m) => typeof m.x === "number" && typeof m.y === "number"));
+        },
+        recording: (recording) => {
+          const answered = recording.consent;
+          $("recording-notice").hidden = false;
+          $("recording-agree").hidden = !!answered;
+          $("recording-refuse").hidden = !!answered || !recording.refusable;
+          $("recording-answer").textContent = answered ? t["recording" + answered.charAt(0).toUpperCase() + answered.slice(1)] : "";
+        },
+        members: (members) => { $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         ended: () => { show("after-panel"); },
         peerMedia: () => {},
@@ -88,6 +109,24 @@
     try { const on = await call.shareScreen(); e.target.textContent = on ? t.stopShare : t.share; } catch (err) { /* the citizen said no */ }
   });
   $("hangup-button").addEventListener("click", () => call && call.hangUp());
+  $("draft-share").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({}),
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    $("draft-share-result").textContent = response && response.ok ? t.draftShared : (body.detail || t.draftShareFailed);
+  });
+  $("draft-submit").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/submit/", {
+      method: "POST", headers: { "X-CSRFToken": C9.csrfToken() },
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    $("draft-submit-result").textContent = response && response.ok ? t.draftSubmitted : (body.detail || t.draftFailed);
+  });
+  $("recording-agree").addEventListener("click", () => call && call.answerRecording(true));
+  $("recording-refuse").addEventListener("click", () => call && call.answerRecording(false));
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("chat-input").value.trim();

@@ -1,4 +1,5 @@
-/* The clerk's console: presence by heartbeat, the ring with accept/decline, the call, snapshot, wrap-up. */
+/* The clerk's console: presence by heartbeat, the ring with accept/decline (a caller from the queue, or
+ * another clerk's invitation to join their call), the call, bringing in a clerk, snapshot, wrap-up. */
 (function () {
   "use strict";
   const root = document.getElementById("assist-console");
@@ -7,6 +8,7 @@
   const $ = (id) => document.getElementById(id);
   let socket = null;
   let ring = null;
+  let invite = null;
   let ringTimer = null;
   let call = null;
   let sessionId = null;
@@ -32,8 +34,18 @@
     else if (message.type !== "heartbeat") outbox.push(message);
   }
 
+  function showInvite(m) {
+    showRing(null, m.deadline, m.context);
+    invite = m.invite;
+    const line = m.kind_label + " · " + t.inviteFrom + " " + m.from + (m.from_district ? "（" + m.from_district + "）" : "");
+    $("ring-invite").textContent = line + (m.note ? " · " + t.labelNote + ": " + m.note : "");
+    $("ring-invite").hidden = false;
+  }
+
   function showRing(offer, deadline, context) {
     ring = offer;
+    invite = null;
+    $("ring-invite").hidden = true;
     show("ring-panel");
     const lines = [
       [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, context.district],
@@ -61,7 +73,7 @@
 
   function addChat(who, text) {
     const li = document.createElement("li");
-    li.className = who === "clerk" ? "mine" : "theirs";
+    li.className = who === "me" ? "mine" : "theirs";
     li.textContent = text;
     $("chat-log").appendChild(li);
     $("chat-log").scrollTop = $("chat-log").scrollHeight;
@@ -74,16 +86,34 @@
     clearInterval(ringTimer);
     show("call-panel");
     $("chat-log").innerHTML = "";
+    $("invite-status").textContent = "";
     call = new C9.AssistCall({
       sessionId: id,
       localVideo: $("local-video"),
       remoteVideo: $("remote-video"),
+      remoteBox: $("more-videos"),
       screenVideo: $("screen-video"),
       on: {
-        chat: (from, text) => addChat(from, text),
+        chat: (from, text) => addChat("them", text),
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         screen: (on) => { $("screen-box").hidden = !on; },
-        ended: () => { show("wrapup-panel"); },
+        history: (chat, snapshots, me) => {
+          $("chat-log").innerHTML = "";
+          chat.forEach((entry) => addChat(entry.peer === me ? "me" : "them", entry.text));
+          $("snapshots").innerHTML = "";
+          snapshots.forEach((snapshot) => addSnapshot(snapshot.url));
+        },
+        members: (members) => { $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
+        invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
+        joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); loadSidePanel(); loadDraft(); },
+        draft: () => loadDraft(),
+        // A clerk brought in, or one who handed the call over, has no wrap-up to write.
+        ended: (reason, by) => {
+          const wrapUp = !(call.role === "guest" || by === "transfer");
+          // The wrap-up starts from the notes written during the call.
+          if (wrapUp && !$("wrapup-notes").value) $("wrapup-notes").value = $("side-notes").value;
+          show(wrapUp ? "wrapup-panel" : "idle-panel");
+        },
       },
     });
     call.start();
@@ -98,6 +128,7 @@
           setStatus(m.status);
           loadCallbacksSoon();
           if (m.ring) showRing(m.ring.offer, m.ring.deadline, m.ring.context);
+          else if (m.invite) showInvite(m.invite);
           if (m.session && !m.session.ended) startCall(m.session.id);
           else if (m.session && m.session.ended) { sessionId = m.session.id; show("wrapup-panel"); }
           break;
@@ -105,6 +136,8 @@
         case "heartbeat.ok": setStatus(m.status); break;
         case "ring": setStatus("ringing"); showRing(m.offer, m.deadline, m.context); break;
         case "ring.cancelled": if (ring === m.offer) { ring = null; clearInterval(ringTimer); show("idle-panel"); } break;
+        case "invite": setStatus("ringing"); showInvite(m); break;
+        case "invite.cancelled": if (invite === m.invite) { invite = null; clearInterval(ringTimer); show("idle-panel"); } break;
         case "call.start": setStatus("in_call"); startCall(m.session); break;
         case "callbacks": loadCallbacksSoon(); break;
         case "error": $("console-error").textContent = m.message; break;
@@ -121,8 +154,14 @@
 
   $("available-button").addEventListener("click", () => send({ type: "presence", status: "available" }));
   $("away-button").addEventListener("click", () => send({ type: "presence", status: "away" }));
-  $("accept-button").addEventListener("click", () => ring && send({ type: "accept", offer: ring }));
-  $("decline-button").addEventListener("click", () => { if (ring) { send({ type: "decline", offer: ring }); ring = null; show("idle-panel"); } });
+  $("accept-button").addEventListener("click", () => {
+    if (invite) send({ type: "invite.accept", invite: invite });
+    else if (ring) send({ type: "accept", offer: ring });
+  });
+  $("decline-button").addEventListener("click", () => {
+    if (invite) { send({ type: "invite.decline", invite: invite }); invite = null; show("idle-panel"); }
+    else if (ring) { send({ type: "decline", offer: ring }); ring = null; show("idle-panel"); }
+  });
   $("mute-button").addEventListener("click", (e) => { const on = call.toggleAudio(); e.target.textContent = on ? t.mute : t.unmute; });
   $("camera-button").addEventListener("click", (e) => { const on = call.toggleVideo(); e.target.textContent = on ? t.cameraOff : t.cameraOn; });
   $("hangup-button").addEventListener("click", () => call && call.hangUp());
@@ -131,8 +170,129 @@
     const text = $("chat-input").value.trim();
     if (!text || !call) return;
     call.chat(text);
-    addChat("clerk", text);
+    addChat("me", text);
     $("chat-input").value = "";
+  });
+
+  /* The application the caller shared: seen live; snapshots are filed into it by default. */
+  async function loadDraft() {
+    const draft = await C9.renderSharedDraft(sessionId, t, "clerk");
+    if (draft && $("snapshot-case").value !== draft.case) {
+      $("snapshot-case").value = draft.case;
+      $("snapshot-case").dispatchEvent(new Event("change"));
+    }
+  }
+
+  /* 预审: mark the chosen material of the shared application (its validity date read off the document). */
+  async function precheck(verdict) {
+    const body = {
+      item_material: Number($("precheck-material").value), verdict: verdict,
+      reason: $("precheck-reason").value, valid_until: $("precheck-valid").value || null,
+    };
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/prechecks/", {
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() }, body: JSON.stringify(body),
+    }).catch(() => null);
+    const answer = response ? await response.json().catch(() => ({})) : {};
+    $("precheck-result").textContent = response && response.ok ? "" : (answer.detail || t.draftFailed);
+    if (response && response.ok) { $("precheck-reason").value = ""; $("precheck-valid").value = ""; }
+  }
+  $("precheck-ok").addEventListener("click", () => precheck("conforming"));
+  $("precheck-fail").addEventListener("click", () => precheck("not_conforming"));
+
+  /* Beside the call: the item's standard and 帮办要点, the caller's cases this clerk may see, the notes. */
+  async function loadSidePanel() {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/side-panel/").catch(() => null);
+    if (!response || !response.ok) return;
+    const panel = await response.json();
+    if (panel.item) {
+      $("side-item").textContent = panel.item.name + " · " + panel.item.code + " · v" + panel.item.version
+        + (panel.item.approving.length ? " · " + t.approving + "：" + panel.item.approving.join("、") : "");
+      $("side-item").classList.remove("muted");
+      if (panel.item.assistance_guide) $("side-guide").textContent = panel.item.assistance_guide;
+      const materials = $("side-materials");
+      materials.innerHTML = "";
+      panel.item.materials.forEach((m) => {
+        const li = el("li", "", m.name + "（" + m.requirement + "）");
+        const limits = [(m.formats || []).join("/"), m.max_size_mb ? m.max_size_mb + " MB" : ""].filter(Boolean).join(" · ");
+        if (limits) li.append(el("small", "muted", " " + limits));
+        if (m.acceptance_standard) li.title = m.acceptance_standard;
+        materials.append(li);
+      });
+    }
+    if (panel.cases.length) {
+      const cases = $("side-cases");
+      cases.innerHTML = "";
+      panel.cases.forEach((c) => cases.append(el("li", "", c.reference + " · " + c.item + " · " + c.state)));
+    }
+    $("side-notes").value = panel.notes || "";
+    $("side-notes").readOnly = !panel.may_write_notes;
+    $("side-notes-save").hidden = !panel.may_write_notes;
+  }
+
+  async function identityCheck(result) {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/identity/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({ result: result }),
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    if (!response || !response.ok) { $("identity-result").textContent = body.detail || t.identityFailed; return; }
+    const linked = result === "match" && !body.case_error && $("snapshot-case").value;
+    $("identity-result").textContent = linked ? t.identityCase : t.identityRecorded + (body.case_error ? " " + body.case_error : "");
+  }
+  $("identity-match").addEventListener("click", () => identityCheck("match"));
+  $("identity-no-match").addEventListener("click", () => identityCheck("no_match"));
+
+  $("side-notes-save").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/notes/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({ notes: $("side-notes").value }),
+    }).catch(() => null);
+    $("side-notes-result").textContent = response && response.ok ? t.notesSaved : t.notesFailed;
+  });
+
+  /* Bring a clerk of another district into the call: the item's approving district first. */
+  async function loadInviteDistricts() {
+    const select = $("invite-district");
+    if (select.length) return;
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/invites/").catch(() => null);
+    if (!response || !response.ok) return;
+    const body = await response.json();
+    const approving = new Set(body.approving.map((d) => d.code));
+    body.approving.forEach((d) => select.add(new Option(d.name + "（" + t.approving + "）", d.code)));
+    body.districts.filter((d) => !approving.has(d.code)).forEach((d) => select.add(new Option(d.name, d.code)));
+  }
+
+  $("invite-button").addEventListener("click", async () => {
+    const response = await fetch("/api/assist/sessions/" + sessionId + "/invites/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: JSON.stringify({ district: $("invite-district").value, kind: $("invite-kind").value, note: $("invite-note").value }),
+    }).catch(() => null);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    $("invite-status").textContent = response && response.ok ? t.invite_ringing.replace("%s", body.district) : (body.detail || t.inviteFailed);
+  });
+
+  function addSnapshot(url) {
+    const img = document.createElement("img");
+    img.src = url; img.alt = t.snapshot; img.className = "snapshot-thumb";
+    // Click a snapshot to mark it (circle and arrow) and show it to the caller.
+    img.addEventListener("click", () => { annotating = { url: url, marks: [] }; redrawAnnotation(); $("annotate-box").hidden = false; });
+    $("snapshots").appendChild(img);
+  }
+
+  let annotating = null;
+  function redrawAnnotation() { if (annotating) C9.drawAnnotated($("annotate-canvas"), annotating.url, annotating.marks); }
+  $("annotate-canvas").addEventListener("click", (event) => {
+    if (!annotating) return;
+    const box = event.target.getBoundingClientRect();
+    annotating.marks.push({ x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height });
+    redrawAnnotation();
+  });
+  $("annotate-clear").addEventListener("click", () => { if (annotating) { annotating.marks = []; redrawAnnotation(); } });
+  $("annotate-send").addEventListener("click", () => {
+    if (annotating && call) call.send({ type: "annotation", url: annotating.url, marks: annotating.marks.slice(0, 20) });
   });
 
   /* A still of the citizen's camera (a document held up to it), kept with the call. */
@@ -153,9 +313,7 @@
     });
     if (response.ok) {
       const body = await response.json();
-      const img = document.createElement("img");
-      img.src = body.url; img.alt = t.snapshot; img.className = "snapshot-thumb";
-      $("snapshots").appendChild(img);
+      addSnapshot(body.url);
       $("snapshot-result").textContent = body.filed_as_case_material ? t.filed
         : (body.case_error ? t.notFiled + " " + body.case_error : t.snapshotSaved);
       if (body.filed_as_case_material || $("snapshot-case").value) $("wrapup-case").value = $("snapshot-case").value;

@@ -70,6 +70,8 @@ def test_a_day_of_calls_writes_only_declared_kinds_with_their_stable_names(clock
         "offer.ringing",
         "offer.declined",
         "call.started",
+        "call.member_joined",
+        "call.member_left",
         "call.ended",
         "call.wrapped_up",
         "clerk.away",
