@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnVisitMethodEnum": "cases.models.ReturnVisit.Method",
         "IdentityCheckMethodEnum": "cases.models.IdentityCheck.Method",
         "ClerkStatusEnum": "helpdesk.models.ClerkProfile.Status",
+        # The same two values for a material check at the window and a pre-check in a call: one enum.
+        "VerdictEnum": "cases.models.MaterialCheck.Verdict",
     },
 }
 
