@@ -66,6 +66,7 @@ class Input(enum.StrEnum):
 
     REASON = "reason"  # a reason; required or optional per Step.reason_required
     MATERIALS = "materials"  # the materials to correct (补正)
+    RETURN_MATERIALS = "return_materials"  # the materials a return sends back, each with its reason (退回)
     DELIVERY = "delivery"  # method and detail (送达)
     RATING = "rating"  # the four scores and a comment (好差评)
 
@@ -329,9 +330,10 @@ STEPS: dict[str, Step] = {
             label=_("Return through the accepting window"),
             event_label=_("Returned to the accepting window"),
             service="case_return",
-            inputs=(Input.REASON,),
+            inputs=(Input.RETURN_MATERIALS, Input.REASON),
             url_path="return",
-            doc="Return the case through the accepting window, with reasons.",
+            doc="Return the case through the accepting window, with the reason and, for each material found wanting, "
+            "its own reason (signed with the return).",
             tone="secondary",
             notice=(NOTIFY_APPLICANT,),
         ),

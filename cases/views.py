@@ -340,6 +340,9 @@ def _step_inputs(request: HttpRequest, case: Case, step: Step) -> dict[str, Any]
             kwargs["materials"] = list(
                 ItemMaterial.objects.filter(pk__in=post.getlist("materials"), version=case.item_version)
             )
+        elif kind == Input.RETURN_MATERIALS:
+            chosen = ItemMaterial.objects.filter(pk__in=post.getlist("return_materials"), version=case.item_version)
+            kwargs["materials"] = [(m, post.get(f"return_reason_{m.pk}", "")) for m in chosen.order_by("position")]
         elif kind == Input.DELIVERY:
             kwargs["method"] = post.get("method", "")
             kwargs["detail"] = post.get("detail", "")

@@ -349,6 +349,21 @@ class CorrectionSerializer(serializers.Serializer[Any]):
     )
 
 
+class ReturnedMaterialSerializer(serializers.Serializer[Any]):
+    item_material = serializers.PrimaryKeyRelatedField(queryset=ItemMaterial.objects.all())
+    reason = serializers.CharField(max_length=500, help_text="why this material does not do")
+
+
+class ReturnSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text="why the case goes back through the accepting window")
+    materials = ReturnedMaterialSerializer(
+        many=True, required=False, default=list, help_text="each material found wanting, with its own reason"
+    )
+
+    def validate_materials(self, value: list[dict[str, Any]]) -> list[tuple[ItemMaterial, str]]:
+        return [(row["item_material"], row["reason"]) for row in value]
+
+
 class DeliverySerializer(serializers.Serializer[Any]):
     method = serializers.ChoiceField(choices=DeliveryMethod.choices)
     detail = serializers.CharField(allow_blank=True, required=False, default="")

@@ -38,6 +38,8 @@ from standards.models import District
 def _step_serializer(step: Step) -> type[serializers.Serializer[Any]] | None:
     if step.inputs == (Input.MATERIALS, Input.REASON):
         return s.CorrectionSerializer
+    if step.inputs == (Input.RETURN_MATERIALS, Input.REASON):
+        return s.ReturnSerializer
     if step.inputs == (Input.REASON,):
         return s.RequiredReasonSerializer if step.reason_required else s.ReasonSerializer
     if step.inputs == (Input.DELIVERY,):

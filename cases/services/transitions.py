@@ -21,7 +21,7 @@ from cases import life_cycle
 from cases.chain import event_append
 from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
-from cases.models import Case, DeliveryMethod, Rating
+from cases.models import Case, CaseMaterial, DeliveryMethod, Rating
 from cases.services.case_notices import step_notices
 from cases.services.checks import correction_items, correction_unanswered, require_acceptable
 from cases.services.deadlines import calendar_gaps_alert
@@ -352,9 +352,51 @@ def case_review_start(*, case: Case, actor: User, request_id: str = "") -> Case:
     )
 
 
-def case_return(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:
-    """The approving district cannot ask the applicant again: it returns the case through the accepting window."""
-    return _reason_step("return", case=case, actor=actor, reason=reason, request_id=request_id)
+def case_return(
+    *,
+    case: Case,
+    actor: User,
+    reason: str,
+    materials: list[tuple[ItemMaterial, str]] | None = None,
+    request_id: str = "",
+) -> Case:
+    """The approving district cannot ask the applicant again: it returns the case through the accepting window,
+    with the reason and, for each material found wanting, its own reason and the SHA-256 of the file it judged
+    (`data["items"]`, like a correction's; signed with the return by trust)."""
+    step = STEPS["return"]
+    reason = step_reason(step, reason)
+    with transaction.atomic():
+        case = lock(case)
+        require_side(step, case=case, actor=actor)
+        require_state(step, case=case)
+        items = []
+        for material, why in materials or []:
+            if material.version_id != case.item_version_id:
+                raise invalid_field("materials", _("These materials are not part of the case's item version."))
+            why = (why or "").strip()[:500]
+            if not why:
+                raise invalid_field(
+                    "materials", _("Give the reason for each material you return."), code="material_reason_required"
+                )
+            upload = CaseMaterial.objects.filter(case=case, item_material=material, current=True).first()
+            items.append(
+                {
+                    "item_material": material.pk,
+                    "code": material.material_type.code,
+                    "name": material.name,
+                    "material": upload.pk if upload else None,
+                    "sha256": upload.sha256 if upload else "",
+                    "reason": why,
+                }
+            )
+        return _move(
+            case,
+            step=step,
+            actor=actor,
+            reason=reason,
+            data={"items": items} if items else {},
+            request_id=request_id,
+        )
 
 
 def case_special_procedure_start(*, case: Case, actor: User, reason: str, request_id: str = "") -> Case:

@@ -278,6 +278,59 @@ def test_the_approving_district_returns_through_the_accepting_window(
     assert services.case_route(case_id=case.pk, transfer_number=2).status == "routed"
 
 
+def test_a_return_names_each_material_found_wanting_with_its_reason_on_the_page_and_in_the_api(
+    citizen: User,
+    item: ItemVersion,
+    huangpu_clerk: User,
+    shushan_clerk: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    case = f.submitted_case(applicant=citizen, version=item)
+    case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
+    case = services.case_review_start(case=case, actor=shushan_clerk)
+    upload = case.materials.filter(current=True).exclude(file="").select_related("item_material").first()
+    assert upload is not None
+    first = upload.item_material
+    second = item.materials.exclude(pk=first.pk).first()  # spared by an electronic licence: no file to hash
+    assert second is not None
+    api = APIClient()
+    api.force_authenticate(shushan_clerk)
+    url = f"/api/cases/{case.reference}/return/"
+    # A material named without its own reason is refused; nothing changes.
+    refused = api.post(
+        url, {"reason": "退回", "materials": [{"item_material": first.pk, "reason": " "}]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert Case.objects.get(pk=case.pk).state == CaseState.IN_REVIEW
+    # The page offers each uploaded material with a reason box, and sends the chosen ones.
+    page = Client()
+    page.force_login(shushan_clerk)
+    html = page.get(f"/cases/{case.reference}/").content.decode()
+    assert f'name="return_reason_{first.pk}"' in html
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = page.post(
+            f"/cases/{case.reference}/do/return/",
+            {
+                "reason": "两份材料不符合审批地标准",
+                "return_materials": [str(first.pk), str(second.pk)],
+                f"return_reason_{first.pk}": "复印件缺少骑缝章",
+                f"return_reason_{second.pk}": "证明已过有效期",
+            },
+        )
+    assert answer.status_code in (200, 302)
+    event = CaseEvent.objects.filter(case=case, action="returned").get()
+    assert [(i["name"], i["reason"]) for i in event.data["items"]] == [
+        (first.name, "复印件缺少骑缝章"),
+        (second.name, "证明已过有效期"),
+    ]
+    assert event.data["items"][0]["sha256"] == upload.sha256 and event.data["items"][1]["sha256"] == ""
+    assert "证明已过有效期" in page.get(f"/cases/{case.reference}/").content.decode()  # the history lists them
+    assert chain_verify(case=case).ok
+
+
 def test_a_rating_is_given_once_and_a_bad_one_opens_a_follow_up(
     citizen: User,
     item: ItemVersion,

@@ -142,9 +142,20 @@ def test_returns_decisions_and_delivery_are_signed_by_the_district_taking_them(
     case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_review_start(case=case, actor=shushan_clerk)
-        case = services.case_return(case=case, actor=shushan_clerk, reason="户口簿复印件不清晰")
+        first = case.materials.filter(current=True).exclude(file="").select_related("item_material").first()
+        assert first is not None
+        case = services.case_return(
+            case=case,
+            actor=shushan_clerk,
+            reason="材料不符合审批地标准",
+            materials=[(first.item_material, "户口簿复印件不清晰")],
+        )
     returned = SignedRecord.objects.get(case=case, kind="return")
-    assert returned.district_code == f.SHUSHAN and returned.data["reason"] == "户口簿复印件不清晰"
+    assert returned.district_code == f.SHUSHAN and returned.data["reason"] == "材料不符合审批地标准"
+    # Each material returned is signed with its own reason and the SHA-256 of the file judged.
+    (named,) = returned.data["data"]["items"]
+    assert named["reason"] == "户口簿复印件不清晰" and named["sha256"] == first.sha256
+    assert named["item_material"] == first.item_material_id
     case = Case.objects.get(pk=case.pk)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_accept(case=case, actor=huangpu_clerk)
