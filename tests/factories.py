@@ -382,6 +382,25 @@ def submitted_case(*, applicant: User | None = None, version: ItemVersion | None
 # --- browsers ---------------------------------------------------------------------------------------
 
 
+def goto(page: Page, url: str, *, attempts: int = 3) -> None:
+    """`page.goto`, again when the page's own live reload interrupted it.
+
+    A case page reloads itself shortly after an event about its case (static/cases/live.js); a test that opens
+    the same page in that instant sees its navigation "interrupted by another navigation" or aborted. The page a
+    person sees is the same either way: only the test's navigation is retried."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(attempts):
+        try:
+            page.goto(url)
+            return
+        except PlaywrightError as error:
+            interrupted = "interrupted by another navigation" in str(error) or "ERR_ABORTED" in str(error)
+            if attempt == attempts - 1 or not interrupted:
+                raise
+            page.wait_for_load_state()
+
+
 def close_console(page: Page, clerk: User, timeout: float = 15.0) -> None:
     """Close a clerk's browser and wait until the server has handled the console socket's close.
 

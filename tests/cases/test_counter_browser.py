@@ -54,7 +54,7 @@ def test_a_walkin_is_registered_and_a_material_photographed_with_the_camera(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    page.goto(live_stack.url(f"/cases/counter/?item={version.item.code}"))
+    f.goto(page, live_stack.url(f"/cases/counter/?item={version.item.code}"))
     page.fill('input[name="id_number"]', WALKIN_ID)
     page.click('form:has(input[name="id_number"]) button[type="submit"]')
     page.wait_for_selector("#walkin")
@@ -119,7 +119,7 @@ def test_the_applicant_chooses_the_approving_district_sees_why_and_the_clerk_cha
     version = f.make_item(approve_in=(f.GUSU, f.SHUSHAN, f.HUANGPU), competent_district_rule="applicant_choice")
 
     applicant = clerk_page(browser, live_stack, citizen)
-    applicant.goto(live_stack.url(f"/items/{version.item.code}/"))
+    f.goto(applicant, live_stack.url(f"/items/{version.item.code}/"))
     applicant.select_option('.cases-apply select[name="approving_place"]', f.SHUSHAN)
     # No place on the account: the applicant picks where it is accepted too (nothing is preselected).
     applicant.select_option('.cases-apply select[name="accepting_district"]', f.HUANGPU)
@@ -139,7 +139,7 @@ def test_the_applicant_chooses_the_approving_district_sees_why_and_the_clerk_cha
     services.case_submit(case=case, actor=citizen)
 
     desk = clerk_page(browser, live_stack, clerk)
-    desk.goto(live_stack.url(f"/cases/{reference}/"))
+    f.goto(desk, live_stack.url(f"/cases/{reference}/"))
     desk.click(".approving-change summary")
     desk.select_option('.approving-change select[name="district"]', f.GUSU)
     desk.fill('.approving-change textarea[name="reason"]', "户口簿显示户籍在姑苏区")

@@ -54,7 +54,7 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     # 窗口收件 at 黄浦: found by ID number (an account), consent, the ID card photographed, the form as a PDF.
     desk = page_for(browser, live_stack, huangpu)
     desk.on("pageerror", lambda error: errors.append(str(error)))
-    desk.goto(live_stack.url(f"/cases/counter/?item={version.item.code}"))
+    f.goto(desk, live_stack.url(f"/cases/counter/?item={version.item.code}"))
     desk.fill('input[name="id_number"]', applicant.id_number)
     desk.click('form:has(input[name="id_number"]) button[type="submit"]')
     desk.wait_for_selector("#walkin")
@@ -84,7 +84,7 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     assert case.materials.get(item_material=id_card, current=True).content_type == "image/jpeg"
 
     # 形式审查: the photo fails, a correction is requested.
-    desk.goto(live_stack.url(f"/cases/{reference}/"))
+    f.goto(desk, live_stack.url(f"/cases/{reference}/"))
     check_every_material(desk, failing={id_card.pk: "照片反光，号码无法辨认"})
     record_identity(desk)
     correction = desk.locator("form[data-step='request_correction']")
@@ -95,7 +95,7 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     # The applicant, from their own account, reads why beside the upload and replaces the photo.
     own = page_for(browser, live_stack, applicant)
     own.on("pageerror", lambda error: errors.append(str(error)))
-    own.goto(live_stack.url(f"/cases/{reference}/"))
+    f.goto(own, live_stack.url(f"/cases/{reference}/"))
     row = own.locator(f"tr[data-material='{id_card.pk}']")
     assert "照片反光，号码无法辨认" in row.locator("[data-correction]").inner_text()
     clear = tmp_path / "id.pdf"
@@ -107,7 +107,7 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     own.wait_for_selector("[data-state]:has-text('已提交')")
 
     # The new file is checked; 受理; the worker routes the case to 蜀山.
-    desk.goto(live_stack.url(f"/cases/{reference}/"))
+    f.goto(desk, live_stack.url(f"/cases/{reference}/"))
     again = desk.locator(f"form[data-check-form='{id_card.pk}']")
     again.locator("input[name=verdict][value=conforming]").check()
     again.locator("button[type=submit]").click()
@@ -118,7 +118,7 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     # 蜀山 recognises the acceptance, opens both documents in the viewer (keyboard), and approves.
     review = page_for(browser, live_stack, shushan)
     review.on("pageerror", lambda error: errors.append(str(error)))
-    review.goto(live_stack.url(f"/cases/{reference}/"))
+    f.goto(review, live_stack.url(f"/cases/{reference}/"))
     review.locator("form[data-step='recognise'] button").click()
     review.wait_for_selector("form[data-step='approve']")
     review.locator("h1").click()
@@ -136,7 +136,7 @@ def test_a_walkin_case_from_the_counter_to_the_decision_and_who_viewed_it(
     # out; which of the viewer's document loads headless Chromium completes is its own affair, so the test waits
     # for 蜀山's looks at the case page; tests/cases/test_case_views*.py pin the documents' records).
     wait_until(lambda: CaseView.objects.filter(case=case, viewer=shushan).exists(), timeout=90)
-    own.goto(live_stack.url(f"/cases/{reference}/"))
+    f.goto(own, live_stack.url(f"/cases/{reference}/"))
     log = own.locator("#views-log").inner_text()
     assert "蜀**" in log and "蜀山区" in log and "黄**" in log and "黄浦区" in log
     assert "蜀山审批员" not in log and "黄浦收件员" not in log

@@ -110,13 +110,13 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(
     case = off_loop(f.submitted_case, applicant=citizen, version=f.make_item())
 
     applicant = logged_in_page(browser, live_stack, citizen)
-    applicant.goto(live_stack.url(f"/cases/{case.reference}/"))
+    f.goto(applicant, live_stack.url(f"/cases/{case.reference}/"))
     applicant.wait_for_function("() => document.body.dataset.live === 'connected'", timeout=15000)
     assert "已提交" in applicant.locator("[data-state]").first.inner_text()
     shot(applicant, "case-detail-submitted")
 
     clerk_hp = logged_in_page(browser, live_stack, huangpu_clerk)
-    clerk_hp.goto(live_stack.url("/cases/workbench/"))
+    f.goto(clerk_hp, live_stack.url("/cases/workbench/"))
     shot(clerk_hp, "workbench-huangpu")
     # No one-click 受理 from the list: the row opens the case, where the clerk checks, then accepts.
     row = clerk_hp.locator(f'tr[data-reference="{case.reference}"]')
@@ -130,7 +130,7 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(
     applicant.wait_for_selector("[data-state]:has-text('已流转')", timeout=45000)
 
     clerk_ss = logged_in_page(browser, live_stack, shushan_clerk)
-    clerk_ss.goto(live_stack.url("/cases/workbench/"))
+    f.goto(clerk_ss, live_stack.url("/cases/workbench/"))
     assert case.reference in clerk_ss.content()
     shot(clerk_ss, "workbench-shushan")
     clerk_ss.locator(f'tr[data-reference="{case.reference}"] button:has-text("互认接收")').click()
@@ -154,17 +154,17 @@ def test_the_applicant_watches_the_case_move_while_clerks_work_it(
         assert step in timeline
     shot(applicant, "case-detail-rated")
 
-    applicant.goto(live_stack.url("/cases/"))
+    f.goto(applicant, live_stack.url("/cases/"))
     assert case.reference in applicant.content()
     shot(applicant, "my-cases")
 
     boss = logged_in_page(browser, live_stack, supervisor)
-    boss.goto(live_stack.url("/cases/supervision/"))
+    f.goto(boss, live_stack.url("/cases/supervision/"))
     assert case.reference in boss.content()  # the bad rating waits for a follow-up
     shot(boss, "supervision")
 
     english = logged_in_page(browser, live_stack, citizen, language="en")
-    english.goto(live_stack.url(f"/cases/{case.reference}/"))
+    f.goto(english, live_stack.url(f"/cases/{case.reference}/"))
     assert "History" in english.content()
     shot(english, "case-detail-english")
 
@@ -179,7 +179,7 @@ def test_the_applicant_opens_an_uploaded_image_in_the_viewer_and_turns_it(
     picture.write_bytes(f.PNG_BYTES)
 
     page = logged_in_page(browser, live_stack, citizen)
-    page.goto(live_stack.url(f"/cases/{case.reference}/"))
+    f.goto(page, live_stack.url(f"/cases/{case.reference}/"))
     # Uploaded through the page, so the live server stores it (its own media folder).
     form = page.locator("form.upload").first
     form.locator("input[type=file]").set_input_files(str(picture))
@@ -211,7 +211,7 @@ def test_the_clerk_checks_each_material_asks_for_a_correction_and_moves_between_
     case = off_loop(f.submitted_case, applicant=citizen, version=version)
 
     desk = logged_in_page(browser, live_stack, clerk)
-    desk.goto(live_stack.url("/cases/workbench/"))
+    f.goto(desk, live_stack.url("/cases/workbench/"))
     desk.locator(f'tr[data-reference="{case.reference}"] a:has-text("打开办件")').click()
     desk.wait_for_selector("#keyboard-hint")
     links = desk.locator("a.document-link")
@@ -255,7 +255,7 @@ def test_the_clerk_checks_each_material_asks_for_a_correction_and_moves_between_
 
     # The applicant reads the reason beside the upload that replaces the file, and replaces it.
     applicant = logged_in_page(browser, live_stack, citizen)
-    applicant.goto(live_stack.url(f"/cases/{case.reference}/"))
+    f.goto(applicant, live_stack.url(f"/cases/{case.reference}/"))
     row = applicant.locator(f"tr[data-material='{id_card.pk}']")
     assert "照片模糊，无法辨认" in row.locator("[data-correction]").inner_text()
     assert applicant.locator(f"tr[data-material='{form_material.pk}'] [data-correction]").count() == 0
@@ -269,7 +269,7 @@ def test_the_clerk_checks_each_material_asks_for_a_correction_and_moves_between_
     applicant.wait_for_selector("[data-state]:has-text('已提交')")
 
     # The new file needs a new check; then the case is accepted.
-    desk.goto(live_stack.url(f"/cases/{case.reference}/"))
+    f.goto(desk, live_stack.url(f"/cases/{case.reference}/"))
     assert desk.locator(f"tr[data-material='{id_card.pk}'] .check[data-verdict]").count() == 0
     assert desk.locator(f"tr[data-material='{form_material.pk}'] .check[data-verdict='conforming']").count() == 1
     form = desk.locator(f"form[data-check-form='{id_card.pk}']")
@@ -282,12 +282,12 @@ def test_the_clerk_checks_each_material_asks_for_a_correction_and_moves_between_
     case.refresh_from_db()
     wait_until(lambda: Case.objects.get(pk=case.pk).state == CaseState.TRANSFERRED)
     review = logged_in_page(browser, live_stack, shushan_clerk)
-    review.goto(live_stack.url("/cases/workbench/"))
+    f.goto(review, live_stack.url("/cases/workbench/"))
     shot(review, "workbench-shushan-1280")
     review.set_viewport_size({"width": 390, "height": 844})
     shot(review, "workbench-shushan-390")
     assert review.evaluate("document.documentElement.scrollWidth") <= 390
-    review.goto(live_stack.url(f"/cases/{case.reference}/"))
+    f.goto(review, live_stack.url(f"/cases/{case.reference}/"))
     for material in (form_material, id_card):
         cell = review.locator(f"tr[data-material='{material.pk}'] .check[data-verdict='conforming']")
         assert "黄浦店小二" in cell.inner_text()
