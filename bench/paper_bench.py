@@ -42,6 +42,10 @@ def main() -> int:
             "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing here reaches Redis (the queueing is replaced below)
             "LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "govservice.settings",
+            # The acceptances are signed (trust): demo keys made on first use, in the temporary directory.
+            "TRUST_KEYS_AUTO": "1",
+            "TRUST_KEY_DIR": str(work / "keys"),
+            "TRUST_ANCHOR_DIR": str(work / "anchors"),
         }
     )
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)

@@ -42,6 +42,10 @@ os.environ.setdefault("SQLITE_PATH", str(BENCH_VAR / "bench.sqlite3"))
 os.environ["VAR_DIR"] = os.environ.get("VAR_DIR") or str(BASE_DIR / "var")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The acceptances are signed (trust): the bench's own district keys, made on first use.
+os.environ.setdefault("TRUST_KEYS_AUTO", "1")
+os.environ.setdefault("TRUST_KEY_DIR", str(BENCH_VAR / "keys"))
+os.environ.setdefault("TRUST_ANCHOR_DIR", str(BENCH_VAR / "anchors"))
 
 from govservice import stack  # noqa: E402
 

@@ -64,6 +64,8 @@ SECTOR_TOPICS = {
     "justice": "公共法律服务",
     "archives": "档案查询",
     "other": "综合服务",
+    "veterans": "退役军人服务",
+    "disabled_persons": "残疾人服务",
 }
 Mode = ItemVersion.CrossProvinceMode
 MODE_LABELS = {

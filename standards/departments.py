@@ -33,6 +33,8 @@ DEPARTMENT_NAMES: dict[str, tuple[str, str]] = {
     Sector.JUSTICE: ("{d}司法局", "{D} Justice Bureau"),
     Sector.ARCHIVES: ("{d}档案馆", "{D} Archives"),
     Sector.OTHER: ("{d}政务服务中心", "{D} Government Service Centre"),
+    Sector.VETERANS: ("{d}退役军人事务局", "{D} Veterans Affairs Bureau"),
+    Sector.DISABLED_PERSONS: ("{d}残疾人联合会", "{D} Disabled Persons' Federation"),
 }
 
 

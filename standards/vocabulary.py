@@ -38,6 +38,8 @@ class Sector(models.TextChoices):
     JUSTICE = "justice", _("Justice")
     ARCHIVES = "archives", _("Archives")
     OTHER = "other", _("Other")
+    VETERANS = "veterans", _("Veterans affairs")
+    DISABLED_PERSONS = "disabled_persons", _("Disabled persons' federation")
 
 
 class HandlingForm(models.TextChoices):
