@@ -327,6 +327,10 @@ def _implementation_plan(spec: ItemSpec) -> list[tuple[str, str, bool, bool, str
 def catalogue_check() -> list[ItemSpec]:
     """Every row of the seed data, checked before anything is written; a broken row raises with its name."""
     specs = catalogue_specs()
+    longest = MaterialType._meta.get_field("code").max_length or 0
+    for code, *_names in data.MATERIAL_TYPES:
+        # SQLite would store a code longer than the column; PostgreSQL refuses it: fail here, with the code.
+        require(f"material type {code}", [f"code longer than {longest} characters"] if len(code) > longest else [])
     for spec in specs:
         require(spec.label, version_problems(_version_fields(spec), _materials(spec.row)))
         require(spec.label, implementation_problems((c, a, p) for c, _s, a, p, _n in _implementation_plan(spec)))

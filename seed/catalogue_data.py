@@ -72,7 +72,7 @@ MATERIAL_TYPES = [
     ("TECHNICAL_DOCS", "产品技术资料", "Technical documentation of the product", ""),
     ("INSPECTION_REPORT", "检验检测报告", "Inspection report", ""),
     ("DISABILITY_CERT", "残疾人证", "Disability certificate", "残疾人证电子证照"),
-    ("DISABILITY_ASSESSMENT", "残疾评定表（指定医疗机构出具）", "Disability assessment by a designated hospital", ""),
+    ("DISABILITY_EVAL", "残疾评定表（指定医疗机构出具）", "Disability assessment by a designated hospital", ""),
     ("DISCHARGE_CERT", "退役证件（退伍证、转业证等）", "Discharge certificate", ""),
     ("INCOME_PROOF", "家庭收入及财产申报材料", "Household income and assets declaration", ""),
     ("HEALTH_EXAM", "体检报告", "Health examination report", ""),
@@ -1990,7 +1990,7 @@ ITEMS: list[Item] = [
         mode=LOCAL,
         result="中华人民共和国残疾人证",
         licence=True,
-        m=["ID_CARD", "HOUSEHOLD_REGISTER", "PHOTO", "DISABILITY_ASSESSMENT"],
+        m=["ID_CARD", "HOUSEHOLD_REGISTER", "PHOTO", "DISABILITY_EVAL"],
     ),
     item(
         "C9-JC-0048",

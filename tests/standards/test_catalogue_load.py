@@ -164,3 +164,11 @@ def test_a_duplicated_code_stops_the_load(monkeypatch):
     monkeypatch.setattr(catalogue_data, "ITEMS", [*catalogue_data.ITEMS, dict(catalogue_data.ITEMS[0], name="别的")])
     with pytest.raises(CatalogueDataError, match="C9-KS-0001' is used 2 times"):
         catalogue_check()
+
+
+def test_a_material_type_code_longer_than_its_column_fails_the_check_loudly(monkeypatch):
+    # SQLite stores it anyway; PostgreSQL refuses it in the middle of the load: the check names it first.
+    longest = MaterialType._meta.get_field("code").max_length or 0
+    monkeypatch.setattr(catalogue_data, "MATERIAL_TYPES", [("X" * (longest + 1), "名", "name", "")])
+    with pytest.raises(CatalogueDataError, match="X" * (longest + 1)):
+        catalogue_check()
