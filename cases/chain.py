@@ -6,25 +6,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent
 
 
-def with_chain_head(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Read the chain's last seq and hash with the case row: one round trip less per transition.
+def chain_head_attach(case: Case) -> Case:
+    """Read the chain's last seq and hash for a case whose row the caller has just locked; event_append trusts
+    these values and keeps them current.
 
-    Only for the locked row of a transition: event_append trusts these values and keeps them
-    current; the (case, seq) unique constraint still refuses a fork if they were stale.
+    A statement of its own, after the lock: on PostgreSQL (READ COMMITTED) a subquery in the locking SELECT
+    reads the snapshot taken before the lock was granted, so a step that waited behind another writer (the
+    worker issuing a document, a second clerk) would take the head from before that writer's event and fork
+    the chain at its seq (refused by the (case, seq) constraint: a 500). Read after the wait, it sees it.
     """
-    last = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-seq")
-    # Case declares the two names (for the instances that carry them), which django-stubs' plugin
-    # takes for a redefinition here.
-    return cases.annotate(  # type: ignore[no-redef]
-        chain_head_seq=Subquery(last.values("seq")[:1]),
-        chain_head_hash=Subquery(last.values("hash")[:1]),
-    )
+    head = CaseEvent.objects.filter(case_id=case.pk).order_by("-seq").values_list("seq", "hash").first()
+    case.chain_head_seq, case.chain_head_hash = head if head is not None else (None, None)
+    return case
 
 
 def event_append(

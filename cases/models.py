@@ -205,7 +205,7 @@ class Case(models.Model):
             models.Index(fields=["applicant_credit_code"], name="case_principal_credit_code"),
         ]
 
-    # The head of the event chain, read with the locked row by cases.chain.with_chain_head (and kept
+    # The head of the event chain, read right after the row is locked by cases.chain.chain_head_attach (and kept
     # current by event_append); not set on other instances, so event_append reads the chain then.
     chain_head_seq: int | None
     chain_head_hash: str | None

@@ -20,7 +20,8 @@ from django.db.models import Model
 
 from accounts.models import User
 from cases import life_cycle
-from cases.models import Case, CaseEvent, ClerkSkill
+from cases.chain import chain_head_attach
+from cases.models import Case, ClerkSkill
 from standards.models import District, ItemImplementation, ItemVersion, ServiceWindow
 
 M = TypeVar("M", bound=Model)
@@ -30,7 +31,6 @@ _USER = User._meta.db_table
 _SKILL = ClerkSkill._meta.db_table
 _WINDOW = ServiceWindow._meta.db_table
 _IMPLEMENTATION = ItemImplementation._meta.db_table
-_EVENT = CaseEvent._meta.db_table
 _VERSION = ItemVersion._meta.db_table
 _DISTRICT = District._meta.db_table
 _CASE_FIELDS = (
@@ -85,15 +85,13 @@ def lock_case(case_id: int) -> Case | None:
     """The case row, locked (SQLite: the transaction already holds the write lock), with what routing reads.
 
     As `only()` would: the other fields are deferred. The districts' codes, the item version's
-    item and sector, and the head of the event chain (see cases.chain.with_chain_head) come along.
+    item and sector come along; the head of the event chain is read after the lock (cases.chain.chain_head_attach).
     """
     lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
-    head = f"SELECT {{}} FROM {_EVENT} e WHERE e.case_id = c.id ORDER BY e.seq DESC LIMIT 1"  # noqa: S608 - names from _meta, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join('c.' + name for name in _CASE_FIELDS)},"  # noqa: S608 - names from _meta, values as parameters
-            " c.item_version_id, v.item_id, v.sector, ad.id, ad.division_code, pd.id, pd.division_code,"
-            f" ({head.format('e.seq')}), ({head.format('e.hash')})"
+            " c.item_version_id, v.item_id, v.sector, ad.id, ad.division_code, pd.id, pd.division_code"
             f" FROM {_CASE} c JOIN {_VERSION} v ON v.id = c.item_version_id"
             f" JOIN {_DISTRICT} ad ON ad.id = c.accepting_district_id"
             f" JOIN {_DISTRICT} pd ON pd.id = c.approving_district_id"
@@ -104,14 +102,11 @@ def lock_case(case_id: int) -> Case | None:
     if row is None:
         return None
     case = _partial(Case, **dict(zip(_CASE_FIELDS, row, strict=False)))
-    version_id, item_id, sector, accepting_id, accepting_code, approving_id, approving_code, seq, digest = row[
-        len(_CASE_FIELDS) :
-    ]
+    version_id, item_id, sector, accepting_id, accepting_code, approving_id, approving_code = row[len(_CASE_FIELDS) :]
     case.item_version = _partial(ItemVersion, id=version_id, item_id=item_id, sector=sector)
     case.accepting_district = _partial(District, id=accepting_id, division_code=accepting_code)
     case.approving_district = _partial(District, id=approving_id, division_code=approving_code)
-    case.chain_head_seq, case.chain_head_hash = seq, digest
-    return case
+    return chain_head_attach(case)
 
 
 def item_window(*, item_id: int, district_id: int) -> ServiceWindow | None:

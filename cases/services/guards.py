@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases import life_cycle
-from cases.chain import with_chain_head
+from cases.chain import chain_head_attach
 from cases.life_cycle import Side, Step
 from cases.models import Case
 from cases.selectors.visibility import actor_on_a_side
@@ -30,11 +30,12 @@ class ChainBroken(Conflict):
 def lock(case: Case) -> Case:
     # of=self: lock the case row only, not the districts, window and item version it joins
     # (those would serialise every transition in a district on PostgreSQL).
-    return with_chain_head(
-        Case.objects.select_for_update(of=("self",)).select_related(
-            "accepting_district", "approving_district", "item_version", "accepting_window"
-        )
-    ).get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("accepting_district", "approving_district", "item_version", "accepting_window")
+        .get(pk=case.pk)
+    )
+    return chain_head_attach(locked)  # after the lock: see cases.chain.chain_head_attach
 
 
 def _refusal(side: Side, case: Case) -> NotAllowed:
