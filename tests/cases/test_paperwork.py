@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import zxingcpp
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import User
@@ -107,7 +108,11 @@ def test_an_acceptance_queues_its_receipt_after_commit_and_the_receipt_is_a_chec
     page = Client().get(payload.removeprefix("https://tongban.example"))
     body = page.content.decode()
     assert page.status_code == 200
-    assert paper.number in body and paper.sha256 in body and paper.issued_at.strftime("%Y-%m-%d") in body
+    assert (
+        paper.number in body
+        and paper.sha256 in body
+        and timezone.localtime(paper.issued_at).strftime("%Y-%m-%d") in body
+    )
     assert citizen.display_name not in body and case.item_version.name not in body
     assert case.masked_id_number not in body
 
