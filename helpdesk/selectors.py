@@ -467,7 +467,7 @@ def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
     }
 
 
-def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
+def call_shared_draft(*, session: CallSession, viewer: Any = None) -> dict[str, Any] | None:
     """The application the caller shared in the call, as every member sees it: each material the pinned
     standard asks for, what was uploaded (and whether a clerk added it, and who), and what is still missing.
     None when nothing is shared."""
@@ -514,10 +514,18 @@ def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
                 "precheck": _precheck_row(marks.get(uploaded.pk)) if uploaded is not None else None,
             }
         )
+    from cases.selectors.form import form_rows
+    from helpdesk.services.prechecks import may_submit_from_call
+
+    # The form as every member sees it (ID numbers masked, as the change events carry them).
+    form = form_rows(case, full=False)
     return {
         "case": case.reference,
         "item": case.item_version.name,
         "state": case.get_state_display(),
+        "form": form,
+        "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]],
+        "may_submit": viewer is not None and may_submit_from_call(session, viewer, case),
         "materials": rows,
         "missing": [m.display_name for m in missing_materials(case)],
         "not_conforming": [row["name"] for row in rows if (row["precheck"] or {}).get("verdict") == "not_conforming"],

@@ -22,6 +22,18 @@ def _who(row: CaseFormValue) -> dict[str, Any]:
     }
 
 
+def form_value_shown(field: dict[str, Any], row: CaseFormValue) -> dict[str, Any]:
+    """One filled field as every member of a call may see it (an ID number masked), language-neutral:
+    pushed to all the call's screens in the change event (helpdesk.services.drafts)."""
+    value = row.value
+    masked = bool(value) and field["kind"] == FieldKind.ID_NUMBER
+    return {
+        "value": mask_id_number(value) if masked else value,
+        "masked": masked,
+        "filled": _who(row) if value else None,
+    }
+
+
 def form_rows(case: Case, *, full: bool) -> list[dict[str, Any]]:
     """One row per declared field, in the declared order: label, kind, required, help, the value (masked
     where it is an ID number and not `full`), its shown text (a choice's label) and who filled it and when."""

@@ -91,10 +91,12 @@ def case_form_fill(
     actor: User,
     consented_by: User | None = None,
     request_id: str = "",
+    event_data: dict[str, Any] | None = None,
 ) -> list[CaseFormValue]:
     """Fill (or change, or clear) fields of the case's application form; returns the rows that changed.
 
     Every value is checked before anything is written: one bad value refuses them all, each named.
+    `event_data`: where it was filled (e.g. the call), added to the chain event.
     """
     helping = (
         consented_by is not None
@@ -151,6 +153,7 @@ def case_form_fill(
                 data={
                     "fields": {row.key: hashlib.sha256(row.value.encode()).hexdigest() for row in changed},
                     **({"on_behalf_of": consented_by.pk} if helping and consented_by is not None else {}),
+                    **(event_data or {}),
                 },
                 request_id=request_id,
             )

@@ -143,16 +143,25 @@ def failing_prechecks(case: Any) -> list[PreCheck]:
     return [p for p in newest.values() if p.verdict == Verdict.NOT_CONFORMING]
 
 
+def may_submit_from_call(session: CallSession, user: User, case: Any) -> bool:
+    """The caller submits; so does the clerk in the call who filed the case at their counter (窗口收件),
+    the applicant being with them (the cases app's counter side)."""
+    if session.citizen_id == user.pk:
+        return True
+    return case.counter_clerk_id == user.pk and session.role_of(user.pk) in ("clerk", "guest")
+
+
 def call_draft_submit(*, session: CallSession, citizen: User, now: dt.datetime | None = None) -> str:
-    """Only the caller submits; not while a current file is marked not conforming (replace it first)."""
+    """Only the caller submits (or the counter clerk of a counter-intake case: `may_submit_from_call`);
+    not while a current file is marked not conforming (replace it first). `citizen`: who submits."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from cases.services import case_submit
 
     now = current(now)
-    if session.citizen_id != citizen.pk:
-        raise NotAllowed(_("Only the applicant submits the application."), code="forbidden")
     case = _shared_case(session)
+    if not may_submit_from_call(session, citizen, case):
+        raise NotAllowed(_("Only the applicant submits the application."), code="forbidden")
     failing = failing_prechecks(case)
     if failing:
         names = "、".join(p.item_material.display_name for p in failing)
