@@ -25,16 +25,16 @@ ID = id_number(8642)
 @pytest.fixture
 def pushed(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The payloads the call's screens are sent."""
-    from helpdesk.services import drafts
+    from govservice import events
 
     sent: list[dict[str, Any]] = []
-    original = drafts.events.send_on_commit
+    original = events.send_on_commit
 
     def record(groups: Any, payload: dict[str, Any], **kwargs: Any) -> None:
         sent.append(payload)
         original(groups, payload, **kwargs)
 
-    monkeypatch.setattr(drafts.events, "send_on_commit", record)
+    monkeypatch.setattr(events, "send_on_commit", record)
     return sent
 
 
