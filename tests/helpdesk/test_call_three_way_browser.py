@@ -5,6 +5,7 @@ the citizen's reloaded page returns to the same call."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def wait_for_video_from(page, count: int, timeout: float = 40.0) -> list[int]:
 
 
 # Two required fields for the clerk to fill in the call, and one the applicant may leave empty (a test form).
-CALL_FORM = [
+CALL_FORM: list[dict[str, Any]] = [
     {"key": "name", "label": "申请人姓名", "label_en": "Applicant's name", "kind": "text", "required": True},
     {"key": "phone", "label": "联系电话", "label_en": "Phone", "kind": "phone", "required": True},
     {"key": "note", "label": "备注", "label_en": "Notes", "kind": "long_text"},
