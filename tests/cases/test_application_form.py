@@ -249,3 +249,20 @@ def test_the_api_fills_the_form_and_names_each_bad_field(draft: Case, citizen: U
     assert {row["key"]: row["value"] for row in good.json()}["phone"] == "13812345678"
     api.force_authenticate(shushan_clerk)  # the approving district's clerk does not see the draft at all
     assert api.post(f"/api/cases/{draft.reference}/form/", {"values": FILLED}, format="json").status_code == 404
+
+
+def test_the_receipt_says_how_many_fields_of_the_form_were_filled_in(
+    draft: Case, citizen: User, huangpu_clerk: User
+) -> None:
+    import datetime as dt
+
+    from cases.services.paperwork import paper_content, paper_html
+
+    services.case_form_fill(case=draft, values=FILLED, actor=citizen)
+    f.upload_required(draft, citizen)
+    services.case_submit(case=draft, actor=citizen)
+    case = f.accept_checked(draft, huangpu_clerk)
+    accepted = CaseEvent.objects.get(case=case, action="accepted")
+    content = paper_content(case, accepted, kind="receipt", number="T-1", token="t", issued_at=dt.datetime.now(dt.UTC))
+    assert "已在线填写 3 项（共 8 项" in paper_html(content)
+    assert ID not in paper_html(content)
