@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -92,11 +93,13 @@ def case_form_fill(
     consented_by: User | None = None,
     request_id: str = "",
     event_data: dict[str, Any] | None = None,
+    on_change: Callable[[Case, list[CaseFormValue]], None] | None = None,
 ) -> list[CaseFormValue]:
     """Fill (or change, or clear) fields of the case's application form; returns the rows that changed.
 
     Every value is checked before anything is written: one bad value refuses them all, each named.
-    `event_data`: where it was filled (e.g. the call), added to the chain event.
+    `event_data`: where it was filled (e.g. the call), added to the chain event. `on_change`: called with the
+    changed rows in the transaction, before the case's announcement is queued (a call's screens hear first).
     """
     helping = (
         consented_by is not None
@@ -157,5 +160,7 @@ def case_form_fill(
                 },
                 request_id=request_id,
             )
+            if on_change is not None:
+                on_change(case, changed)
             announce(case, action=life_cycle.FORM_FILLED)
     return changed

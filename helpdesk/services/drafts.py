@@ -99,19 +99,23 @@ def call_draft_fill(
     case = Case.objects.select_related("item_version", "accepting_district", "approving_district").get(
         reference=session.shared_case_ref
     )
-    changed = case_form_fill(
-        case=case,
-        values=values,
-        actor=user,
-        consented_by=session.citizen if role != "citizen" else None,
-        event_data={"call": session.pk},
-    )
-    if changed:
-        fields = {f["key"]: f for f in case.item_version.application_form or []}
+    fields = {f["key"]: f for f in case.item_version.application_form or []}
+
+    def push(case: Case, changed: list[Any]) -> None:
+        # Queued in the change's transaction, ahead of the case's own announcement: the call's screens first.
         draft_changed_on_commit(
             session_id=session.pk,
             case_ref=case.reference,
             by=user.display_name or user.username,
             form={row.key: form_value_shown(fields[row.key], row) for row in changed},
         )
+
+    changed = case_form_fill(
+        case=case,
+        values=values,
+        actor=user,
+        consented_by=session.citizen if role != "citizen" else None,
+        event_data={"call": session.pk},
+        on_change=push,
+    )
     return [row.key for row in changed]
