@@ -514,23 +514,35 @@ def call_shared_draft(*, session: CallSession, viewer: Any = None) -> dict[str, 
                 "precheck": _precheck_row(marks.get(uploaded.pk)) if uploaded is not None else None,
             }
         )
-    from cases.selectors.form import form_rows
     from helpdesk.services.prechecks import may_submit_from_call
 
-    # The form as every member sees it (ID numbers masked, as the change events carry them).
-    form = form_rows(case, full=False)
     return {
         "case": case.reference,
         "item": case.item_version.name,
         "state": case.get_state_display(),
-        "form": form,
-        "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]],
+        **_shared_form(case),
         "may_submit": viewer is not None and may_submit_from_call(session, viewer, case),
         "materials": rows,
         "missing": [m.display_name for m in missing_materials(case)],
         "not_conforming": [row["name"] for row in rows if (row["precheck"] or {}).get("verdict") == "not_conforming"],
         "submitted": case.submitted_at is not None,
     }
+
+
+def _shared_form(case: Any) -> dict[str, Any]:
+    """The form as every member of the call sees it (ID numbers masked, as the change events carry them)."""
+    from cases.selectors.form import form_rows
+
+    form = form_rows(case, full=False)
+    return {"form": form, "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]]}
+
+
+def call_shared_form(*, session: CallSession) -> dict[str, Any]:
+    """The shared application's form alone (`form`, `form_missing`)."""
+    from cases.models import Case
+
+    case = Case.objects.select_related("item_version").get(reference=session.shared_case_ref)
+    return _shared_form(case)
 
 
 def _precheck_row(mark: Any) -> dict[str, Any] | None:

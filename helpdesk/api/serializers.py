@@ -205,6 +205,14 @@ class DraftFormSerializer(serializers.Serializer[Any]):
     )
 
 
+class DraftFormAnswerSerializer(serializers.Serializer[Any]):
+    changed = serializers.ListField(child=serializers.CharField(), help_text="the keys whose value changed")
+    form = serializers.ListField(
+        child=serializers.DictField(), help_text="the application form's fields and values (ID numbers masked)"
+    )
+    form_missing = serializers.ListField(child=serializers.CharField(), help_text="required fields still empty")
+
+
 class PreCheckSerializer(serializers.Serializer[Any]):
     item_material = serializers.IntegerField(min_value=1)
     verdict = serializers.ChoiceField(choices=["conforming", "not_conforming"])

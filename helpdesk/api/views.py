@@ -416,14 +416,15 @@ class DraftFormView(APIView):
 
     @extend_schema(
         request=s.DraftFormSerializer,
-        responses={200: s.SharedDraftSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={200: s.DraftFormAnswerSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         data = s.DraftFormSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = _member_session(request, pk)
-        services.call_draft_fill(session=session, user=_user(request), values=data.validated_data["values"])
-        return Response(selectors.call_shared_draft(session=session, viewer=_user(request)))
+        changed = services.call_draft_fill(session=session, user=_user(request), values=data.validated_data["values"])
+        # The form only (the rest of the shared application did not change): a short answer.
+        return Response({"changed": changed, **selectors.call_shared_form(session=session)})
 
 
 class DraftSubmitView(APIView):
