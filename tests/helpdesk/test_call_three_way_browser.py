@@ -139,6 +139,8 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     citizen_page.wait_for_selector(
         f"#draft-form li[data-field='phone'] .by-clerk:has-text('{huangpu.display_name}')", timeout=15000
     )
+    mark = citizen_page.locator("#draft-form li[data-field='name'] .by-clerk").inner_text()
+    assert mark == f"由工作人员 {huangpu.display_name} 填写"
     assert citizen_page.input_value("#draft-field-name") == "王小明"
     assert citizen_page.input_value("#draft-field-phone") == "13812345678"
     assert citizen_page.locator("#draft-form-missing").inner_text() == ""
