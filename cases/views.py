@@ -287,7 +287,8 @@ def case_form(request: HttpRequest, reference: str) -> HttpResponse:
         _show_error(request, error)
     else:
         messages.success(request, _("The form is saved as a draft."))
-    return redirect(reverse("cases-detail", args=[case.reference]) + "#application-form")
+    page = "cases-counter-case" if request.POST.get("next") == "counter" and case.counter_clerk_id else "cases-detail"
+    return redirect(reverse(page, args=[case.reference]) + "#application-form")
 
 
 @login_required
@@ -542,6 +543,8 @@ def counter_case(request: HttpRequest, reference: str) -> HttpResponse:
     user = signed_in_user(request)
     materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
     standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
+    steps = selectors.case_steps_for(case=case, user=user)
+    form = selectors.form_rows(case, full=False)
     return render(
         request,
         "cases/counter/case.html",
@@ -549,6 +552,11 @@ def counter_case(request: HttpRequest, reference: str) -> HttpResponse:
             "case": case,
             "standard": standard,
             "required": {m.pk for m in services.case_required_materials(case)},
-            "steps": selectors.case_steps_for(case=case, user=user),
+            "steps": steps,
+            # The application form, filled in by the clerk with the applicant at the counter.
+            "form": form,
+            "form_editable": life_cycle.MATERIAL in steps,
+            "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]],
+            "form_next": "counter",
         },
     )

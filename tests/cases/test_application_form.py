@@ -275,3 +275,23 @@ def test_the_receipt_says_how_many_fields_of_the_form_were_filled_in(
     content = paper_content(case, accepted, kind="receipt", number="T-1", token="t", issued_at=dt.datetime.now(dt.UTC))
     assert "已在线填写 3 项（共 8 项" in paper_html(content)
     assert ID not in paper_html(content)
+
+
+def test_the_counter_clerk_fills_the_form_on_the_counter_page_and_submits_for_the_applicant(
+    version: ItemVersion, huangpu_clerk: User
+) -> None:
+    case = services.case_counter_intake(
+        clerk=huangpu_clerk, item_version=version, id_number=ID, consent=True, name="赵六", phone="13912345678"
+    )
+    client = Client()
+    client.force_login(huangpu_clerk)
+    page = client.get(f"/cases/counter/{case.reference}/").content.decode()
+    assert 'id="application-form"' in page and 'name="next" value="counter"' in page
+    answer = client.post(f"/cases/{case.reference}/form/", {**FILLED, "next": "counter"})
+    assert answer["Location"] == f"/cases/counter/{case.reference}/#application-form"
+    rows = CaseFormValue.objects.filter(case=case, current=True)
+    assert {(r.key, r.filled_by) for r in rows} == {(key, huangpu_clerk) for key in FILLED}
+    f.upload_required(case, huangpu_clerk)
+    services.case_submit(case=case, actor=huangpu_clerk)
+    case.refresh_from_db()
+    assert case.state == "submitted"
