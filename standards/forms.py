@@ -133,3 +133,18 @@ def choice_label(field: dict[str, Any], value: str) -> str:
         if choice.get("value") == value:
             return str(choice.get("label_en") or choice["label"]) if _english() else str(choice["label"])
     return value
+
+
+def form_summary(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The declared fields as the item's page lists them: label, kind, required, help, the choices' labels."""
+    return [
+        {
+            "key": field["key"],
+            "label": field_label(field),
+            "kind": FieldKind(field["kind"]).label,
+            "required": bool(field.get("required")),
+            "help": field_help(field),
+            "choices": [choice_label(field, c["value"]) for c in field.get("choices") or []],
+        }
+        for field in fields or []
+    ]

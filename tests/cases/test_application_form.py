@@ -295,3 +295,9 @@ def test_the_counter_clerk_fills_the_form_on_the_counter_page_and_submits_for_th
     services.case_submit(case=case, actor=huangpu_clerk)
     case.refresh_from_db()
     assert case.state == "submitted"
+
+
+def test_the_items_page_lists_the_forms_fields_with_its_source(version: ItemVersion) -> None:
+    page = Client().get(f"/items/{version.item.code}/").content.decode()
+    assert 'id="application-form"' in page and "测试用表单" in page
+    assert "公民身份号码" in page and "新办、换领" in page
