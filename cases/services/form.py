@@ -44,6 +44,8 @@ def form_fields(case: Case) -> list[dict[str, Any]]:
 def form_value_clean(field: dict[str, Any], raw: Any) -> str:
     """The value as stored for one field of its kind ("" when left empty); a ValidationError says why not."""
     value = "" if raw is None else str(raw)
+    if "\x00" in value:
+        raise DjangoValidationError(_("The value contains a NUL character."))
     kind = field["kind"]
     value = value.strip() if kind == FieldKind.LONG_TEXT else " ".join(value.split())
     if not value:

@@ -122,6 +122,7 @@ def test_each_kind_stores_a_good_value_in_its_form(draft: Case, citizen: User, k
         ("household", "three"),
         ("kind", "other"),
         ("name", "长" * 21),  # the declaration's max_length is 20
+        ("note", "第一行\x00"),  # PostgreSQL could not store it
     ],
 )
 def test_a_bad_value_is_refused_with_its_field_named_and_nothing_is_written(
