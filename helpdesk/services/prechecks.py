@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from govservice.errors import Conflict, DomainError, Invalid, NotAllowed
 from helpdesk.models import CallSession, PreCheck
+from helpdesk.selectors import may_submit_from_call
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.drafts import draft_changed_on_commit
@@ -141,14 +142,6 @@ def failing_prechecks(case: Any) -> list[PreCheck]:
     ):
         newest[precheck.case_material_id] = precheck
     return [p for p in newest.values() if p.verdict == Verdict.NOT_CONFORMING]
-
-
-def may_submit_from_call(session: CallSession, user: User, case: Any) -> bool:
-    """The caller submits; so does the clerk in the call who filed the case at their counter (窗口收件),
-    the applicant being with them (the cases app's counter side)."""
-    if session.citizen_id == user.pk:
-        return True
-    return case.counter_clerk_id == user.pk and session.role_of(user.pk) in ("clerk", "guest")
 
 
 def call_draft_submit(*, session: CallSession, citizen: User, now: dt.datetime | None = None) -> str:
