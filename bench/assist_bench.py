@@ -21,7 +21,10 @@ Measured:
   handed over in memory, to the first frame;
 * live draft update: a clerk's pre-check mark on the shared application (POST …/draft/prechecks/) → the
   citizen's call socket hears `draft.changed` → the citizen's GET …/draft/ returns the new state (what the
-  citizen's screen does); floor: a GET /healthz round trip on the same keep-alive connection.
+  citizen's screen does for materials and marks); and a clerk's change of a form field (POST …/draft/form/)
+  → the citizen's call socket receives `draft.changed` carrying the field's new value and who filled it (what
+  the citizen's screen shows, without a read); floor: a GET /healthz round trip on the same keep-alive
+  connection, between changes.
 """
 
 from __future__ import annotations
@@ -469,7 +472,7 @@ def live_draft(http: str, ws: str, changes: int) -> dict:
     from tests import factories as f
 
     huangpu = District.objects.get(division_code="310101")
-    version = f.make_item(accept_in=("310101",), approve_in=("340104",))
+    version = f.with_form(f.make_item(accept_in=("310101",), approve_in=("340104",)))
     citizen = User.objects.create(
         username="bdcitizen", display_name="bdcitizen", password="!", role=User.Role.CITIZEN, district=huangpu
     )
@@ -514,7 +517,7 @@ def live_draft(http: str, ws: str, changes: int) -> dict:
             f"{ws}/ws/assist/call/{session.pk}/", additional_headers=ws_headers(citizen_key), origin=Origin(http)
         )
         await receive_type(socket, "joined")
-        pushed, screen, floor = [], [], []
+        pushed, screen, floor, field, field_floor = [], [], [], [], []
         try:
             for _ in range(changes):
                 body = {"item_material": material.item_material_id, "verdict": "conforming"}
@@ -540,11 +543,42 @@ def live_draft(http: str, ws: str, changes: int) -> dict:
                 floor_start = time.perf_counter()
                 await asyncio.to_thread(call, citizen_conn, "GET", "/healthz", tokens[citizen.pk])
                 floor.append((time.perf_counter() - floor_start) * 1000)
+            # A form field changed by the clerk → its new value at the citizen, in the event itself.
+            for n in range(changes):
+                value = f"王小明{n}"
+                start = time.perf_counter()
+                # The clerk's own answer is not waited for: the citizen's socket is timed from the change's start.
+                answer = asyncio.ensure_future(
+                    asyncio.to_thread(
+                        call,
+                        clerk_conn,
+                        "POST",
+                        f"/api/assist/sessions/{session.pk}/draft/form/",
+                        tokens[host.pk],
+                        {"values": {"name": value}},
+                    )
+                )
+                while True:
+                    message = await receive_type(socket, "draft.changed", timeout=10)
+                    if (message.get("form") or {}).get("name", {}).get("value") == value:
+                        break
+                field.append((time.perf_counter() - start) * 1000)
+                if await answer != 200:
+                    raise SystemExit("filling the form was refused")
+                floor_start = time.perf_counter()
+                await asyncio.to_thread(call, citizen_conn, "GET", "/healthz", tokens[citizen.pk])
+                field_floor.append((time.perf_counter() - floor_start) * 1000)
         finally:
             await socket.close()
             clerk_conn.close()
             citizen_conn.close()
-        return {"change_to_push": pushed, "change_to_screen": screen, "floor_http_healthz": floor}
+        return {
+            "change_to_push": pushed,
+            "change_to_screen": screen,
+            "floor_http_healthz": floor,
+            "field_change_to_state": field,
+            "field_floor_http_healthz": field_floor,
+        }
 
     result = asyncio.run(run())
     call_session_end(session=session, actor=host)
@@ -701,6 +735,16 @@ def main() -> int:
             print(
                 "[bench] live draft: mark → the citizen's GET of the new state:",
                 summary(figures["change_to_screen"]),
+                flush=True,
+            )
+            print(
+                "[bench] floor GET /healthz round trip (between field changes):",
+                summary(figures["field_floor_http_healthz"]),
+                flush=True,
+            )
+            print(
+                "[bench] live draft: clerk's form field change → the new state in the citizen's socket:",
+                summary(figures["field_change_to_state"]),
                 flush=True,
             )
         if "sockets" in only and sockets:

@@ -456,6 +456,7 @@ MATERIAL_CHECKED = "material_checked"
 IDENTITY_CHECKED = "identity_checked"
 ASSIST_CALL_RECORDED = "assist_call_recorded"
 ASSIST_PRECHECKED = "assist_prechecked"
+FORM_FILLED = "form_filled"
 OTHER_EVENTS: dict[str, Any] = {
     DRAFT_CREATED: _("Application started"),
     COUNTER_INTAKE: _("Filed at the counter by a clerk (窗口收件)"),
@@ -475,6 +476,7 @@ OTHER_EVENTS: dict[str, Any] = {
     IDENTITY_CHECKED: _("Identity verified (身份核验)"),
     ASSIST_CALL_RECORDED: _("Video assistance call recorded (its SHA-256 kept here)"),
     ASSIST_PRECHECKED: _("Material pre-checked in a video assistance call (预审)"),
+    FORM_FILLED: _("Application form filled in"),
 }
 
 

@@ -267,6 +267,40 @@ class CaseMaterial(models.Model):
         return f"{self.case} · {self.item_material}"
 
 
+class CaseFormValue(models.Model):
+    """One field of the case's application form (standards.forms) as filled: what, by whom and when.
+
+    A change adds a row and the previous one stops being current (kept for the record, like materials);
+    the change is also an event of the case's chain (`form_filled`, the value's SHA-256, never the value).
+    `on_behalf_of`: the applicant whose consent let a clerk fill it in a video assistance call.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="form_values")
+    key = models.CharField(_("field"), max_length=40)
+    value = models.TextField(_("value"), blank=True)
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filled in by"), on_delete=models.PROTECT, related_name="+"
+    )
+    filled_at = models.DateTimeField(_("filled in at"))
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["case", "key", "filled_at", "id"]
+        verbose_name = _("application form value")
+        verbose_name_plural = _("application form values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "key"], condition=models.Q(current=True), name="one_current_form_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.key}"
+
+
 class MaterialCheck(models.Model):
     """形式审查: the accepting clerk's verdict on one uploaded file, named by its SHA-256.
 

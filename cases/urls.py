@@ -37,6 +37,7 @@ urlpatterns = [
     path("cases/counter/<str:reference>/", views.counter_case, name="cases-counter-case"),
     path("cases/<str:reference>/", views.case_detail, name="cases-detail"),
     path("cases/<str:reference>/do/<str:step>/", views.case_step, name="cases-step"),
+    path("cases/<str:reference>/form/", views.case_form, name="cases-form"),
     path("cases/<str:reference>/history/verify/", views.case_history_verify, name="cases-history-verify"),
     path(
         "cases/<str:reference>/approving-district/",

@@ -229,6 +229,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         views = selectors.case_views_for(case=case, user=user)
         views_log = {"entries": [selectors.view_entry(v) for v in views[:VIEWS_SHOWN]], "count": views.count()}
     rows = selectors.material_rows(case, required=required)
+    form = selectors.form_rows(case, full=selectors.case_is_applicant_side(case=case, user=user))
     # The checks are taken where acceptance is decided: by the accepting side, in the states accept leaves.
     accept = life_cycle.STEPS["accept"]
     can_check = accept.leaves(case.state) and selectors.actor_on_a_side(accept.sides, case=case, actor=user)
@@ -261,11 +262,33 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "rating": selectors.rating_shown(case),
             "papers": selectors.case_papers(case),
             "views_log": views_log,
+            "form": form,
+            # The form is filled by those who add materials, while the case takes them.
+            "form_editable": life_cycle.MATERIAL in steps,
+            "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]],
         },
     )
     return services.case_view_after_response(
         request=request, response=response, case=case, what=CaseView.What.CASE, via=CaseView.Via.PAGE
     )
+
+
+@login_required
+@require_POST
+def case_form(request: HttpRequest, reference: str) -> HttpResponse:
+    """The application form saved as a draft from the case page: every declared field posted is filled
+    (an empty one cleared); what does not validate is named and nothing is saved."""
+    case = _visible_case(request, reference)
+    keys = [field["key"] for field in case.item_version.application_form or []]
+    values = {key: request.POST[key] for key in keys if key in request.POST}
+    try:
+        services.case_form_fill(case=case, values=values, actor=signed_in_user(request), request_id=request_id(request))
+    except (errors.DomainError, ValidationError) as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("The form is saved as a draft."))
+    page = "cases-counter-case" if request.POST.get("next") == "counter" and case.counter_clerk_id else "cases-detail"
+    return redirect(reverse(page, args=[case.reference]) + "#application-form")
 
 
 @login_required
@@ -520,6 +543,8 @@ def counter_case(request: HttpRequest, reference: str) -> HttpResponse:
     user = signed_in_user(request)
     materials = {m.item_material_id: m for m in case.materials.filter(current=True)}
     standard = [(m, materials.get(m.pk)) for m in case.item_version.materials.select_related("material_type")]
+    steps = selectors.case_steps_for(case=case, user=user)
+    form = selectors.form_rows(case, full=False)
     return render(
         request,
         "cases/counter/case.html",
@@ -527,6 +552,11 @@ def counter_case(request: HttpRequest, reference: str) -> HttpResponse:
             "case": case,
             "standard": standard,
             "required": {m.pk for m in services.case_required_materials(case)},
-            "steps": selectors.case_steps_for(case=case, user=user),
+            "steps": steps,
+            # The application form, filled in by the clerk with the applicant at the counter.
+            "form": form,
+            "form_editable": life_cycle.MATERIAL in steps,
+            "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]],
+            "form_next": "counter",
         },
     )

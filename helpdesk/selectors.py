@@ -467,7 +467,7 @@ def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
     }
 
 
-def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
+def call_shared_draft(*, session: CallSession, viewer: Any = None) -> dict[str, Any] | None:
     """The application the caller shared in the call, as every member sees it: each material the pinned
     standard asks for, what was uploaded (and whether a clerk added it, and who), and what is still missing.
     None when nothing is shared."""
@@ -518,11 +518,37 @@ def call_shared_draft(*, session: CallSession) -> dict[str, Any] | None:
         "case": case.reference,
         "item": case.item_version.name,
         "state": case.get_state_display(),
+        **_shared_form(case),
+        "may_submit": viewer is not None and may_submit_from_call(session, viewer, case),
         "materials": rows,
         "missing": [m.display_name for m in missing_materials(case)],
         "not_conforming": [row["name"] for row in rows if (row["precheck"] or {}).get("verdict") == "not_conforming"],
         "submitted": case.submitted_at is not None,
     }
+
+
+def may_submit_from_call(session: CallSession, user: Any, case: Any) -> bool:
+    """The caller submits; so does the clerk in the call who filed the case at their counter (窗口收件),
+    the applicant being with them (the cases app's counter side)."""
+    if session.citizen_id == user.pk:
+        return True
+    return case.counter_clerk_id == user.pk and session.role_of(user.pk) in ("clerk", "guest")
+
+
+def _shared_form(case: Any) -> dict[str, Any]:
+    """The form as every member of the call sees it (ID numbers masked, as the change events carry them)."""
+    from cases.selectors.form import form_rows
+
+    form = form_rows(case, full=False)
+    return {"form": form, "form_missing": [row["label"] for row in form if row["required"] and not row["filled"]]}
+
+
+def call_shared_form(*, session: CallSession) -> dict[str, Any]:
+    """The shared application's form alone (`form`, `form_missing`)."""
+    from cases.models import Case
+
+    case = Case.objects.select_related("item_version").get(reference=session.shared_case_ref)
+    return _shared_form(case)
 
 
 def _precheck_row(mark: Any) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ api_patterns = [
     path("sessions/<int:pk>/draft/prechecks/", api.PreCheckView.as_view(), name="api-session-draft-precheck"),
     path("sessions/<int:pk>/draft/materials/", api.DraftUploadView.as_view(), name="api-session-draft-upload"),
     path("sessions/<int:pk>/draft/submit/", api.DraftSubmitView.as_view(), name="api-session-draft-submit"),
+    path("sessions/<int:pk>/draft/form/", api.DraftFormView.as_view(), name="api-session-draft-form"),
     path("sessions/<int:pk>/identity/", api.IdentityCheckView.as_view(), name="api-session-identity"),
     path("sessions/<int:pk>/recording/", api.RecordingView.as_view(), name="api-session-recording"),
     path("sessions/<int:pk>/rating/", api.RatingView.as_view(), name="api-session-rating"),

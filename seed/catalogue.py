@@ -16,13 +16,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from seed import catalogue_data as data
+from seed.forms_data import APPLICATION_FORMS
 from seed.synonyms_data import SYNONYMS
 from standards.consistency import code_problems, implementation_problems, require, version_problems
 from standards.departments import department_new
 from standards.districts import DISTRICTS, ENTERPRISE_WINDOW, GENERAL_WINDOW, ZONE_WINDOW, window_code
+from standards.forms import validate_application_form
 from standards.models import (
     UNVERIFIED,
     VERIFIABLE_FIELDS,
@@ -302,6 +305,8 @@ def _version_fields(spec: ItemSpec) -> dict[str, Any]:
         ],
         life_events=list(row["events"]),
         growth_stages=list(row["stages"]) if "L" in row["obj"] else [],
+        application_form=list(APPLICATION_FORMS.get(row["name"], ([], ""))[0]),
+        application_form_source=APPLICATION_FORMS.get(row["name"], ([], ""))[1],
         unverified_fields=[f for f in VERIFIABLE_FIELDS if f in unverified],
     )
 
@@ -331,8 +336,15 @@ def catalogue_check() -> list[ItemSpec]:
     for code, *_names in data.MATERIAL_TYPES:
         # SQLite would store a code longer than the column; PostgreSQL refuses it: fail here, with the code.
         require(f"material type {code}", [f"code longer than {longest} characters"] if len(code) > longest else [])
+    names = {spec.name for spec in specs}
+    require("application forms", [f"no seed item named {name}" for name in APPLICATION_FORMS if name not in names])
     for spec in specs:
-        require(spec.label, version_problems(_version_fields(spec), _materials(spec.row)))
+        fields = _version_fields(spec)
+        try:
+            validate_application_form(fields["application_form"])
+        except ValidationError as error:
+            require(spec.label, [f"application form: {m}" for m in error.messages])
+        require(spec.label, version_problems(fields, _materials(spec.row)))
         require(spec.label, implementation_problems((c, a, p) for c, _s, a, p, _n in _implementation_plan(spec)))
     return specs
 

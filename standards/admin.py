@@ -292,6 +292,7 @@ class ItemVersionAdmin(StandardsAdminAccess):
         ),
         (_("Fees and result"), {"fields": ["fees", "result_name", "result_is_licence", "result_elicence"]}),
         (_("Guidance"), {"fields": ["assistance_guide", "faq", "life_events", "growth_stages"]}),
+        (_("Application form"), {"fields": ["application_form", "application_form_source"]}),
         (_("Version history with diffs"), {"fields": ["history"]}),
     ]
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from standards.forms import validate_application_form
 from standards.vocabulary import CompetentDistrictRule, Sector
 
 # A value not known for certain is stored and shown as this, never guessed (docs/catalogue.md).
@@ -298,6 +299,12 @@ class ItemVersion(BilingualNameMixin, models.Model):
     # Subsets of vocabulary.LifeEvent and vocabulary.GrowthStage values.
     life_events = models.JSONField(_("life event tags"), default=list, blank=True)
     growth_stages = models.JSONField(_("firm growth stage tags"), default=list, blank=True)
+    # The application form (申请表) as fields to fill in (standards.forms); empty when the item has none
+    # declared (its 申请表 may still be a material to upload). Where the declaration comes from.
+    application_form = models.JSONField(
+        _("application form fields"), default=list, blank=True, validators=[validate_application_form]
+    )
+    application_form_source = models.CharField(_("application form source"), max_length=300, blank=True)
     # Names of VERIFIABLE_FIELDS whose value is not known for certain: shown as 待核实 (UNVERIFIED).
     unverified_fields = models.JSONField(_("values to be verified (待核实)"), default=list, blank=True)
     # Pinyin initials of the name ("营业执照" -> "yyzz"), kept for search; filled on save.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from standards import importexport, services
 from standards.api.permissions import is_standards_admin
+from standards.forms import form_summary
 from standards.models import CatalogueImport, Department, ItemVersion, ServiceItem
 from standards.search import catalogue_nearest, catalogue_search
 from standards.selectors import (
@@ -118,6 +119,7 @@ def item_detail_page(request, code: str):
             "item": item,
             "item_version": version,
             "materials": version.materials.all(),
+            "application_form": form_summary(version.application_form),
             "implementations": item_implementations(item=item),
             "versions": item_versions(item=item).exclude(status=ItemVersion.Status.DRAFT),
             "forms": [label_of(HandlingForm, f) for f in version.handling_forms],

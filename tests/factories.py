@@ -456,3 +456,36 @@ def make_elderly_citizen(*, code: str | None = HUANGPU) -> User:
     citizen.id_number = first17 + id_number_check_digit(first17)
     citizen.save(update_fields=["id_number"])
     return citizen
+
+
+# --- the application form (standards.forms) ---------------------------------------------------------
+
+# A made-up test form (not any real item's): one field of each kind the cases' checks treat differently.
+SAMPLE_FORM = [
+    {"key": "name", "label": "姓名", "label_en": "Name", "kind": "text", "required": True, "max_length": 20},
+    {"key": "id_number", "label": "公民身份号码", "label_en": "ID number", "kind": "id_number", "required": True},
+    {"key": "phone", "label": "联系电话", "label_en": "Phone", "kind": "phone", "required": True},
+    {"key": "born", "label": "出生日期", "label_en": "Date of birth", "kind": "date"},
+    {"key": "household", "label": "户籍人口数", "label_en": "People in the household", "kind": "number"},
+    {
+        "key": "kind",
+        "label": "申请类别",
+        "label_en": "Kind of application",
+        "kind": "choice",
+        "choices": [
+            {"value": "new", "label": "新办", "label_en": "New"},
+            {"value": "renew", "label": "换领", "label_en": "Renewal"},
+        ],
+    },
+    {"key": "address", "label": "现居住地址", "label_en": "Current address", "kind": "address"},
+    {"key": "note", "label": "备注", "label_en": "Notes", "kind": "long_text", "help": "可不填", "help_en": "Optional"},
+]
+
+
+def with_form(version: ItemVersion, fields: list[dict[str, Any]] | None = None) -> ItemVersion:
+    """Give a (published) test version an application form, past the guard that keeps published versions."""
+    ItemVersion.objects.filter(pk=version.pk).update(
+        application_form=SAMPLE_FORM if fields is None else fields, application_form_source="测试用表单"
+    )
+    version.refresh_from_db()
+    return version

@@ -22,9 +22,10 @@ from cases.models import (
     Rating,
     ReturnVisit,
 )
-from cases.selectors import current_checks, identity_check_of
+from cases.selectors import case_is_applicant_side, current_checks, form_rows, identity_check_of
 from cases.selectors.follow_ups import standing as follow_up_standing
 from cases.services.paperwork import verify_url
+from standards.forms import MAX_LENGTH_LIMIT, FieldKind
 from standards.models import ItemMaterial, ItemVersion
 
 
@@ -222,14 +223,60 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         return case.principal_credit_code or None
 
 
+class FormChoiceSerializer(serializers.Serializer[Any]):
+    value = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class FormFilledSerializer(serializers.Serializer[Any]):
+    by = serializers.CharField(help_text="who filled the field in (name)")
+    by_clerk = serializers.BooleanField(help_text="a clerk filled it (in a call with consent, or at the counter)")
+    at = serializers.DateTimeField()
+
+
+class FormFieldSerializer(serializers.Serializer[Any]):
+    """One field of the application form declared by the pinned standard, with the case's value."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    kind = serializers.ChoiceField(choices=FieldKind.choices)
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    max_length = serializers.IntegerField()
+    help = serializers.CharField(allow_blank=True)
+    choices = FormChoiceSerializer(many=True)
+    value = serializers.CharField(allow_blank=True, help_text="as stored; an ID number masked except for the applicant")
+    shown = serializers.CharField(allow_blank=True, help_text="as read (a choice's label)")
+    masked = serializers.BooleanField(help_text="the value is a masked ID number")
+    filled = FormFilledSerializer(allow_null=True)
+
+
+class FormFillSerializer(serializers.Serializer[Any]):
+    values = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=MAX_LENGTH_LIMIT, trim_whitespace=False),
+        help_text="field key → value; an empty value clears the field",
+    )
+
+
+def case_form_for(case: Case, request: Any) -> list[dict[str, Any]]:
+    """The form as the requester may read it: the applicant side in full, everyone else with ID numbers masked."""
+    user = getattr(request, "user", None)
+    full = user is not None and case_is_applicant_side(case=case, user=user)
+    return form_rows(case, full=full)
+
+
 class CaseDetailSerializer(CaseSerializer):
     materials = CaseMaterialSerializer(many=True, read_only=True)
     rating = RatingSerializer(read_only=True, default=None)
     identity_check = serializers.SerializerMethodField(help_text="the newest identity check (身份核验), or null")
+    form = serializers.SerializerMethodField(help_text="the application form's fields and values (申请表)")
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "materials", "identity_check", "rating"]
+        fields = [*CaseSerializer.Meta.fields, "materials", "identity_check", "rating", "form"]
         read_only_fields = fields
+
+    @extend_schema_field(FormFieldSerializer(many=True))
+    def get_form(self, case: Case) -> list[dict[str, Any]]:
+        return case_form_for(case, self.context.get("request"))
 
     @extend_schema_field(IdentityCheckSerializer(allow_null=True))
     def get_identity_check(self, case: Case) -> dict[str, Any] | None:

@@ -211,6 +211,22 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(s.CaseMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.FormFillSerializer, responses={200: s.FormFieldSerializer(many=True)})
+    @action(detail=True, methods=["post"], url_path="form")
+    def form(self, request: Request, reference: str | None = None) -> Response:
+        """Fill in fields of the application form (申请表) while the case takes materials: each value checked
+        by its field's kind (all refused when one is wrong, each named); an empty value clears a field."""
+        case = self.get_object()
+        incoming = s.FormFillSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.case_form_fill(
+            case=case,
+            values=incoming.validated_data["values"],
+            actor=signed_in_user(request),
+            request_id=request_id(request),
+        )
+        return Response(s.case_form_for(case, request))
+
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,

@@ -6,6 +6,7 @@
 - counter: a walk-in applicant found by ID number (masked)
 - case_views: who looked at a case, for the applicant side
 - checks: the accepting district's checks of a case's materials and identity, and the correction they led to
+- form: the case's application form as read (who filled each field, ID numbers masked)
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
@@ -55,6 +56,7 @@ from cases.selectors.follow_ups import (
     follow_ups_visible_to,
     rating_shown,
 )
+from cases.selectors.form import form_rows
 from cases.selectors.papers import (
     PaperFile,
     case_paper_file,
@@ -128,6 +130,7 @@ __all__ = [
     "follow_up_districts",
     "follow_up_list",
     "follow_ups_visible_to",
+    "form_rows",
     "identity_check_of",
     "last_correction",
     "material_checks_of",

@@ -4,6 +4,7 @@
 - applications: drafts in one's own name or as an agent (代办); the audited full ID number
 - competence: the competent approving district by the item's rule; the accepting clerk's change
 - counter: 窗口收件, a walk-in applicant's case filed by a clerk at their window
+- form: the application form's values, validated per kind, who filled each and when; required ones to submit
 - materials: uploads checked against the pinned standard; what a case must provide
 - checks: the accepting window's checks (形式审查 per material, 身份核验) and the rule of acceptance they make
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
@@ -53,6 +54,7 @@ from cases.services.follow_ups import (
     follow_ups_escalate,
     require_follow_up_access,
 )
+from cases.services.form import case_form_fill, form_value_clean, missing_form_fields
 from cases.services.guards import ChainBroken, TransitionNotAllowed
 from cases.services.materials import case_material_add, case_required_materials
 from cases.services.paperwork import paper_issue, paper_sweep
@@ -108,6 +110,7 @@ __all__ = [
     "case_deadlines_scan",
     "case_deliver",
     "case_draft_create",
+    "case_form_fill",
     "case_id_number_reveal",
     "case_identity_check",
     "case_material_add",
@@ -137,7 +140,9 @@ __all__ = [
     "follow_up_record_visit",
     "follow_up_working_days",
     "follow_ups_escalate",
+    "form_value_clean",
     "holiday_calendar_import",
+    "missing_form_fields",
     "paper_issue",
     "paper_sweep",
     "provisional_deadlines_recount",

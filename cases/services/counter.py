@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -13,12 +11,13 @@ from cases.selectors.competence import applicant_places
 from cases.selectors.counter import citizen_account, normalised_id_number
 from cases.services.applications import _draft_insert, _require_published
 from cases.services.competence import given_place
+from cases.services.form import PHONE
 from cases.services.guards import invalid_field
 from govservice.errors import Invalid, NotAllowed
 from standards.models import ItemVersion
 
-# ASCII digits (a leading + and inner spaces or hyphens allowed): 13800138000, 021-63211234, +86 138…
-_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,17}[0-9]")
+# The form's phone rule (ASCII digits, a leading + and inner spaces or hyphens allowed), declared once.
+_PHONE = PHONE
 
 
 def case_counter_intake(

@@ -65,6 +65,9 @@ class PaperContent:
     verify_url: str
     qr_png: str
     materials: list[dict[str, str]]
+    # The receipt: how many fields of the application form were filled in, of how many (none declared: 0, 0).
+    form_filled: int = 0
+    form_fields: int = 0
 
 
 def verify_url(token: str) -> str:
@@ -108,6 +111,8 @@ def paper_content(
         verify_url=url,
         qr_png=qr_png_data_uri(url),
         materials=_correction_materials(event) if kind == PaperKind.CORRECTION_NOTICE else [],
+        form_filled=case.form_values.filter(current=True).exclude(value="").count() if kind == PaperKind.RECEIPT else 0,
+        form_fields=len(case.item_version.application_form or []) if kind == PaperKind.RECEIPT else 0,
     )
 
 

@@ -26,6 +26,7 @@ from cases.services.case_notices import step_notices
 from cases.services.checks import correction_items, correction_unanswered, require_acceptable
 from cases.services.deadlines import calendar_gaps_alert
 from cases.services.follow_ups import BAD_SCORE, follow_up_open
+from cases.services.form import missing_form_fields
 from cases.services.guards import (
     ChainBroken,
     TransitionNotAllowed,
@@ -38,7 +39,9 @@ from cases.services.guards import (
 )
 from cases.services.materials import missing_materials, spare_by_elicence
 from cases.services.paperwork import paper_enqueue_for
+from govservice.errors import Invalid
 from govservice.queues import district_queue
+from standards.forms import field_label
 from standards.models import ItemMaterial
 from trust.signing import step_sign
 from trust.verification import failure_messages, recognition_check
@@ -204,11 +207,23 @@ def case_submit(*, case: Case, actor: User, request_id: str = "") -> Case:
         case = lock(case)
         require_side(step, case=case, actor=actor)
         missing = missing_materials(case)
-        if missing:
-            raise invalid_field(
-                "materials",
-                _("Required materials are missing: %(names)s") % {"names": "、".join(m.name for m in missing)},
-                code="materials_missing",
+        empty = missing_form_fields(case)
+        if missing or empty:
+            # What is missing, both kinds at once: the materials and the form's required fields.
+            problems: dict[str, list[str]] = {}
+            if missing:
+                problems["materials"] = [
+                    _("Required materials are missing: %(names)s") % {"names": "、".join(m.name for m in missing)}
+                ]
+            if empty:
+                problems["form"] = [
+                    _("Required fields of the application form are empty: %(names)s")
+                    % {"names": "、".join(field_label(f) for f in empty)}
+                ]
+            raise Invalid(
+                " ".join(m for ms in problems.values() for m in ms),
+                code="materials_missing" if missing else "form_incomplete",
+                fields=problems,
             )
         unanswered = correction_unanswered(case)
         if unanswered:

@@ -191,6 +191,26 @@ class SharedDraftSerializer(serializers.Serializer[Any]):
     state = serializers.CharField()
     materials = serializers.ListField(child=serializers.DictField())
     missing = serializers.ListField(child=serializers.CharField())
+    form = serializers.ListField(
+        child=serializers.DictField(), help_text="the application form's fields and values (ID numbers masked)"
+    )
+    form_missing = serializers.ListField(child=serializers.CharField(), help_text="required fields still empty")
+    may_submit = serializers.BooleanField(help_text="the requester may submit from the call")
+
+
+class DraftFormSerializer(serializers.Serializer[Any]):
+    values = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=2000, trim_whitespace=False),
+        help_text="field key → value; an empty value clears the field",
+    )
+
+
+class DraftFormAnswerSerializer(serializers.Serializer[Any]):
+    changed = serializers.ListField(child=serializers.CharField(), help_text="the keys whose value changed")
+    form = serializers.ListField(
+        child=serializers.DictField(), help_text="the application form's fields and values (ID numbers masked)"
+    )
+    form_missing = serializers.ListField(child=serializers.CharField(), help_text="required fields still empty")
 
 
 class PreCheckSerializer(serializers.Serializer[Any]):

@@ -346,7 +346,7 @@ class SharedDraftView(APIView):
 
     @extend_schema(responses={200: s.SharedDraftSerializer, 404: ErrorSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        draft = selectors.call_shared_draft(session=_member_session(request, pk))
+        draft = selectors.call_shared_draft(session=_member_session(request, pk), viewer=_user(request))
         if draft is None:
             raise NotFound(_("Nothing is shared in this call."))
         return Response(draft)
@@ -358,7 +358,9 @@ class SharedDraftView(APIView):
         session = _member_session(request, pk)
         case_ref = data.validated_data.get("case") or ""
         services.call_draft_share(session=session, citizen=_user(request), case_ref=case_ref)
-        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+        return Response(
+            selectors.call_shared_draft(session=session, viewer=_user(request)), status=status.HTTP_201_CREATED
+        )
 
 
 class PreCheckView(APIView):
@@ -379,7 +381,9 @@ class PreCheckView(APIView):
             reason=data.validated_data.get("reason") or "",
             valid_until=data.validated_data.get("valid_until"),
         )
-        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+        return Response(
+            selectors.call_shared_draft(session=session, viewer=_user(request)), status=status.HTTP_201_CREATED
+        )
 
 
 class DraftUploadView(APIView):
@@ -399,11 +403,33 @@ class DraftUploadView(APIView):
             item_material_id=data.validated_data["item_material"],
             uploaded_file=data.validated_data["file"],
         )
-        return Response(selectors.call_shared_draft(session=session), status=status.HTTP_201_CREATED)
+        return Response(
+            selectors.call_shared_draft(session=session, viewer=_user(request)), status=status.HTTP_201_CREATED
+        )
+
+
+class DraftFormView(APIView):
+    """Fill fields of the shared application's form: the caller, or a clerk in the call (the share is the
+    caller's consent); every screen of the call sees the new values in the change event."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=s.DraftFormSerializer,
+        responses={200: s.DraftFormAnswerSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.DraftFormSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = _member_session(request, pk)
+        changed = services.call_draft_fill(session=session, user=_user(request), values=data.validated_data["values"])
+        # The form only (the rest of the shared application did not change): a short answer.
+        return Response({"changed": changed, **selectors.call_shared_form(session=session)})
 
 
 class DraftSubmitView(APIView):
-    """Only the caller submits the shared application (refused while a file is marked not conforming)."""
+    """Only the caller submits the shared application (or the clerk who filed it at their counter, in the
+    call with the applicant); refused while a file is marked not conforming."""
 
     permission_classes = [IsAuthenticated]
 
@@ -411,7 +437,7 @@ class DraftSubmitView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         session = _member_session(request, pk)
         services.call_draft_submit(session=session, citizen=_user(request))
-        return Response(selectors.call_shared_draft(session=session))
+        return Response(selectors.call_shared_draft(session=session, viewer=_user(request)))
 
 
 class IdentityCheckView(APIView):

@@ -42,7 +42,7 @@ from helpdesk.services.calls import (
     call_snapshot_take,
 )
 from helpdesk.services.case_links import call_case_draft_create, call_case_for, call_snapshot_file_to_case
-from helpdesk.services.drafts import call_draft_share
+from helpdesk.services.drafts import call_draft_fill, call_draft_share
 from helpdesk.services.fanout import QUEUE_BROADCAST_DELAY, QUEUE_BROADCAST_PENDING
 from helpdesk.services.identity import call_identity_check
 from helpdesk.services.members import (
@@ -97,6 +97,7 @@ __all__ = [
     "assist_sweep",
     "call_case_draft_create",
     "call_case_for",
+    "call_draft_fill",
     "call_draft_share",
     "call_draft_submit",
     "call_draft_upload",

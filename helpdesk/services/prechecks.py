@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from govservice.errors import Conflict, DomainError, Invalid, NotAllowed
 from helpdesk.models import CallSession, PreCheck
+from helpdesk.selectors import may_submit_from_call
 from helpdesk.services.audit import Kind, assist_audit
 from helpdesk.services.clock import current
 from helpdesk.services.drafts import draft_changed_on_commit
@@ -144,15 +145,16 @@ def failing_prechecks(case: Any) -> list[PreCheck]:
 
 
 def call_draft_submit(*, session: CallSession, citizen: User, now: dt.datetime | None = None) -> str:
-    """Only the caller submits; not while a current file is marked not conforming (replace it first)."""
+    """Only the caller submits (or the counter clerk of a counter-intake case: `may_submit_from_call`);
+    not while a current file is marked not conforming (replace it first). `citizen`: who submits."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from cases.services import case_submit
 
     now = current(now)
-    if session.citizen_id != citizen.pk:
-        raise NotAllowed(_("Only the applicant submits the application."), code="forbidden")
     case = _shared_case(session)
+    if not may_submit_from_call(session, citizen, case):
+        raise NotAllowed(_("Only the applicant submits the application."), code="forbidden")
     failing = failing_prechecks(case)
     if failing:
         names = "、".join(p.item_material.display_name for p in failing)

@@ -12,10 +12,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from standards.consistency import version_problems
+from standards.forms import validate_application_form
 from standards.importexport.columns import (
     BOOL_FIELDS,
     CHOICES,
@@ -134,6 +136,12 @@ def _parse_value(column: str, raw: str, sheet: str, row: int, errors: list[Impor
         if not isinstance(value, list):
             errors.append(ImportError_(sheet, row, column, _("This cell must hold a JSON list.")))
             return None
+        if column == "application_form":
+            try:
+                validate_application_form(value)
+            except ValidationError as error:
+                errors.extend(ImportError_(sheet, row, column, message) for message in error.messages)
+                return None
         return value
     if column in LIST_FIELDS:
         values = [v.strip() for v in raw.replace("；", ";").replace(",", ";").split(";") if v.strip()]

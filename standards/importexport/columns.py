@@ -38,7 +38,7 @@ LIST_FIELDS = {
     "unverified_fields",
     "process_steps",
 }
-JSON_FIELDS = {"fees", "faq"}
+JSON_FIELDS = {"fees", "faq", "application_form"}
 BOOL_FIELDS = {
     "for_natural_person",
     "for_legal_person",
@@ -91,6 +91,8 @@ OPTIONAL_ITEM = {
     "unverified_fields",
     "process_steps",
     "result_sample",
+    "application_form",
+    "application_form_source",
 }
 OPTIONAL_MATERIAL = {
     "name_en",

@@ -289,7 +289,8 @@
             this.on.annotation(message);
             break;
           case "draft.changed":
-            this.on.draft(message);
+            // A change of the form carries its new values: shown at once, without reading the draft again.
+            if (!(message.form && applyDraftForm(message.form))) this.on.draft(message);
             break;
           case "recording.consent":
             this.recordingConsent = message.consent;
@@ -413,6 +414,95 @@
     }
   }
 
+  /* The shared application's form (申请表), as rendered last: each field's declaration and where it is shown. */
+  let draftForm = null;
+
+  function showFilled(row) {
+    const field = draftForm.fields[row.key];
+    const mark = field.mark;
+    mark.textContent = "";
+    mark.className = "filled-by";
+    if (row.filled) {
+      mark.textContent = (row.filled.by_clerk ? draftForm.strings.draftFieldByClerk : draftForm.strings.draftFieldBy).replace("%s", row.filled.by);
+      if (row.filled.by_clerk) mark.classList.add("by-clerk");
+    }
+    // A masked ID number is shown, never offered for editing (the mask would be sent back).
+    field.input.hidden = row.masked;
+    field.masked.hidden = !row.masked;
+    field.masked.textContent = row.masked ? row.value : "";
+    if (!row.masked && document.activeElement !== field.input) field.input.value = row.value;
+    field.row = row;
+    field.li.dataset.filled = row.filled ? (row.filled.by_clerk ? "clerk" : "applicant") : "";
+  }
+
+  function showFormMissing() {
+    const empty = Object.values(draftForm.fields).filter((f) => f.row.required && !f.row.filled).map((f) => f.row.label);
+    const box = document.getElementById("draft-form-missing");
+    box.textContent = empty.length ? draftForm.strings.draftFormMissing + " " + empty.join("、") : "";
+  }
+
+  /* The values a change event carries ({key: {value, masked, filled}}): false when no form is shown yet. */
+  function applyDraftForm(changes) {
+    if (!draftForm) return false;
+    Object.entries(changes).forEach(([key, change]) => {
+      if (draftForm.fields[key]) showFilled(Object.assign({}, draftForm.fields[key].row, change, { key: key }));
+    });
+    showFormMissing();
+    return true;
+  }
+
+  function renderDraftForm(sessionId, strings, draft) {
+    const box = document.getElementById("draft-form");
+    box.innerHTML = "";
+    document.getElementById("draft-form-box").hidden = !draft.form.length;
+    draftForm = { strings: strings, fields: {} };
+    draft.form.forEach((row) => {
+      const li = document.createElement("li");
+      li.dataset.field = row.key;
+      const label = document.createElement("label");
+      label.htmlFor = "draft-field-" + row.key;
+      label.textContent = row.label + (row.required ? " *" : "");
+      let input;
+      if (row.kind === "choice") {
+        input = document.createElement("select");
+        input.add(new Option("—", ""));
+        row.choices.forEach((c) => input.add(new Option(c.label, c.value)));
+      } else if (row.kind === "long_text") {
+        input = document.createElement("textarea");
+        input.rows = 2;
+      } else {
+        input = document.createElement("input");
+        input.type = row.kind === "date" ? "date" : (row.kind === "phone" ? "tel" : "text");
+        if (row.kind === "number") input.inputMode = "decimal";
+      }
+      input.id = "draft-field-" + row.key;
+      if (row.kind !== "choice") input.maxLength = row.max_length;
+      input.disabled = draft.submitted;
+      // Saved when the member leaves the field (or picks a choice); every screen of the call sees it.
+      input.addEventListener("change", async () => {
+        const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/form/", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify({ values: { [row.key]: input.value } }),
+        }).catch(() => null);
+        const body = response ? await response.json().catch(() => ({})) : {};
+        const fieldErrors = (body.fields || {})[row.key];
+        error.textContent = response && response.ok ? "" : ((fieldErrors && fieldErrors.join(" ")) || body.detail || strings.draftFailed);
+      });
+      const masked = document.createElement("span");
+      masked.className = "masked-value";
+      const mark = document.createElement("span");
+      const error = document.createElement("span");
+      error.className = "error";
+      error.setAttribute("role", "status");
+      li.append(label, input, masked, mark, error);
+      box.append(li);
+      draftForm.fields[row.key] = { li: li, input: input, masked: masked, mark: mark, row: row };
+      showFilled(row);
+    });
+    showFormMissing();
+  }
+
   /* The application shared in the call, as every member sees it (ids of _call_panel.html). */
   async function renderSharedDraft(sessionId, strings, role) {
     const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/").catch(() => null);
@@ -420,6 +510,7 @@
     const draft = await response.json();
     const $ = (id) => document.getElementById(id);
     $("draft-box").hidden = false;
+    renderDraftForm(sessionId, strings, draft);
     $("draft-case").textContent = draft.case + " · " + draft.item + " · " + draft.state;
     const list = $("draft-materials");
     list.innerHTML = "";
@@ -476,7 +567,18 @@
       draft.materials.filter((m) => m.uploaded).forEach((m) => select.add(new Option(m.name, m.id)));
       if (chosen) select.value = chosen;
     }
-    if ($("draft-submit")) $("draft-submit").hidden = draft.submitted;
+    // The caller submits; in the console, the clerk who filed the case at their counter (may_submit).
+    if ($("draft-submit")) $("draft-submit").hidden = draft.submitted || !draft.may_submit;
+    if (role === "clerk" && $("draft-submit") && !$("draft-submit").dataset.bound) {
+      $("draft-submit").dataset.bound = "1";
+      $("draft-submit").addEventListener("click", async () => {
+        const response = await fetch("/api/assist/sessions/" + sessionId + "/draft/submit/", {
+          method: "POST", headers: { "X-CSRFToken": csrfToken() },
+        }).catch(() => null);
+        const body = response ? await response.json().catch(() => ({})) : {};
+        $("draft-submit-result").textContent = response && response.ok ? strings.draftSubmitted : (body.detail || strings.draftFailed);
+      });
+    }
     if (draft.submitted && $("draft-submit-result")) $("draft-submit-result").textContent = strings.draftSubmitted;
     return draft;
   }

@@ -5,6 +5,7 @@ the citizen's reloaded page returns to the same call."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.factories import (
     make_item,
     pdf_upload,
     upload_required,
+    with_form,
 )
 from tests.helpdesk.test_call_browser import shoot, signed_in_page
 
@@ -56,10 +58,18 @@ def wait_for_video_from(page, count: int, timeout: float = 40.0) -> list[int]:
     return received
 
 
+# Two required fields for the clerk to fill in the call, and one the applicant may leave empty (a test form).
+CALL_FORM: list[dict[str, Any]] = [
+    {"key": "name", "label": "申请人姓名", "label_en": "Applicant's name", "kind": "text", "required": True},
+    {"key": "phone", "label": "联系电话", "label_en": "Phone", "kind": "phone", "required": True},
+    {"key": "note", "label": "备注", "label_en": "Notes", "kind": "long_text"},
+]
+
+
 def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_see_each_other(
     live_stack, browser, tmp_path
 ):
-    version = make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,))
+    version = with_form(make_item(accept_in=(HUANGPU,), approve_in=(SHUSHAN,)), CALL_FORM)
     ItemVersion.objects.filter(pk=version.pk).update(assistance_guide="核对营业执照有效期与经营范围")
     citizen = make_citizen(code=HUANGPU)
     draft = case_draft_create(applicant=citizen, item_version=version, actor=citizen)
@@ -115,6 +125,28 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     citizen_page.get_by_role("button", name="允许本次通话中的工作人员查看并帮我填写申请").click()
     citizen_page.wait_for_selector("#draft-box:not([hidden])")
     huangpu_page.wait_for_selector(f"#draft-case:has-text('{draft.reference}')")
+
+    # Issue 14 item 2: the 黄浦 clerk fills two fields of the application form; the citizen sees each appear
+    # live (the change event carries the values), marked as filled in by that clerk.
+    assert "申请人姓名" in citizen_page.locator("#draft-form-missing").inner_text()
+    huangpu_page.fill("#draft-field-name", "王小明")
+    huangpu_page.press("#draft-field-name", "Tab")  # saved when the clerk leaves the field
+    citizen_page.wait_for_selector(
+        f"#draft-form li[data-field='name'] .by-clerk:has-text('{huangpu.display_name}')", timeout=15000
+    )
+    huangpu_page.fill("#draft-field-phone", "13812345678")
+    huangpu_page.press("#draft-field-phone", "Tab")
+    citizen_page.wait_for_selector(
+        f"#draft-form li[data-field='phone'] .by-clerk:has-text('{huangpu.display_name}')", timeout=15000
+    )
+    mark = citizen_page.locator("#draft-form li[data-field='name'] .by-clerk").inner_text()
+    assert mark == f"由工作人员 {huangpu.display_name} 填写"
+    assert citizen_page.input_value("#draft-field-name") == "王小明"
+    assert citizen_page.input_value("#draft-field-phone") == "13812345678"
+    assert citizen_page.locator("#draft-form-missing").inner_text() == ""
+    assert citizen_page.locator("#draft-form li[data-field='note'] .by-clerk").count() == 0
+    shushan_page.wait_for_selector(f"#draft-form li[data-field='phone'] .by-clerk:has-text('{huangpu.display_name}')")
+    shoot(citizen_page, "citizen-form-filled-by-clerk", tmp_path)
     huangpu_page.wait_for_function("() => document.getElementById('snapshot-material').length > 1")
     huangpu_page.select_option("#snapshot-material", str(version.materials.get(name="申请表").pk))
     huangpu_page.wait_for_function("() => document.getElementById('remote-video').videoWidth > 0", timeout=30000)
@@ -146,6 +178,8 @@ def test_the_approving_districts_clerk_is_brought_into_the_call_and_all_three_se
     citizen_page.wait_for_selector("#draft-submit-result:has-text('已提交')", timeout=15000)
     draft.refresh_from_db()
     assert draft.submitted_at is not None
+    filled = {v.key: (v.value, v.filled_by, v.on_behalf_of) for v in draft.form_values.filter(current=True)}
+    assert filled == {"name": ("王小明", huangpu, citizen), "phone": ("13812345678", huangpu, citizen)}
     prechecks = CaseEvent.objects.filter(case=draft, action="assist_prechecked")
     assert [(e.data["verdict"], e.reason, e.actor) for e in prechecks] == [("not_conforming", "未签名", shushan)]
 
