@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
@@ -58,7 +59,8 @@ def _bench_items(total: int) -> int:
     items = ServiceItem.objects.bulk_create(
         [ServiceItem(code=f"BENCH-{start + n:05d}") for n in range(missing)], batch_size=500
     )
-    versions, impls = [], []
+    versions: list[ItemVersion] = []
+    impls: list[ItemImplementation] = []
     for n, item in enumerate(items):
         model = models[n % len(models)]
         version = ItemVersion(
@@ -177,7 +179,7 @@ def populate(*, items: int, cases: int) -> dict:
             rows.append(
                 Case(
                     reference=f"BENCH{n:010d}",
-                    item_version_id=rng.choice(by_district.get(accepting.pk) or version_of.values()),
+                    item_version_id=rng.choice(by_district.get(accepting.pk) or list(version_of.values())),
                     applicant=applicant,
                     firm=firm_of,
                     applicant_name="压测申请人",
@@ -198,6 +200,7 @@ def populate(*, items: int, cases: int) -> dict:
             made = Case.objects.bulk_create(rows, batch_size=1000)
             events = []
             for case in made:
+                assert case.submitted_at is not None
                 prev = CaseEvent.GENESIS
                 steps = [("submit", "draft", "submitted")]
                 if case.state != "submitted":
@@ -305,7 +308,7 @@ def main() -> int:
     clerk = people[f"clerk-{case.accepting_district.division_code}"]
     item_code = case.item_version.item.code
     # name: (user or None, URL)
-    targets: dict[str, tuple[object, str]] = {
+    targets: dict[str, tuple[Any, str]] = {
         "floor: /favicon.ico redirect": (None, "/favicon.ico"),
         "home": (None, "/"),
         "search results 公积金提取": (None, "/items/?q=公积金提取"),
@@ -325,7 +328,7 @@ def main() -> int:
     if args.only:
         wanted = {"floor: /favicon.ico redirect", *(name.strip() for name in args.only.split(","))}
         targets = {name: t for name, t in targets.items() if name in wanted or any(w in name for w in wanted)}
-    clients: dict[object, Client] = {}
+    clients: dict[Any, Client] = {}
     for user, _url in targets.values():
         if user not in clients:
             client = Client()
