@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -37,6 +38,11 @@ def _visible_case(request: HttpRequest, reference: str) -> Case:
     return get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
 
 
+# My cases lists 50 a page (200 rows took some 150 ms to render for a citizen with hundreds of cases).
+MY_CASES_PER_PAGE = 50
+MY_CASES_RELATED = ("item_version", "accepting_district", "approving_district", "agent")
+
+
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
@@ -50,11 +56,16 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     if user.role == User.Role.FIRM and user.firm is not None:
         # The first few; the firm space shows all of them with their reasons.
         recommended = selectors.firm_recommended_items(firm=user.firm)[:6]
+    # A page of the list at a time, joining only what its rows show (cases_visible_to joins nine tables).
+    page = Paginator(cases.select_related(None).select_related(*MY_CASES_RELATED), MY_CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "cases/my_cases.html",
         {
-            "cases": cases[:200],
+            "cases": page.object_list,
+            "page": page,
             "states": [(value, spec.label) for value, spec in life_cycle.STATES.items()],
             "state": state,
             "recommended": recommended,
