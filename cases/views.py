@@ -240,6 +240,12 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         views = selectors.case_views_for(case=case, user=user)
         views_log = {"entries": [selectors.view_entry(v) for v in views[:VIEWS_SHOWN]], "count": views.count()}
     rows = selectors.material_rows(case, required=required)
+    # 我的材料: the applicant's own earlier files that fit each material, offered beside the upload of a draft.
+    mine = (
+        selectors.my_materials_for(user, [row.item_material for row in rows])
+        if "material" in steps and user.role in (User.Role.CITIZEN, User.Role.FIRM)
+        else {}
+    )
     # The checks are taken where acceptance is decided: by the accepting side, in the states accept leaves.
     accept = life_cycle.STEPS["accept"]
     can_check = accept.leaves(case.state) and selectors.actor_on_a_side(accept.sides, case=case, actor=user)
@@ -255,6 +261,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             # The declared steps offered now, for the forms (the names above say what to show).
             "step_forms": [life_cycle.STEPS[name] for name in steps if name in life_cycle.STEPS],
             "rows": rows,
+            "my_materials": mine,
             "standard": [(row.item_material, row.provided) for row in rows],
             "required": required,
             "can_check": can_check,

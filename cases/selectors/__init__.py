@@ -7,6 +7,7 @@
 - case_views: who looked at a case, for the applicant side
 - checks: the accepting district's checks of a case's materials and identity, and the correction they led to
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
+- my_materials: 我的材料, a person's own uploads offered again (one per file), and those fitting a draft's material
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
 - figures: per district and alliance-wide
@@ -55,6 +56,7 @@ from cases.selectors.follow_ups import (
     follow_ups_visible_to,
     rating_shown,
 )
+from cases.selectors.my_materials import MyMaterial, my_materials, my_materials_for
 from cases.selectors.papers import (
     PaperFile,
     case_paper_file,
@@ -89,6 +91,7 @@ __all__ = [
     "Document",
     "FollowUpFilters",
     "MaterialRow",
+    "MyMaterial",
     "PaperFile",
     "RatingShown",
     "RecommendedItem",
@@ -132,6 +135,8 @@ __all__ = [
     "last_correction",
     "material_checks_of",
     "material_rows",
+    "my_materials",
+    "my_materials_for",
     "offered_steps",
     "paper_by_token",
     "paper_intact",
