@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def first_material(version: ItemVersion) -> ItemMaterial:
-    return version.materials.filter(elicence_exempt=False).order_by("position").first()
+    material = version.materials.filter(elicence_exempt=False).order_by("position").first()
+    assert material is not None
+    return material
 
 
 @pytest.fixture
