@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from cases.selectors.portal import items_often_applied
 from govservice.care_mode import care_mode_remember
 from standards.models import District
-from standards.selectors import catalogue_home_figures
+from standards.selectors import catalogue_counts, departments_with_items
 from standards.vocabulary import LifeEvent
 
 # Example questions under the home page's search box: how people ask at a window, each found by the search's
@@ -20,17 +20,16 @@ SEARCH_EXAMPLES = ("身份证补办", "公积金提取", "开公司", "社保转
 
 def home(request: HttpRequest) -> HttpResponse:
     districts = District.objects.select_related("province").prefetch_related("windows")
-    counts, departments = catalogue_home_figures()
     return render(
         request,
         "home.html",
         {
             "districts": districts,
-            "counts": counts,
+            "counts": catalogue_counts(),
             "often_applied": items_often_applied(limit=8),
             "search_examples": SEARCH_EXAMPLES,
             "life_events": LifeEvent.choices,
-            "departments": departments,
+            "departments": departments_with_items(),
         },
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -191,27 +190,6 @@ def catalogue_counts(*, on: dt.date | None = None) -> dict[str, Any]:
         "unverified_share": round(unverified / checked, 3) if checked else 0.0,
         "unverified_percent": round(100 * unverified / checked) if checked else 0,
     }
-
-
-# The home page's catalogue figures, per process: computed again when the catalogue changes (the search index's
-# generation, which follows the versions, implementations and date) and at least once a minute.
-HOME_FIGURES_SECONDS = 60.0
-_home_figures: dict[str, tuple[tuple[int, int], float, Any]] = {}
-
-
-def catalogue_home_figures() -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
-    """`catalogue_counts()` and `departments_with_items()` for today, as the home page shows them."""
-    from standards.search import search_index
-
-    generation = search_index.generation()
-    now = time.monotonic()
-    kept = _home_figures.get("home")
-    if kept is not None and kept[0] == generation and now - kept[1] < HOME_FIGURES_SECONDS:
-        figures: tuple[dict[str, Any], list[tuple[str, str, int]]] = kept[2]
-        return figures
-    figures = (catalogue_counts(), departments_with_items())
-    _home_figures["home"] = (generation, now, figures)
-    return figures
 
 
 def departments_with_items(*, on: dt.date | None = None) -> list[tuple[str, str, int]]:
