@@ -58,6 +58,7 @@ def firm_page(request: HttpRequest, pk: int) -> HttpResponse:
             # The firm's own applications and those an agent filed for it (by its credit code).
             "cases": selectors.cases_visible_to(user)
             .filter(Q(firm=firm) | Q(applicant_credit_code=firm.credit_code))
+            .select_related(None)
             .select_related("item_version", "accepting_district", "approving_district")[:50],
             "recommendations": selectors.firm_recommendations(firm=firm),
             "may_edit": user.role == User.Role.FIRM and user.firm_id == firm.pk,

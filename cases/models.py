@@ -729,3 +729,21 @@ class CaseView(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError("Case views are append-only.")
+
+
+class MaterialRemoval(models.Model):
+    """A file a person took out of "my materials" (我的材料), by its SHA-256: the uploads of that file made up to
+    `removed_at` are no longer offered for reuse. The case materials themselves stay: a submitted case's files
+    are part of its hash-chained record, and a draft's are replaced or left on the draft's own page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    removed_at = models.DateTimeField(_("removed at"))
+
+    class Meta:
+        verbose_name = _("material removed from my materials")
+        verbose_name_plural = _("materials removed from my materials")
+        constraints = [models.UniqueConstraint(fields=["user", "sha256"], name="one_material_removal_per_file")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.sha256[:12]}"

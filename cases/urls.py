@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from cases import firm_views, follow_up_views, paper_views, views
+from cases import firm_views, follow_up_views, material_views, paper_views, views
 from cases.api.views import CaseViewSet, FirmViewSet, FollowUpViewSet, HolidayViewSet, PaperCheckView
 
 router = SimpleRouter()
@@ -22,6 +22,8 @@ urlpatterns = [
     path("cases/workbench/", views.workbench, name="cases-workbench"),
     path("cases/supervision/", views.supervision, name="cases-supervision"),
     path("cases/firm/", firm_views.my_firm, name="cases-my-firm"),
+    path("cases/materials/", material_views.my_materials_page, name="cases-my-materials"),
+    path("cases/materials/remove/", material_views.my_material_remove, name="cases-my-material-remove"),
     path("cases/firms/", firm_views.firm_list, name="cases-firms"),
     path("cases/firms/<int:pk>/", firm_views.firm_page, name="cases-firm"),
     path("cases/firms/<int:pk>/profile/", firm_views.firm_profile, name="cases-firm-profile"),
@@ -44,6 +46,7 @@ urlpatterns = [
         views.approving_district_change,
         name="cases-approving-district",
     ),
+    path("cases/<str:reference>/materials/reuse/", material_views.case_material_reuse, name="cases-material-reuse"),
     path("cases/<str:reference>/checks/material/", views.case_check_material, name="cases-check-material"),
     path("cases/<str:reference>/checks/identity/", views.case_check_identity, name="cases-check-identity"),
     path("cases/<str:reference>/documents/<int:material_id>/", views.case_document, name="cases-document"),

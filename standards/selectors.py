@@ -165,19 +165,26 @@ def version_diff(a: ItemVersion, b: ItemVersion) -> dict[str, Any]:
 def catalogue_counts(*, on: dt.date | None = None) -> dict[str, Any]:
     """Honest counts: distinct standardised items in force, and district implementations (item × district
     that handles it) separately, by role; and the share of the versions' checkable values still 待核实."""
-    versions = list(versions_in_force(on=on).values_list("item_id", "unverified_fields"))
+    in_force = versions_in_force(on=on)
+    versions = list(in_force.values_list("item_id", "unverified_fields"))
     item_ids = {item_id for item_id, _fields in versions}
-    implementations = ItemImplementation.objects.filter(active=True, item_id__in=item_ids)
-    roles = {"accepts": 0, "approves": 0, "both": 0}
-    for accepts, approves in implementations.values_list("can_accept", "can_approve"):
-        roles["both" if accepts and approves else "accepts" if accepts else "approves"] += 1
+    # One grouped statement, the items in force as a subquery (a list of 3000 ids made the statement itself slow).
+    implementations = ItemImplementation.objects.filter(active=True, item_id__in=in_force.values("item_id"))
+    figures = implementations.aggregate(
+        both=Count("pk", filter=Q(can_accept=True, can_approve=True)),
+        accepts=Count("pk", filter=Q(can_accept=True, can_approve=False)),
+        approves=Count("pk", filter=Q(can_accept=False)),
+        districts=Count("district", distinct=True),
+    )
+    roles = {role: figures[role] for role in ("accepts", "approves", "both")}
     checked = len(versions) * len(VERIFIABLE_FIELDS)
-    unverified = sum(len(set(fields or []) & set(VERIFIABLE_FIELDS)) for _item, fields in versions)
+    verifiable = set(VERIFIABLE_FIELDS)
+    unverified = sum(len(verifiable.intersection(fields or ())) for _item, fields in versions)
     return {
         "items": len(item_ids),
         "implementations": sum(roles.values()),
         "implementations_by_role": roles,
-        "districts": implementations.values("district").distinct().count(),
+        "districts": figures["districts"],
         "values_checked": checked,
         "values_unverified": unverified,
         "unverified_share": round(unverified / checked, 3) if checked else 0.0,

@@ -8,6 +8,7 @@
 - checks: the accepting district's checks of a case's materials and identity, and the correction they led to
 - form: the case's application form as read (who filled each field, ID numbers masked)
 - documents: a case's uploaded materials, for those who may see the case, checked against their hash
+- my_materials: 我的材料, a person's own uploads offered again (one per file), and those fitting a draft's material
 - visibility: who sees which case and its events; who stands on which side of a case
 - queues: the clerk's workbench, the district queues
 - figures: per district and alliance-wide
@@ -57,6 +58,7 @@ from cases.selectors.follow_ups import (
     rating_shown,
 )
 from cases.selectors.form import form_rows
+from cases.selectors.my_materials import MyMaterial, my_materials, my_materials_for
 from cases.selectors.papers import (
     PaperFile,
     case_paper_file,
@@ -91,6 +93,7 @@ __all__ = [
     "Document",
     "FollowUpFilters",
     "MaterialRow",
+    "MyMaterial",
     "PaperFile",
     "RatingShown",
     "RecommendedItem",
@@ -135,6 +138,8 @@ __all__ = [
     "last_correction",
     "material_checks_of",
     "material_rows",
+    "my_materials",
+    "my_materials_for",
     "offered_steps",
     "paper_by_token",
     "paper_intact",

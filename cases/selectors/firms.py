@@ -32,8 +32,15 @@ def _legal_person_items_in_force() -> QuerySet[ItemVersion]:
 def firm_recommendations(*, firm: Firm, limit: int = rules.LIMIT) -> list[RecommendedItem]:
     """At most `limit` items for the firm's industry and scope, growth stage and business mode, ranked,
     each with its reasons (the rules: cases/recommendation_rules.py)."""
-    versions = {v.pk: v for v in _legal_person_items_in_force()}
-    chosen = rules.recommend(rules.FirmView.of(firm), (rules.ItemView.of(v) for v in versions.values()), limit=limit)
+    # The rules read five columns of every item in force; only the chosen versions are loaded whole.
+    views = (
+        rules.ItemView(pk, code, name, tuple(stages or ()), mode)
+        for pk, code, name, stages, mode in _legal_person_items_in_force().values_list(
+            "pk", "item__code", "name", "growth_stages", "cross_province_mode"
+        )
+    )
+    chosen = rules.recommend(rules.FirmView.of(firm), views, limit=limit)
+    versions = _legal_person_items_in_force().in_bulk([rec.version_id for rec in chosen])
     return [RecommendedItem(versions[rec.version_id], rec.score, rec.reasons) for rec in chosen]
 
 

@@ -6,6 +6,7 @@
 - counter: 窗口收件, a walk-in applicant's case filed by a clerk at their window
 - form: the application form's values, validated per kind, who filled each and when; required ones to submit
 - materials: uploads checked against the pinned standard; what a case must provide
+- my_materials: 我的材料, a file of one's earlier cases used again in a draft (a checked copy); taken off the list
 - checks: the accepting window's checks (形式审查 per material, 身份核验) and the rule of acceptance they make
 - transitions: the life-cycle steps declared in cases.life_cycle, and `_move`
 - routing: the transfer to the approving district's queue, and the sweep
@@ -57,6 +58,7 @@ from cases.services.follow_ups import (
 from cases.services.form import case_form_fill, form_value_clean, missing_form_fields
 from cases.services.guards import ChainBroken, TransitionNotAllowed
 from cases.services.materials import case_material_add, case_required_materials
+from cases.services.my_materials import case_material_reuse, my_material_remove
 from cases.services.paperwork import paper_issue, paper_sweep
 from cases.services.routing import (
     MAX_ROUTING_ATTEMPTS,
@@ -115,6 +117,7 @@ __all__ = [
     "case_identity_check",
     "case_material_add",
     "case_material_check",
+    "case_material_reuse",
     "case_not_accept",
     "case_rate",
     "case_refuse",
@@ -143,6 +146,7 @@ __all__ = [
     "form_value_clean",
     "holiday_calendar_import",
     "missing_form_fields",
+    "my_material_remove",
     "paper_issue",
     "paper_sweep",
     "provisional_deadlines_recount",

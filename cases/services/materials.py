@@ -38,8 +38,12 @@ def case_material_add(
     actor: User,
     request_id: str = "",
     consented_by: User | None = None,
+    reused: bool = False,
 ) -> CaseMaterial:
     """Attach a file to a case, checked against the pinned version's material standard.
+
+    `reused`: the file comes from the applicant's own materials (cases.services.my_materials), checked here like
+    any upload; the event says so.
 
     `consented_by`: the applicant who let a clerk (of any district) fill their application in a video
     assistance call, their consent recorded by the helpdesk; the clerk then adds with the applicant's right.
@@ -108,6 +112,7 @@ def case_material_add(
                 "size": size,
                 "content_type": kind.mime,
                 **({"on_behalf_of": consented_by.pk} if helping and consented_by is not None else {}),
+                **({"from_my_materials": True} if reused else {}),
             },
             request_id=request_id,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import template
@@ -99,3 +100,9 @@ def case_contact(case: Case) -> Any:
     from cases.selectors.portal import case_contact as contact
 
     return contact(case)
+
+
+@register.filter
+def entries_for(table: Mapping[int, list[Any]] | None, key: int) -> list[Any]:
+    """`table[key]`, or an empty list (the draft page's own files per material: my_materials_for)."""
+    return list((table or {}).get(key, []))

@@ -160,3 +160,32 @@ def test_the_workbench_api_answers_clerks_with_the_same_queues(
     citizen_client = APIClient()
     citizen_client.force_authenticate(citizen)
     assert citizen_client.get("/api/cases/workbench/").status_code == 403
+
+
+def test_the_all_tab_lists_the_first_ten_of_a_state_and_opens_the_rest_in_statements_that_do_not_grow(
+    citizen: User, huangpu_clerk: User, item: ItemVersion
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.selectors.queues import OVERVIEW_ROWS
+
+    first = f.submitted_case(applicant=citizen, version=item)
+    put(f.submitted_case(applicant=citizen, version=item), CaseState.ACCEPTED)
+    client = page_for(huangpu_clerk)
+    client.get(reverse("cases-workbench"))  # the session's first read
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("cases-workbench"))
+    for _ in range(OVERVIEW_ROWS + 1):
+        f.submitted_case(applicant=citizen, version=item)
+    put(f.submitted_case(applicant=citizen, version=item), CaseState.CORRECTION_REQUESTED)  # a third state shown
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("cases-workbench")).content.decode()
+    assert len(many) == len(few), [q["sql"][:90] for q in many.captured_queries]  # none per row or per state
+    section = page.split(f'data-queue-state="{CaseState.SUBMITTED}"')[1].split("</section>")[0]
+    assert section.count("<tr data-reference=") == OVERVIEW_ROWS
+    assert first.reference in section  # the longest waiting first
+    assert f'href="?state={CaseState.SUBMITTED}"' in section and "查看该队列全部" in section
+    one = client.get(reverse("cases-workbench"), {"state": CaseState.SUBMITTED}).content.decode()
+    assert one.count("<tr data-reference=") == OVERVIEW_ROWS + 2
+    assert "查看该队列全部" not in one

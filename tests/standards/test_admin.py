@@ -7,6 +7,7 @@ from django.test import Client
 
 from standards import services
 from standards.models import CatalogueChange, ItemVersion
+from tests.standards.conftest import FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,25 @@ def test_reference_data_edited_in_the_admin_is_audited(admin_client, std_admin, 
     change = CatalogueChange.objects.get(action="reference")
     assert change.actor == std_admin and "name_en" in change.changes["fields"]
     assert admin_client.get("/admin/standards/serviceitem/add/").status_code == 403
+
+
+def test_the_item_list_names_each_item_by_its_latest_version_in_statements_that_do_not_grow(
+    published_item, admin_client, std_admin
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.item_draft_create(actor=std_admin, item=published_item.item)  # a draft's name is not listed
+    admin_client.get("/admin/standards/serviceitem/")
+    with CaptureQueriesContext(connection) as one:
+        page = admin_client.get("/admin/standards/serviceitem/").content.decode()
+    assert "测试事项" in page
+    for n in range(5):
+        services.item_create(actor=std_admin, code=f"T-01{n:02d}", fields=dict(FIELDS), materials=[])
+    with CaptureQueriesContext(connection) as six:
+        page = admin_client.get("/admin/standards/serviceitem/").content.decode()
+    assert len(six) == len(one)  # not one statement per listed item
+    assert "T-0104" in page
+    searched = admin_client.get("/admin/standards/serviceitem/", {"q": "测试事项"}).content.decode()
+    assert searched.count('href="/admin/standards/serviceitem/') >= 1
+    assert searched.count(">T-0001<") == 1  # listed once though two of its versions match
