@@ -197,3 +197,15 @@ def plan_offers(
 
 def callback_due(request: RequestView, clerks: Sequence[ClerkView], conf: AssistConf, now: dt.datetime) -> bool:
     return CALLBACK in open_stages(request, clerks, conf, now)
+
+
+def pick_stage(
+    request: RequestView, clerk: ClerkView, clerks: Sequence[ClerkView], conf: AssistConf
+) -> tuple[str, float] | None:
+    """Where a request stands for one clerk of the console's waiting list: the narrowest stage that puts
+    the clerk in reach of it, and after how many seconds of waiting that stage opens (the clerk may pick
+    the request from then on, as a ring would have reached them). None: not in this clerk's queues."""
+    for stage, opens_at in stage_schedule(request, clerks, conf):
+        if stage != CALLBACK and in_stage(stage, clerk, request):
+            return stage, opens_at
+    return None
