@@ -554,6 +554,13 @@ def caller_history(*, citizen_id: int, before: dt.datetime | None = None) -> dic
     }
 
 
+def _district_en(district: District | None) -> str | None:
+    """The district's English name ("Huangpu, Shanghai"): the list is pushed to consoles in either language."""
+    if district is None or not district.name_en:
+        return None
+    return f"{district.name_en}, {district.city_en}" if district.city_en else district.name_en
+
+
 def _waiting_row(
     request: AssistRequest, *, stage: str, opens_at: float, history: dict[str, Any], now: dt.datetime
 ) -> dict[str, Any]:
@@ -568,9 +575,12 @@ def _waiting_row(
         "citizen": mask_person_name(citizen.display_name or citizen.username),
         "firm": request.firm.name if request.firm is not None else None,
         "district": str(request.district) if request.district_id else None,
+        "district_en": _district_en(request.district),
         "item": request.item_version.name if request.item_version is not None else None,
         "language": request.get_language_display(),
+        "language_code": request.language,
         "priority": caller_summary(request)["priority"],
+        "priority_reason": request.priority_reason,
         "priority_verified": bool(request.priority),
         "waiting_since": request.created_at.isoformat(),
         "waited_seconds": round(waited),
@@ -585,7 +595,7 @@ def _waiting_row(
 def waiting_lists(
     *, clerk_ids: Sequence[int] | None = None, now: dt.datetime | None = None, limit: int = 50
 ) -> dict[int, list[dict[str, Any]]]:
-    """For each signed-in clerk (or those of `clerk_ids`): the open requests of the queues they serve —
+    """For each signed-in clerk (or each of `clerk_ids`, signed in or not): the open requests of the queues they serve —
     in reach of them by the router's stages (skills, language, district, city, alliance) — in queue order.
 
     Computed once for all consoles (one read of the queue and of the clerks), so the worker's batched
@@ -598,6 +608,9 @@ def waiting_lists(
     )
     clerks = clerk_views()
     wanted = [c for c in clerks if clerk_ids is None or c.user_id in clerk_ids]
+    # An open console whose clerk is signed out of calls (offline) still shows what waits for them.
+    missing = set(clerk_ids or ()) - {c.user_id for c in wanted}
+    wanted += [clerk_view_of(user) for user in User.objects.filter(pk__in=missing, role=User.Role.CLERK)]
     lists: dict[int, list[dict[str, Any]]] = {c.user_id: [] for c in wanted}
     if not open_requests or not wanted:
         return lists
@@ -630,7 +643,7 @@ def open_console_clerk_ids() -> list[int]:
 
 
 def waiting_for_clerk(*, clerk: User, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """One console's waiting list (see `waiting_lists`); a clerk signed out sees none."""
+    """One console's waiting list (see `waiting_lists`)."""
     return waiting_lists(clerk_ids=[clerk.pk], now=now).get(clerk.pk, [])
 
 
