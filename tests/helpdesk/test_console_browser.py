@@ -30,7 +30,7 @@ def signed_in_page(browser, live_stack, user, *, width=1280, language="zh-hans")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors  # type: ignore[attr-defined]
+    page.js_errors = errors
     return page
 
 
