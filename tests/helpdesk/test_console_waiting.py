@@ -168,3 +168,19 @@ def test_the_api_lists_and_picks_for_clerks_only(clock):
     client.force_login(other)
     again = client.post(f"/api/assist/waiting/{request.pk}/pick/")
     assert again.status_code == 409 and again.json()["code"] == "already_taken"
+
+
+def test_the_calls_internal_notes_are_for_clerks_never_for_the_caller(clock):
+    clerk = make_clerk("310101", status=AWAY, idle_since=ago(10))
+    citizen = make_citizen(code="310101")
+    request = waiting_request(citizen, clock)
+    session = services.assist_request_pick(clerk=clerk, request_id=request.pk, now=clock())
+    services.call_notes_save(session=session, clerk=clerk, notes="来电人情绪较急，需回访")
+    client = Client()
+    client.force_login(citizen)
+    assert client.get(f"/api/assist/sessions/{session.pk}/").json()["notes"] is None
+    assert [row["notes"] for row in client.get("/api/assist/sessions/").json()["results"]] == [None]
+    assert client.get(f"/api/assist/sessions/{session.pk}/side-panel/").status_code == 403
+    client.force_login(clerk)
+    assert client.get(f"/api/assist/sessions/{session.pk}/").json()["notes"] == "来电人情绪较急，需回访"
+    assert client.get(f"/api/assist/sessions/{session.pk}/side-panel/").json()["notes"] == "来电人情绪较急，需回访"
