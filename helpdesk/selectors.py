@@ -464,6 +464,11 @@ def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
         ],
         "notes": session.notes,
         "may_write_notes": session.clerk_id == clerk.pk,
+        # Where the caller is from and how often they called before this call.
+        "caller": {
+            "district": str(session.request.district) if session.request.district_id else None,
+            **caller_history(citizen_id=session.citizen_id, before=session.started_at),
+        },
     }
 
 

@@ -187,6 +187,7 @@ class SidePanelSerializer(serializers.Serializer[Any]):
     cases = serializers.ListField(child=serializers.DictField())
     notes = serializers.CharField(allow_blank=True)
     may_write_notes = serializers.BooleanField()
+    caller = serializers.DictField(help_text="district, earlier_calls, last_call_at (before this call)")
 
 
 class NotesSerializer(serializers.Serializer[Any]):

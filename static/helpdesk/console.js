@@ -57,6 +57,7 @@
       [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, context.district],
       [t.labelItem, context.item], [t.labelCase, context.case], [t.labelLanguage, context.language],
       [t.labelPriority, context.priority],
+      [t.labelHistory, context.earlier_calls === undefined ? null : (context.earlier_calls ? t.waitEarlier.replace("%s", context.earlier_calls) : t.waitFirst)],
     ].filter((row) => row[1]);
     const dl = $("ring-context");
     dl.innerHTML = "";
@@ -217,6 +218,13 @@
     const response = await fetch("/api/assist/sessions/" + sessionId + "/side-panel/").catch(() => null);
     if (!response || !response.ok) return;
     const panel = await response.json();
+    if (panel.caller) {
+      const c = panel.caller;
+      const history = c.earlier_calls
+        ? t.waitEarlier.replace("%s", c.earlier_calls) + (c.last_call_at ? "（" + t.waitLast.replace("%s", new Date(c.last_call_at).toLocaleDateString(document.documentElement.lang || undefined)) + "）" : "")
+        : t.waitFirst;
+      $("side-caller").textContent = [c.district, history].filter(Boolean).join(" · ");
+    }
     if (panel.item) {
       $("side-item").textContent = panel.item.name + " · " + panel.item.code + " · v" + panel.item.version
         + (panel.item.approving.length ? " · " + t.approving + "：" + panel.item.approving.join("、") : "");

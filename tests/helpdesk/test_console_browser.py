@@ -77,6 +77,8 @@ def test_the_clerk_picks_a_caller_from_the_waiting_list_and_sees_their_typing_mi
     citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
     assert CallSession.objects.get(request=request).clerk == clerk
     clerk_page.wait_for_selector("#waiting-empty:not([hidden])", timeout=15000)  # off the list
+    # Beside the call: where the caller is from, and that they never called before.
+    clerk_page.wait_for_selector("#side-caller:has-text('上海黄浦区 · 首次来电')", timeout=15000)
     # Both sides' call sockets are open and the media connected (the chat goes over the call's socket).
     for page in (clerk_page, citizen_page):
         page.wait_for_function("() => document.getElementById('call-state').textContent === '已接通'", timeout=30000)

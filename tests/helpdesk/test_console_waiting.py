@@ -183,4 +183,6 @@ def test_the_calls_internal_notes_are_for_clerks_never_for_the_caller(clock):
     assert client.get(f"/api/assist/sessions/{session.pk}/side-panel/").status_code == 403
     client.force_login(clerk)
     assert client.get(f"/api/assist/sessions/{session.pk}/").json()["notes"] == "来电人情绪较急，需回访"
-    assert client.get(f"/api/assist/sessions/{session.pk}/side-panel/").json()["notes"] == "来电人情绪较急，需回访"
+    panel = client.get(f"/api/assist/sessions/{session.pk}/side-panel/").json()
+    assert panel["notes"] == "来电人情绪较急，需回访"
+    assert panel["caller"] == {"district": str(request.district), "earlier_calls": 0, "last_call_at": None}
