@@ -566,13 +566,11 @@ def _district_en(district: District | None) -> str | None:
     return f"{district.name_en}, {district.city_en}" if district.city_en else district.name_en
 
 
-def _waiting_row(
-    request: AssistRequest, *, stage: str, opens_at: float, history: dict[str, Any], now: dt.datetime
-) -> dict[str, Any]:
+def _waiting_row(request: AssistRequest, *, history: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The part of a waiting list's row that is the same for every clerk."""
     from accounts.identifiers import mask_person_name
 
     citizen = request.citizen
-    waited = (now - request.created_at).total_seconds()
     return {
         "request": request.pk,
         "state": request.state,
@@ -588,11 +586,7 @@ def _waiting_row(
         "priority_reason": request.priority_reason,
         "priority_verified": bool(request.priority),
         "waiting_since": request.created_at.isoformat(),
-        "waited_seconds": round(waited),
-        "scope": stage,
-        # Seconds of waiting after which this clerk may pick the request (as a ring would reach them).
-        "opens_at": round(opens_at),
-        "pickable": request.state == AssistRequest.State.WAITING and waited >= opens_at,
+        "waited_seconds": round((now - request.created_at).total_seconds()),
         **history,
     }
 
@@ -627,17 +621,34 @@ def waiting_lists(
         .values("citizen_id")
         .annotate(n=Count("pk"), last=Max("started_at"))
     }
+    # Requests with the same routing key have the same stages and windows: one schedule for all of them.
+    schedules: dict[router.RoutingKey, list[tuple[str, float]]] = {}
     for request, view in zip(open_requests, views, strict=True):
-        n, last = histories.get(request.citizen_id, (0, None))
-        history = {"earlier_calls": n, "last_call_at": last.isoformat() if last is not None else None}
+        schedule = schedules.get(view.routing_key)
+        if schedule is None:
+            schedule = schedules[view.routing_key] = router.stage_schedule(view, clerks, cfg)
+        waited = (now - request.created_at).total_seconds()
+        base: dict[str, Any] | None = None
         for clerk in wanted:
             if len(lists[clerk.user_id]) >= limit:
                 continue
-            reach = router.pick_stage(view, clerk, clerks, cfg)
-            if reach is not None:
-                lists[clerk.user_id].append(
-                    _waiting_row(request, stage=reach[0], opens_at=reach[1], history=history, now=now)
-                )
+            reach = router.reach_in(schedule, clerk, view)
+            if reach is None:
+                continue
+            if base is None:
+                n, last = histories.get(request.citizen_id, (0, None))
+                history = {"earlier_calls": n, "last_call_at": last.isoformat() if last is not None else None}
+                base = _waiting_row(request, history=history, now=now)
+            stage, opens_at = reach
+            lists[clerk.user_id].append(
+                {
+                    **base,
+                    "scope": stage,
+                    # Seconds of waiting after which this clerk may pick the request (as a ring would reach them).
+                    "opens_at": round(opens_at),
+                    "pickable": request.state == AssistRequest.State.WAITING and waited >= opens_at,
+                }
+            )
     return lists
 
 
