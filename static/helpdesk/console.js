@@ -528,6 +528,8 @@
     });
   }
   setInterval(renderWaitingTimes, 1000);
+  // The push covers every change of the queue; this covers a missed one, once a minute per console.
+  setInterval(() => { if (socket && socket.readyState === WebSocket.OPEN) send({ type: "waiting" }); }, 60000);
 
   /* 常用语: the district's, then the clerk's own; one click puts a reply into the message box. */
   async function loadReplies() {
