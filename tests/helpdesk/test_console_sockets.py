@@ -66,7 +66,7 @@ def test_a_console_asks_for_its_list_again(live_stack):
             hello = await receive_type(a, "hello")
             request = await asyncio.to_thread(services.assist_request_create, citizen=citizen, route=False)
             await a.send('{"type": "waiting"}')
-            rows = []
+            rows: list[dict] = []
             while not rows:
                 rows = (await receive_type(a, "waiting"))["rows"]
             return hello, request, rows
