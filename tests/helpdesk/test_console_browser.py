@@ -72,7 +72,7 @@ def test_the_clerk_picks_a_caller_from_the_waiting_list_and_sees_their_typing_mi
     assert clerk_page.locator("#waiting-count").inner_text() == "1"
     shoot(clerk_page, "waiting-zh-1280", tmp_path)
 
-    row.get_by_role("button", name="接听").click()
+    row.get_by_role("button", name="接听此来电").click()
     clerk_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
     citizen_page.wait_for_selector("#call-panel:not([hidden])", timeout=15000)
     assert CallSession.objects.get(request=request).clerk == clerk
