@@ -17,6 +17,7 @@ from helpdesk.models import (
     CallInvite,
     CallMember,
     CallSession,
+    CannedReply,
     ClerkProfile,
     Offer,
     PreCheck,
@@ -24,6 +25,9 @@ from helpdesk.models import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import ForeignKey, QuerySet
+    from django.forms import ModelChoiceField
+
     _ModelAdmin = admin.ModelAdmin[Any]
     _ClerkProfileAdmin = admin.ModelAdmin[ClerkProfile]
     _Tabular = admin.TabularInline[Any, Any]
@@ -138,3 +142,35 @@ class CallbackAdmin(ReadOnlyAdmin):
 
 admin.site.register(Snapshot, ReadOnlyAdmin)
 admin.site.register(AssistEvent, ReadOnlyAdmin)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(_ModelAdmin):
+    """常用语 of a district, kept by its administrators (staff with a district see and change their
+    district's only); clerks keep their own replies from the console."""
+
+    list_display = ["text", "district", "position"]
+    list_filter = ["district"]
+    list_editable = ["position"]
+    fields = ["district", "text", "position"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CannedReply]:
+        replies = super().get_queryset(request).filter(owner__isnull=True)
+        user = request.user
+        if getattr(user, "is_superuser", False):
+            return replies
+        return replies.filter(district_id=getattr(user, "district_id", None))
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        user = request.user
+        if db_field.name == "district":
+            from standards.models import District
+
+            # A district's reply names its district (a reply of nobody's would be nobody's to keep).
+            kwargs["required"] = True
+            if not getattr(user, "is_superuser", False):
+                district_id = getattr(user, "district_id", None)
+                kwargs["queryset"] = District.objects.filter(pk=district_id) if district_id else District.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -141,7 +141,7 @@ class CitizenQueueConsumer(_Base):
 
 class ClerkConsoleConsumer(_Base):
     """ws/assist/console/: presence by heartbeat, rings (a queue request, or an invitation to join
-    another clerk's call), accept and decline."""
+    another clerk's call), accept and decline, the waiting list (pushed) and picking from it."""
 
     async def connect(self) -> None:
         if not self.signed_in():
@@ -194,6 +194,7 @@ class ClerkConsoleConsumer(_Base):
             else None,
             "session": {"id": session.pk, "ended": session.ended_at is not None} if session else None,
             "invite": selectors.invite_context(invite) if invite else None,
+            "waiting": selectors.waiting_for_clerk(clerk=self.user),
         }
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -214,6 +215,13 @@ class ClerkConsoleConsumer(_Base):
                 await database_sync_to_async(services.assist_offer_decline)(
                     offer_id=int_field(content, "offer"), clerk=self.user
                 )
+            elif kind == "pick":
+                await database_sync_to_async(services.assist_request_pick)(
+                    request_id=int_field(content, "request"), clerk=self.user
+                )
+            elif kind == "waiting":  # the console asks for its list again (after a reconnect, say)
+                rows = await database_sync_to_async(self._waiting)()
+                await self.send_json({"type": "waiting", "rows": rows})
             elif kind == "invite.accept":
                 await database_sync_to_async(services.call_invite_accept)(
                     invite_id=int_field(content, "invite"), clerk=self.user
@@ -223,7 +231,12 @@ class ClerkConsoleConsumer(_Base):
                     invite_id=int_field(content, "invite"), clerk=self.user
                 )
         except DomainError as exc:  # a refusal, told on the socket (no HTTP here)
-            await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
+            await self.send_json({"type": "error", "code": exc.code, "message": str(exc), "about": kind})
+
+    def _waiting(self) -> list[dict[str, Any]]:
+        from helpdesk import selectors
+
+        return selectors.waiting_for_clerk(clerk=self.user)
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)

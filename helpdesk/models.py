@@ -531,3 +531,42 @@ class AssistEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"
+
+
+class CannedReply(models.Model):
+    """常用语: a reply a clerk inserts into the call's chat with one click. A district's (kept by its
+    administrators in the admin) or one clerk's own (kept from the console); never both."""
+
+    district = models.ForeignKey(
+        "standards.District",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        verbose_name=_("clerk (personal reply)"),
+    )
+    text = models.CharField(_("text"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district__isnull=False, owner__isnull=True) | Q(district__isnull=True, owner__isnull=False),
+                name="assist_canned_reply_district_or_personal",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

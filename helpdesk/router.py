@@ -197,3 +197,20 @@ def plan_offers(
 
 def callback_due(request: RequestView, clerks: Sequence[ClerkView], conf: AssistConf, now: dt.datetime) -> bool:
     return CALLBACK in open_stages(request, clerks, conf, now)
+
+
+def pick_stage(
+    request: RequestView, clerk: ClerkView, clerks: Sequence[ClerkView], conf: AssistConf
+) -> tuple[str, float] | None:
+    """Where a request stands for one clerk of the console's waiting list: the narrowest stage that puts
+    the clerk in reach of it, and after how many seconds of waiting that stage opens (the clerk may pick
+    the request from then on, as a ring would have reached them). None: not in this clerk's queues."""
+    return reach_in(stage_schedule(request, clerks, conf), clerk, request)
+
+
+def reach_in(schedule: Sequence[tuple[str, float]], clerk: ClerkView, request: RequestView) -> tuple[str, float] | None:
+    """`pick_stage` with the request's schedule computed once (it is the same for every clerk)."""
+    for stage, opens_at in schedule:
+        if stage != CALLBACK and in_stage(stage, clerk, request):
+            return stage, opens_at
+    return None

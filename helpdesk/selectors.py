@@ -464,6 +464,11 @@ def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
         ],
         "notes": session.notes,
         "may_write_notes": session.clerk_id == clerk.pk,
+        # Where the caller is from and how often they called before this call.
+        "caller": {
+            "district": str(session.request.district) if session.request.district_id else None,
+            **caller_history(citizen_id=session.citizen_id, before=session.started_at),
+        },
     }
 
 
@@ -562,3 +567,135 @@ def _precheck_row(mark: Any) -> dict[str, Any] | None:
         "by": mark.clerk.display_name or mark.clerk.username,
         "district": str(mark.district) if mark.district_id else None,
     }
+
+
+# --- The console's waiting list and canned replies ----------------------------------------------
+
+
+def caller_history(*, citizen_id: int, before: dt.datetime | None = None) -> dict[str, Any]:
+    """The caller's earlier calls, as the clerk sees them on a ring or in the waiting list (a count and the
+    last one's date; what was said stays in the call records)."""
+    calls = CallSession.objects.filter(citizen_id=citizen_id)
+    if before is not None:
+        calls = calls.filter(started_at__lt=before)
+    summary = calls.aggregate(n=Count("pk"), last=Max("started_at"))
+    return {
+        "earlier_calls": summary["n"],
+        "last_call_at": summary["last"].isoformat() if summary["last"] is not None else None,
+    }
+
+
+def _district_en(district: District | None) -> str | None:
+    """The district's English name ("Huangpu, Shanghai"): the list is pushed to consoles in either language."""
+    if district is None or not district.name_en:
+        return None
+    return f"{district.name_en}, {district.city_en}" if district.city_en else district.name_en
+
+
+def _waiting_row(request: AssistRequest, *, history: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The part of a waiting list's row that is the same for every clerk."""
+    from accounts.identifiers import mask_person_name
+
+    citizen = request.citizen
+    return {
+        "request": request.pk,
+        "state": request.state,
+        # Masked: the clerk learns who the caller is on answering, not from a list of everyone waiting.
+        "citizen": mask_person_name(citizen.display_name or citizen.username),
+        "firm": request.firm.name if request.firm is not None else None,
+        "district": str(request.district) if request.district_id else None,
+        "district_en": _district_en(request.district),
+        "item": request.item_version.name if request.item_version is not None else None,
+        "language": request.get_language_display(),
+        "language_code": request.language,
+        "priority": caller_summary(request)["priority"],
+        "priority_reason": request.priority_reason,
+        "priority_verified": bool(request.priority),
+        "waiting_since": request.created_at.isoformat(),
+        "waited_seconds": round((now - request.created_at).total_seconds()),
+        **history,
+    }
+
+
+def waiting_lists(
+    *, clerk_ids: Sequence[int] | None = None, now: dt.datetime | None = None, limit: int = 50
+) -> dict[int, list[dict[str, Any]]]:
+    """For each signed-in clerk (or each of `clerk_ids`, signed in or not): the open requests of the queues they serve —
+    in reach of them by the router's stages (skills, language, district, city, alliance) — in queue order.
+
+    Computed once for all consoles (one read of the queue and of the clerks), so the worker's batched
+    fan-out pushes every console its own list without a query per console."""
+    now = now or timezone.now()
+    open_requests = list(
+        AssistRequest.objects.filter(state__in=AssistRequest.OPEN_STATES)
+        .select_related("citizen", "firm", "district", "item_version")
+        .order_by("-priority", "created_at", "id")[:500]
+    )
+    clerks = clerk_views()
+    wanted = [c for c in clerks if clerk_ids is None or c.user_id in clerk_ids]
+    # An open console whose clerk is signed out of calls (offline) still shows what waits for them.
+    missing = set(clerk_ids or ()) - {c.user_id for c in wanted}
+    wanted += [clerk_view_of(user) for user in User.objects.filter(pk__in=missing, role=User.Role.CLERK)]
+    lists: dict[int, list[dict[str, Any]]] = {c.user_id: [] for c in wanted}
+    if not open_requests or not wanted:
+        return lists
+    cfg = conf()
+    views = request_views(open_requests, now)
+    histories: dict[int, tuple[int, dt.datetime | None]] = {
+        row["citizen_id"]: (row["n"], row["last"])
+        for row in CallSession.objects.filter(citizen_id__in={r.citizen_id for r in open_requests})
+        .values("citizen_id")
+        .annotate(n=Count("pk"), last=Max("started_at"))
+    }
+    # Requests with the same routing key have the same stages and windows: one schedule for all of them.
+    schedules: dict[router.RoutingKey, list[tuple[str, float]]] = {}
+    for request, view in zip(open_requests, views, strict=True):
+        schedule = schedules.get(view.routing_key)
+        if schedule is None:
+            schedule = schedules[view.routing_key] = router.stage_schedule(view, clerks, cfg)
+        waited = (now - request.created_at).total_seconds()
+        base: dict[str, Any] | None = None
+        for clerk in wanted:
+            if len(lists[clerk.user_id]) >= limit:
+                continue
+            reach = router.reach_in(schedule, clerk, view)
+            if reach is None:
+                continue
+            if base is None:
+                n, last = histories.get(request.citizen_id, (0, None))
+                history = {"earlier_calls": n, "last_call_at": last.isoformat() if last is not None else None}
+                base = _waiting_row(request, history=history, now=now)
+            stage, opens_at = reach
+            lists[clerk.user_id].append(
+                {
+                    **base,
+                    "scope": stage,
+                    # Seconds of waiting after which this clerk may pick the request (as a ring would reach them).
+                    "opens_at": round(opens_at),
+                    "pickable": request.state == AssistRequest.State.WAITING and waited >= opens_at,
+                }
+            )
+    return lists
+
+
+def open_console_clerk_ids() -> list[int]:
+    """Clerks whose console is open (a recent heartbeat), whatever their presence."""
+    alive = timezone.now() - dt.timedelta(seconds=conf().heartbeat_timeout)
+    return list(ClerkProfile.objects.filter(last_heartbeat__gte=alive).values_list("clerk_id", flat=True))
+
+
+def waiting_for_clerk(*, clerk: User, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """One console's waiting list (see `waiting_lists`)."""
+    return waiting_lists(clerk_ids=[clerk.pk], now=now).get(clerk.pk, [])
+
+
+def canned_replies_for(*, clerk: User) -> list[dict[str, Any]]:
+    """常用语 of the clerk's district, then their own."""
+    from helpdesk.models import CannedReply
+
+    replies = CannedReply.objects.filter(Q(owner=clerk) | Q(owner__isnull=True, district_id=clerk.district_id))
+    rows = [
+        {"id": reply.pk, "text": reply.text, "personal": reply.owner_id is not None}
+        for reply in replies.order_by("position", "id")
+    ]
+    return sorted(rows, key=lambda row: row["personal"])

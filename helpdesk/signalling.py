@@ -16,7 +16,18 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 RELAYED = frozenset(
-    {"offer", "answer", "candidate", "chat", "screen", "media", "ice.restart", "snapshot.taken", "annotation"}
+    {
+        "offer",
+        "answer",
+        "candidate",
+        "chat",
+        "screen",
+        "media",
+        "typing",
+        "ice.restart",
+        "snapshot.taken",
+        "annotation",
+    }
 )
 # The replay buffer of one recipient is bounded by count and by bytes (the oldest go first), so a
 # call costs Redis at most BUFFER_LENGTH messages or BUFFER_BYTES per member, whatever is sent.

@@ -23,12 +23,13 @@ def assist_recordings_sweep() -> int:
 
 @shared_task(name="helpdesk.assist_queue_broadcast", ignore_result=True)
 def assist_queue_broadcast() -> int:
-    """Push each waiting citizen their live position and estimated wait (fan-out off the request path)."""
+    """Push each waiting citizen their live position and estimated wait, and each open console its waiting
+    list (fan-out off the request path)."""
     from django.core.cache import cache
 
     from govservice import events
     from helpdesk import selectors
-    from helpdesk.realtime import request_group
+    from helpdesk.realtime import clerk_group, request_group
     from helpdesk.services.fanout import QUEUE_BROADCAST_PENDING
 
     # Changes from now on schedule the next fan-out; this one reads the queue after the delete.
@@ -37,6 +38,14 @@ def assist_queue_broadcast() -> int:
     # One batch: one event loop and one Redis pool for the whole fan-out.
     events.dispatch(
         [(request_group(request_id), {"type": "queue", **status}) for request_id, status in statuses.items()],
+        handler=events.ASSIST_PUSH,
+    )
+    # The same change, on every open console: its own waiting list (one read of the queue for all).
+    events.dispatch(
+        [
+            (clerk_group(clerk_id), {"type": "waiting", "rows": rows})
+            for clerk_id, rows in selectors.waiting_lists(clerk_ids=selectors.open_console_clerk_ids()).items()
+        ],
         handler=events.ASSIST_PUSH,
     )
     return len(statuses)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 
 from helpdesk import views
+from helpdesk.api import console
 from helpdesk.api import views as api
 
 app_name = "helpdesk"
@@ -19,6 +20,10 @@ api_patterns = [
     path("callbacks/<int:pk>/claim/", api.CallbackClaimView.as_view(), name="api-callback-claim"),
     path("callbacks/<int:pk>/release/", api.CallbackReleaseView.as_view(), name="api-callback-release"),
     path("callbacks/<int:pk>/done/", api.CallbackDoneView.as_view(), name="api-callback-done"),
+    path("waiting/", console.WaitingListView.as_view(), name="api-waiting"),
+    path("waiting/<int:pk>/pick/", console.WaitingPickView.as_view(), name="api-waiting-pick"),
+    path("replies/", console.RepliesView.as_view(), name="api-replies"),
+    path("replies/<int:pk>/", console.ReplyView.as_view(), name="api-reply"),
     path("ice-servers/", api.IceServersView.as_view(), name="api-ice-servers"),
     path("sessions/", api.CallSessionListView.as_view(), name="api-sessions"),
     path("sessions/<int:pk>/", api.CallSessionDetailView.as_view(), name="api-session"),

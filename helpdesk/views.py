@@ -127,5 +127,8 @@ def console_page(request: SignedInRequest) -> HttpResponse:
             "profile": profile,
             "outcomes": WRAP_UP_OUTCOMES,
             "statuses": ClerkProfile.Status.choices,
+            # The waiting list is pushed with codes; the page names them in its own language.
+            "languages": Language.choices,
+            "priority_reasons": PriorityReason.choices,
         },
     )

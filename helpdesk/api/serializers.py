@@ -85,6 +85,9 @@ class CallSessionSerializer(serializers.ModelSerializer[CallSession]):
     district = serializers.CharField(source="district.division_code", default=None, read_only=True)
     case_ref = CaseReferenceField(read_only=True, help_text="reference of the linked case, null when none")
     recording_url = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField(
+        help_text="the clerks' internal notes on the call (working notes, wrap-up); null for the caller"
+    )
 
     class Meta:
         model = CallSession
@@ -106,6 +109,15 @@ class CallSessionSerializer(serializers.ModelSerializer[CallSession]):
             "recording_required",
             "recording_url",
         ]
+
+    def get_notes(self, obj: CallSession) -> str | None:
+        """Internal: for staff only, never for the caller (whose record this also is)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        staff = user is not None and (
+            getattr(user, "is_clerk", False) or getattr(user, "is_supervisor", False) or user.is_superuser
+        )
+        return obj.notes if staff else None
 
     def get_citizen_name(self, obj: CallSession) -> str:
         return obj.citizen.display_name or obj.citizen.username
@@ -175,6 +187,7 @@ class SidePanelSerializer(serializers.Serializer[Any]):
     cases = serializers.ListField(child=serializers.DictField())
     notes = serializers.CharField(allow_blank=True)
     may_write_notes = serializers.BooleanField()
+    caller = serializers.DictField(help_text="district, earlier_calls, last_call_at (before this call)")
 
 
 class NotesSerializer(serializers.Serializer[Any]):

@@ -22,6 +22,8 @@ drive the clock; production passes nothing.
 * `case_links` — the caller's case (by reference), snapshots filed as case materials, draft cases
 * `audit`      — the one writer of `AssistEvent` rows (kinds declared in `AssistEvent.Kind`)
 * `fanout`     — after-commit nudges shared by many changes (queue positions, the callback list)
+* `waiting`    — the console's waiting list: a clerk picks a waiting request (by the router's rules)
+* `replies`    — 常用语: a clerk's own canned replies (a district's are kept in the admin)
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from helpdesk.services.recordings import (
     call_recording_play,
     call_recordings_sweep,
 )
+from helpdesk.services.replies import canned_reply_add, canned_reply_delete
 from helpdesk.services.requests import (
     assist_request_callback,
     assist_request_cancel,
@@ -77,6 +80,7 @@ from helpdesk.services.routing import (
 )
 from helpdesk.services.sweep import assist_sweep
 from helpdesk.services.turn import ice_servers_for
+from helpdesk.services.waiting import assist_request_pick
 
 __all__ = [
     "ALLOWED_SNAPSHOT_TYPES",
@@ -92,6 +96,7 @@ __all__ = [
     "assist_request_cancel",
     "assist_request_create",
     "assist_request_left",
+    "assist_request_pick",
     "assist_request_returned",
     "assist_route",
     "assist_sweep",
@@ -126,6 +131,8 @@ __all__ = [
     "callback_claims_expire",
     "callback_done",
     "callback_release",
+    "canned_reply_add",
+    "canned_reply_delete",
     "clerk_console_closed",
     "clerk_heartbeat",
     "clerk_presence_set",

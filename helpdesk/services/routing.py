@@ -122,6 +122,8 @@ def _offer_create(
                 handler=events.ASSIST_PUSH,
                 payload={"type": "state", "state": State.OFFERED},
             )
+            # The consoles' waiting lists show the request ringing (a quarter-second batched push).
+            queue_changed_on_commit()
     except (_LostRace, IntegrityError):
         return None
     return offer
@@ -131,6 +133,7 @@ def request_context(request: AssistRequest) -> dict[str, Any]:
     """What the ringing clerk sees before answering (no ID number)."""
     return {
         **selectors.caller_summary(request),
+        **selectors.caller_history(citizen_id=request.citizen_id, before=request.created_at),
         "district": str(request.district) if request.district_id else None,
         "item_code": request.item.code if request.item is not None else None,
         "waiting_since": request.created_at.isoformat(),
@@ -192,6 +195,7 @@ def _offer_release(*, offer: Offer, now: dt.datetime, kind: Kind) -> None:
     events.send_on_commit(
         [request_group(offer.request_id)], handler=events.ASSIST_PUSH, payload={"type": "state", "state": State.WAITING}
     )
+    queue_changed_on_commit()
 
 
 # Why a ring ended before anyone answered it, as its audit kind.
@@ -228,34 +232,43 @@ def assist_offer_accept(*, offer_id: int, clerk: User, now: dt.datetime | None =
         if not AssistRequest.objects.filter(pk=request.pk, state=State.OFFERED).update(state=State.CONNECTED):
             raise Conflict(_("The citizen has left the queue."), code="request_gone")
         ClerkProfile.objects.filter(clerk=clerk).update(status=Status.IN_CALL, status_since=now, idle_since=None)
-        session = CallSession.objects.create(
-            request=request,
-            citizen=request.citizen,
-            clerk=clerk,
-            district=clerk.district,
-            started_at=now,
-            wait_seconds=(now - request.created_at).total_seconds(),
-            recording_required=cfg.record_calls,
+        return call_start(request=request, clerk=clerk, now=now, cfg=cfg)
+
+
+def call_start(*, request: AssistRequest, clerk: User, now: dt.datetime, cfg: AssistConf, **audit: Any) -> CallSession:
+    """The call session of a request now connected to a clerk (a ring answered, or a request picked from the
+    console's waiting list): its members, and both sides told to join it. Runs inside the caller's transaction,
+    after its compare-and-set on the request and the clerk."""
+    session = CallSession.objects.create(
+        request=request,
+        citizen=request.citizen,
+        clerk=clerk,
+        district=clerk.district,
+        started_at=now,
+        wait_seconds=(now - request.created_at).total_seconds(),
+        recording_required=cfg.record_calls,
+    )
+    assist_audit(
+        kind=Kind.CALL_STARTED, at=now, actor_id=clerk.pk, request_id=request.pk, session_id=session.pk, **audit
+    )
+    call_member_add(session=session, user=request.citizen, role=CallMember.Role.CITIZEN, now=now)
+    call_member_add(session=session, user=clerk, role=CallMember.Role.CLERK, now=now)
+    for group, peer in ((request_group(request.pk), clerk), (clerk_group(clerk.pk), request.citizen)):
+        events.send_on_commit(
+            [group],
+            handler=events.ASSIST_PUSH,
+            payload={
+                "type": "call.start",
+                "session": session.pk,
+                "peer": peer.display_name or peer.username,
+                "recording": session.recording_required,
+            },
         )
-        assist_audit(kind=Kind.CALL_STARTED, at=now, actor_id=clerk.pk, request_id=request.pk, session_id=session.pk)
-        call_member_add(session=session, user=request.citizen, role=CallMember.Role.CITIZEN, now=now)
-        call_member_add(session=session, user=clerk, role=CallMember.Role.CLERK, now=now)
-        for group, peer in ((request_group(request.pk), clerk), (clerk_group(clerk.pk), request.citizen)):
-            events.send_on_commit(
-                [group],
-                handler=events.ASSIST_PUSH,
-                payload={
-                    "type": "call.start",
-                    "session": session.pk,
-                    "peer": peer.display_name or peer.username,
-                    "recording": session.recording_required,
-                },
-            )
-        if session.recording_required:
-            events.send_on_commit(
-                [RECORDER_CHANNEL_GROUP],
-                handler=events.ASSIST_PUSH,
-                payload={"type": "record.start", "session": session.pk},
-            )
-        queue_changed_on_commit()
+    if session.recording_required:
+        events.send_on_commit(
+            [RECORDER_CHANNEL_GROUP],
+            handler=events.ASSIST_PUSH,
+            payload={"type": "record.start", "session": session.pk},
+        )
+    queue_changed_on_commit()
     return session

@@ -39,7 +39,7 @@
       // Where the videos of a third member and more go (next to the first remote video).
       this.remoteBox = options.remoteBox || (options.remoteVideo && options.remoteVideo.parentNode);
       this.screenVideo = options.screenVideo || null;
-      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {}, draft() {}, annotation() {} }, options.on || {});
+      this.on = Object.assign({ chat() {}, state() {}, ended() {}, screen() {}, peerMedia() {}, peerTyping() {}, members() {}, invite() {}, joined() {}, history() {}, recording() {}, draft() {}, annotation() {} }, options.on || {});
       this.lastSeq = 0;
       this.me = null;
       this.role = null;
@@ -266,6 +266,8 @@
             if (message.role === "citizen" && message.recording && message.recording.required) this.on.recording(message.recording);
             if (message.recorder_present && message.role === "citizen") this.startRecorderLeg();
             this.on.state(message.peer_present ? "peer-present" : "waiting-peer");
+            // A reloaded page starts with microphone and camera on: the others learn where it stands.
+            this.sendMediaState();
             this.on.joined(message);
             break;
           case "peer.joined": {
@@ -277,10 +279,12 @@
             if (known && !message.resumed && link.pc.remoteDescription) this.resetLink(link);
             if (!link.polite) this.addLocalTracks(link);
             if (message.resumed && ["disconnected", "failed"].includes(link.pc.iceConnectionState)) this.restartIce(link);
+            // Whoever (re)joins learns whether we are muted or have the camera off.
+            this.sendMediaState(message.peer);
             break;
           }
           case "peer.left":
-            if (message.role !== "recorder") this.on.state("peer-left", message.peer);
+            if (message.role !== "recorder") { this.on.state("peer-left", message.peer); this.on.peerTyping(false, message.peer, message.from); }
             break;
           case "members":
             this.setMembers(message.members);
@@ -318,7 +322,11 @@
             break;
           }
           case "chat":
+            this.on.peerTyping(false, message.peer, message.from);
             this.on.chat(message.from, message.text, message.peer);
+            break;
+          case "typing":
+            this.on.peerTyping(!!message.on, message.peer, message.from);
             break;
           case "screen": {
             const link = this.link(message.peer);
@@ -357,17 +365,45 @@
     toggleAudio() {
       const tracks = this.localStream.getAudioTracks();
       tracks.forEach((t) => { t.enabled = !t.enabled; });
-      const on = tracks.some((t) => t.enabled);
-      this.send({ type: "media", audio: on });
-      return on;
+      this.sendMediaState();
+      return this.mediaState().audio;
     }
 
     toggleVideo() {
       const tracks = this.localStream.getVideoTracks();
       tracks.forEach((t) => { t.enabled = !t.enabled; });
-      const on = tracks.some((t) => t.enabled);
-      this.send({ type: "media", video: on });
-      return on;
+      this.sendMediaState();
+      return this.mediaState().video;
+    }
+
+    /* Microphone and camera as the others should show them: off when muted, turned off or missing. */
+    mediaState() {
+      const stream = this.localStream || new MediaStream();
+      return { audio: stream.getAudioTracks().some((t) => t.enabled), video: stream.getVideoTracks().some((t) => t.enabled) };
+    }
+
+    sendMediaState(to) {
+      const message = Object.assign({ type: "media" }, this.mediaState());
+      if (to) message.to = to;
+      this.send(message);
+    }
+
+    /* Typing, debounced: one "on" every few seconds while keys are pressed, "off" after a pause. */
+    typing() {
+      const now = Date.now();
+      if (!this.typingSentAt || now - this.typingSentAt > 2500) {
+        this.typingSentAt = now;
+        this.send({ type: "typing", on: true });
+      }
+      clearTimeout(this.typingTimer);
+      this.typingTimer = setTimeout(() => this.typingStopped(), 3000);
+    }
+
+    typingStopped() {
+      clearTimeout(this.typingTimer);
+      if (!this.typingSentAt) return;
+      this.typingSentAt = 0;
+      this.send({ type: "typing", on: false });
     }
 
     async shareScreen() {
@@ -394,6 +430,9 @@
     }
 
     chat(text) {
+      // The message itself ends the other side's "typing…" (no separate "off").
+      clearTimeout(this.typingTimer);
+      this.typingSentAt = 0;
       this.send({ type: "chat", text: text });
     }
 
@@ -607,7 +646,43 @@
     image.src = url;
   }
 
+  /* The other side's microphone, camera and typing (ids of _call_panel.html), from their "media" and
+   * "typing" messages; `counts(peer)` says whose state this page shows (the caller's, on the console). */
+  function peerStateView(counts) {
+    const $ = (id) => document.getElementById(id);
+    const media = new Map();
+    let typingTimer = null;
+    function render() {
+      const states = Array.from(media.entries()).filter(([peer]) => counts(peer)).map(([, state]) => state);
+      $("peer-muted").hidden = !states.some((state) => state.audio === false);
+      $("peer-camera-off").hidden = !states.some((state) => state.video === false);
+    }
+    return {
+      media(message) {
+        const state = media.get(message.peer) || {};
+        if (typeof message.audio === "boolean") state.audio = message.audio;
+        if (typeof message.video === "boolean") state.video = message.video;
+        media.set(message.peer, state);
+        render();
+      },
+      typing(on, peer) {
+        if (!counts(peer)) return;
+        clearTimeout(typingTimer);
+        $("peer-typing").hidden = !on;
+        // A lost "off" (a closed tab) does not leave "typing…" up for ever.
+        if (on) typingTimer = setTimeout(() => { $("peer-typing").hidden = true; }, 6000);
+      },
+      members(members) {
+        const present = new Set(members.map((m) => m.peer));
+        Array.from(media.keys()).forEach((peer) => { if (!present.has(peer)) media.delete(peer); });
+        render();
+      },
+      reset() { media.clear(); clearTimeout(typingTimer); $("peer-typing").hidden = true; render(); },
+    };
+  }
+
   window.C9 = window.C9 || {};
+  window.C9.peerStateView = peerStateView;
   window.C9.drawAnnotated = drawAnnotated;
   window.C9.renderSharedDraft = renderSharedDraft;
   window.C9.AssistCall = AssistCall;

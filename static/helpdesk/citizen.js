@@ -57,6 +57,9 @@
     $("chat-log").scrollTop = $("chat-log").scrollHeight;
   }
 
+  // The clerks' microphone, camera and typing.
+  const peers = C9.peerStateView((peer) => String(peer || "").startsWith("clerk-"));
+
   function startCall(id, peerName) {
     if (call) return;
     sessionId = id;
@@ -89,10 +92,11 @@
           $("recording-refuse").hidden = !!answered || !recording.refusable;
           $("recording-answer").textContent = answered ? t["recording" + answered.charAt(0).toUpperCase() + answered.slice(1)] : "";
         },
-        members: (members) => { $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
+        members: (members) => { peers.members(members); $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         ended: () => { show("after-panel"); },
-        peerMedia: () => {},
+        peerMedia: (message) => peers.media(message),
+        peerTyping: (on, peer) => peers.typing(on, peer),
       },
     });
     call.start();
@@ -135,6 +139,7 @@
     addChat("citizen", text);
     $("chat-input").value = "";
   });
+  $("chat-input").addEventListener("input", () => { if (call) { if ($("chat-input").value) call.typing(); else call.typingStopped(); } });
   $("rating-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const rating = new FormData(event.target).get("rating");

@@ -1,5 +1,6 @@
 /* The clerk's console: presence by heartbeat, the ring with accept/decline (a caller from the queue, or
- * another clerk's invitation to join their call), the call, bringing in a clerk, snapshot, wrap-up. */
+ * another clerk's invitation to join their call), the waiting list (pushed; pick a caller from it), the call
+ * with the caller's microphone, camera and typing, canned replies, bringing in a clerk, snapshot, wrap-up. */
 (function () {
   "use strict";
   const root = document.getElementById("assist-console");
@@ -13,6 +14,9 @@
   let call = null;
   let sessionId = null;
   let heartbeat = null;
+  let currentStatus = null;
+  // The caller's microphone, camera and typing (a clerk brought in sees the caller's too).
+  const peers = C9.peerStateView((peer) => peer === "citizen");
 
   function show(panel) {
     ["idle-panel", "ring-panel", "call-panel", "wrapup-panel"].forEach((id) => { $(id).hidden = id !== panel; });
@@ -25,6 +29,8 @@
     badge.dataset.status = status;
     $("available-button").disabled = status === "available" || status === "ringing" || status === "in_call";
     $("away-button").disabled = status === "away" || status === "ringing" || status === "in_call";
+    currentStatus = status;
+    renderWaitingTimes();
   }
 
   // A click made while the socket is still opening (or reconnecting) is sent once it opens.
@@ -51,6 +57,7 @@
       [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, context.district],
       [t.labelItem, context.item], [t.labelCase, context.case], [t.labelLanguage, context.language],
       [t.labelPriority, context.priority],
+      [t.labelHistory, context.earlier_calls === undefined ? null : (context.earlier_calls ? t.waitEarlier.replace("%s", context.earlier_calls) : t.waitFirst)],
     ].filter((row) => row[1]);
     const dl = $("ring-context");
     dl.innerHTML = "";
@@ -87,6 +94,8 @@
     show("call-panel");
     $("chat-log").innerHTML = "";
     $("invite-status").textContent = "";
+    peers.reset();
+    loadReplies();
     call = new C9.AssistCall({
       sessionId: id,
       localVideo: $("local-video"),
@@ -103,7 +112,9 @@
           $("snapshots").innerHTML = "";
           snapshots.forEach((snapshot) => addSnapshot(snapshot.url));
         },
-        members: (members) => { $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
+        peerMedia: (message) => peers.media(message),
+        peerTyping: (on, peer) => peers.typing(on, peer),
+        members: (members) => { peers.members(members); $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
         invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
         joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); loadSidePanel(); loadDraft(); },
         draft: () => loadDraft(),
@@ -129,10 +140,12 @@
           loadCallbacksSoon();
           if (m.ring) showRing(m.ring.offer, m.ring.deadline, m.ring.context);
           else if (m.invite) showInvite(m.invite);
+          renderWaiting(m.waiting || []);
           if (m.session && !m.session.ended) startCall(m.session.id);
           else if (m.session && m.session.ended) { sessionId = m.session.id; show("wrapup-panel"); }
           break;
-        case "presence": setStatus(m.status); if (m.status === "available" || m.status === "away") { if (!call || call.ended) { if ($("wrapup-panel").hidden) show("idle-panel"); } } break;
+        case "waiting": renderWaiting(m.rows || []); break;
+        case "presence": setStatus(m.status); send({ type: "waiting" }); if (m.status === "available" || m.status === "away") { if (!call || call.ended) { if ($("wrapup-panel").hidden) show("idle-panel"); } } break;
         case "heartbeat.ok": setStatus(m.status); break;
         case "ring": setStatus("ringing"); showRing(m.offer, m.deadline, m.context); break;
         case "ring.cancelled": if (ring === m.offer) { ring = null; clearInterval(ringTimer); show("idle-panel"); } break;
@@ -140,7 +153,7 @@
         case "invite.cancelled": if (invite === m.invite) { invite = null; clearInterval(ringTimer); show("idle-panel"); } break;
         case "call.start": setStatus("in_call"); startCall(m.session); break;
         case "callbacks": loadCallbacksSoon(); break;
-        case "error": $("console-error").textContent = m.message; break;
+        case "error": $(m.about === "pick" ? "waiting-error" : "console-error").textContent = m.message; break;
       }
     };
     socket.onopen = () => {
@@ -173,6 +186,7 @@
     addChat("me", text);
     $("chat-input").value = "";
   });
+  $("chat-input").addEventListener("input", () => { if (call) { if ($("chat-input").value) call.typing(); else call.typingStopped(); } });
 
   /* The application the caller shared: seen live; snapshots are filed into it by default. */
   async function loadDraft() {
@@ -204,6 +218,13 @@
     const response = await fetch("/api/assist/sessions/" + sessionId + "/side-panel/").catch(() => null);
     if (!response || !response.ok) return;
     const panel = await response.json();
+    if (panel.caller) {
+      const c = panel.caller;
+      const history = c.earlier_calls
+        ? t.waitEarlier.replace("%s", c.earlier_calls) + (c.last_call_at ? "（" + t.waitLast.replace("%s", new Date(c.last_call_at).toLocaleDateString(document.documentElement.lang || undefined)) + "）" : "")
+        : t.waitFirst;
+      $("side-caller").textContent = [c.district, history].filter(Boolean).join(" · ");
+    }
     if (panel.item) {
       $("side-item").textContent = panel.item.name + " · " + panel.item.code + " · v" + panel.item.version
         + (panel.item.approving.length ? " · " + t.approving + "：" + panel.item.approving.join("、") : "");
@@ -443,6 +464,116 @@
     }
     loadCallbacks();
   }
+
+  /* The waiting list: pushed on every change of the queue; the waits tick here. A row's `base` is when it
+   * started waiting by this browser's clock (from the server's count of seconds, so no clock skew). */
+  let waiting = [];
+  function renderWaiting(rows) {
+    const received = Date.now();
+    waiting = rows.map((row) => Object.assign({}, row, { base: received - row.waited_seconds * 1000 }));
+    const list = $("waiting-list");
+    list.innerHTML = "";
+    $("waiting-count").textContent = waiting.length;
+    $("waiting-empty").hidden = waiting.length > 0;
+    if (!waiting.length) $("waiting-error").textContent = "";
+    waiting.forEach((row) => {
+      const li = el("li", "callback-item waiting-item");
+      li.dataset.request = row.request;
+      const head = el("div", "callback-head");
+      head.append(el("strong", "", row.citizen));
+      if (row.scope) head.append(el("span", "badge" + (row.scope === "district" || row.scope === "specialist" ? " ok" : ""), t["cbScope_" + row.scope] || row.scope));
+      if (row.priority) {
+        const reason = t["prio_" + row.priority_reason];
+        head.append(el("span", "badge warn", reason ? reason + (row.priority_verified ? "" : " " + t.waitDeclared) : row.priority));
+      }
+      head.append(el("span", "waited"));
+      li.append(head);
+      const history = row.earlier_calls
+        ? t.waitEarlier.replace("%s", row.earlier_calls) + (row.last_call_at ? "（" + t.waitLast.replace("%s", new Date(row.last_call_at).toLocaleDateString(document.documentElement.lang || undefined)) + "）" : "")
+        : t.waitFirst;
+      const english = (document.documentElement.lang || "").startsWith("en");
+      const district = english && row.district_en ? row.district_en : row.district;
+      // data-lang_wuu-sh is dataset["lang_wuuSh"].
+      const language = t["lang_" + String(row.language_code).replace(/-([a-z])/g, (m, c) => c.toUpperCase())] || row.language;
+      li.append(el("div", "callback-meta", [district, row.firm, row.item, language, history].filter(Boolean).join(" · ")));
+      const actions = el("div", "callback-done");
+      actions.append(button(t.waitPick, "button pick-button", () => {
+        $("waiting-error").textContent = "";
+        send({ type: "pick", request: row.request });
+      }));
+      actions.append(el("span", "muted pick-note"));
+      li.append(actions);
+      list.append(li);
+    });
+    renderWaitingTimes();
+  }
+
+  function duration(seconds) {
+    const m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
+    return m + ":" + String(s).padStart(2, "0");
+  }
+
+  function renderWaitingTimes() {
+    const busy = ["ringing", "in_call", "wrap_up", "offline"].includes(currentStatus) || (call && !call.ended);
+    waiting.forEach((row) => {
+      const li = $("waiting-list").querySelector("li[data-request='" + row.request + "']");
+      if (!li) return;
+      const waited = (Date.now() - row.base) / 1000;
+      li.querySelector(".waited").textContent = t.waitWaited.replace("%s", duration(waited));
+      const open = row.state === "waiting" && waited >= row.opens_at;
+      li.classList.toggle("open", open);
+      li.querySelector(".pick-button").disabled = !open || busy;
+      li.querySelector(".pick-note").textContent = row.state !== "waiting" ? t.waitRinging
+        : (open ? "" : t.waitOpens.replace("%s", duration(row.opens_at)));
+    });
+  }
+  setInterval(renderWaitingTimes, 1000);
+  // The push covers every change of the queue; this covers a missed one, once a minute per console.
+  setInterval(() => { if (socket && socket.readyState === WebSocket.OPEN) send({ type: "waiting" }); }, 60000);
+
+  /* 常用语: the district's, then the clerk's own; one click puts a reply into the message box. */
+  async function loadReplies() {
+    const response = await fetch("/api/assist/replies/", { headers: { Accept: "application/json" } }).catch(() => null);
+    if (!response || !response.ok) return;
+    const list = $("replies-list");
+    list.innerHTML = "";
+    (await response.json()).forEach((reply) => {
+      const li = el("li");
+      const use = button(reply.text, "button secondary small reply-use", () => {
+        const input = $("chat-input");
+        input.value = input.value ? input.value + " " + reply.text : reply.text;
+        input.focus();
+        if (call) call.typing();
+      });
+      use.title = t.replyUse;
+      li.append(use);
+      if (reply.personal) {
+        const remove = button("×", "button secondary small reply-delete", () => replyAction("DELETE", "/api/assist/replies/" + reply.id + "/"));
+        remove.setAttribute("aria-label", t.replyDelete + "：" + reply.text);
+        remove.title = t.replyDelete;
+        li.append(remove);
+      }
+      list.append(li);
+    });
+  }
+
+  async function replyAction(method, url, body) {
+    const response = await fetch(url, {
+      method: method,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": C9.csrfToken() },
+      body: body ? JSON.stringify(body) : undefined,
+    }).catch(() => null);
+    const answer = response && response.status !== 204 ? await response.json().catch(() => ({})) : {};
+    $("replies-result").textContent = response && response.ok ? "" : (answer.detail || t.replyFailed);
+    if (response && response.ok) loadReplies();
+    return response && response.ok;
+  }
+
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("reply-input").value.trim();
+    if (text && await replyAction("POST", "/api/assist/replies/", { text: text })) $("reply-input").value = "";
+  });
 
   // The push covers changes; this covers a missed push (a reconnecting console, say).
   setInterval(loadCallbacks, 60000);

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from seed.demo_accounts import DEMO_PASSWORD, demo_accounts_load
 from seed.demo_cases import demo_cases_load
+from seed.demo_replies import demo_replies_load
 from standards.districts import seed_districts
 from standards.models import District, Province, ServiceWindow
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for username, role, where in rows:
             self.stdout.write(f"  {username:<18} {role:<12} {where}")
+        replies = demo_replies_load()
+        if replies:
+            self.stdout.write(self.style.SUCCESS(f"Canned replies (常用语) added: {replies}"))
         cases = demo_cases_load()
         if cases:
             self.stdout.write(self.style.SUCCESS("Demo cases:"))
