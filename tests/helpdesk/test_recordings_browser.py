@@ -95,7 +95,7 @@ def test_the_callers_page_and_the_clerks_console_are_each_recorded_and_a_supervi
     page.wait_for_selector("body.care")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, width  # no sideways scrolling on a phone
-    assert page.locator("[data-assist-button]").count() == 0  # staff are not offered the one-click help here
+    assert page.locator("form.care-help").count() == 0  # staff are not offered the one-click help here
     shoot(page, "recordings-phone-care", tmp_path)
     page.context.close()
 
