@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -75,6 +76,14 @@ def recordings_attached(session_id: int, count: int) -> list[CallRecording]:
         assert time.monotonic() < deadline, "the recordings were never attached"
         time.sleep(0.3)
     return list(CallRecording.objects.filter(session_id=session_id).order_by("started_at"))
+
+
+def in_own_connection(work, *args):
+    """Run database work from a worker thread, closing that thread's connection after."""
+    try:
+        return work(*args)
+    finally:
+        connections.close_all()
 
 
 def frames_in(path: Path) -> int:
@@ -157,6 +166,10 @@ def test_a_clerk_brought_in_is_recorded_from_their_join_in_a_file_of_their_own(l
                 members.append(newcomer)
                 await connected_to_the_recorder(newcomer.recorder)
                 await asyncio.sleep(2)
+                # The clerk brought in leaves first: their file is complete and attached while the call goes on.
+                await newcomer.hang_up()
+                await asyncio.to_thread(in_own_connection, recordings_attached, session.pk, 1)
+                await asyncio.sleep(1)
                 await members[0].hang_up()
                 await asyncio.sleep(0.5)
                 return guest_joined
@@ -173,9 +186,11 @@ def test_a_clerk_brought_in_is_recorded_from_their_join_in_a_file_of_their_own(l
         f"clerk-{host.pk}": (host.pk, "clerk"),
         f"clerk-{guest.pk}": (guest.pk, "guest"),
     }
-    # The clerk brought in is recorded from their join, not from the start of the call.
+    # The clerk brought in is recorded from their join, not from the start of the call, until they left.
     assert by_peer[f"clerk-{guest.pk}"].started_at.timestamp() >= guest_joined
     assert by_peer["citizen"].started_at.timestamp() < guest_joined
+    ended = CallSession.objects.get(pk=session.pk).ended_at
+    assert by_peer[f"clerk-{guest.pk}"].ended_at < by_peer["citizen"].ended_at and ended is not None
     for recording in recordings:
         path = media_root / recording.file.name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == recording.sha256
