@@ -6,7 +6,8 @@ the call with its SHA-256 as soon as that member's file is complete.
 
 It hears `record.start` on the channel layer at once, and also scans the database, so a
 call that started while the recorder was down is still recorded when it comes back.
-aiortc decodes and re-encodes every frame: run it on its own host or core, never in a consumer.
+aiortc decodes and re-encodes every frame of every member (a three-way call costs three streams):
+run it on its own host or core, never in a consumer; `--max-calls` bounds the calls, not the streams.
 """
 
 from __future__ import annotations
