@@ -36,7 +36,7 @@ from websockets.typing import Origin
 try:  # aiortc and PyAV are installed with requirements.txt; keep the import error readable
     import av
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
-    from aiortc.contrib.media import MediaRecorder, MediaRelay
+    from aiortc.contrib.media import MediaRelay
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 except ImportError as exc:  # pragma: no cover
     raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
@@ -639,6 +639,68 @@ class RecordedFile:
     tracks: int
 
 
+class MemberFile:
+    """One member's media in one MP4 (H.264 video, AAC audio), like aiortc's MediaRecorder but safe for a
+    browser's audio and video: nothing is muxed before the video stream knows its size. (MediaRecorder muxes
+    whatever arrives first; the first mux opens every encoder, and a browser's first audio frame usually comes
+    before its first video frame, so H.264 was opened at 0×0 and the file had no video.) The audio waits for
+    the first video frame, queued in its track meanwhile; after `video_wait` seconds without one the video
+    gets a size of its own (later frames are scaled to it)."""
+
+    def __init__(self, path: str, *, video_wait: float = 10.0):
+        self.container = av.open(path, mode="w")
+        self.streams: dict[MediaStreamTrack, Any] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+        self.sized = asyncio.Event()
+        self.video_wait = video_wait
+
+    def add(self, track: MediaStreamTrack) -> None:
+        if track.kind == "audio":
+            self.streams[track] = self.container.add_stream("aac")
+        else:
+            video = self.container.add_stream("libx264", rate=30)
+            video.pix_fmt = "yuv420p"
+            self.streams[track] = video
+
+    async def start(self) -> None:
+        if not any(track.kind == "video" for track in self.streams):
+            self.sized.set()
+        self.tasks = [asyncio.ensure_future(self._run(track, stream)) for track, stream in self.streams.items()]
+
+    def _size_video(self, width: int, height: int) -> None:
+        if self.sized.is_set():
+            return
+        for track, stream in self.streams.items():
+            if track.kind == "video":
+                stream.width, stream.height = width, height
+        self.sized.set()
+
+    async def _run(self, track: MediaStreamTrack, stream: Any) -> None:
+        if track.kind == "audio":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.sized.wait(), self.video_wait)
+            self._size_video(640, 480)  # no video frame in time
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            if isinstance(frame, av.VideoFrame):
+                self._size_video(frame.width, frame.height)
+            for packet in stream.encode(frame):
+                self.container.mux(packet)
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self._size_video(640, 480)
+        for stream in self.streams.values():
+            for packet in stream.encode(None):
+                self.container.mux(packet)
+        self.container.close()
+
+
 class _RecorderLegIn:
     """The recorder's side of one member's connection, and the file it writes."""
 
@@ -646,13 +708,13 @@ class _RecorderLegIn:
         self.peer, self.path = peer, path
         self.started_at = dt.datetime.now(dt.UTC)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.recorder = MediaRecorder(path)
+        self.recorder = MemberFile(path)
         self.tracks = 0
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             self.tracks += 1
-            self.recorder.addTrack(track)
+            self.recorder.add(track)
 
 
 class RecorderPeer:

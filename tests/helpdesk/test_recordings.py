@@ -202,3 +202,37 @@ def test_the_admin_shows_the_stays_and_the_recordings_and_links_them_only_throug
         assert recording.sha256 in page
         assert recording.file.name not in page  # no plain media link past the playback log
     assert "通话结束" in page or "The call ended" in page  # the members' stays, with why each ended
+
+
+def test_a_members_file_has_their_video_though_their_audio_came_first(tmp_path):
+    """A browser's first audio frame usually arrives before its first video frame: the member's file still has
+    the video (aiortc's MediaRecorder opened H.264 at 0×0 on the first audio packet: a file without video)."""
+    import asyncio
+
+    import av
+    from aiortc.mediastreams import AudioStreamTrack
+
+    from helpdesk.peers import ColourBarsTrack, MemberFile, run_coroutine
+
+    class LateCamera(ColourBarsTrack):
+        async def recv(self):
+            if self._count == 0:
+                await asyncio.sleep(0.6)  # the camera's first frame comes after half a second of sound
+            return await super().recv()
+
+    path = tmp_path / "member.mp4"
+
+    async def record():
+        recording = MemberFile(str(path))
+        recording.add(AudioStreamTrack())
+        recording.add(LateCamera())
+        await recording.start()
+        await asyncio.sleep(2)
+        await recording.stop()
+
+    run_coroutine(record())
+    with av.open(str(path)) as container:
+        assert [s.type for s in container.streams] == ["audio", "video"]
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (320, 240)
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= 10
