@@ -131,7 +131,8 @@ class CallSessionSerializer(serializers.ModelSerializer[CallSession]):
         user = getattr(self.context.get("request"), "user", None)
         if not isinstance(user, User) or not may_play_recordings(user):
             return None
-        if not obj.recordings.exclude(file="").exists():
+        kept = getattr(obj, "recordings_kept", None)  # annotated by the list and detail views
+        if not (obj.recordings.exclude(file="").exists() if kept is None else kept):
             return None
         return reverse("helpdesk:recordings", args=[obj.pk])
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -27,7 +27,7 @@ from accounts.models import User
 from govservice.errors import ErrorSerializer
 from helpdesk import selectors, services
 from helpdesk.api import serializers as s
-from helpdesk.models import AssistRequest, Callback, CallSession, Snapshot
+from helpdesk.models import AssistRequest, Callback, CallRecording, CallSession, Snapshot
 from standards.models import District, ItemVersion
 
 
@@ -201,6 +201,12 @@ class IceServersView(APIView):
         return Response({"ice_servers": services.ice_servers_for(_user(request)), "ttl": settings.TURN_CREDENTIAL_TTL})
 
 
+def _with_recordings_kept(sessions: QuerySet[CallSession]) -> QuerySet[CallSession]:
+    """Whether each call still keeps a recording (the serializer's `recording_url`), in the same query."""
+    kept = CallRecording.objects.filter(session=OuterRef("pk")).exclude(file="")
+    return sessions.annotate(recordings_kept=Exists(kept))
+
+
 class CallSessionListView(generics.ListAPIView[CallSession]):
     """Call records: a citizen sees their own, a clerk their district's, a supervisor all."""
 
@@ -210,7 +216,7 @@ class CallSessionListView(generics.ListAPIView[CallSession]):
     def get_queryset(self) -> QuerySet[CallSession]:
         if getattr(self, "swagger_fake_view", False):
             return CallSession.objects.none()
-        return selectors.sessions_visible_to(_user(self.request))
+        return _with_recordings_kept(selectors.sessions_visible_to(_user(self.request)))
 
 
 class CallSessionDetailView(generics.RetrieveAPIView[CallSession]):
@@ -220,7 +226,7 @@ class CallSessionDetailView(generics.RetrieveAPIView[CallSession]):
     def get_queryset(self) -> QuerySet[CallSession]:
         if getattr(self, "swagger_fake_view", False):
             return CallSession.objects.none()
-        return selectors.sessions_visible_to(_user(self.request))
+        return _with_recordings_kept(selectors.sessions_visible_to(_user(self.request)))
 
 
 def _member_session(request: Request, pk: int) -> CallSession:

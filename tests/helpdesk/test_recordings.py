@@ -124,6 +124,10 @@ def test_a_supervisor_lists_and_plays_each_members_recording_every_playback_logg
     assert api(supervisor).get(f"/api/assist/sessions/{session.pk}/").json()["recording_url"] == (
         f"/assist/calls/{session.pk}/recordings/"
     )
+    listed_calls = api(supervisor).get("/api/assist/sessions/").json()["results"]
+    assert [row["recording_url"] for row in listed_calls if row["id"] == session.pk] == [
+        f"/assist/calls/{session.pk}/recordings/"
+    ]
 
     for outsider in (session.clerk, guest, session.citizen, make_citizen(), make_clerk(HUANGPU)):
         assert api(outsider).get(f"/api/assist/sessions/{session.pk}/recordings/").status_code == 404
