@@ -687,18 +687,29 @@ class MemberFile:
                 return
             if isinstance(frame, av.VideoFrame):
                 self._size_video(frame.width, frame.height)
+            self._write(stream, frame)
+
+    def _write(self, stream: Any, frame: Any) -> None:
+        """Encode and mux one frame (None: flush); a frame FFmpeg refuses is skipped, not the rest of the track."""
+        try:
             for packet in stream.encode(frame):
                 self.container.mux(packet)
+        except (av.FFmpegError, ValueError):
+            log.warning("a %s frame could not be recorded", stream.type, exc_info=True)
 
     async def stop(self) -> None:
+        """Stop the tracks' tasks, flush the encoders and close the file (its index written: always)."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        self._size_video(640, 480)
-        for stream in self.streams.values():
-            for packet in stream.encode(None):
-                self.container.mux(packet)
-        self.container.close()
+        for outcome in await asyncio.gather(*self.tasks, return_exceptions=True):
+            if isinstance(outcome, Exception):  # a track's task that died (a cancelled one is no Exception)
+                log.warning("a track stopped recording early", exc_info=outcome)
+        try:
+            self._size_video(640, 480)
+            for stream in self.streams.values():
+                self._write(stream, None)
+        finally:
+            self.container.close()
 
 
 class _RecorderLegIn:
