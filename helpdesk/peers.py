@@ -660,6 +660,9 @@ class MemberFile:
         else:
             video = self.container.add_stream("libx264", rate=30)
             video.pix_fmt = "yuv420p"
+            # The frames' own clock (RTP's 90 kHz): at 1/30 s two frames of a browser's camera less than 33 ms
+            # apart got the same time, and the muxer refused the second (EINVAL, non-increasing DTS).
+            video.codec_context.time_base = fractions.Fraction(1, 90000)
             self.streams[track] = video
 
     async def start(self) -> None:

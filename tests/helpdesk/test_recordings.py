@@ -240,3 +240,27 @@ def test_a_members_file_has_their_video_though_their_audio_came_first(tmp_path):
         assert (container.streams.video[0].width, container.streams.video[0].height) == (320, 240)
         frames = sum(1 for _ in container.decode(video=0))
     assert frames >= 10
+
+
+def test_a_members_file_keeps_every_frame_of_a_camera_faster_than_30_fps(tmp_path):
+    """A browser's camera delivers frames less than 1/30 s apart at times: none may be refused by the muxer."""
+    import asyncio
+
+    import av
+
+    from helpdesk.peers import ColourBarsTrack, MemberFile, run_coroutine
+
+    path = tmp_path / "member.mp4"
+    camera = ColourBarsTrack(fps=60)
+
+    async def record():
+        recording = MemberFile(str(path))
+        recording.add(camera)
+        await recording.start()
+        await asyncio.sleep(1.5)
+        await recording.stop()
+
+    run_coroutine(record())
+    with av.open(str(path)) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= camera._count - 2  # all sent but the one or two still in flight at the stop
