@@ -16,6 +16,7 @@ from helpdesk.models import (
     Callback,
     CallInvite,
     CallMember,
+    CallRecording,
     CallSession,
     CannedReply,
     ClerkProfile,
@@ -106,18 +107,24 @@ class PreCheckInline(_ReadOnlyInline):
     fields = ["case_ref", "item_material", "verdict", "reason", "valid_until", "clerk", "district", "at"]
 
 
+class CallRecordingInline(_ReadOnlyInline):
+    """Each member's recording: whose, from when to when, its SHA-256 (the file only through the audited
+    playback page, never a plain media link)."""
+
+    model = CallRecording
+    fields = ["peer", "role", "user", "started_at", "ended_at", "sha256", "deleted_at"]
+
+
 @admin.register(CallSession)
 class CallSessionAdmin(ReadOnlyAdmin):
-    inlines = [CallMemberInline, CallInviteInline, PreCheckInline]
-    # The file only through the audited playback view (never a plain media link): see `playback`.
-    exclude = ["recording"]
+    inlines = [CallMemberInline, CallInviteInline, PreCheckInline, CallRecordingInline]
     readonly_fields = ["playback"]
 
-    @admin.display(description=_("recording"))
+    @admin.display(description=_("recordings"))
     def playback(self, obj: CallSession) -> str:
-        if not obj.recording:
+        if not obj.recordings.exclude(file="").exists():
             return "–"
-        url = reverse("helpdesk:api-session-recording", args=[obj.pk])
+        url = reverse("helpdesk:recordings", args=[obj.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Play (logged)"))
 
     list_display = [

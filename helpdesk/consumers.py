@@ -262,6 +262,10 @@ class CallSignallingConsumer(_Base):
     it changes. Each message is stamped with a sequence number per recipient and kept for a short
     while, so a socket that drops and returns within the grace period gets what it missed
     (`last_seq` = the last number it saw).
+
+    Recording for audit: once the caller agreed to the notice (pushed to every member), each member opens
+    a send-only connection of their own to the recorder (`to: "recorder"`), and the recorder answers each
+    (`to: <peer id>`), writing a file per member.
     """
 
     session_id: int
@@ -269,7 +273,7 @@ class CallSignallingConsumer(_Base):
     peer: str
     peers: list[str]
     ended = False
-    # Whether the caller agreed to the recording: until then nothing of theirs goes to the recorder.
+    # Whether the caller agreed to the recording: until then no member's media goes to the recorder.
     recording_consent = ""
     recording: dict[str, Any] | None = None
 
@@ -286,7 +290,9 @@ class CallSignallingConsumer(_Base):
             if data.get("session") != self.session_id:
                 await self.refuse(CLOSE_FORBIDDEN)
                 return
-            self.role, self.peer, self.peers = "recorder", "recorder", ["citizen"]
+            # The recorder answers each member's own connection to it (a file per member's media).
+            self.role, self.peer = "recorder", "recorder"
+            self.peers = await database_sync_to_async(self._peers_now)()
             members: list[dict[str, Any]] = []
             snapshots: list[dict[str, Any]] = []
         else:
@@ -364,6 +370,18 @@ class CallSignallingConsumer(_Base):
         members = selectors.call_members(session_id=session.pk)
         return role, me, others, members, selectors.call_snapshots(session=session)
 
+    def _peers_now(self) -> list[str]:
+        from helpdesk import selectors
+        from helpdesk.models import CallSession
+
+        session = CallSession.objects.filter(pk=self.session_id).first()
+        return selectors.call_peer_ids(session=session) if session is not None else []
+
+    def _consent_now(self) -> str:
+        from helpdesk.models import CallSession
+
+        return CallSession.objects.filter(pk=self.session_id).values_list("recording_consent", flat=True).first() or ""
+
     def _ice_servers(self) -> list[dict[str, Any]]:
         return services.ice_servers_for(self.user) if self.role != "recorder" else []
 
@@ -393,7 +411,11 @@ class CallSignallingConsumer(_Base):
             except DomainError as exc:
                 await self.send_json({"type": "error", "code": exc.code, "message": str(exc)})
                 return
-            await self.send_json({"type": "recording.consent", "consent": self.recording_consent})
+            # Every member learns it (each sends their own media to the recorder once the caller agreed).
+            await self.channel_layer.group_send(
+                call_everyone_group(self.session_id),
+                {"type": "assist.push", "payload": {"type": "recording.consent", "consent": self.recording_consent}},
+            )
             return
         if kind not in signalling.RELAYED:
             await self.send_json({"type": "error", "code": "unknown_type"})
@@ -402,8 +424,13 @@ class CallSignallingConsumer(_Base):
         to = content.get("to")
         recipients: list[str]
         if self.role == "recorder":
-            recipients = ["citizen"]
-        elif to == "recorder" and self.role == "citizen":
+            # To the member whose connection it answers (a recorder of old addresses the caller).
+            to = to or "citizen"
+            recipients = [to] if to in self.peers else []
+        elif to == "recorder":
+            # Any member's media (the caller's, each clerk's), and only once the caller agreed to the notice.
+            if self.recording_consent != "given":
+                self.recording_consent = await database_sync_to_async(self._consent_now)()
             if self.recording_consent != "given":
                 await self.send_json({"type": "error", "code": "recording_consent_needed"})
                 return
@@ -449,8 +476,10 @@ class CallSignallingConsumer(_Base):
 
     async def assist_push(self, event: dict[str, Any]) -> None:
         payload = event["payload"]
-        if payload.get("type") == "members" and self.role != "recorder":
+        if payload.get("type") == "members":
             self.peers = [member["peer"] for member in payload["members"] if member["peer"] != self.peer]
+        elif payload.get("type") == "recording.consent":
+            self.recording_consent = payload["consent"]
         await self.send_json(payload)
         if payload.get("type") == "hangup":
             # The call ended (or this member left it, or handed it over): tell them, then close as "gone".

@@ -135,8 +135,11 @@ class ClerkProfile(models.Model):
         return self.languages or [Language.MANDARIN]
 
 
-class Offer(models.Model):
-    """A reservation: one request rings one clerk until `ring_deadline`."""
+class Ring(models.Model):
+    """A clerk rung until `ring_deadline`: an `Offer` (a request rings a clerk) or a `CallInvite` (a clerk in a
+    call rings another). The deadline is stored here, in the database, so that ring timers survive any worker
+    restart; `one_ringing` makes "one ringing row per clerk" (and per request or call) hold whatever process
+    writes."""
 
     class Outcome(models.TextChoices):
         RINGING = "ringing", _("Ringing")
@@ -145,26 +148,37 @@ class Offer(models.Model):
         TIMED_OUT = "timed_out", _("Timed out")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, related_name="offers")
-    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_offers")
-    # The routing stage that found the clerk: specialist, district, city, alliance.
-    stage = models.CharField(max_length=12)
+    # The reverse accessors: user.assist_offers, user.assist_callinvites.
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_%(class)ss")
     created_at = models.DateTimeField()
     ring_deadline = models.DateTimeField(db_index=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RINGING)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+
+def one_ringing(field: str, *, name: str) -> models.UniqueConstraint:
+    """At most one ringing row per `field` (a partial unique index). The name is given, not derived from
+    the model: the constraints' names in the database stay what they were."""
+    return models.UniqueConstraint(fields=[field], condition=Q(outcome=Ring.Outcome.RINGING), name=name)
+
+
+class Offer(Ring):
+    """A reservation: one request rings one clerk until `ring_deadline`."""
+
+    request = models.ForeignKey(AssistRequest, on_delete=models.CASCADE, related_name="offers")
+    # The routing stage that found the clerk: specialist, district, city, alliance.
+    stage = models.CharField(max_length=12)
+
+    class Meta(Ring.Meta):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [
-            models.UniqueConstraint(
-                fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_clerk"
-            ),
-            models.UniqueConstraint(
-                fields=["request"], condition=Q(outcome="ringing"), name="one_ringing_offer_per_request"
-            ),
+            one_ringing("clerk", name="one_ringing_offer_per_clerk"),
+            one_ringing("request", name="one_ringing_offer_per_request"),
         ]
 
     def __str__(self) -> str:
@@ -195,10 +209,7 @@ class CallSession(models.Model):
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(max_length=300, blank=True)
     recording_required = models.BooleanField(default=False)
-    recording = models.FileField(upload_to="assist/recordings/%Y/%m/", blank=True)
-    # The recording's SHA-256 (also written to the linked case's event chain), kept after the retention
-    # sweep deletes the file, with the time it did.
-    recording_sha256 = models.CharField(max_length=64, blank=True)
+    # The recordings themselves: `recordings` (a CallRecording per member's media).
     # The caller's application shared with the clerks in the call (their consent, asked on their screen).
     shared_case_ref = models.CharField(_("application shared in the call"), max_length=32, blank=True)
     shared_at = models.DateTimeField(null=True, blank=True)
@@ -210,7 +221,6 @@ class CallSession(models.Model):
         choices=[("given", _("Agreed to the recording")), ("refused", _("Refused the recording"))],
         blank=True,
     )
-    recording_deleted_at = models.DateTimeField(null=True, blank=True)
     # 人证比对 in the call: a clerk compared the caller's face with the ID card held to the camera.
     identity_result = models.CharField(
         _("identity check by video"),
@@ -311,7 +321,7 @@ class CallMember(models.Model):
         return peer_id(role=self.role, user_id=self.user_id)
 
 
-class CallInvite(models.Model):
+class CallInvite(Ring):
     """A clerk in a call rings a clerk of another district (the item's approving district, say) to join
     it (three-way), or to take it over (warm transfer: the caller stays on the line)."""
 
@@ -319,39 +329,53 @@ class CallInvite(models.Model):
         JOIN = "join", _("Three-way call")
         TRANSFER = "transfer", _("Warm transfer")
 
-    class Outcome(models.TextChoices):
-        RINGING = "ringing", _("Ringing")
-        ACCEPTED = "accepted", pgettext_lazy("video call", "Accepted")
-        DECLINED = "declined", _("Declined")
-        TIMED_OUT = "timed_out", _("Timed out")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
     session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="invites")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assist_invites")
     district = models.ForeignKey("standards.District", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.JOIN)
     note = models.CharField(_("note for the clerk"), max_length=500, blank=True)
-    created_at = models.DateTimeField()
-    ring_deadline = models.DateTimeField(db_index=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RINGING)
-    answered_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Ring.Meta):
         verbose_name = _("call invitation")
         verbose_name_plural = _("call invitations")
         constraints = [
-            models.UniqueConstraint(
-                fields=["clerk"], condition=Q(outcome="ringing"), name="one_ringing_invite_per_clerk"
-            ),
-            models.UniqueConstraint(
-                fields=["session"], condition=Q(outcome="ringing"), name="one_ringing_invite_per_call"
-            ),
+            one_ringing("clerk", name="one_ringing_invite_per_clerk"),
+            one_ringing("session", name="one_ringing_invite_per_call"),
         ]
 
     def __str__(self) -> str:
         return f"invite #{self.pk} call #{self.session_id} → {self.clerk_id} ({self.outcome})"
+
+
+class CallRecording(models.Model):
+    """One member's media in a recorded call: each member (the caller, the clerk holding the call, every
+    clerk brought in) sends their camera and microphone to the recorder on a connection of their own, and
+    the recorder writes each connection to a file of its own, from the member's join to their leave (a
+    member who reconnects starts a new file). A file per member rather than one container with a track per
+    member: members join and leave at different times, and a container's tracks are fixed when it starts.
+
+    The SHA-256 is also written to the linked case's event chain, and outlives the file: the retention
+    sweep empties `file` and sets `deleted_at`.
+    """
+
+    session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="recordings")
+    # Whose media: the member's user, their address in the call (peer_id) and their role then.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    peer = models.CharField(max_length=24)
+    role = models.CharField(max_length=8, choices=CallMember.Role.choices)
+    file = models.FileField(upload_to="assist/recordings/%Y/%m/", max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("call recording")
+        verbose_name_plural = _("call recordings")
+
+    def __str__(self) -> str:
+        return f"recording #{self.pk} of call #{self.session_id}: {self.peer}"
 
 
 class PreCheck(models.Model):

@@ -4,8 +4,8 @@
   stream and counts the frames it receives (tests, `manage.py assist_probe`).
 * `place_call`: the whole path — a clerk console that auto-accepts, a citizen's click
   (POST /api/assist/requests/), the ring, both call sockets, WebRTC media — with timings.
-* `RecorderPeer`: a receive-only peer that writes the citizen's media to a file
-  (`manage.py assist_recorder`).
+* `RecorderPeer`: a receive-only peer that writes each member's media to a file of its own
+  (`manage.py assist_recorder`); `RecorderLeg`: a member's own connection to it.
 * `MeshPeer`: one member of a call of N (a full mesh: a connection per other member);
   `add_clerk_to_call` brings an auto-accepting clerk into a running call, with timings.
 
@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import fractions
 import json
+import logging
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import websockets
@@ -33,13 +36,14 @@ from websockets.typing import Origin
 try:  # aiortc and PyAV are installed with requirements.txt; keep the import error readable
     import av
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
-    from aiortc.contrib.media import MediaRecorder, MediaRelay
+    from aiortc.contrib.media import MediaRelay
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 except ImportError as exc:  # pragma: no cover
     raise ImportError("helpdesk.peers needs aiortc (pip install -r requirements.txt)") from exc
 
 
 _T = TypeVar("_T")
+log = logging.getLogger("helpdesk.recorder")
 
 
 class ColourBarsTrack(VideoStreamTrack):
@@ -106,6 +110,70 @@ async def receive_type(socket: ClientConnection, wanted: str | set[str], timeout
             return message
 
 
+class RecorderLeg:
+    """Recording for audit, a member's side: a send-only connection of their own to the recorder, opened once
+    the recorder is in the call and the caller agreed to the notice (pushed to every member). The caller's
+    peer agrees on their own when the recorder comes (it stands for a caller who clicks "I agree")."""
+
+    def __init__(
+        self,
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+        track: Callable[[], MediaStreamTrack | None],
+    ):
+        self._send, self._track = send, track
+        self.pc: RTCPeerConnection | None = None
+        self.role: str | None = None
+        self.consent: str | None = None
+        self.recorder_present = False
+        self._agreed = False
+
+    async def joined(self, message: dict[str, Any]) -> None:
+        self.role = message.get("role")
+        self.consent = (message.get("recording") or {}).get("consent")
+        self.recorder_present = bool(message.get("recorder_present"))
+        await self._open()
+
+    async def handle(self, message: dict[str, Any]) -> bool:
+        """What concerns the recorder: True when the message was handled here."""
+        kind = message.get("type")
+        if kind == "peer.joined" and message.get("role") == "recorder":
+            await self.close()  # a recorder that (re)joins answers a new connection (a new file)
+            self.recorder_present = True
+        elif kind == "peer.left" and message.get("role") == "recorder":
+            self.recorder_present = False
+        elif kind == "recording.consent":
+            self.consent = message.get("consent")
+        elif message.get("from") == "recorder":
+            if kind == "answer" and self.pc is not None:
+                await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
+            return True
+        else:
+            return False
+        await self._open()
+        return True
+
+    async def _open(self) -> None:
+        if self.pc is not None or not self.recorder_present:
+            return
+        if self.role == "citizen" and self.consent is None and not self._agreed:
+            self._agreed = True
+            # The server relays nothing to the recorder before; the answer comes back to every member.
+            await self._send({"type": "recording.consent", "agree": True})
+            return
+        track = self._track() if self.consent == "given" else None
+        if track is None:
+            return
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.pc.addTrack(track)
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        await self._send({"type": "offer", "to": "recorder", "sdp": self.pc.localDescription.sdp})
+
+    async def close(self) -> None:
+        if self.pc is not None:
+            pc, self.pc = self.pc, None
+            await pc.close()
+
+
 @dataclass
 class CallPeer:
     """One member of a call: joins the signalling socket, negotiates, sends video, counts frames."""
@@ -133,7 +201,7 @@ class CallPeer:
         self.last_seq = 0
         self.relay = MediaRelay()
         self.camera: ColourBarsTrack | None = None
-        self.recorder_pc: RTCPeerConnection | None = None
+        self.recorder = RecorderLeg(self._send, lambda: self.relay.subscribe(self.camera) if self.camera else None)
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -158,6 +226,11 @@ class CallPeer:
                 self._first_frame.set()
 
     @property
+    def recorder_pc(self) -> RTCPeerConnection | None:
+        """This member's connection to the recorder (None until the recorder and the caller's consent)."""
+        return self.recorder.pc
+
+    @property
     def url(self) -> str:
         query = f"?recorder_token={self.recorder_token}" if self.recorder_token else ""
         return f"{self.ws_base}/ws/assist/call/{self.session_id}/{query}"
@@ -176,19 +249,7 @@ class CallPeer:
         # The citizen makes the first offer once the clerk is there.
         if self.role == "citizen" and joined.get("peer_present"):
             await self._make_offer()
-        if self.role == "citizen" and joined.get("recorder_present"):
-            await self._start_recorder_leg()
-
-    async def _start_recorder_leg(self) -> None:
-        """Recording for audit: a second, send-only connection from the citizen to the recorder."""
-        if self.recorder_pc is not None or self.camera is None:
-            return
-        # The caller agrees to the recording notice first: the server relays nothing to the recorder before.
-        await self._send({"type": "recording.consent", "agree": True})
-        self.recorder_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.recorder_pc.addTrack(self.relay.subscribe(self.camera))
-        await self.recorder_pc.setLocalDescription(await self.recorder_pc.createOffer())
-        await self._send({"type": "offer", "to": "recorder", "sdp": self.recorder_pc.localDescription.sdp})
+        await self.recorder.joined(joined)
 
     @property
     def connection(self) -> ClientConnection:
@@ -215,13 +276,10 @@ class CallPeer:
                 self.messages.append(message)
                 self.last_seq = max(self.last_seq, int(message.get("seq") or 0))
                 kind = message.get("type")
-                if kind == "peer.joined" and message.get("role") == "recorder" and self.role == "citizen":
-                    await self._start_recorder_leg()
-                elif kind == "peer.joined" and self.role == "citizen":
+                if await self.recorder.handle(message):
+                    continue
+                if kind == "peer.joined" and self.role == "citizen":
                     await self._make_offer()
-                elif kind == "answer" and message.get("from") == "recorder" and self.recorder_pc is not None:
-                    answer = RTCSessionDescription(sdp=message["sdp"], type="answer")
-                    await self.recorder_pc.setRemoteDescription(answer)
                 elif kind == "offer":
                     await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
                     await self.pc.setLocalDescription(await self.pc.createAnswer())
@@ -271,8 +329,7 @@ class CallPeer:
         for task in self._tasks:
             task.cancel()
         await self.pc.close()
-        if self.recorder_pc is not None:
-            await self.recorder_pc.close()
+        await self.recorder.close()
         if self.socket is not None:
             await self.socket.close()
 
@@ -284,7 +341,8 @@ class MeshPeer:
     aiortc gathers its candidates before it answers (no trickle) and has no rollback, so these peers
     avoid offer collisions by a rule of their own instead of the browsers' perfect negotiation: the
     member who joins offers to everyone present, the others answer. (A browser in the same call
-    follows call.js's rule; mixing the two is not what this class is for.)
+    follows call.js's rule; mixing the two is not what this class is for.) In a recorded call each
+    member also sends its media to the recorder (`RecorderLeg`).
     """
 
     ws_base: str
@@ -301,6 +359,7 @@ class MeshPeer:
         self.socket: ClientConnection | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._frame = asyncio.Event()
+        self.recorder = RecorderLeg(self._send, lambda: self.relay.subscribe(self.camera))
 
     def _pc(self, peer: str) -> RTCPeerConnection:
         if peer not in self.pcs:
@@ -339,6 +398,7 @@ class MeshPeer:
         joined = await receive_type(self.socket, "joined")
         self.me = joined["peer"]
         self._tasks.append(asyncio.ensure_future(self._listen()))
+        await self.recorder.joined(joined)
         for peer in joined.get("peers_present", []):
             pc = self._pc(peer)
             await pc.setLocalDescription(await pc.createOffer())
@@ -351,6 +411,8 @@ class MeshPeer:
             async for raw in self.socket:
                 message = json.loads(raw)
                 kind, peer = message.get("type"), message.get("peer", "")
+                if await self.recorder.handle(message):
+                    continue
                 if kind == "offer" and peer:
                     pc = self._pc(peer)
                     await pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
@@ -384,6 +446,7 @@ class MeshPeer:
             task.cancel()
         for pc in self.pcs.values():
             await pc.close()
+        await self.recorder.close()
         if self.socket is not None:
             await self.socket.close()
 
@@ -564,42 +627,183 @@ async def place_call(
         await console.close()
 
 
-class RecorderPeer:
-    """Receive-only: joins a session as the recorder and writes the citizen's media to `path`."""
+@dataclass
+class RecordedFile:
+    """One member's media, written by the recorder: `path` (absolute), from their connection to the recorder
+    until they left the call, reconnected, or the call ended."""
 
-    def __init__(self, *, ws_base: str, origin: str, session_id: int, token: str, path: str):
-        self.ws_base, self.origin, self.session_id, self.token, self.path = ws_base, origin, session_id, token, path
+    peer: str
+    path: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    tracks: int
+
+
+class MemberFile:
+    """One member's media in one MP4 (H.264 video, AAC audio), like aiortc's MediaRecorder but safe for a
+    browser's audio and video: nothing is muxed before the video stream knows its size. (MediaRecorder muxes
+    whatever arrives first; the first mux opens every encoder, and a browser's first audio frame usually comes
+    before its first video frame, so H.264 was opened at 0×0 and the file had no video.) The audio waits for
+    the first video frame, queued in its track meanwhile; after `video_wait` seconds without one the video
+    gets a size of its own (later frames are scaled to it)."""
+
+    def __init__(self, path: str, *, video_wait: float = 10.0):
+        self.container = av.open(path, mode="w")
+        self.streams: dict[MediaStreamTrack, Any] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+        self.sized = asyncio.Event()
+        self.video_wait = video_wait
+
+    def add(self, track: MediaStreamTrack) -> None:
+        if track.kind == "audio":
+            self.streams[track] = self.container.add_stream("aac")
+        else:
+            video = self.container.add_stream("libx264", rate=30)
+            video.pix_fmt = "yuv420p"
+            # The frames' own clock (RTP's 90 kHz): at 1/30 s two frames of a browser's camera less than 33 ms
+            # apart got the same time, and the muxer refused the second (EINVAL, non-increasing DTS).
+            video.codec_context.time_base = fractions.Fraction(1, 90000)
+            self.streams[track] = video
+
+    async def start(self) -> None:
+        if not any(track.kind == "video" for track in self.streams):
+            self.sized.set()
+        self.tasks = [asyncio.ensure_future(self._run(track, stream)) for track, stream in self.streams.items()]
+
+    def _size_video(self, width: int, height: int) -> None:
+        if self.sized.is_set():
+            return
+        for track, stream in self.streams.items():
+            if track.kind == "video":
+                stream.width, stream.height = width, height
+        self.sized.set()
+
+    async def _run(self, track: MediaStreamTrack, stream: Any) -> None:
+        if track.kind == "audio":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.sized.wait(), self.video_wait)
+            self._size_video(640, 480)  # no video frame in time
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            if isinstance(frame, av.VideoFrame):
+                self._size_video(frame.width, frame.height)
+            self._write(stream, frame)
+
+    def _write(self, stream: Any, frame: Any) -> None:
+        """Encode and mux one frame (None: flush); a frame FFmpeg refuses is skipped, not the rest of the track."""
+        try:
+            for packet in stream.encode(frame):
+                self.container.mux(packet)
+        except (av.FFmpegError, ValueError):
+            log.warning("a %s frame could not be recorded", stream.type, exc_info=True)
+
+    async def stop(self) -> None:
+        """Stop the tracks' tasks, flush the encoders and close the file (its index written: always)."""
+        for task in self.tasks:
+            task.cancel()
+        for outcome in await asyncio.gather(*self.tasks, return_exceptions=True):
+            if isinstance(outcome, Exception):  # a track's task that died (a cancelled one is no Exception)
+                log.warning("a track stopped recording early", exc_info=outcome)
+        try:
+            self._size_video(640, 480)
+            for stream in self.streams.values():
+                self._write(stream, None)
+        finally:
+            self.container.close()
+
+
+class _RecorderLegIn:
+    """The recorder's side of one member's connection, and the file it writes."""
+
+    def __init__(self, peer: str, path: str):
+        self.peer, self.path = peer, path
+        self.started_at = dt.datetime.now(dt.UTC)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.recorder = MediaRecorder(path)
+        self.recorder = MemberFile(path)
         self.tracks = 0
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             self.tracks += 1
-            self.recorder.addTrack(track)
+            self.recorder.add(track)
 
-    async def run(self, *, max_seconds: float = 4 * 3600) -> int:
-        """Record until the call ends; returns the number of tracks recorded."""
+
+class RecorderPeer:
+    """Receive-only: joins a call as the recorder and answers each member's own connection to it (the caller,
+    the clerk holding the call, every clerk brought in, from their join), writing each member's media to a
+    file of its own in `directory` (`<peer id>-<UTC time>.mp4`). A file is complete when its member leaves
+    the call, opens a new connection (a reloaded page: a new file) or the call ends; `on_file` is awaited
+    with each complete file, and `run` returns them all."""
+
+    def __init__(
+        self,
+        *,
+        ws_base: str,
+        origin: str,
+        session_id: int,
+        token: str,
+        directory: str,
+        on_file: Callable[[RecordedFile], Awaitable[None]] | None = None,
+    ):
+        self.ws_base, self.origin, self.session_id, self.token = ws_base, origin, session_id, token
+        self.directory, self.on_file = Path(directory), on_file
+        self.legs: dict[str, _RecorderLegIn] = {}
+        self.files: list[RecordedFile] = []
+
+    async def _open(self, socket: ClientConnection, peer: str, sdp: str) -> None:
+        await self._finish(peer)  # the member's earlier connection (if any) is over: its file is complete
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        leg = self.legs[peer] = _RecorderLegIn(peer, str(self.directory / f"{peer}-{stamp}.mp4"))
+        await leg.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        await leg.pc.setLocalDescription(await leg.pc.createAnswer())
+        await socket.send(json.dumps({"type": "answer", "sdp": leg.pc.localDescription.sdp, "to": peer}))
+        await leg.recorder.start()
+
+    async def _finish(self, peer: str) -> None:
+        leg = self.legs.pop(peer, None)
+        if leg is None:
+            return
+        try:
+            await leg.recorder.stop()
+        except Exception:  # noqa: BLE001 - a container without a frame cannot be finished; the others go on
+            log.warning("recording of %s in call %s could not be finished", peer, self.session_id, exc_info=True)
+        await leg.pc.close()
+        path = Path(leg.path)
+        if not leg.tracks or not path.exists() or path.stat().st_size == 0:
+            return
+        recorded = RecordedFile(
+            peer=peer, path=leg.path, started_at=leg.started_at, ended_at=dt.datetime.now(dt.UTC), tracks=leg.tracks
+        )
+        self.files.append(recorded)
+        if self.on_file is not None:
+            await self.on_file(recorded)
+
+    async def run(self, *, max_seconds: float = 4 * 3600) -> list[RecordedFile]:
+        """Record until the call ends; returns the files written, one per member's connection."""
         url = f"{self.ws_base}/ws/assist/call/{self.session_id}/?recorder_token={self.token}"
-        async with websockets.connect(url, origin=Origin(self.origin)) as socket:
-            await receive_type(socket, "joined")
-            started = False
-            deadline = time.monotonic() + max_seconds
-            while time.monotonic() < deadline:
-                try:
-                    raw = await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic()))
-                except (TimeoutError, websockets.ConnectionClosed):
-                    break
-                message = json.loads(raw)
-                if message.get("type") == "offer":
-                    await self.pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
-                    await self.pc.setLocalDescription(await self.pc.createAnswer())
-                    await socket.send(json.dumps({"type": "answer", "sdp": self.pc.localDescription.sdp}))
-                    await self.recorder.start()
-                    started = True
-                elif message.get("type") in ("hangup",):
-                    break
-        if started:
-            await self.recorder.stop()
-        await self.pc.close()
-        return self.tracks
+        try:
+            async with websockets.connect(url, origin=Origin(self.origin)) as socket:
+                await receive_type(socket, "joined")
+                deadline = time.monotonic() + max_seconds
+                while time.monotonic() < deadline:
+                    try:
+                        raw = await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic()))
+                    except (TimeoutError, websockets.ConnectionClosed):
+                        break
+                    message = json.loads(raw)
+                    kind = message.get("type")
+                    if kind == "offer" and message.get("peer"):
+                        await self._open(socket, message["peer"], message["sdp"])
+                    elif kind == "members":
+                        present = {member["peer"] for member in message.get("members", [])}
+                        for peer in [peer for peer in self.legs if peer not in present]:
+                            await self._finish(peer)  # the member left the call (or handed it over)
+                    elif kind == "hangup":
+                        break
+        finally:
+            for peer in list(self.legs):
+                await self._finish(peer)
+        return self.files

@@ -39,7 +39,8 @@ api_patterns = [
     path("sessions/<int:pk>/draft/submit/", api.DraftSubmitView.as_view(), name="api-session-draft-submit"),
     path("sessions/<int:pk>/draft/form/", api.DraftFormView.as_view(), name="api-session-draft-form"),
     path("sessions/<int:pk>/identity/", api.IdentityCheckView.as_view(), name="api-session-identity"),
-    path("sessions/<int:pk>/recording/", api.RecordingView.as_view(), name="api-session-recording"),
+    path("sessions/<int:pk>/recordings/", api.SessionRecordingsView.as_view(), name="api-session-recordings"),
+    path("recordings/<int:pk>/", api.RecordingFileView.as_view(), name="api-recording-file"),
     path("sessions/<int:pk>/rating/", api.RatingView.as_view(), name="api-session-rating"),
     path("sessions/<int:pk>/snapshots/", api.SnapshotView.as_view(), name="api-session-snapshot"),
     path("sessions/<int:pk>/case-materials/", api.CaseMaterialsView.as_view(), name="api-session-case-materials"),
@@ -53,5 +54,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assist/start/", views.assist_start, name="start"),
     path("assist/r/<int:pk>/", views.request_page, name="request"),
     path("assist/console/", views.console_page, name="console"),
+    path("assist/calls/<int:pk>/recordings/", views.recordings_page, name="recordings"),
     path("api/assist/", include(api_patterns)),
 ]

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from govservice.errors import DomainError, error_messages
+from govservice.errors import DomainError, NotFound, error_messages
 from helpdesk import services
 from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, CallSession, ClerkProfile, Language, PriorityReason
 from standards.models import District, ItemVersion
@@ -132,3 +132,15 @@ def console_page(request: SignedInRequest) -> HttpResponse:
             "priority_reasons": PriorityReason.choices,
         },
     )
+
+
+@login_required
+def recordings_page(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A call's recordings, each member's in a player of its own, for a supervisor: the players fetch nothing
+    until played, and each fetch is audited. Anyone else gets 404 (as for a call without recordings)."""
+    try:
+        recordings = services.call_recordings_listed(session_id=pk, user=request.user)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    session = get_object_or_404(CallSession.objects.select_related("district"), pk=pk)
+    return render(request, "helpdesk/recordings.html", {"session": session, "recordings": recordings})

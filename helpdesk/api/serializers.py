@@ -2,9 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
-from helpdesk.models import WRAP_UP_OUTCOMES, AssistRequest, Callback, CallSession, Language, PriorityReason
+from accounts.models import User
+from helpdesk.models import (
+    WRAP_UP_OUTCOMES,
+    AssistRequest,
+    Callback,
+    CallRecording,
+    CallSession,
+    Language,
+    PriorityReason,
+)
 
 
 class CaseReferenceField(serializers.CharField):
@@ -126,7 +136,36 @@ class CallSessionSerializer(serializers.ModelSerializer[CallSession]):
         return obj.clerk.display_name or obj.clerk.username
 
     def get_recording_url(self, obj: CallSession) -> str | None:
-        return obj.recording.url if obj.recording else None
+        """The page that plays the call's recordings (each member's, every playback audited), for those who
+        may play them; null otherwise. Never a plain media link."""
+        from helpdesk.services.recordings import may_play_recordings
+
+        user = getattr(self.context.get("request"), "user", None)
+        if not isinstance(user, User) or not may_play_recordings(user):
+            return None
+        kept = getattr(obj, "recordings_kept", None)  # annotated by the list and detail views
+        if not (obj.recordings.exclude(file="").exists() if kept is None else kept):
+            return None
+        return reverse("helpdesk:recordings", args=[obj.pk])
+
+
+class CallRecordingSerializer(serializers.ModelSerializer[CallRecording]):
+    """One member's recording of a call (their camera and microphone, from their join to their leave)."""
+
+    member = serializers.CharField(source="peer", help_text="the member's address in the call: citizen, clerk-<id>")
+    role = serializers.CharField(read_only=True, help_text="citizen (the caller), clerk (holding the call) or guest")
+    name = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="the file; every fetch is audited")
+
+    class Meta:
+        model = CallRecording
+        fields = ["id", "member", "role", "name", "started_at", "ended_at", "sha256", "url"]
+
+    def get_name(self, obj: CallRecording) -> str:
+        return obj.user.display_name or obj.user.username
+
+    def get_url(self, obj: CallRecording) -> str:
+        return reverse("helpdesk:api-recording-file", args=[obj.pk])
 
 
 class WrapUpSerializer(serializers.Serializer[Any]):

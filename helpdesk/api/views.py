@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -26,7 +27,7 @@ from accounts.models import User
 from govservice.errors import ErrorSerializer
 from helpdesk import selectors, services
 from helpdesk.api import serializers as s
-from helpdesk.models import AssistRequest, Callback, CallSession, Snapshot
+from helpdesk.models import AssistRequest, Callback, CallRecording, CallSession, Snapshot
 from standards.models import District, ItemVersion
 
 
@@ -200,6 +201,12 @@ class IceServersView(APIView):
         return Response({"ice_servers": services.ice_servers_for(_user(request)), "ttl": settings.TURN_CREDENTIAL_TTL})
 
 
+def _with_recordings_kept(sessions: QuerySet[CallSession]) -> QuerySet[CallSession]:
+    """Whether each call still keeps a recording (the serializer's `recording_url`), in the same query."""
+    kept = CallRecording.objects.filter(session=OuterRef("pk")).exclude(file="")
+    return sessions.annotate(recordings_kept=Exists(kept))
+
+
 class CallSessionListView(generics.ListAPIView[CallSession]):
     """Call records: a citizen sees their own, a clerk their district's, a supervisor all."""
 
@@ -209,7 +216,7 @@ class CallSessionListView(generics.ListAPIView[CallSession]):
     def get_queryset(self) -> QuerySet[CallSession]:
         if getattr(self, "swagger_fake_view", False):
             return CallSession.objects.none()
-        return selectors.sessions_visible_to(_user(self.request))
+        return _with_recordings_kept(selectors.sessions_visible_to(_user(self.request)))
 
 
 class CallSessionDetailView(generics.RetrieveAPIView[CallSession]):
@@ -219,7 +226,7 @@ class CallSessionDetailView(generics.RetrieveAPIView[CallSession]):
     def get_queryset(self) -> QuerySet[CallSession]:
         if getattr(self, "swagger_fake_view", False):
             return CallSession.objects.none()
-        return selectors.sessions_visible_to(_user(self.request))
+        return _with_recordings_kept(selectors.sessions_visible_to(_user(self.request)))
 
 
 def _member_session(request: Request, pk: int) -> CallSession:
@@ -229,32 +236,58 @@ def _member_session(request: Request, pk: int) -> CallSession:
     return session
 
 
-class WrapUpView(APIView):
-    permission_classes = [IsAuthenticated]
+def _clerk_in_call(request: Request, pk: int) -> CallSession:
+    session = _member_session(request, pk)
+    if session.role_of(_user(request).pk) not in ("clerk", "guest"):
+        raise PermissionDenied
+    return session
 
-    @extend_schema(request=s.WrapUpSerializer, responses={200: s.CallSessionSerializer})
+
+# A member's action on their call (POST /api/assist/sessions/<pk>/<action>/), declared by its parts: the body
+# checked by `body` (400), then the caller checked as a member of the call, or as one of its clerks when
+# `clerks_only` (404 for no such call, 403 for a non-member), then `act` (the service), whose return value is
+# the answer, with `status_code`. Each subclass documents its schema with `extend_schema_view(post=...)`.
+# (A comment, not a docstring: the schema would give the docstring to every action without one of its own.)
+class MemberAction(APIView):
+    permission_classes = [IsAuthenticated]
+    body: type[serializers.Serializer[Any]] | None = None
+    clerks_only = False
+    status_code: int = status.HTTP_200_OK
+
     def post(self, request: Request, pk: int) -> Response:
-        data = s.WrapUpSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data: dict[str, Any] = {}
+        if self.body is not None:
+            checked = self.body(data=request.data)
+            checked.is_valid(raise_exception=True)
+            data = checked.validated_data
+        session = (_clerk_in_call if self.clerks_only else _member_session)(request, pk)
+        return Response(self.act(session, _user(request), data), status=self.status_code)
+
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+@extend_schema_view(post=extend_schema(request=s.WrapUpSerializer, responses={200: s.CallSessionSerializer}))
+class WrapUpView(MemberAction):
+    body = s.WrapUpSerializer
+
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
         session = services.call_session_wrap_up(
-            session=_member_session(request, pk),
-            clerk=_user(request),
-            notes=data.validated_data["notes"],
-            outcome=data.validated_data["outcome"],
-            case_ref=data.validated_data.get("case") or "",
-            new_draft_case=data.validated_data["new_draft_case"],
-            then_available=data.validated_data["then_available"],
+            session=session,
+            clerk=user,
+            notes=data["notes"],
+            outcome=data["outcome"],
+            case_ref=data.get("case") or "",
+            new_draft_case=data["new_draft_case"],
+            then_available=data["then_available"],
         )
-        return Response(s.CallSessionSerializer(session).data)
+        return s.CallSessionSerializer(session).data
 
 
-class HangUpView(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={200: s.CallSessionSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        session = services.call_hang_up(session=_member_session(request, pk), actor=_user(request))
-        return Response(s.CallSessionSerializer(session).data)
+@extend_schema_view(post=extend_schema(request=None, responses={200: s.CallSessionSerializer}))
+class HangUpView(MemberAction):
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        return s.CallSessionSerializer(services.call_hang_up(session=session, actor=user)).data
 
 
 def _district_code(request: Request) -> str:
@@ -266,10 +299,14 @@ def _district_row(district: District) -> dict[str, str]:
     return {"code": district.division_code, "name": str(district)}
 
 
-class InvitesView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=s.InviteCreateSerializer, responses={201: s.InviteSerializer, 409: ErrorSerializer})
+)
+class InvitesView(MemberAction):
     """The clerk holding a call brings in a clerk of another district (three-way) or hands the call over."""
 
-    permission_classes = [IsAuthenticated]
+    body = s.InviteCreateSerializer
+    status_code = status.HTTP_201_CREATED
 
     @extend_schema(responses={200: s.InviteDistrictsSerializer})
     def get(self, request: Request, pk: int) -> Response:
@@ -285,34 +322,21 @@ class InvitesView(APIView):
             }
         )
 
-    @extend_schema(request=s.InviteCreateSerializer, responses={201: s.InviteSerializer, 409: ErrorSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.InviteCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
         invite = services.call_invite_create(
-            session=_member_session(request, pk),
-            clerk=_user(request),
-            district_code=data.validated_data.get("district") or "",
-            kind=data.validated_data["kind"],
-            note=data.validated_data.get("note") or "",
+            session=session,
+            clerk=user,
+            district_code=data.get("district") or "",
+            kind=data["kind"],
+            note=data.get("note") or "",
         )
-        return Response(
-            {
-                "id": invite.pk,
-                "kind": invite.kind,
-                "district": str(invite.district),
-                "outcome": invite.outcome,
-                "ring_deadline": invite.ring_deadline,
-            },
-            status=status.HTTP_201_CREATED,
-        )
-
-
-def _clerk_in_call(request: Request, pk: int) -> CallSession:
-    session = _member_session(request, pk)
-    if session.role_of(_user(request).pk) not in ("clerk", "guest"):
-        raise PermissionDenied
-    return session
+        return {
+            "id": invite.pk,
+            "kind": invite.kind,
+            "district": str(invite.district),
+            "outcome": invite.outcome,
+            "ring_deadline": invite.ring_deadline,
+        }
 
 
 class SidePanelView(APIView):
@@ -326,23 +350,22 @@ class SidePanelView(APIView):
         return Response(selectors.call_side_panel(session=session, clerk=_user(request)))
 
 
-class NotesView(APIView):
-    permission_classes = [IsAuthenticated]
+@extend_schema_view(post=extend_schema(request=s.NotesSerializer, responses={200: s.NotesSerializer}))
+class NotesView(MemberAction):
+    body = s.NotesSerializer
+    clerks_only = True
 
-    @extend_schema(request=s.NotesSerializer, responses={200: s.NotesSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.NotesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = services.call_notes_save(
-            session=_clerk_in_call(request, pk), clerk=_user(request), notes=data.validated_data["notes"]
-        )
-        return Response({"notes": session.notes})
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        session = services.call_notes_save(session=session, clerk=user, notes=data["notes"])
+        return {"notes": session.notes}
 
 
-class SharedDraftView(APIView):
+@extend_schema_view(post=extend_schema(request=s.ShareDraftSerializer, responses={201: s.SharedDraftSerializer}))
+class SharedDraftView(MemberAction):
     """The caller's application shared in the call: GET for every member, POST by the caller (their consent)."""
 
-    permission_classes = [IsAuthenticated]
+    body = s.ShareDraftSerializer
+    status_code = status.HTTP_201_CREATED
 
     @extend_schema(responses={200: s.SharedDraftSerializer, 404: ErrorSerializer})
     def get(self, request: Request, pk: int) -> Response:
@@ -351,122 +374,114 @@ class SharedDraftView(APIView):
             raise NotFound(_("Nothing is shared in this call."))
         return Response(draft)
 
-    @extend_schema(request=s.ShareDraftSerializer, responses={201: s.SharedDraftSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.ShareDraftSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = _member_session(request, pk)
-        case_ref = data.validated_data.get("case") or ""
-        services.call_draft_share(session=session, citizen=_user(request), case_ref=case_ref)
-        return Response(
-            selectors.call_shared_draft(session=session, viewer=_user(request)), status=status.HTTP_201_CREATED
-        )
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        services.call_draft_share(session=session, citizen=user, case_ref=data.get("case") or "")
+        return selectors.call_shared_draft(session=session, viewer=user)
 
 
-class PreCheckView(APIView):
+@extend_schema_view(post=extend_schema(request=s.PreCheckSerializer, responses={201: s.SharedDraftSerializer}))
+class PreCheckView(MemberAction):
     """预审: a clerk in the call marks a material of the shared application."""
 
-    permission_classes = [IsAuthenticated]
+    body = s.PreCheckSerializer
+    clerks_only = True
+    status_code = status.HTTP_201_CREATED
 
-    @extend_schema(request=s.PreCheckSerializer, responses={201: s.SharedDraftSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.PreCheckSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = _clerk_in_call(request, pk)
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
         services.call_precheck_mark(
             session=session,
-            clerk=_user(request),
-            item_material_id=data.validated_data["item_material"],
-            verdict=data.validated_data["verdict"],
-            reason=data.validated_data.get("reason") or "",
-            valid_until=data.validated_data.get("valid_until"),
+            clerk=user,
+            item_material_id=data["item_material"],
+            verdict=data["verdict"],
+            reason=data.get("reason") or "",
+            valid_until=data.get("valid_until"),
         )
-        return Response(
-            selectors.call_shared_draft(session=session, viewer=_user(request)), status=status.HTTP_201_CREATED
-        )
+        return selectors.call_shared_draft(session=session, viewer=user)
 
 
-class DraftUploadView(APIView):
+@extend_schema_view(
+    post=extend_schema(
+        request={"multipart/form-data": s.DraftUploadSerializer}, responses={201: s.SharedDraftSerializer}
+    )
+)
+class DraftUploadView(MemberAction):
     """The caller uploads or replaces a material of the shared application from the call."""
 
-    permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    body = s.DraftUploadSerializer
+    status_code = status.HTTP_201_CREATED
 
-    @extend_schema(request={"multipart/form-data": s.DraftUploadSerializer}, responses={201: s.SharedDraftSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.DraftUploadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = _member_session(request, pk)
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
         services.call_draft_upload(
-            session=session,
-            citizen=_user(request),
-            item_material_id=data.validated_data["item_material"],
-            uploaded_file=data.validated_data["file"],
+            session=session, citizen=user, item_material_id=data["item_material"], uploaded_file=data["file"]
         )
-        return Response(
-            selectors.call_shared_draft(session=session, viewer=_user(request)), status=status.HTTP_201_CREATED
-        )
+        return selectors.call_shared_draft(session=session, viewer=user)
 
 
-class DraftFormView(APIView):
-    """Fill fields of the shared application's form: the caller, or a clerk in the call (the share is the
-    caller's consent); every screen of the call sees the new values in the change event."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=s.DraftFormSerializer,
         responses={200: s.DraftFormAnswerSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.DraftFormSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        session = _member_session(request, pk)
-        changed = services.call_draft_fill(session=session, user=_user(request), values=data.validated_data["values"])
+)
+class DraftFormView(MemberAction):
+    """Fill fields of the shared application's form: the caller, or a clerk in the call (the share is the
+    caller's consent); every screen of the call sees the new values in the change event."""
+
+    body = s.DraftFormSerializer
+
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        changed = services.call_draft_fill(session=session, user=user, values=data["values"])
         # The form only (the rest of the shared application did not change): a short answer.
-        return Response({"changed": changed, **selectors.call_shared_form(session=session)})
+        return {"changed": changed, **selectors.call_shared_form(session=session)}
 
 
-class DraftSubmitView(APIView):
+@extend_schema_view(post=extend_schema(request=None, responses={200: s.SharedDraftSerializer, 409: ErrorSerializer}))
+class DraftSubmitView(MemberAction):
     """Only the caller submits the shared application (or the clerk who filed it at their counter, in the
     call with the applicant); refused while a file is marked not conforming."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={200: s.SharedDraftSerializer, 409: ErrorSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        session = _member_session(request, pk)
-        services.call_draft_submit(session=session, citizen=_user(request))
-        return Response(selectors.call_shared_draft(session=session, viewer=_user(request)))
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        services.call_draft_submit(session=session, citizen=user)
+        return selectors.call_shared_draft(session=session, viewer=user)
 
 
-class IdentityCheckView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=s.IdentityCheckSerializer, responses={200: s.IdentityCheckResultSerializer})
+)
+class IdentityCheckView(MemberAction):
     """人证比对 in the call: the result (and the method, video) kept with the call and given to the linked case."""
 
+    body = s.IdentityCheckSerializer
+    clerks_only = True
+
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
+        case_error = services.call_identity_check(
+            session=session, clerk=user, result=data["result"], note=data.get("note") or ""
+        )
+        return {"result": data["result"], "case_error": case_error}
+
+
+class SessionRecordingsView(APIView):
+    """The call's recordings, one per member's media, for a supervisor (listing plays nothing; each file's
+    fetch is audited). Anyone else gets 404."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.IdentityCheckSerializer, responses={200: s.IdentityCheckResultSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.IdentityCheckSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case_error = services.call_identity_check(
-            session=_clerk_in_call(request, pk),
-            clerk=_user(request),
-            result=data.validated_data["result"],
-            note=data.validated_data.get("note") or "",
-        )
-        return Response({"result": data.validated_data["result"], "case_error": case_error})
+    @extend_schema(responses={200: s.CallRecordingSerializer(many=True), 404: ErrorSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        recordings = services.call_recordings_listed(session_id=pk, user=_user(request))
+        return Response(s.CallRecordingSerializer(recordings, many=True).data)
 
 
-class RecordingView(APIView):
-    """The call's recording, played back in the browser by a supervisor (every playback audited)."""
+class RecordingFileView(APIView):
+    """One member's recording, played back in the browser by a supervisor (every fetch audited)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "video/mp4"): OpenApiResponse(description="the recording")})
     def get(self, request: Request, pk: int) -> FileResponse:
-        session = get_object_or_404(CallSession, pk=pk)
-        recording = services.call_recording_play(session=session, user=_user(request))
+        recording = services.call_recording_play(recording_id=pk, user=_user(request))
         return FileResponse(recording.open("rb"), content_type="video/mp4")
 
 
@@ -481,48 +496,43 @@ class MembersView(APIView):
         return Response(selectors.call_members(session_id=session.pk))
 
 
-class RatingView(APIView):
-    permission_classes = [IsAuthenticated]
+@extend_schema_view(post=extend_schema(request=s.RatingSerializer, responses={200: s.CallSessionSerializer}))
+class RatingView(MemberAction):
+    body = s.RatingSerializer
 
-    @extend_schema(request=s.RatingSerializer, responses={200: s.CallSessionSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.RatingSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
         session = services.call_session_rate(
-            session=_member_session(request, pk),
-            citizen=_user(request),
-            rating=data.validated_data["rating"],
-            comment=data.validated_data.get("comment", ""),
+            session=session, citizen=user, rating=data["rating"], comment=data.get("comment", "")
         )
-        return Response(s.CallSessionSerializer(session).data)
+        return s.CallSessionSerializer(session).data
 
 
-class SnapshotView(APIView):
+@extend_schema_view(
+    post=extend_schema(
+        request={"multipart/form-data": s.SnapshotSerializer}, responses={201: s.SnapshotResultSerializer}
+    )
+)
+class SnapshotView(MemberAction):
     """A still of the citizen's video (checked by content), kept with the call and its linked case."""
 
-    permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    body = s.SnapshotSerializer
+    status_code = status.HTTP_201_CREATED
 
-    @extend_schema(request={"multipart/form-data": s.SnapshotSerializer}, responses={201: s.SnapshotResultSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        data = s.SnapshotSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+    def act(self, session: CallSession, user: User, data: dict[str, Any]) -> Any:
         snapshot, case_error = services.call_snapshot_take(
-            session=_member_session(request, pk),
-            clerk=_user(request),
-            uploaded_file=data.validated_data["image"],
-            case_ref=data.validated_data.get("case") or "",
-            item_material_id=data.validated_data.get("item_material"),
+            session=session,
+            clerk=user,
+            uploaded_file=data["image"],
+            case_ref=data.get("case") or "",
+            item_material_id=data.get("item_material"),
         )
-        return Response(
-            {
-                "id": snapshot.pk,
-                "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
-                "filed_as_case_material": snapshot.filed_as_case_material,
-                "case_error": case_error,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return {
+            "id": snapshot.pk,
+            "url": reverse("helpdesk:api-snapshot-file", args=[snapshot.pk]),
+            "filed_as_case_material": snapshot.filed_as_case_material,
+            "case_error": case_error,
+        }
 
 
 class CaseMaterialsView(APIView):

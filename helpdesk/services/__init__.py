@@ -16,7 +16,7 @@ drive the clock; production passes nothing.
 * `drafts`     — the caller's application shared in the call (consent), changes pushed to every screen
 * `prechecks`  — 预审 of the shared application in the call, the caller's uploads and submission from it
 * `identity`   — 身份核验 by video in the call, recorded with the call and given to the linked case
-* `recordings` — recordings: SHA-256 into the case chain, audited playback, the retention sweep
+* `recordings` — recordings, a file per member: SHA-256 into the case chain, audited playback, the retention sweep
 * `turn`       — ICE servers and short-lived TURN credentials
 * `callbacks`  — the clerks' callback list: claim, release, done, expired claims
 * `case_links` — the caller's case (by reference), snapshots filed as case materials, draft cases
@@ -60,6 +60,7 @@ from helpdesk.services.recordings import (
     call_recording_attach,
     call_recording_consent,
     call_recording_play,
+    call_recordings_listed,
     call_recordings_sweep,
 )
 from helpdesk.services.replies import canned_reply_add, canned_reply_delete
@@ -120,6 +121,7 @@ __all__ = [
     "call_recording_attach",
     "call_recording_consent",
     "call_recording_play",
+    "call_recordings_listed",
     "call_recordings_sweep",
     "call_session_end",
     "call_session_rate",

@@ -260,18 +260,25 @@
             this.joinedOnce = true;
             // The impolite side of each link offers first; the polite one adds its tracks when it answers.
             (message.peers_present || []).forEach((peer) => { const link = this.link(peer); if (!link.polite) this.addLocalTracks(link); });
-            // Nothing goes to the recorder before the caller agrees to the notice (the server holds to it too).
+            // Nothing goes to the recorder before the caller agrees to the notice (the server holds to it too);
+            // then every member (the caller and each clerk) sends their own media to it.
             this.recordingConsent = message.recording ? message.recording.consent : null;
             this.recorderPresent = !!message.recorder_present;
             if (message.role === "citizen" && message.recording && message.recording.required) this.on.recording(message.recording);
-            if (message.recorder_present && message.role === "citizen") this.startRecorderLeg();
+            if (message.recorder_present) this.startRecorderLeg();
             this.on.state(message.peer_present ? "peer-present" : "waiting-peer");
             // A reloaded page starts with microphone and camera on: the others learn where it stands.
             this.sendMediaState();
             this.on.joined(message);
             break;
           case "peer.joined": {
-            if (message.role === "recorder") { this.recorderPresent = true; if (this.role === "citizen") this.startRecorderLeg(); break; }
+            if (message.role === "recorder") {
+              // A recorder that (re)joins answers a new connection: it starts a new file of this member's media.
+              this.recorderPresent = true;
+              if (this.recorderPc) { this.recorderPc.close(); this.recorderPc = null; }
+              this.startRecorderLeg();
+              break;
+            }
             this.on.state("peer-present");
             const known = this.links.get(message.peer);
             const link = this.link(message.peer);
@@ -347,7 +354,8 @@
       }
     }
 
-    /* Recording for audit: a second, send-only connection to the server's recorder (no trickle: aiortc). */
+    /* Recording for audit: a send-only connection of this member's own to the server's recorder, which writes
+       each member's media to a file of its own (no trickle: aiortc). */
     async startRecorderLeg() {
       if (this.recorderPc || !this.localStream || this.recordingConsent !== "given") return;
       const pc = new RTCPeerConnection({ iceServers: [] });

@@ -1,10 +1,13 @@
-"""A long-lived recorder: joins calls that policy wants recorded and writes the citizen's media to a file.
+"""A long-lived recorder: joins calls that policy wants recorded and writes each member's media (the caller's,
+the clerk's holding the call, each clerk's brought in, from their join) to a file of its own, attached to
+the call with its SHA-256 as soon as that member's file is complete.
 
     python manage.py assist_recorder --server http://127.0.0.1:8000
 
 It hears `record.start` on the channel layer at once, and also scans the database, so a
 call that started while the recorder was down is still recorded when it comes back.
-aiortc decodes and re-encodes every frame: run it on its own host or core, never in a consumer.
+aiortc decodes and re-encodes every frame of every member (a three-way call costs three streams):
+run it on its own host or core, never in a consumer; `--max-calls` bounds the calls, not the streams.
 """
 
 from __future__ import annotations
@@ -44,9 +47,7 @@ def _sessions_to_record() -> list[int]:
     from helpdesk.models import CallSession
 
     return list(
-        CallSession.objects.filter(recording_required=True, ended_at__isnull=True, recording="").values_list(
-            "pk", flat=True
-        )[:50]
+        CallSession.objects.filter(recording_required=True, ended_at__isnull=True).values_list("pk", flat=True)[:50]
     )
 
 
@@ -92,25 +93,40 @@ class Recorder:
 
     async def record(self, session_id: int) -> None:
         from helpdesk.consumers import recorder_token
-        from helpdesk.peers import RecorderPeer
+        from helpdesk.peers import RecordedFile, RecorderPeer
         from helpdesk.services import call_recording_attach
 
         async with self.slots:
-            relative = f"assist/recordings/call{session_id}.mp4"
-            path = Path(settings.MEDIA_ROOT) / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
+            relative_dir = f"assist/recordings/call{session_id}"
+            directory = Path(settings.MEDIA_ROOT) / relative_dir
+            directory.mkdir(parents=True, exist_ok=True)
+
+            async def attach(recorded: RecordedFile) -> None:
+                relative = f"{relative_dir}/{Path(recorded.path).name}"
+                try:
+                    await database_sync_to_async(call_recording_attach)(
+                        session_id=session_id,
+                        peer=recorded.peer,
+                        path=relative,
+                        started_at=recorded.started_at,
+                        ended_at=recorded.ended_at,
+                    )
+                except Exception:
+                    log.exception("recording %s of call %s could not be attached", relative, session_id)
+                    return
+                log.info("call %s: %s recorded to %s", session_id, recorded.peer, relative)
+
             peer = RecorderPeer(
                 ws_base=self.ws_base,
                 origin=self.server,
                 session_id=session_id,
                 token=recorder_token(session_id),
-                path=str(path),
+                directory=str(directory),
+                on_file=attach,
             )
             try:
-                tracks = await peer.run()
+                files = await peer.run()
             except Exception:
                 log.exception("recording of call %s failed", session_id)
                 return
-            if tracks and path.exists() and path.stat().st_size > 0:
-                await database_sync_to_async(call_recording_attach)(session_id=session_id, path=relative)
-                log.info("call %s recorded to %s", session_id, relative)
+            log.info("call %s: %d member recordings", session_id, len(files))
