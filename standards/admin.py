@@ -34,7 +34,28 @@ class ProvinceAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "short_name"]
 
 
-class ServiceWindowInline(admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their field's name (the table's header alone does not label them)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", str(field.label or db_field.verbose_name))
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Labelled(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs.setdefault("aria-label", str(_("Delete")))
+
+        return Labelled
+
+
+class ServiceWindowInline(LabelledTabularInline):
     model = ServiceWindow
     extra = 0
 
@@ -125,7 +146,7 @@ class MaterialTypeAdmin(StandardsAdminAccess):
     search_fields = ["code", "name", "name_en", "elicence_name"]
 
 
-class ItemMaterialInline(admin.TabularInline):
+class ItemMaterialInline(LabelledTabularInline):
     model = ItemMaterial
     extra = 0
     autocomplete_fields = ["material_type"]
@@ -162,7 +183,7 @@ class ItemMaterialInline(admin.TabularInline):
 VERSION_INLINE_FIELDS = ("number", "status", "effective_from", "effective_to", "name", "published_by", "link")
 
 
-class ItemVersionInline(admin.TabularInline):
+class ItemVersionInline(LabelledTabularInline):
     model = ItemVersion
     extra = 0
     fields = VERSION_INLINE_FIELDS
@@ -180,7 +201,7 @@ class ItemVersionInline(admin.TabularInline):
         )
 
 
-class ItemImplementationInline(admin.TabularInline):
+class ItemImplementationInline(LabelledTabularInline):
     """Read-only here: implementations change through the API or an import, which audit what changed."""
 
     model = ItemImplementation
