@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
@@ -34,7 +35,28 @@ class ProvinceAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "short_name"]
 
 
-class ServiceWindowInline(admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs carry their field's name (the table's header alone does not label them)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", str(field.label or db_field.verbose_name))
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Labelled(formset):  # type: ignore[misc,valid-type]  # a class made at run time by Django
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs.setdefault("aria-label", str(_("Delete")))
+
+        return Labelled
+
+
+class ServiceWindowInline(LabelledTabularInline):
     model = ServiceWindow
     extra = 0
 
@@ -61,6 +83,19 @@ class StandardsAdminAccess(admin.ModelAdmin):
     """Standards administrators (role) maintain the catalogue without per-model permission rows."""
 
     audited_action = CatalogueChange.Action.REFERENCE
+
+    @property
+    def media(self) -> forms.Media:
+        # Django's admin loads its slug helpers (urlify, prepopulate and XRegExp, 170 KB) on every change form; no
+        # standards model has a prepopulated field, and the item version's form with them passed the 300 KB of
+        # JavaScript a page may ship (issue 16).
+        media = super().media
+        if self.prepopulated_fields:
+            return media
+        unused = ("admin/js/urlify.js", "admin/js/prepopulate.js", "xregexp.js", "xregexp.min.js")
+        # Media keeps its merged lists in _css and _js (no public accessor); a new Media is made from them.
+        css, scripts = getattr(media, "_css"), getattr(media, "_js")  # noqa: B009
+        return forms.Media(css=css, js=[js for js in scripts if not str(js).endswith(unused)])
 
     def save_model(self, request, obj, form, change):
         # Reference data written here is audited in the same transaction as the write (admin views are atomic).
@@ -114,7 +149,7 @@ class MaterialTypeAdmin(StandardsAdminAccess):
     search_fields = ["code", "name", "name_en", "elicence_name"]
 
 
-class ItemMaterialInline(admin.TabularInline):
+class ItemMaterialInline(LabelledTabularInline):
     model = ItemMaterial
     extra = 0
     autocomplete_fields = ["material_type"]
@@ -151,7 +186,7 @@ class ItemMaterialInline(admin.TabularInline):
 VERSION_INLINE_FIELDS = ("number", "status", "effective_from", "effective_to", "name", "published_by", "link")
 
 
-class ItemVersionInline(admin.TabularInline):
+class ItemVersionInline(LabelledTabularInline):
     model = ItemVersion
     extra = 0
     fields = VERSION_INLINE_FIELDS
@@ -169,7 +204,7 @@ class ItemVersionInline(admin.TabularInline):
         )
 
 
-class ItemImplementationInline(admin.TabularInline):
+class ItemImplementationInline(LabelledTabularInline):
     """Read-only here: implementations change through the API or an import, which audit what changed."""
 
     model = ItemImplementation
