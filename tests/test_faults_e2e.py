@@ -408,7 +408,7 @@ def test_a_connection_lost_during_the_commit_answers_outcome_unknown(caplog: pyt
             self.real = real
 
         def commit(self) -> None:
-            raise db.Database.OperationalError("server closed the connection unexpectedly")
+            raise db.Database.OperationalError("server closed the connection unexpectedly")  # type: ignore[attr-defined]
 
         def __getattr__(self, name: str) -> Any:
             return getattr(self.real, name)
