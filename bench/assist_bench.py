@@ -487,7 +487,7 @@ def live_draft(http: str, ws: str, changes: int) -> dict:
     f.upload_required(draft, citizen)
     session = connected_session(citizen, host)
     call_draft_share(session=session, citizen=citizen, case_ref=draft.reference)
-    material = draft.materials.filter(current=True).exclude(file="").first()
+    material = draft.materials.current_files().first()
     if material is None:
         raise SystemExit("the draft has no uploaded material to mark")
     tokens = {u.pk: Token.objects.create(user=u).key for u in (citizen, host)}

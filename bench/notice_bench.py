@@ -81,7 +81,7 @@ def _run(steps: int) -> int:
 
     def ready_case() -> Case:
         case = f.submitted_case(applicant=citizen, version=version)
-        upload = case.materials.filter(current=True).exclude(file="").first()
+        upload = case.materials.current_files().first()
         assert upload is not None
         services.case_material_check(
             case=case, material=upload, verdict="not_conforming", reason="复印件不清晰", actor=clerk
