@@ -42,6 +42,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.measure import bench_env  # noqa: E402
+
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -571,16 +573,7 @@ def main() -> int:
 
     nofile = raise_nofile()
     var_dir = Path(tempfile.mkdtemp(prefix="assist-bench-"))
-    os.environ.update(
-        {
-            "VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-            "SQLITE_PATH": str(var_dir / "bench.sqlite3"),
-            "DATABASE_URL": args.database_url,
-            "LOG_LEVEL": "WARNING",
-            "CHANNEL_CAPACITY": "1000",
-        }
-    )
+    os.environ.update(bench_env(var_dir, database_url=args.database_url, redis_url=None, CHANNEL_CAPACITY="1000"))
     os.environ.pop("REDIS_URL", None)
     from govservice import stack
 
