@@ -42,9 +42,8 @@ from bench.measure import bench_env  # noqa: E402
 
 # The bench's own SQLite file and district keys under var/bench (the acceptances are signed: trust); what the
 # environment already sets (DATABASE_URL, REDIS_URL, …) wins.
-for _name, _value in bench_env(BENCH_VAR, redis_url=None).items():
+for _name, _value in bench_env(BENCH_VAR, redis_url=None, VAR_DIR=str(BASE_DIR / "var")).items():
     os.environ.setdefault(_name, _value)
-os.environ["VAR_DIR"] = os.environ.get("VAR_DIR") or str(BASE_DIR / "var")
 
 from govservice import stack  # noqa: E402
 
