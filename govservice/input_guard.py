@@ -121,14 +121,16 @@ class _Writes:
         self.maybe_stored = True
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        words = sql.lstrip()[:10].split(None, 1)
+        if words and words[0].upper() in _CHANGES_NOTHING:
+            return execute(sql, params, many, context)
         if connection.in_atomic_block:
-            # Once per transaction: told when (if) the outermost block commits; dropped on a rollback.
+            # Once per transaction that changes something: told when (if) the outermost block commits; the
+            # callback is dropped with a rollback (of the transaction, or of the savepoint it was made in).
             if not any(callback[1] == self._committed for callback in connection.run_on_commit):
                 transaction.on_commit(self._committed)
             return execute(sql, params, many, context)
-        reads = sql.lstrip()[:10].split(None, 1)[0].upper() in _CHANGES_NOTHING
         try:
             return execute(sql, params, many, context)
         finally:
-            if not reads:
-                self.maybe_stored = True
+            self.maybe_stored = True

@@ -398,6 +398,22 @@ def test_a_database_error_after_a_commit_does_not_say_nothing_was_saved() -> Non
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_database_error_after_a_transaction_that_only_read_says_nothing_was_saved() -> None:
+    from django.db import OperationalError
+
+    from accounts.models import User
+
+    def view(request: Any) -> Any:
+        with transaction.atomic():
+            assert User.objects.filter(username="nobody").count() == 0
+        raise OperationalError("server closed the connection unexpectedly")
+
+    answer = _guarded(view)
+    assert answer.status_code == 503
+    assert b'"database_unavailable"' in answer.content
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_connection_lost_during_the_commit_answers_outcome_unknown(caplog: pytest.LogCaptureFixture) -> None:
     from django.db import connection as db
 
