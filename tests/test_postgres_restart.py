@@ -256,7 +256,7 @@ def test_a_postgresql_restart_mid_steps_loses_nothing_and_every_failed_step_answ
 
     def take(kind: str, reference: str, token: str) -> None:
         """One step as a client does it: repeated while it answers 503 `database_unavailable` (nothing was saved);
-        after 503 `database_outcome_unknown` (the connection went during the commit) the case is read first,
+        after 503 `database_outcome_unknown` (a commit of the request happened or failed) the case is read first,
         and the step repeated only if it did not happen."""
         while time.monotonic() < stop_by:
             began = time.monotonic()
