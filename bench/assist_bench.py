@@ -45,6 +45,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.measure import bench_env  # noqa: E402
+
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -490,7 +492,7 @@ def live_draft(http: str, ws: str, changes: int) -> dict:
     f.upload_required(draft, citizen)
     session = connected_session(citizen, host)
     call_draft_share(session=session, citizen=citizen, case_ref=draft.reference)
-    material = draft.materials.filter(current=True).exclude(file="").first()
+    material = draft.materials.current_files().first()
     if material is None:
         raise SystemExit("the draft has no uploaded material to mark")
     tokens = {u.pk: Token.objects.create(user=u).key for u in (citizen, host)}
@@ -605,16 +607,7 @@ def main() -> int:
 
     nofile = raise_nofile()
     var_dir = Path(tempfile.mkdtemp(prefix="assist-bench-"))
-    os.environ.update(
-        {
-            "VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-            "SQLITE_PATH": str(var_dir / "bench.sqlite3"),
-            "DATABASE_URL": args.database_url,
-            "LOG_LEVEL": "WARNING",
-            "CHANNEL_CAPACITY": "1000",
-        }
-    )
+    os.environ.update(bench_env(var_dir, database_url=args.database_url, redis_url=None, CHANNEL_CAPACITY="1000"))
     os.environ.pop("REDIS_URL", None)
     from govservice import stack
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import os
 import random
 import subprocess
 import sys
@@ -26,9 +25,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import free_port, percentile, summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import PYTHON, bench_env, bench_setup, free_port, percentile, summary  # noqa: E402
 
 
 def populate(*, cases: int, calls: int) -> str:
@@ -128,23 +125,8 @@ def main() -> int:
     args = parser.parse_args()
     requests = max(10, min(args.requests, 2000))  # bounded
     work = Path(tempfile.mkdtemp(prefix="dashboard-bench-"))
-    env = dict(os.environ)
-    env.update(
-        {
-            "SQLITE_PATH": str(work / "bench.sqlite3"),
-            "DATABASE_URL": args.database_url,
-            "MEDIA_ROOT": str(work / "media"),
-            "VAR_DIR": str(work),
-            "REDIS_URL": "redis://127.0.0.1:1/0",  # the dashboard does not touch Redis
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-        }
-    )
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    env = bench_env(work, database_url=args.database_url)
+    bench_setup(env)
     started = time.perf_counter()
     cookie = populate(cases=max(100, min(args.cases, 50000)), calls=max(10, min(args.calls, 20000)))
     print(f"data: {args.cases} cases, {args.calls} calls, made in {time.perf_counter() - started:.1f} s")

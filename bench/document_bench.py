@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,9 +22,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import free_port, summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import PYTHON, bench_env, bench_setup, free_port, summary  # noqa: E402
 
 
 def pdf_of(size: int) -> bytes:
@@ -45,25 +42,8 @@ def main() -> int:
     (work / "static").mkdir()
     body = pdf_of(size)
     (work / "static" / "bench-document.pdf").write_bytes(body)
-    env = dict(os.environ)
-    env.update(
-        {
-            "SQLITE_PATH": str(work / "bench.sqlite3"),
-            "DATABASE_URL": "",
-            "MEDIA_ROOT": str(work / "media"),
-            "STATIC_ROOT": str(work / "static"),
-            "VAR_DIR": str(work),
-            "REDIS_URL": "redis://127.0.0.1:1/0",  # the view never touches Redis
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-        }
-    )
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
-
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    env = bench_env(work, STATIC_ROOT=str(work / "static"))
+    bench_setup(env)
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection

@@ -14,8 +14,6 @@ takes it) under a temporary directory, and makes the submitted cases through the
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,9 +22,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import bench_env, bench_setup, summary  # noqa: E402
 
 
 def main() -> int:
@@ -41,29 +37,13 @@ def main() -> int:
     supervisor = stack.Supervisor()
     try:
         redis_url = stack.start_embedded_redis(supervisor, "bench-redis", persist=False, var_dir=work)
-        env = dict(os.environ)
-        env.update(
-            {
-                "SQLITE_PATH": str(work / "bench.sqlite3"),
-                "DATABASE_URL": "",
-                "MEDIA_ROOT": str(work / "media"),
-                "VAR_DIR": str(work),
-                "REDIS_URL": redis_url,
-                "LOG_LEVEL": "WARNING",
-                "DJANGO_SETTINGS_MODULE": "govservice.settings",
-            }
-        )
-        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
-        os.environ.update(env)
+        bench_setup(bench_env(work, redis_url=redis_url))
         return _run(steps)
     finally:
         supervisor.stop_all()
 
 
 def _run(steps: int) -> int:
-    import django
-
-    django.setup()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -81,7 +61,7 @@ def _run(steps: int) -> int:
 
     def ready_case() -> Case:
         case = f.submitted_case(applicant=citizen, version=version)
-        upload = case.materials.filter(current=True).exclude(file="").first()
+        upload = case.materials.current_files().first()
         assert upload is not None
         services.case_material_check(
             case=case, material=upload, verdict="not_conforming", reason="复印件不清晰", actor=clerk

@@ -11,8 +11,6 @@ services (the worker's task calls `paper_issue` the same way).
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,9 +19,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import bench_env, bench_setup, summary  # noqa: E402
 
 
 def main() -> int:
@@ -32,28 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     documents = max(10, min(args.documents, 500))  # bounded
     work = Path(tempfile.mkdtemp(prefix="paper-bench-"))
-    env = dict(os.environ)
-    env.update(
-        {
-            "SQLITE_PATH": str(work / "bench.sqlite3"),
-            "DATABASE_URL": "",
-            "MEDIA_ROOT": str(work / "media"),
-            "VAR_DIR": str(work),
-            "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing here reaches Redis (the queueing is replaced below)
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-            # The acceptances are signed (trust): demo keys made on first use, in the temporary directory.
-            "TRUST_KEYS_AUTO": "1",
-            "TRUST_KEY_DIR": str(work / "keys"),
-            "TRUST_ANCHOR_DIR": str(work / "anchors"),
-        }
-    )
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
-
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    bench_setup(bench_env(work))
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from weasyprint import HTML  # type: ignore[import-untyped]  # no stubs, no py.typed

@@ -38,14 +38,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 BENCH_VAR = BASE_DIR / "var" / "bench"
 BENCH_VAR.mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("SQLITE_PATH", str(BENCH_VAR / "bench.sqlite3"))
-os.environ["VAR_DIR"] = os.environ.get("VAR_DIR") or str(BASE_DIR / "var")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-# The acceptances are signed (trust): the bench's own district keys, made on first use.
-os.environ.setdefault("TRUST_KEYS_AUTO", "1")
-os.environ.setdefault("TRUST_KEY_DIR", str(BENCH_VAR / "keys"))
-os.environ.setdefault("TRUST_ANCHOR_DIR", str(BENCH_VAR / "anchors"))
+from bench.measure import bench_env  # noqa: E402
+
+# The bench's own SQLite file and district keys under var/bench (the acceptances are signed: trust); what the
+# environment already sets (DATABASE_URL, REDIS_URL, …) wins.
+for _name, _value in bench_env(BENCH_VAR, redis_url=None, VAR_DIR=str(BASE_DIR / "var")).items():
+    os.environ.setdefault(_name, _value)
 
 from govservice import stack  # noqa: E402
 

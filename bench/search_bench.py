@@ -23,9 +23,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import free_port, summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import PYTHON, free_port, summary  # noqa: E402
 
 QUERIES: list[dict[str, str]] = [
     {"q": "营业执照"},

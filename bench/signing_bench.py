@@ -25,9 +25,7 @@ from typing import Any
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import PYTHON, bench_env, bench_setup, summary  # noqa: E402
 
 
 def pdf_of(size: int, seed: int) -> bytes:
@@ -43,23 +41,7 @@ def main() -> int:
     args = parser.parse_args()
     cases = max(20, min(args.cases, 2000))  # bounded
     work = Path(tempfile.mkdtemp(prefix="signing-bench-"))
-    env = dict(os.environ)
-    env.update(
-        {
-            "SQLITE_PATH": str(work / "bench.sqlite3"),
-            "DATABASE_URL": "",
-            "MEDIA_ROOT": str(work / "media"),
-            "VAR_DIR": str(work),
-            "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing here reaches Redis: after-commit work is dropped
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-        }
-    )
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    bench_setup(bench_env(work))
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
     from django.utils import timezone

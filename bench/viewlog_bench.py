@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,9 +25,7 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import free_port, percentile, summary  # noqa: E402
-
-PYTHON = str(BASE / ".venv" / "bin" / "python") if (BASE / ".venv" / "bin" / "python").exists() else sys.executable
+from bench.measure import PYTHON, bench_env, bench_setup, free_port, percentile, summary  # noqa: E402
 
 
 def main() -> int:
@@ -37,24 +34,8 @@ def main() -> int:
     args = parser.parse_args()
     requests = max(20, min(args.requests, 3000))  # bounded
     work = Path(tempfile.mkdtemp(prefix="viewlog-bench-"))
-    env = dict(os.environ)
-    env.update(
-        {
-            "SQLITE_PATH": str(work / "bench.sqlite3"),
-            "DATABASE_URL": "",
-            "MEDIA_ROOT": str(work / "media"),
-            "VAR_DIR": str(work),
-            "REDIS_URL": "redis://127.0.0.1:1/0",  # neither view touches Redis
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-        }
-    )
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE, env=env, check=True)
-
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    env = bench_env(work)
+    bench_setup(env)
     from django.conf import settings
     from django.core.signals import request_finished
     from django.db import close_old_connections, connection

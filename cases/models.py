@@ -243,6 +243,12 @@ def material_upload_path(instance: CaseMaterial, filename: str) -> str:
     return f"cases/{instance.case.reference}/{instance.item_material_id}-{instance.sha256[:12]}.{instance.extension}"
 
 
+class CaseMaterialQuerySet(models.QuerySet["CaseMaterial"]):
+    def current_files(self) -> CaseMaterialQuerySet:
+        """The current upload of each material, those with a file (one spared by an electronic licence has none)."""
+        return self.filter(current=True).exclude(file="")
+
+
 class CaseMaterial(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     item_material = models.ForeignKey("standards.ItemMaterial", on_delete=models.PROTECT, related_name="+")
@@ -257,6 +263,8 @@ class CaseMaterial(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # A newer upload for the same material replaces this one; the old row stays for the record.
     current = models.BooleanField(default=True)
+
+    objects = CaseMaterialQuerySet.as_manager()
 
     class Meta:
         ordering = ["item_material__position", "id"]

@@ -486,10 +486,7 @@ def call_shared_draft(*, session: CallSession, viewer: Any = None) -> dict[str, 
         return None
     from helpdesk.models import PreCheck
 
-    current = {
-        m.item_material_id: m
-        for m in case.materials.filter(current=True).select_related("uploaded_by").exclude(file="")
-    }
+    current = {m.item_material_id: m for m in case.materials.current_files().select_related("uploaded_by")}
     # The newest pre-check of each current file (a replaced file's marks no longer count).
     marks: dict[int, PreCheck] = {}
     for mark in PreCheck.objects.filter(

@@ -74,7 +74,7 @@ def _submitted(spec: DemoCase, version: ItemVersion) -> Case:
 
 def _checked(case: Case, clerk: User, *, failing: str = "") -> Case:
     """The accepting window's checks: every material conforming except `failing` (its reason), identity in person."""
-    for material in case.materials.filter(current=True).exclude(file="").select_related("item_material"):
+    for material in case.materials.current_files().select_related("item_material"):
         bad = material.item_material.name == failing
         services.case_material_check(
             case=case,
@@ -96,7 +96,7 @@ def _demo_case(spec: DemoCase) -> Case | None:
         return case
     accepting, approving = _clerk(ACCEPTING), _clerk(spec.approving)
     if spec.reaches == "correction":
-        first = case.materials.filter(current=True).exclude(file="").select_related("item_material").first()
+        first = case.materials.current_files().select_related("item_material").first()
         failing = first.item_material.name if first else ""
         _checked(case, accepting, failing=failing)
         return services.case_request_correction(

@@ -436,7 +436,7 @@ def record_checks(case: Case, clerk: User, *, method: str = "id_card_in_person")
     case checked as conforming, the identity verified in person. What acceptance needs; returns the case."""
     from cases.services import case_identity_check, case_material_check
 
-    for material in case.materials.filter(current=True).exclude(file=""):
+    for material in case.materials.current_files():
         case_material_check(case=case, material=material, verdict="conforming", actor=clerk)
     case_identity_check(case=case, method=method, actor=clerk)
     return case

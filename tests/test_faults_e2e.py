@@ -342,3 +342,111 @@ async def _drain_json(socket: Any, seconds: float) -> list[dict[str, Any]]:
             got.append(json.loads(await asyncio.wait_for(socket.recv(), seconds)))
     except (TimeoutError, websockets.ConnectionClosed):
         return got
+
+
+def _guarded(view: Any) -> Any:
+    """A request through the input guard as Django's handler runs it: the view's exception goes to
+    `process_exception` inside the guard's `__call__` (where it watches the request's statements)."""
+    from django.test import RequestFactory
+
+    from govservice.input_guard import InputGuardMiddleware
+
+    def get_response(request: Any) -> Any:
+        try:
+            return view(request)
+        except Exception as exc:  # noqa: BLE001 - handed to the middleware, as Django's handler does
+            return guard.process_exception(request, exc)
+
+    guard = InputGuardMiddleware(get_response)
+    return guard(RequestFactory().post("/api/cases/C9/submit/"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_before_the_commit_says_nothing_was_saved() -> None:
+    from django.db import OperationalError
+
+    from accounts.models import User
+
+    def view(request: Any) -> Any:
+        with transaction.atomic():
+            f.make_user("citizen", username="rolled-back")
+            raise OperationalError("terminating connection due to administrator command")
+
+    answer = _guarded(view)
+    assert answer.status_code == 503 and answer["Retry-After"] == "1"
+    assert b'"database_unavailable"' in answer.content
+    assert not User.objects.filter(username="rolled-back").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_after_a_commit_does_not_say_nothing_was_saved() -> None:
+    """Seen in a PostgreSQL restart: the step committed, the answer's reads failed; a 503 "nothing was
+    saved" was false, and the client's retry found the step done (409)."""
+    from django.db import OperationalError
+
+    from accounts.models import User
+
+    def view(request: Any) -> Any:
+        with transaction.atomic():
+            f.make_user("citizen", username="committed")
+        raise OperationalError("server closed the connection unexpectedly")
+
+    answer = _guarded(view)
+    assert answer.status_code == 503
+    assert b'"database_outcome_unknown"' in answer.content
+    assert User.objects.filter(username="committed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_after_a_transaction_that_only_read_says_nothing_was_saved() -> None:
+    from django.db import OperationalError
+
+    from accounts.models import User
+
+    def view(request: Any) -> Any:
+        with transaction.atomic():
+            assert User.objects.filter(username="nobody").count() == 0
+        raise OperationalError("server closed the connection unexpectedly")
+
+    answer = _guarded(view)
+    assert answer.status_code == 503
+    assert b'"database_unavailable"' in answer.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_during_the_commit_answers_outcome_unknown(caplog: pytest.LogCaptureFixture) -> None:
+    from django.db import connection as db
+
+    class CommitLost:
+        """The driver's connection, whose COMMIT fails as when the server goes away during it."""
+
+        def __init__(self, real: Any) -> None:
+            object.__setattr__(self, "real", real)
+
+        def commit(self) -> None:
+            raise db.Database.OperationalError("server closed the connection unexpectedly")  # type: ignore[attr-defined]
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # Django turns autocommit back on after the failed commit: on the driver's connection, or psycopg
+            # stays in a transaction and the test database cannot be flushed.
+            setattr(self.real, name, value)
+
+    def view(request: Any) -> Any:
+        with transaction.atomic():
+            f.make_user("citizen")
+            real = db.connection
+            db.connection = CommitLost(real)
+        return None  # not reached: the commit raised
+
+    try:
+        answer = _guarded(view)
+    finally:
+        if isinstance(db.connection, CommitLost):
+            db.connection = db.connection.real
+        db.close()  # a fresh connection for the flush, whatever state the driver's was left in
+    assert answer.status_code == 503
+    assert b'"database_outcome_unknown"' in answer.content
+    assert "(during a commit)" in caplog.text  # told by the COMMIT's failure, not by an earlier commit

@@ -16,6 +16,7 @@ the clerk who is still checking); the next step's announcement carries it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -219,6 +220,50 @@ def correction_items(case: Case, *, named: list[ItemMaterial], reason: str) -> l
             sha256=named_upload.sha256 if named_upload is not None else "",
         )
     return list(items.values())
+
+
+def return_items(case: Case, *, materials: list[tuple[ItemMaterial, str]]) -> list[CorrectionItem]:
+    """What a return (退回) lists: each material the approving district found wanting, with its own reason and
+    the current upload it judged."""
+    items = []
+    for material, why in materials:
+        if material.version_id != case.item_version_id:
+            raise invalid_field("materials", _("These materials are not part of the case's item version."))
+        why = (why or "").strip()[:500]
+        if not why:
+            raise invalid_field(
+                "materials", _("Give the reason for each material you return."), code="material_reason_required"
+            )
+        upload = CaseMaterial.objects.filter(case=case, item_material=material, current=True).first()
+        items.append(
+            CorrectionItem(
+                item_material=material.pk,
+                reason=why,
+                material=upload.pk if upload else None,
+                sha256=upload.sha256 if upload else "",
+            )
+        )
+    return items
+
+
+def item_rows(items: list[CorrectionItem], materials: dict[int, ItemMaterial]) -> list[dict[str, Any]]:
+    """The rows a correction request or a return stores in its event (`data["items"]`, signed with the step):
+    each material's id, type code and name (from `materials`, by id), the upload judged and its SHA-256, the
+    reason."""
+    rows = []
+    for item in items:
+        material = materials[item.item_material]
+        rows.append(
+            {
+                "item_material": item.item_material,
+                "code": material.material_type.code,
+                "name": material.name,
+                "material": item.material,
+                "sha256": item.sha256,
+                "reason": item.reason,
+            }
+        )
+    return rows
 
 
 def correction_unanswered(case: Case) -> list[ItemMaterial]:

@@ -21,9 +21,15 @@ from cases import life_cycle
 from cases.chain import event_append
 from cases.deadlines import calendar_years_missing, due_date, shift_due
 from cases.life_cycle import Clock, Step
-from cases.models import Case, CaseMaterial, DeliveryMethod, Rating
+from cases.models import Case, DeliveryMethod, Rating
 from cases.services.case_notices import step_notices
-from cases.services.checks import correction_items, correction_unanswered, require_acceptable
+from cases.services.checks import (
+    correction_items,
+    correction_unanswered,
+    item_rows,
+    require_acceptable,
+    return_items,
+)
 from cases.services.deadlines import calendar_gaps_alert
 from cases.services.follow_ups import BAD_SCORE, follow_up_open
 from cases.services.form import missing_form_fields
@@ -323,17 +329,7 @@ def case_request_correction(
             data={
                 "materials": [m.material_type.code for m in listed],
                 "names": [m.name for m in listed],
-                "items": [
-                    {
-                        "item_material": item.item_material,
-                        "code": material.material_type.code,
-                        "name": material.name,
-                        "material": item.material,
-                        "sha256": item.sha256,
-                        "reason": item.reason,
-                    }
-                    for item, material in zip(items, listed, strict=True)
-                ],
+                "items": item_rows(items, by_id),
             },
             request_id=request_id,
         )
@@ -384,26 +380,8 @@ def case_return(
         case = lock(case)
         require_side(step, case=case, actor=actor)
         require_state(step, case=case)
-        items = []
-        for material, why in materials or []:
-            if material.version_id != case.item_version_id:
-                raise invalid_field("materials", _("These materials are not part of the case's item version."))
-            why = (why or "").strip()[:500]
-            if not why:
-                raise invalid_field(
-                    "materials", _("Give the reason for each material you return."), code="material_reason_required"
-                )
-            upload = CaseMaterial.objects.filter(case=case, item_material=material, current=True).first()
-            items.append(
-                {
-                    "item_material": material.pk,
-                    "code": material.material_type.code,
-                    "name": material.name,
-                    "material": upload.pk if upload else None,
-                    "sha256": upload.sha256 if upload else "",
-                    "reason": why,
-                }
-            )
+        listed = materials or []
+        items = item_rows(return_items(case, materials=listed), {material.pk: material for material, _why in listed})
         return _move(
             case,
             step=step,

@@ -64,7 +64,7 @@ def call_precheck_mark(
     if verdict == Verdict.NOT_CONFORMING and not reason:
         raise Invalid(_("Say why the material does not conform."), code="reason_required")
     case = _shared_case(session)
-    material = case.materials.filter(item_material_id=item_material_id, current=True).exclude(file="").first()
+    material = case.materials.current_files().filter(item_material_id=item_material_id).first()
     if material is None:
         raise Conflict(_("Nothing is uploaded for this material yet."), code="not_uploaded")
     with transaction.atomic():

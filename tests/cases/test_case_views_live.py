@@ -42,7 +42,7 @@ def test_a_clerks_look_through_the_server_is_recorded_and_shown_to_the_applicant
     citizen = f.make_user("citizen")
     clerk = f.make_user("clerk", code=f.HUANGPU, display_name="周文")
     case = f.submitted_case(applicant=citizen)
-    material = case.materials.filter(current=True).exclude(file="").first()
+    material = case.materials.current_files().first()
     assert material is not None
     assert get(live_stack, f"/cases/{case.reference}/", clerk)[0] == 200
     status, body = get(live_stack, f"/cases/{case.reference}/documents/{material.pk}/", clerk)

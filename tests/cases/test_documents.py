@@ -32,7 +32,7 @@ def routed_case(cast: dict[str, User], django_capture_on_commit_callbacks: Djang
 
 
 def document(case: Case) -> CaseMaterial:
-    return case.materials.filter(current=True).exclude(file="").first()  # type: ignore[return-value]
+    return case.materials.current_files().first()  # type: ignore[return-value]
 
 
 def url(case: Case, material: CaseMaterial) -> str:

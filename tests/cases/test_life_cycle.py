@@ -291,7 +291,7 @@ def test_a_return_names_each_material_found_wanting_with_its_reason_on_the_page_
     case = f.submitted_case(applicant=citizen, version=item)
     case, _ = _routed(case, huangpu_clerk, django_capture_on_commit_callbacks)
     case = services.case_review_start(case=case, actor=shushan_clerk)
-    upload = case.materials.filter(current=True).exclude(file="").select_related("item_material").first()
+    upload = case.materials.current_files().select_related("item_material").first()
     assert upload is not None
     first = upload.item_material
     second = item.materials.exclude(pk=first.pk).first()  # spared by an electronic licence: no file to hash

@@ -152,7 +152,7 @@ def test_the_history_lists_a_corrections_materials_and_nothing_for_events_withou
     from cases import services
 
     case = f.submitted_case(applicant=citizen)
-    material = case.materials.filter(current=True).exclude(file="").first()
+    material = case.materials.current_files().first()
     assert material is not None
     services.case_material_check(
         case=case, material=material, verdict="not_conforming", reason="复印件不清晰", actor=huangpu_clerk

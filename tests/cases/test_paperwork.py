@@ -139,7 +139,7 @@ def test_the_correction_notice_lists_each_failing_material_with_its_own_reason(
     queued: list[tuple[Any, ...]],
 ) -> None:
     case = f.submitted_case(applicant=citizen, version=item)
-    upload = case.materials.filter(current=True).exclude(file="").first()
+    upload = case.materials.current_files().first()
     assert upload is not None
     services.case_material_check(
         case=case, material=upload, verdict="not_conforming", reason="复印件不清晰", actor=huangpu_clerk

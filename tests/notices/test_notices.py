@@ -66,7 +66,7 @@ def clerk(db: None) -> User:
 
 def correction(citizen: User, clerk: User, *, reason: str = "请按告知补正") -> Case:
     case = f.submitted_case(applicant=citizen, version=f.make_item())
-    upload = case.materials.filter(current=True).exclude(file="").first()
+    upload = case.materials.current_files().first()
     assert upload is not None
     services.case_material_check(
         case=case, material=upload, verdict="not_conforming", reason="复印件不清晰", actor=clerk

@@ -118,7 +118,7 @@ def test_the_acceptance_is_signed_in_its_step_with_what_the_window_answers_for(
     assert payload["item"]["code"] == item.item.code and payload["item"]["version"] == item.number
     assert len(payload["item"]["sha256"]) == 64
     files = {m["material"]: m for m in payload["materials"] if m["material"]}
-    uploads = CaseMaterial.objects.filter(case=case, current=True).exclude(file="")
+    uploads = CaseMaterial.objects.filter(case=case).current_files()
     assert files and set(files) == {m.pk for m in uploads}
     assert all(files[m.pk]["sha256"] == m.sha256 and files[m.pk]["verdict"] == "conforming" for m in uploads)
     assert payload["identity"]["method"] == "id_card_in_person"
@@ -142,7 +142,7 @@ def test_returns_decisions_and_delivery_are_signed_by_the_district_taking_them(
     case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):
         case = services.case_review_start(case=case, actor=shushan_clerk)
-        first = case.materials.filter(current=True).exclude(file="").select_related("item_material").first()
+        first = case.materials.current_files().select_related("item_material").first()
         assert first is not None
         case = services.case_return(
             case=case,
@@ -191,7 +191,7 @@ def test_one_byte_of_a_stored_document_is_caught(
 ) -> None:
     case = transferred(citizen, item, huangpu_clerk, django_capture_on_commit_callbacks)
     assert package_report(case, tmp_path, "good.zip").ok
-    material = CaseMaterial.objects.filter(case=case, current=True).exclude(file="").first()
+    material = CaseMaterial.objects.filter(case=case).current_files().first()
     assert material is not None
     path = Path(material.file.path)
     data = bytearray(path.read_bytes())
@@ -481,7 +481,7 @@ def test_the_case_page_shows_who_vouched_and_what_failed(
     assert client.get(f"/cases/{case.reference}/package.zip").status_code == 404  # documents: staff only
     assert client.get("/trust/registry.json").json()["keys"]
 
-    material = CaseMaterial.objects.filter(case=case, current=True).exclude(file="").first()
+    material = CaseMaterial.objects.filter(case=case).current_files().first()
     assert material is not None
     Path(material.file.path).write_bytes(b"%PDF-1.4 replaced")
     client.force_login(shushan_clerk)

@@ -57,7 +57,7 @@ def test_the_approving_clerk_sees_the_verified_acceptance_and_the_applicant_who_
     shot(applicant, "trust-applicant")
 
     # One byte of a stored document changed: the approving clerk reads exactly what failed.
-    material = CaseMaterial.objects.filter(case=case, current=True).exclude(file="").select_related("item_material")[0]
+    material = CaseMaterial.objects.filter(case=case).current_files().select_related("item_material")[0]
     path = Path(material.file.path)
     data = bytearray(path.read_bytes())
     data[-40] ^= 0x01
