@@ -33,7 +33,7 @@ from typing import Any
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.measure
 
-from bench.measure import percentile, summary  # noqa: E402
+from bench.measure import bench_env, percentile, summary  # noqa: E402
 
 BENCH_TAG = "（基准测试数据）"
 
@@ -268,16 +268,9 @@ def main() -> int:
     requests = max(10, min(args.requests, 1000))
     work = Path(tempfile.mkdtemp(prefix="pages-bench-"))
     os.environ.update(
-        {
-            "DATABASE_URL": args.database_url,
-            "MEDIA_ROOT": str(work / "media"),
-            "VAR_DIR": str(work),
-            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "govservice.settings",
-            "TRUST_KEYS_AUTO": "1",
-            "TRUST_KEY_DIR": str(work / "keys"),
-        }
+        bench_env(
+            work, database_url=args.database_url, redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+        )
     )
     import django
 
