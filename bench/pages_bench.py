@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -349,7 +350,7 @@ def main() -> int:
             clients[user].get(url)
         profiler.disable()
         print(f"{name}: 10 requests")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"wt-perf/(?!\.venv)", 40)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(re.escape(f"{BASE}/") + r"(?!\.venv)", 40)
         return 0
     load_before = os.getloadavg()
     times: dict[str, list[float]] = {name: [] for name in targets}
