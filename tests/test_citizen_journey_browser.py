@@ -5,14 +5,11 @@ static/vendor/axe-core/). Screenshots of every main page go to var/screenshots/.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connections
 
 from accounts.models import User
 from cases import services
@@ -20,13 +17,13 @@ from cases.models import Case, MaterialCheck
 from seed.demo_accounts import DEMO_PASSWORD
 from standards.models import ItemVersion
 from tests import factories as f
+from tests.cases.test_pages_browser import off_loop
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Response
 
     from tests.conftest import LiveStack
 
-T = TypeVar("T")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,27 +42,6 @@ AXE_RUN = """async () => {
 SCRIPT_BYTES = """() => performance.getEntriesByType("resource")
   .filter(e => e.initiatorType === "script")
   .reduce((sum, e) => sum + (e.decodedBodySize || e.transferSize || 0), 0)"""
-
-
-def off_loop(function: Callable[..., T], **kwargs: Any) -> T:
-    """Run set-up code in its own thread: Playwright's event loop owns this one."""
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["value"] = function(**kwargs)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test thread
-            result["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(60)
-    if "error" in result:
-        raise result["error"]
-    value: T = result["value"]
-    return value
 
 
 @dataclass

@@ -12,14 +12,12 @@ var/artifacts/journeys/), with the JavaScript bytes of every page in js-bytes.js
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import pytest
-from django.db import connections
 
 from accounts.models import User
 from cases.models import Case, CaseState, FollowUp
@@ -27,6 +25,7 @@ from seed.demo_accounts import DEMO_PASSWORD
 from standards.models import ItemVersion
 from tests import factories as f
 from tests.browser_guard import Guard, artifacts_dir, guarded
+from tests.cases.test_pages_browser import off_loop
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 
     from tests.conftest import LiveStack
 
-T = TypeVar("T")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,27 +40,6 @@ WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(390, id="phone")]
 APPLY_ITEM = "C9-KS-0016"  # 补领离婚证: accepted in every district, the demo citizen has no case of it
 SUBMITTED_ITEM = "补领结婚证"  # the demo case waiting for 黄浦's checks
 IN_REVIEW_ITEM = "教师资格认定"  # the demo case in review at 蜀山
-
-
-def off_loop(function: Callable[..., T], **kwargs: Any) -> T:
-    """Run set-up code in its own thread: Playwright's event loop owns this one (async_to_sync would refuse)."""
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["value"] = function(**kwargs)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test thread
-            result["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(120)
-    if "error" in result:
-        raise result["error"]
-    value: T = result["value"]
-    return value
 
 
 def _load_demo_world() -> None:

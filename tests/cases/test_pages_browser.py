@@ -57,7 +57,7 @@ def off_loop(function: Callable[..., T], **kwargs: Any) -> T:
 
     thread = threading.Thread(target=run)
     thread.start()
-    thread.join(60)
+    thread.join(120)
     if "error" in result:
         raise result["error"]
     value: T = result["value"]
