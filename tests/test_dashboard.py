@@ -23,6 +23,14 @@ def client_for(user: User) -> Client:
     return client
 
 
+def earlier_today(**delta: float) -> dt.datetime:
+    """`delta` ago, but not before today began in Shanghai: the charts count by the local day, and a test run just
+    after midnight would otherwise put its calls on two days."""
+    now = timezone.now()
+    day_began = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(now - dt.timedelta(**delta), day_began + dt.timedelta(seconds=1))
+
+
 def call(citizen: User, *, wait: float | None, at: dt.datetime) -> AssistRequest:
     """A call for help made at `at`, answered after `wait` seconds (None: never answered)."""
     request = AssistRequest.objects.create(
@@ -69,10 +77,9 @@ def test_signed_out_visitors_are_sent_to_sign_in() -> None:
 @pytest.mark.django_db
 def test_the_dashboard_draws_the_calls_with_their_target_and_explains_every_figure(cast: dict[str, User]) -> None:
     citizen = f.make_citizen(code=f.HUANGPU)
-    now = timezone.now()
-    call(citizen, wait=8, at=now - dt.timedelta(hours=2))
-    call(f.make_citizen(code=f.HUANGPU), wait=45, at=now - dt.timedelta(hours=1))
-    call(f.make_citizen(code=f.HUANGPU), wait=None, at=now - dt.timedelta(hours=1))
+    call(citizen, wait=8, at=earlier_today(hours=2))
+    call(f.make_citizen(code=f.HUANGPU), wait=45, at=earlier_today(hours=1))
+    call(f.make_citizen(code=f.HUANGPU), wait=None, at=earlier_today(hours=1))
     f.submitted_case(applicant=citizen)
     page = client_for(cast["supervisor"]).get(reverse("dashboard")).content.decode()
     assert page.count('<svg class="chart"') == 8
@@ -106,7 +113,7 @@ def test_the_district_filter_narrows_calls_and_cases_to_that_district(cast: dict
 @pytest.mark.django_db
 def test_the_csv_holds_the_chart_numbers_per_period(cast: dict[str, User]) -> None:
     today = timezone.localdate()
-    call(f.make_citizen(), wait=5, at=timezone.now() - dt.timedelta(minutes=5))
+    call(f.make_citizen(), wait=5, at=earlier_today(minutes=5))
     response = client_for(cast["supervisor"]).get(
         reverse("dashboard-csv"), {"from": (today - dt.timedelta(days=2)).isoformat(), "table": "calls"}
     )
