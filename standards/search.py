@@ -23,6 +23,7 @@ search (one aggregate query), so a pair added in the admin applies to the next s
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from bisect import bisect_right
@@ -40,6 +41,11 @@ from standards.vocabulary import ServiceObject
 
 CHECK_INTERVAL = 2.0  # seconds between fingerprint checks
 CACHE_SIZE = 256  # recent (query, filters) results kept per index generation
+# An index of this many entries or more is moved out of the cyclic garbage collector's reach once built (gc.freeze):
+# its hundreds of thousands of long-lived objects were otherwise walked by every full collection, and with 3000 items
+# one page request in twenty took 150-230 ms more (the home page's p95 257 ms against a p50 of 61 ms). Frozen
+# objects are still freed by reference counting when a rebuild drops them. Small indexes (tests) are left alone.
+FREEZE_MIN_ENTRIES = 500
 
 GUIDE_LIMIT = 10  # guide-text-only hits shown after all the others, at most
 SUGGESTIONS = 8
@@ -538,6 +544,9 @@ class SearchIndex:
             fingerprint = _fingerprint()
             if self._prepared is None or fingerprint != self._fingerprint:
                 self._prepared = Prepared(_build())
+                if len(self._prepared.entries) >= FREEZE_MIN_ENTRIES:
+                    gc.collect()
+                    gc.freeze()
                 self._fingerprint = fingerprint
                 self._cache.clear()
                 self.builds += 1
