@@ -57,6 +57,32 @@ def _trust_keys_and_anchors(trust_key_dir: Path, tmp_path_factory: pytest.TempPa
     settings.TRUST_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_tries_again_after_a_deadlock() -> Iterator[None]:
+    """A transactional test's flush (one TRUNCATE of every table) tries again when PostgreSQL chose it as a
+    deadlock's victim. The live stack's servers keep working after a test (a retried routing task, a queue
+    broadcast); the wait below makes that rare but cannot exclude it, and the loser is rolled back whole, so
+    a second TRUNCATE is safe. Any other failure of the flush is raised at once."""
+    from django.core.management.base import CommandError
+    from django.core.management.commands import flush
+
+    handle = flush.Command.handle
+
+    def handle_again_after_a_deadlock(self: flush.Command, **options: object) -> None:
+        for attempt in range(3):
+            try:
+                handle(self, **options)
+                return
+            except CommandError as error:
+                if attempt == 2 or "deadlock detected" not in str(error.__cause__):
+                    raise
+                time.sleep(0.5)
+
+    flush.Command.handle = handle_again_after_a_deadlock  # type: ignore[method-assign]
+    yield
+    flush.Command.handle = handle  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _live_stack_quiet_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """After a test that drove the live stack, wait for its servers to finish what the test set off.
