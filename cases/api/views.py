@@ -402,6 +402,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if user.role != User.Role.CLERK:
             raise PermissionDenied
         desk = selectors.workbench_for(user, selectors.WorkbenchFilters.from_query(request.query_params))
+        desk = selectors.with_whole_cases(desk, clerk=user)
         return Response(s.WorkbenchSerializer({"total": desk.total, "queues": desk.queues, "shown": desk.shown}).data)
 
     @extend_schema(responses={200: s.FiguresSerializer})

@@ -73,6 +73,7 @@ from cases.selectors.queues import (
     WorkbenchFilters,
     district_queues,
     routing_stopped_cases,
+    with_whole_cases,
     workbench_for,
 )
 from cases.selectors.steps import case_steps_for, offered_steps, quick_step_for
@@ -148,5 +149,6 @@ __all__ = [
     "routing_stopped_cases",
     "specialist_candidates",
     "view_entry",
+    "with_whole_cases",
     "workbench_for",
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Case as Choose
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -17,8 +18,9 @@ from django.utils.safestring import mark_safe
 from accounts.models import User
 from cases import life_cycle
 from cases.deadlines import DUE_SOON_WORKING_DAYS, due_date
-from cases.life_cycle import Queue, queue_states
+from cases.life_cycle import Queue, Step, queue_states
 from cases.models import Case
+from cases.selectors.steps import quick_step_for
 from cases.selectors.visibility import cases_visible_to, districts_visible_to
 from govservice.queues import district_queue
 from standards.models import ServiceWindow
@@ -35,6 +37,19 @@ QUEUE_ROWS = 50
 OVERVIEW_ROWS = 10
 # What a row of the queue table (cases/_queue_table.html) reads besides the case's own columns.
 QUEUE_ROW_RELATED = ("item_version", "accepting_district", "approving_district", "accepting_clerk", "approving_clerk")
+# The columns a row reads (queue_row, and the sides quick_step_for checks): the item version's texts and eight
+# JSON lists, decoded per row, stay in the database.
+QUEUE_ROW_FIELDS = (
+    *("reference", "state", "applicant_name", "promised_due", "state_changed_at"),
+    *("applicant", "agent", "counter_clerk", *QUEUE_ROW_RELATED),
+    *(
+        f"{district}__{name}"
+        for district in ("accepting_district", "approving_district")
+        for name in ("name", "name_en")
+    ),
+    *("item_version__name", "item_version__name_en"),
+    *(f"{clerk}__{name}" for clerk in ("accepting_clerk", "approving_clerk") for name in ("username", "display_name")),
+)
 DEADLINE_FILTERS = ("overdue", "due_soon", "none")
 
 
@@ -67,6 +82,48 @@ class WorkbenchFilters:
         return bool(self.item or self.window or self.clerk or self.deadline)
 
 
+class QueueRow(TypedDict):
+    """One row of the workbench's queue table with its values ready to print: a desk lists a hundred rows, and the
+    template's own lookups, URL reversals and date filters on each case cost more than the rest of the page."""
+
+    reference: str
+    url: str
+    overdue: bool
+    item: str
+    applicant: str
+    route: str
+    state_label: str
+    badge: str
+    held: bool  # routed to the approving district, and no clerk there has taken it
+    mine: bool  # the approving clerk is the one reading the desk
+    promised: str
+    waiting: dt.datetime  # since the case entered its state, local time
+    clerk: str
+    quick: Step | None  # the workbench's shortcut step (accept, recognise, deliver as pick-up)
+    quick_url: str
+
+
+def queue_row(case: Case, *, clerk: User) -> QueueRow:
+    quick = quick_step_for(case=case, user=clerk)
+    return {
+        "reference": case.reference,
+        "url": reverse("cases-detail", args=[case.reference]),
+        "overdue": bool(getattr(case, "is_overdue", False)),
+        "item": case.item_version.display_name,
+        "applicant": case.applicant_name,
+        "route": f"{case.accepting_district.display_name} → {case.approving_district.display_name}",
+        "state_label": life_cycle.label(case.state),
+        "badge": life_cycle.badge(case.state),
+        "held": case.state == life_cycle.ROUTED and not case.approving_clerk_id,
+        "mine": case.approving_clerk_id == clerk.pk,
+        "promised": case.promised_due.isoformat() if case.promised_due else "—",
+        "waiting": timezone.localtime(case.state_changed_at),
+        "clerk": str(case.approving_clerk or case.accepting_clerk or "—"),
+        "quick": quick,
+        "quick_url": reverse("cases-step", args=[case.reference, quick.name]) if quick else "",
+    }
+
+
 @dataclass
 class StateQueue:
     state: str
@@ -74,6 +131,7 @@ class StateQueue:
     count: int = 0
     overdue: int = 0
     cases: list[Case] = field(default_factory=list)
+    rows: list[QueueRow] = field(default_factory=list)  # the cases as the page's table prints them
 
     @property
     def label(self) -> str:
@@ -175,29 +233,30 @@ def workbench_for(clerk: User, filters: WorkbenchFilters | None = None) -> Workb
         for state in queue_states(queue)
     ]
     shown = [q for q in queues if q.state == filters.state] if filters.state else [q for q in queues if q.count]
-    # The rows join only what the queue table shows (cases_visible_to joins nine tables: planning a dozen such
-    # statements on PostgreSQL took longer than running them).
-    ordered = (
-        cases.select_related(None)
-        .select_related(*QUEUE_ROW_RELATED)
-        .annotate(
-            is_overdue=Choose(When(_overdue(today), then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-    )
+    # The rows load only what the queue table shows (cases_visible_to joins nine tables: planning a dozen such
+    # statements on PostgreSQL took longer than running them; the API reloads its cases whole: with_whole_cases).
     limit = QUEUE_ROWS if filters.state else OVERVIEW_ROWS
-    # The first rows of every shown state in two statements (a window per state), not one statement per state:
-    # the withdrawn ones newest first, the others overdue first and then the longest waiting.
+    # The first rows of every shown state in one statement (a window per state), not one statement per state:
+    # the withdrawn ones newest first, the others overdue first and then the longest waiting. Each state is a
+    # partition of its own, so the keys of withdrawn states (NULL elsewhere) order only those.
+    withdrawn = Q(state__in=queue_states(Queue.WITHDRAWN))
+    order = [
+        Choose(When(withdrawn, then=F("state_changed_at"))).desc(),
+        Choose(When(withdrawn, then=F("id"))).desc(),
+        F("is_overdue").desc(),
+        F("state_changed_at").asc(),
+        F("id").asc(),
+    ]
     by_state: dict[str, list[Case]] = {queue.state: [] for queue in shown}
-    withdrawn = [q.state for q in shown if q.queue == Queue.WITHDRAWN]
-    working = [q.state for q in shown if q.queue != Queue.WITHDRAWN]
-    for states, order in (
-        (working, [F("is_overdue").desc(), F("state_changed_at").asc(), F("id").asc()]),
-        (withdrawn, [F("state_changed_at").desc(), F("id").desc()]),
-    ):
-        if not states:
-            continue
+    if shown:
         rows = (
-            ordered.filter(state__in=states)
+            cases.filter(state__in=list(by_state))
+            .select_related(None)
+            .select_related(*QUEUE_ROW_RELATED)
+            .only(*QUEUE_ROW_FIELDS)
+            .annotate(
+                is_overdue=Choose(When(_overdue(today), then=Value(1)), default=Value(0), output_field=IntegerField())
+            )
             .annotate(row_number=Window(RowNumber(), partition_by=[F("state")], order_by=order))
             .filter(row_number__lte=limit)
             .order_by("state", "row_number")
@@ -206,6 +265,7 @@ def workbench_for(clerk: User, filters: WorkbenchFilters | None = None) -> Workb
             by_state[case.state].append(case)
     for queue in shown:
         queue.cases = by_state[queue.state]
+        queue.rows = [queue_row(case, clerk=clerk) for case in queue.cases]
     items = dict(
         mine.order_by("item_version__item__code")
         .values_list("item_version__item__code", "item_version__name")
@@ -221,9 +281,21 @@ def workbench_for(clerk: User, filters: WorkbenchFilters | None = None) -> Workb
     )
 
 
+def with_whole_cases(desk: Workbench, *, clerk: User) -> Workbench:
+    """The desk with its shown cases loaded whole, in one statement, for the API (its serializer reads every column
+    and the related rows that the page's table does not)."""
+    whole = cases_visible_to(clerk).in_bulk([case.pk for queue in desk.shown for case in queue.cases])
+    for queue in desk.shown:
+        queue.cases = [whole[case.pk] for case in queue.cases]
+    return desk
+
+
+_ROUTING_STOPPED = Q(state=life_cycle.AWAITING_ROUTING, routing_poisoned=True)
+
+
 def routing_stopped_cases() -> QuerySet[Case]:
     """Accepted cases whose routing stopped after its attempts (poison): a supervisor must look at them."""
-    return Case.objects.filter(state=life_cycle.AWAITING_ROUTING, routing_poisoned=True)
+    return Case.objects.filter(_ROUTING_STOPPED)
 
 
 def district_queues(*, user: User) -> list[dict[str, Any]]:
@@ -238,20 +310,37 @@ def district_queues(*, user: User) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values_list("district_id", "n")
     )
+    routed = Q(state=life_cycle.ROUTED)  # routed here and waiting to be recognised (the routing step's target)
+    stopped = _ROUTING_STOPPED
+    counts = {
+        row["approving_district_id"]: row
+        for row in Case.objects.filter(approving_district__in=districts)
+        .filter(routed | Q(state__in=_IN_REVIEW_STATES) | stopped)
+        .values("approving_district_id")
+        .annotate(
+            waiting=Count("id", filter=routed),
+            held_without_clerk=Count("id", filter=routed & Q(approving_clerk__isnull=True)),
+            in_review=Count("id", filter=Q(state__in=_IN_REVIEW_STATES)),
+            routing_stopped=Count("id", filter=stopped),
+        )
+    }
     for district in districts:
-        # Routed here and waiting to be recognised (the routing step's target).
-        transferred = Case.objects.filter(approving_district=district, state=life_cycle.ROUTED)
+        figures = counts.get(district.pk, {})
         rows.append(
             {
                 "division_code": district.division_code,
                 "district": str(district),
                 "queue": district_queue(district.division_code),
                 "active_clerks": active_clerks.get(district.pk, 0),
-                "waiting": transferred.count(),
-                "held_without_clerk": transferred.filter(approving_clerk__isnull=True).count(),
-                "in_review": Case.objects.filter(approving_district=district, state__in=_IN_REVIEW_STATES).count(),
-                "routing_stopped": routing_stopped_cases().filter(approving_district=district).count(),
-                "cases": list(transferred.order_by("routed_at").values_list("reference", flat=True)[:50]),
+                **{
+                    name: figures.get(name, 0)
+                    for name in ("waiting", "held_without_clerk", "in_review", "routing_stopped")
+                },
+                "cases": list(
+                    Case.objects.filter(routed, approving_district=district)
+                    .order_by("routed_at")
+                    .values_list("reference", flat=True)[:50]
+                ),
             }
         )
     return rows

@@ -189,3 +189,44 @@ def test_the_all_tab_lists_the_first_ten_of_a_state_and_opens_the_rest_in_statem
     one = client.get(reverse("cases-workbench"), {"state": CaseState.SUBMITTED}).content.decode()
     assert one.count("<tr data-reference=") == OVERVIEW_ROWS + 2
     assert "查看该队列全部" not in one
+
+
+def test_withdrawn_cases_are_listed_newest_first_beside_working_states_listed_oldest_first(
+    citizen: User, huangpu_clerk: User, item: ItemVersion
+) -> None:
+    now = timezone.now()
+    older, newer = (f.submitted_case(applicant=citizen, version=item) for _ in range(2))
+    put(older, CaseState.WITHDRAWN, state_changed_at=now - dt.timedelta(days=2))
+    put(newer, CaseState.WITHDRAWN, state_changed_at=now - dt.timedelta(days=1))
+    first, second = (f.submitted_case(applicant=citizen, version=item) for _ in range(2))
+    put(first, CaseState.SUBMITTED, state_changed_at=now - dt.timedelta(days=2))
+    put(second, CaseState.SUBMITTED, state_changed_at=now - dt.timedelta(days=1))
+    shown = {queue.state: references(queue.cases) for queue in workbench_for(huangpu_clerk).shown}
+    assert shown == {
+        CaseState.SUBMITTED: [first.reference, second.reference],
+        CaseState.WITHDRAWN: [newer.reference, older.reference],
+    }
+    rows = {queue.state: [row["reference"] for row in queue.rows] for queue in workbench_for(huangpu_clerk).shown}
+    assert rows == shown
+
+
+def test_the_workbench_api_lists_whole_cases_in_statements_that_do_not_grow(
+    citizen: User, huangpu_clerk: User, item: ItemVersion
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(huangpu_clerk)
+    put(f.submitted_case(applicant=citizen, version=item), CaseState.ACCEPTED)
+    client.get("/api/cases/workbench/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/cases/workbench/")
+    for _ in range(3):
+        put(f.submitted_case(applicant=citizen, version=item), CaseState.ACCEPTED)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/api/cases/workbench/").json()
+    assert len(many) == len(few), [q["sql"][:90] for q in many.captured_queries]
+    case = body["shown"][0]["cases"][0]
+    assert case["item_code"] == item.item.code and case["accepting_window"] and case["item_version_number"]
