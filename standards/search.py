@@ -14,32 +14,29 @@ exactly. Rank by where the worst concept matched: the whole name, the start of t
 name, the keywords (topic, result), and last the guide text (conditions, assistance guide,
 materials) — guide-only hits come after all others and at most GUIDE_LIMIT of them.
 
-The index is built lazily once per process and rebuilt when the catalogue changes: a
-publish in this process invalidates it at commit; other processes notice within
-CHECK_INTERVAL seconds through a cheap fingerprint query (and at midnight, when
-versions with a future effective date come into force). The synonyms are checked on every
-search (one aggregate query), so a pair added in the admin applies to the next search everywhere.
+The index is built lazily once per process and rebuilt when the catalogue's generation moves
+(standards.generation: a write in this process rechecks at its commit, other processes notice within
+a few seconds, and versions with a future effective date come into force at midnight). The synonyms
+are checked on every search (one aggregate query), so a pair added in the admin applies to the next search everywhere.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-import time
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max
 
+from standards.generation import catalogue_changed, catalogue_watch
 from standards.models import UNVERIFIED, ItemImplementation, ItemMaterial, ItemVersion, SearchSynonym
 from standards.selectors import in_force_q, today
 from standards.text import STOPWORDS, normalise, one_letter_off, pinyin_full, pinyin_initials, segment
 from standards.vocabulary import ServiceObject
 
-CHECK_INTERVAL = 2.0  # seconds between fingerprint checks
 CACHE_SIZE = 256  # recent (query, filters) results kept per index generation
 # An index of this many entries or more is moved out of the cyclic garbage collector's reach once built (gc.freeze):
 # its hundreds of thousands of long-lived objects were otherwise walked by every full collection, and with 3000 items
@@ -121,14 +118,6 @@ class SearchResult:
     @property
     def match(self) -> str:
         return RANK_LABELS[self.rank]
-
-
-def _fingerprint() -> tuple[Any, ...]:
-    stats = ItemVersion.objects.exclude(status=ItemVersion.Status.DRAFT).aggregate(
-        n=Count("id"), last=Max("published_at"), top=Max("id")
-    )
-    implementations = ItemImplementation.objects.aggregate(n=Count("id"), top=Max("id"))
-    return (today(), stats["n"], stats["last"], stats["top"], implementations["n"], implementations["top"])
 
 
 def _known(*texts: str) -> list[str]:
@@ -518,8 +507,7 @@ class SearchIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._prepared: Prepared | None = None
-        self._fingerprint: tuple[Any, ...] | None = None
-        self._checked_at = 0.0
+        self._generation: int | None = None  # the catalogue generation the prepared index was built from
         self._synonyms = Synonyms()
         self._synonyms_fingerprint: tuple[Any, ...] | None = None
         # (query, filters) -> (the index and synonyms searched, its results): stale once either changes.
@@ -530,27 +518,22 @@ class SearchIndex:
         self.synonym_loads = 0
 
     def invalidate(self) -> None:
-        """Compare the fingerprint on the next search (rebuilds only if the catalogue changed)."""
-        self._checked_at = 0.0
+        """Compare the catalogue's fingerprint on the next search (rebuilds only if the catalogue changed)."""
+        catalogue_changed()
 
     def prepared(self) -> Prepared:
-        now = time.monotonic()
-        if self._prepared is not None and now - self._checked_at < CHECK_INTERVAL:
+        generation = catalogue_watch.current()
+        if self._prepared is not None and generation == self._generation:
             return self._prepared
         with self._lock:
-            now = time.monotonic()
-            if self._prepared is not None and now - self._checked_at < CHECK_INTERVAL:
-                return self._prepared
-            fingerprint = _fingerprint()
-            if self._prepared is None or fingerprint != self._fingerprint:
+            if self._prepared is None or generation != self._generation:
                 self._prepared = Prepared(_build())
                 if len(self._prepared.entries) >= FREEZE_MIN_ENTRIES:
                     gc.collect()
                     gc.freeze()
-                self._fingerprint = fingerprint
+                self._generation = generation
                 self._cache.clear()
                 self.builds += 1
-            self._checked_at = time.monotonic()
             return self._prepared
 
     def synonyms(self) -> Synonyms:

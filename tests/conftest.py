@@ -238,3 +238,12 @@ def browser() -> Iterator[Browser]:
                 os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
             else:
                 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_rechecked() -> None:
+    """Each test reads the catalogue's generation afresh: values kept per generation (the search index, the home
+    page's counts) were computed from an earlier test's rows, rolled back since."""
+    from standards.generation import catalogue_changed
+
+    catalogue_changed()
