@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
 from django.db.models import Avg, Count, DateField, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -211,20 +210,14 @@ def overdue_now(*, user: User, district: District | None) -> dict[str, int]:
     today = timezone.localdate()
     late = case_selectors.cases_visible_to(user).filter(state__in=life_cycle.OPEN_STATES, promised_due__lt=today)
     districts = District.objects.all() if district is None else [district]
-    counts = {d.division_code: 0 for d in districts}
-    for field in ("accepting_district__division_code", "approving_district__division_code"):
-        for code, n in late.values_list(field).annotate(n=Count("id")).values_list(field, "n"):
-            if code in counts:
-                counts[code] += n
-    # A case accepted and approved in the same district counts once there.
-    for code, n in (
-        late.filter(accepting_district=models.F("approving_district"))
-        .values_list("accepting_district__division_code")
-        .annotate(n=Count("id"))
-        .values_list("accepting_district__division_code", "n")
-    ):
-        if code in counts:
-            counts[code] -= n
+    code_of = {d.pk: d.division_code for d in districts}
+    counts = dict.fromkeys(code_of.values(), 0)
+    pair = ("accepting_district_id", "approving_district_id")
+    # One grouped statement by pair of districts; a case accepted and approved in one district counts once there.
+    for accepting, approving, n in late.order_by().values(*pair).annotate(n=Count("id")).values_list(*pair, "n"):
+        for pk in {accepting, approving}:
+            if pk in code_of:
+                counts[code_of[pk]] += n
     return counts
 
 

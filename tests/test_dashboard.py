@@ -189,3 +189,27 @@ def test_a_missing_value_breaks_the_line_instead_of_drawing_zero() -> None:
         title="t", description="d", labels=["a", "b", "c", "d"], series=[charts.Series("s", [1, None, 2, 3])]
     )
     assert chart.svg.count("<circle") == 3 and chart.svg.count("<polyline") == 1
+
+
+@pytest.mark.django_db
+def test_overdue_now_counts_each_open_late_case_once_in_each_of_its_districts() -> None:
+    from cases.models import Case, CaseState
+    from standards.models import District
+
+    supervisor = f.make_user("supervisor")
+    huangpu, shushan = (District.objects.get(division_code=code) for code in (f.HUANGPU, f.SHUSHAN))
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+
+    def case(state: str, *, accepting: District, approving: District, due: dt.date) -> None:
+        made = f.submitted_case()
+        Case.objects.filter(pk=made.pk).update(
+            state=state, accepting_district=accepting, approving_district=approving, promised_due=due
+        )
+
+    case(CaseState.ACCEPTED, accepting=huangpu, approving=shushan, due=yesterday)  # late in both districts
+    case(CaseState.IN_REVIEW, accepting=huangpu, approving=huangpu, due=yesterday)  # once in 黄浦
+    case(CaseState.CLOSED, accepting=huangpu, approving=shushan, due=yesterday)  # finished: not overdue now
+    case(CaseState.ACCEPTED, accepting=shushan, approving=shushan, due=yesterday + dt.timedelta(days=2))  # in time
+    counts = selectors.overdue_now(user=supervisor, district=None)
+    assert (counts[f.HUANGPU], counts[f.SHUSHAN], counts[f.GUSU]) == (2, 1, 0)
+    assert selectors.overdue_now(user=supervisor, district=shushan) == {f.SHUSHAN: 1}
