@@ -13,7 +13,8 @@ follow-ups of bad ratings, a citizen with 400 cases, a firm with 300, and one ca
 Server time is measured **in process** with Django's test client (the whole middleware stack, templates and
 SQL; no socket, no ASGI server): each page alternately, one request at a time, after warm-up requests, beside
 the floor measured the same way in the same run: `/favicon.ico`, a redirect that goes through the whole
-middleware stack and touches neither the database nor a template (`/healthz` pings the Celery worker). The SQL
+middleware stack and touches neither the database nor a template (`/healthz` pings the Celery worker), and the
+sign-in page, the base template with no query of its own (each page's CPU time as a multiple of its own). The SQL
 statements of one request of each page are counted with `CaptureQueriesContext` (machine-independent). Prints
 the load average before and after. `--profile NAME` prints where one page's time goes (cProfile) instead.
 """
@@ -37,6 +38,10 @@ sys.path.insert(0, str(BASE))  # run as a script: the project root, for bench.me
 from bench.measure import bench_env, percentile, summary  # noqa: E402
 
 BENCH_TAG = "（基准测试数据）"
+# A second floor: a page through the whole stack and the site's base template (header, menu, language and elder
+# mode) with no query of its own. Each page's CPU time is also given as a multiple of this page's, a figure that
+# moves far less from one machine (or day) to another than milliseconds do.
+PAGE_FLOOR = "floor: sign-in page"
 
 
 def _bench_items(total: int) -> int:
@@ -304,6 +309,7 @@ def main() -> int:
     # name: (user or None, URL)
     targets: dict[str, tuple[Any, str]] = {
         "floor: /favicon.ico redirect": (None, "/favicon.ico"),
+        PAGE_FLOOR: (None, "/accounts/login/"),
         "home": (None, "/"),
         "search results 公积金提取": (None, "/items/?q=公积金提取"),
         "suggestion API 身份证": (None, "/api/items/suggest/?q=身份证"),
@@ -320,7 +326,7 @@ def main() -> int:
         "helpdesk console": (clerk, "/assist/console/"),
     }
     if args.only:
-        wanted = {"floor: /favicon.ico redirect", *(name.strip() for name in args.only.split(","))}
+        wanted = {"floor: /favicon.ico redirect", PAGE_FLOOR, *(name.strip() for name in args.only.split(","))}
         targets = {name: t for name, t in targets.items() if name in wanted or any(w in name for w in wanted)}
     clients: dict[Any, Client] = {}
     for user, _url in targets.values():
@@ -370,11 +376,13 @@ def main() -> int:
         f"{connection.vendor}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
     )
     floor = percentile(times["floor: /favicon.ico redirect"], 95)
+    page_floor = percentile(cpu[PAGE_FLOOR], 50)
     for name, values in times.items():
         print(
             f"{summary(name, values, width=32)}  SQL={statements[name]:<3} "
             f"p95-floor={percentile(values, 95) - floor:6.1f}  "
-            f"CPU p50={percentile(cpu[name], 50):6.1f} p95={percentile(cpu[name], 95):6.1f} ms"
+            f"CPU p50={percentile(cpu[name], 50):6.1f} p95={percentile(cpu[name], 95):6.1f} ms "
+            f"(CPU p50 = {percentile(cpu[name], 50) / page_floor:5.1f} × the sign-in page's)"
         )
     slow = [name for name, values in times.items() if percentile(values, 95) > 100]
     print("p95 over 100 ms: " + (", ".join(slow) if slow else "none"))
