@@ -360,6 +360,7 @@ def call_members(*, session_id: int) -> list[dict[str, Any]]:
             "role": member.role,
             "name": member.user.display_name or member.user.username,
             "district": str(member.district) if member.district_id else None,
+            "district_en": _district_en(member.district),
         }
         for member in members
     ]
@@ -405,10 +406,12 @@ def invite_context(invite: CallInvite) -> dict[str, Any]:
         "note": invite.note,
         "from": inviter.display_name or inviter.username,
         "from_district": str(inviter.district) if inviter.district_id else None,
+        "from_district_en": _district_en(inviter.district),
         "deadline": invite.ring_deadline.isoformat(),
         "context": {
             **caller_summary(invite.session.request),
             "district": str(invite.session.request.district) if invite.session.request.district_id else None,
+            "district_en": _district_en(invite.session.request.district),
         },
     }
 
@@ -466,7 +469,7 @@ def call_side_panel(*, session: CallSession, clerk: User) -> dict[str, Any]:
         "may_write_notes": session.clerk_id == clerk.pk,
         # Where the caller is from and how often they called before this call.
         "caller": {
-            "district": str(session.request.district) if session.request.district_id else None,
+            "district": session.request.district.display_full if session.request.district is not None else None,
             **caller_history(citizen_id=session.citizen_id, before=session.started_at),
         },
     }
@@ -563,6 +566,7 @@ def _precheck_row(mark: Any) -> dict[str, Any] | None:
         "valid_until": mark.valid_until.isoformat() if mark.valid_until else None,
         "by": mark.clerk.display_name or mark.clerk.username,
         "district": str(mark.district) if mark.district_id else None,
+        "district_en": _district_en(mark.district) if mark.district_id else None,
     }
 
 
@@ -583,10 +587,8 @@ def caller_history(*, citizen_id: int, before: dt.datetime | None = None) -> dic
 
 
 def _district_en(district: District | None) -> str | None:
-    """The district's English name ("Huangpu, Shanghai"): the list is pushed to consoles in either language."""
-    if district is None or not district.name_en:
-        return None
-    return f"{district.name_en}, {district.city_en}" if district.city_en else district.name_en
+    """The district's English name ("Huangpu, Shanghai"): what is pushed goes to consoles in either language."""
+    return district.names()[1] if district is not None else None
 
 
 def _waiting_row(request: AssistRequest, *, history: dict[str, Any], now: dt.datetime) -> dict[str, Any]:

@@ -96,6 +96,18 @@ class District(BilingualNameMixin, models.Model):
             return self.city_en
         return self.city
 
+    def names(self) -> tuple[str, str]:
+        """The full name in Chinese ("上海市黄浦区") and in English ("Huangpu, Shanghai"; the Chinese one when no
+        English name is known): for messages pushed to readers of either language."""
+        english = f"{self.name_en}, {self.city_en}" if self.name_en and self.city_en else self.name_en
+        return str(self), english or str(self)
+
+    @property
+    def display_full(self) -> str:
+        """The full name in the page's language."""
+        chinese, english = self.names()
+        return english if (get_language() or "").startswith("en") else chinese
+
 
 class ServiceWindow(BilingualNameMixin, models.Model):
     class Kind(models.TextChoices):

@@ -42,11 +42,7 @@ def _names(obj: Any) -> tuple[str, str]:
 
 
 def _district_names(district: District) -> tuple[str, str]:
-    with translation.override("zh-hans"):
-        zh = f"{district.display_city}{district.display_name}"
-    with translation.override("en"):
-        en = f"{district.display_name}, {district.display_city}"
-    return zh, en
+    return district.names()
 
 
 def _case_data(case: Case, **extra: Any) -> dict[str, Any]:

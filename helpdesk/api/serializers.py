@@ -219,6 +219,7 @@ class CallMemberSerializer(serializers.Serializer[Any]):
     role = serializers.CharField()
     name = serializers.CharField()
     district = serializers.CharField(allow_null=True)
+    district_en = serializers.CharField(allow_null=True, help_text="the district's English name")
 
 
 class SidePanelSerializer(serializers.Serializer[Any]):

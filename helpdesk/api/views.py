@@ -296,7 +296,7 @@ def _district_code(request: Request) -> str:
 
 
 def _district_row(district: District) -> dict[str, str]:
-    return {"code": district.division_code, "name": str(district)}
+    return {"code": district.division_code, "name": district.display_full}
 
 
 @extend_schema_view(
@@ -333,7 +333,7 @@ class InvitesView(MemberAction):
         return {
             "id": invite.pk,
             "kind": invite.kind,
-            "district": str(invite.district),
+            "district": invite.district.display_full,
             "outcome": invite.outcome,
             "ring_deadline": invite.ring_deadline,
         }

@@ -196,6 +196,7 @@ def _invite_status_on_commit(invite: CallInvite) -> None:
             "outcome": invite.outcome,
             "kind": invite.kind,
             "district": str(invite.district),
+            "district_en": invite.district.names()[1],
         },
     )
 

@@ -22,6 +22,12 @@
 (function () {
   "use strict";
 
+  // Pushed messages carry a district's name in both languages: the page shows the one of its language, and an
+  // aside in brackets of its script (full-width in Chinese).
+  const english = (document.documentElement.lang || "").startsWith("en");
+  const place = (zh, en) => (english && en ? en : zh);
+  const aside = (text) => (text ? (english ? " (" + text + ")" : "（" + text + "）") : "");
+
   function wsUrl(path) {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
@@ -564,7 +570,7 @@
     draft.materials.forEach((m) => {
       const li = document.createElement("li");
       li.dataset.material = m.id;
-      li.textContent = m.name + "（" + m.requirement + "）: ";
+      li.textContent = m.name + aside(m.requirement) + (english ? ": " : "：");
       const status = document.createElement("span");
       status.textContent = m.uploaded ? strings.draftUploaded : strings.draftNotUploaded;
       li.append(status);
@@ -578,8 +584,8 @@
         const verdict = document.createElement("span");
         verdict.className = "badge precheck " + (m.precheck.verdict === "conforming" ? "ok" : "bad");
         verdict.dataset.verdict = m.precheck.verdict;
-        verdict.textContent = m.precheck.verdict_label + (m.precheck.reason ? "：" + m.precheck.reason : "")
-          + "（" + m.precheck.by + (m.precheck.district ? "，" + m.precheck.district : "") + "）";
+        verdict.textContent = m.precheck.verdict_label + (m.precheck.reason ? (english ? ": " : "：") + m.precheck.reason : "")
+          + aside([m.precheck.by, place(m.precheck.district, m.precheck.district_en)].filter(Boolean).join(english ? ", " : "，"));
         li.append(" ", verdict);
       }
       if (role === "citizen" && !draft.submitted) {
@@ -690,6 +696,9 @@
   }
 
   window.C9 = window.C9 || {};
+  window.C9.english = english;
+  window.C9.place = place;
+  window.C9.aside = aside;
   window.C9.peerStateView = peerStateView;
   window.C9.drawAnnotated = drawAnnotated;
   window.C9.renderSharedDraft = renderSharedDraft;

@@ -92,7 +92,7 @@
           $("recording-refuse").hidden = !!answered || !recording.refusable;
           $("recording-answer").textContent = answered ? t["recording" + answered.charAt(0).toUpperCase() + answered.slice(1)] : "";
         },
-        members: (members) => { peers.members(members); $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
+        members: (members) => { peers.members(members); $("call-members").textContent = members.filter((m) => m.role !== "citizen").map((m) => m.name + C9.aside(C9.place(m.district, m.district_en))).join(C9.english ? ", " : "、"); },
         state: (state) => { $("call-state").textContent = t["call_" + state.replace(/-/g, "_")] || state; },
         ended: () => { show("after-panel"); },
         peerMedia: (message) => peers.media(message),

@@ -40,10 +40,12 @@
     else if (message.type !== "heartbeat") outbox.push(message);
   }
 
+  const { english, place, aside } = window.C9;
+
   function showInvite(m) {
     showRing(null, m.deadline, m.context);
     invite = m.invite;
-    const line = m.kind_label + " · " + t.inviteFrom + " " + m.from + (m.from_district ? "（" + m.from_district + "）" : "");
+    const line = m.kind_label + " · " + t.inviteFrom + " " + m.from + aside(place(m.from_district, m.from_district_en));
     $("ring-invite").textContent = line + (m.note ? " · " + t.labelNote + ": " + m.note : "");
     $("ring-invite").hidden = false;
   }
@@ -54,7 +56,7 @@
     $("ring-invite").hidden = true;
     show("ring-panel");
     const lines = [
-      [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, context.district],
+      [t.labelCitizen, context.citizen], [t.labelFirm, context.firm], [t.labelDistrict, place(context.district, context.district_en)],
       [t.labelItem, context.item], [t.labelCase, context.case], [t.labelLanguage, context.language],
       [t.labelPriority, context.priority],
       [t.labelHistory, context.earlier_calls === undefined ? null : (context.earlier_calls ? t.waitEarlier.replace("%s", context.earlier_calls) : t.waitFirst)],
@@ -114,8 +116,8 @@
         },
         peerMedia: (message) => peers.media(message),
         peerTyping: (on, peer) => peers.typing(on, peer),
-        members: (members) => { peers.members(members); $("call-members").textContent = members.map((m) => m.name + (m.district ? "（" + m.district + "）" : "")).join("、"); },
-        invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", m.district); },
+        members: (members) => { peers.members(members); $("call-members").textContent = members.map((m) => m.name + aside(place(m.district, m.district_en))).join(english ? ", " : "、"); },
+        invite: (m) => { $("invite-status").textContent = (t["invite_" + m.outcome] || m.outcome).replace("%s", place(m.district, m.district_en)); },
         joined: (m) => { $("invite-box").hidden = m.role !== "clerk"; if (m.role === "clerk") loadInviteDistricts(); loadSidePanel(); loadDraft(); },
         draft: () => loadDraft(),
         // A clerk brought in, or one who handed the call over, has no wrap-up to write.
@@ -221,7 +223,7 @@
     if (panel.caller) {
       const c = panel.caller;
       const history = c.earlier_calls
-        ? t.waitEarlier.replace("%s", c.earlier_calls) + (c.last_call_at ? "（" + t.waitLast.replace("%s", new Date(c.last_call_at).toLocaleDateString(document.documentElement.lang || undefined)) + "）" : "")
+        ? t.waitEarlier.replace("%s", c.earlier_calls) + (c.last_call_at ? aside(t.waitLast.replace("%s", new Date(c.last_call_at).toLocaleDateString(document.documentElement.lang || undefined))) : "")
         : t.waitFirst;
       $("side-caller").textContent = [c.district, history].filter(Boolean).join(" · ");
     }
@@ -233,7 +235,7 @@
       const materials = $("side-materials");
       materials.innerHTML = "";
       panel.item.materials.forEach((m) => {
-        const li = el("li", "", m.name + "（" + m.requirement + "）");
+        const li = el("li", "", m.name + aside(m.requirement));
         const limits = [(m.formats || []).join("/"), m.max_size_mb ? m.max_size_mb + " MB" : ""].filter(Boolean).join(" · ");
         if (limits) li.append(el("small", "muted", " " + limits));
         if (m.acceptance_standard) li.title = m.acceptance_standard;
@@ -281,7 +283,7 @@
     if (!response || !response.ok) return;
     const body = await response.json();
     const approving = new Set(body.approving.map((d) => d.code));
-    body.approving.forEach((d) => select.add(new Option(d.name + "（" + t.approving + "）", d.code)));
+    body.approving.forEach((d) => select.add(new Option(d.name + aside(t.approving), d.code)));
     body.districts.filter((d) => !approving.has(d.code)).forEach((d) => select.add(new Option(d.name, d.code)));
   }
 
@@ -489,10 +491,9 @@
       head.append(el("span", "waited"));
       li.append(head);
       const history = row.earlier_calls
-        ? t.waitEarlier.replace("%s", row.earlier_calls) + (row.last_call_at ? "（" + t.waitLast.replace("%s", new Date(row.last_call_at).toLocaleDateString(document.documentElement.lang || undefined)) + "）" : "")
+        ? t.waitEarlier.replace("%s", row.earlier_calls) + (row.last_call_at ? aside(t.waitLast.replace("%s", new Date(row.last_call_at).toLocaleDateString(document.documentElement.lang || undefined))) : "")
         : t.waitFirst;
-      const english = (document.documentElement.lang || "").startsWith("en");
-      const district = english && row.district_en ? row.district_en : row.district;
+      const district = place(row.district, row.district_en);
       // data-lang_wuu-sh is dataset["lang_wuuSh"].
       const language = t["lang_" + String(row.language_code).replace(/-([a-z])/g, (m, c) => c.toUpperCase())] || row.language;
       li.append(el("div", "callback-meta", [district, row.firm, row.item, language, history].filter(Boolean).join(" · ")));

@@ -130,7 +130,9 @@ def test_the_caller_history_shows_on_the_list_and_on_the_ring(clock):
     assert row["last_call_at"] == session.started_at.isoformat()
     second.refresh_from_db()
     context = services.request_context(AssistRequest.objects.select_related("citizen", "district").get(pk=second.pk))
-    assert context["earlier_calls"] == 1 and context["district"]
+    assert context["earlier_calls"] == 1
+    # The ring goes to a console in either language: the district's name comes in both.
+    assert (context["district"], context["district_en"]) == ("上海黄浦区", "Huangpu, Shanghai")
 
 
 def test_the_queue_fan_out_pushes_every_open_console_its_own_list(clock, monkeypatch):

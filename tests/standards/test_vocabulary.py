@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.utils import translation
 from rest_framework import serializers
 
@@ -57,3 +58,17 @@ def test_life_event_labels_are_translated():
         assert str(GrowthStage.STARTUP.label) == "初创期"
     with translation.override("en"):
         assert str(LifeEvent.MARRIAGE.label) == "Marriage and children"
+
+
+@pytest.mark.django_db
+def test_a_districts_full_name_follows_the_page_language_and_falls_back_to_chinese() -> None:
+    from standards.models import District
+
+    huangpu = District.objects.get(division_code="310101")
+    assert huangpu.names() == ("上海黄浦区", "Huangpu, Shanghai")
+    with translation.override("en"):
+        assert huangpu.display_full == "Huangpu, Shanghai"
+    with translation.override("zh-hans"):
+        assert huangpu.display_full == "上海黄浦区"
+    huangpu.name_en = huangpu.city_en = ""
+    assert huangpu.names() == ("上海黄浦区", "上海黄浦区")  # no English name known: the Chinese one, never empty
