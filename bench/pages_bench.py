@@ -356,7 +356,9 @@ def main() -> int:
             clients[user].get(url)
         profiler.disable()
         print(f"{name}: 10 requests")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(re.escape(f"{BASE}/") + r"(?!\.venv)", 40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            re.escape(f"{BASE}/") + r"(?!\.venv)" if not os.environ.get("PROFILE_ALL") else "", 40
+        )
         return 0
     load_before = os.getloadavg()
     times: dict[str, list[float]] = {name: [] for name in targets}
