@@ -302,6 +302,9 @@ def main() -> int:
         f"{Case.objects.count()} cases; ready in {time.perf_counter() - started:.1f} s"
     )
     people, case = data["people"], data["case"]
+    from govservice.warm import warm_and_freeze
+
+    warm_and_freeze()  # as the server process does once started (govservice/asgi.py)
     one = District.objects.order_by("division_code").first()
     assert one is not None
     clerk = people[f"clerk-{case.accepting_district.division_code}"]

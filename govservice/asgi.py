@@ -13,10 +13,6 @@ from govservice.sqlite_wal import start_wal_checkpointer  # noqa: E402
 
 start_wal_checkpointer()
 
-from standards.text import warm_up  # noqa: E402
-
-warm_up()  # the segmenter's dictionary now, not in the first search (docs/pitfalls.md)
-
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from govservice.body_limit import BodySizeLimit  # noqa: E402
@@ -33,3 +29,7 @@ application = ProtocolTypeRouter(
         "websocket": OriginCheck(SessionUserMiddleware(URLRouter(websocket_urlpatterns))),  # type: ignore[arg-type]
     }
 )
+
+from govservice.warm import warm_and_freeze  # noqa: E402
+
+warm_and_freeze()  # the segmenter's dictionary now, not in the first search (docs/pitfalls.md); then gc.freeze()
