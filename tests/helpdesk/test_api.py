@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.identifiers import id_number_check_digit
 from accounts.models import User
 from helpdesk import services
-from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer, PriorityReason
+from helpdesk.models import AssistRequest, Callback, CallSession, ClerkProfile, Offer, PriorityReason
 from tests.factories import T0, make_citizen, make_clerk, make_item_version
 
 pytestmark = pytest.mark.django_db
@@ -209,16 +209,24 @@ def test_figures_live_and_over_a_period_per_district_and_alliance_wide():
     make_clerk("310101", status=ClerkProfile.Status.AWAY)
     services.assist_request_create(citizen=make_citizen(code="310101"), now=now - dt.timedelta(seconds=42))
 
+    make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=now)  # signed in after the calls
+    CallSession.objects.filter(pk=session.pk).update(rating=4)
+    Callback.objects.create(request=gone, created_at=now)  # the Gusu caller asked to be called back
+
     supervisor = User.objects.create_user(username="sup", role=User.Role.SUPERVISOR)
     live = api(supervisor).get("/api/assist/figures/live/").json()
     assert live["waiting_now"] == 1
     assert 41 <= live["longest_wait_seconds"] <= 60
     assert live["available_clerks_by_district"]["320508"] == 0  # the Gusu clerk timed out and is away
+    assert live["clerks_by_status"] == {"away": 3, "available": 1}
+    assert live["available_clerks_by_district"]["310101"] == 1
+    assert (live["open_callbacks"], live["open_callbacks_by_district"]["320508"]) == (1, 1)
 
     period = api(supervisor).get("/api/assist/figures/period/").json()
     assert (period["requests"], period["answered"], period["answered_within_20s"]) == (3, 1, 1)
     assert period["average_wait_seconds"] == 8.0 and period["average_handling_seconds"] == 120.0
     assert (period["abandoned"], period["offers_timed_out"]) == (1, 1)
+    assert (period["offers_declined"], period["average_rating"]) == (0, 4.0)
 
     clerk_view = api(huangpu_clerk).get("/api/assist/figures/period/").json()
     assert (clerk_view["district"], clerk_view["requests"], clerk_view["abandoned"]) == ("310101", 2, 0)
