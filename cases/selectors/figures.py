@@ -63,41 +63,31 @@ def _figures_by_district(cases: QuerySet[Case], district_ids: list[int]) -> tupl
     def targets(accepting: int, approving: int | None) -> list[_Block]:
         return [alliance, *(blocks[pk] for pk in {accepting, approving} if pk in blocks)]
 
-    for accepting, approving, state, n in (
+    # One grouped statement for the cases by state, the overdue ones and the finished ones' times, by pair of
+    # districts and state: a few hundred rows, not thousands of cases.
+    pair = ("accepting_district_id", "approving_district_id")
+    finished = Q(state__in=life_cycle.FINISHED_STATES, accepted_at__isnull=False, delivered_at__isnull=False)
+    delivered_on = TruncDate("delivered_at", tzinfo=zone)
+    for accepting, approving, state, n, overdue, completed, took, promised, late, trips in (
         cases.order_by()
-        .values("accepting_district_id", "approving_district_id", "state")
-        .annotate(n=Count("id"))
-        .values_list("accepting_district_id", "approving_district_id", "state", "n")
+        .values(*pair, "state")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=Q(state__in=life_cycle.OPEN_STATES, promised_due__lt=today)),
+            completed=Count("id", filter=finished),
+            took=Sum(
+                ExpressionWrapper(F("delivered_at") - F("accepted_at"), output_field=DurationField()), filter=finished
+            ),
+            promised=Sum("item_version__promised_limit", filter=finished),
+            late=Count("id", filter=finished & Q(promised_due__isnull=False, promised_due__lt=delivered_on)),
+            trips=Sum(Greatest(F("item_version__onsite_visits") - F("onsite_visits_made"), Value(0)), filter=finished),
+        )
+        .values_list(*pair, "state", "n", "overdue", "completed", "took", "promised", "late", "trips")
     ):
         for block in targets(accepting, approving):
             block.by_state[state] = block.by_state.get(state, 0) + n
-    pair = ("accepting_district_id", "approving_district_id")
-    for accepting, approving, n in (
-        cases.filter(state__in=life_cycle.OPEN_STATES, promised_due__lt=today)
-        .order_by()
-        .values(*pair)
-        .annotate(n=Count("id"))
-        .values_list(*pair, "n")
-    ):
-        for block in targets(accepting, approving):
-            block.overdue_open += n
-    # The finished cases grouped by their pair of districts in the database: a few dozen rows, not thousands.
-    finished = cases.filter(state__in=life_cycle.FINISHED_STATES, accepted_at__isnull=False, delivered_at__isnull=False)
-    delivered_on = TruncDate("delivered_at", tzinfo=zone)
-    for accepting, approving, n, took, promised, late, trips in (
-        finished.order_by()
-        .values(*pair)
-        .annotate(
-            n=Count("id"),
-            took=Sum(ExpressionWrapper(F("delivered_at") - F("accepted_at"), output_field=DurationField())),
-            promised=Sum("item_version__promised_limit"),
-            late=Count("id", filter=Q(promised_due__isnull=False, promised_due__lt=delivered_on)),
-            trips=Sum(Greatest(F("item_version__onsite_visits") - F("onsite_visits_made"), Value(0))),
-        )
-        .values_list(*pair, "n", "took", "promised", "late", "trips")
-    ):
-        for block in targets(accepting, approving):
-            block.completed += n
+            block.overdue_open += overdue
+            block.completed += completed
             block.days_to_complete += took.total_seconds() / 86400 if took else 0.0
             block.promised_days += promised or 0
             block.completed_late += late
