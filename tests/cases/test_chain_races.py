@@ -12,12 +12,13 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from cases.chain import chain_verify, event_append
 from cases.models import CaseEvent
 from cases.services.guards import lock
 from tests import factories as f
+from tests.races import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,6 @@ def test_a_writer_that_waited_for_the_case_appends_after_the_one_that_held_it() 
     case = f.submitted_case()
     before = CaseEvent.objects.filter(case=case).count()
     holding = threading.Event()
-    errors: list[BaseException] = []
 
     def first() -> None:  # the worker issuing a paper: holds the case while it appends
         try:
@@ -36,28 +36,15 @@ def test_a_writer_that_waited_for_the_case_appends_after_the_one_that_held_it() 
                 event_append(case=lock(case), action="paper_issued", actor=None, data={"n": 1})
                 holding.set()
                 time.sleep(0.6)  # the second writer is now waiting for the row
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
         finally:
             holding.set()
-            connections.close_all()
 
     def second() -> None:  # the clerk's step: waits for the row, then appends
-        try:
-            holding.wait(10)
-            with transaction.atomic():
-                event_append(case=lock(case), action="material_checked", actor=None, data={"n": 2})
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        holding.wait(10)
+        with transaction.atomic():
+            event_append(case=lock(case), action="material_checked", actor=None, data={"n": 2})
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    run_together(first, second, timeout=30)
     seqs = list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("seq", "action"))
     assert seqs[before:] == [(before + 1, "paper_issued"), (before + 2, "material_checked")]
     assert chain_verify(case=case).ok

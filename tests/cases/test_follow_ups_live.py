@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from accounts.services import api_token_issue
 from cases import services, tasks
 from cases.models import CaseEvent, FollowUp
 from tests import factories as f
+from tests.races import run_together
 
 if TYPE_CHECKING:
     from tests.conftest import LiveStack
@@ -112,21 +112,7 @@ def test_two_escalation_runs_at_once_escalate_a_follow_up_once() -> None:
         services.case_rate(case=case, actor=citizen, score=1, attitude=1, speed=1, convenience=1)
         follow_ups.append(FollowUp.objects.get(rating__case=case))
     FollowUp.objects.update(due_on=timezone.localdate() - dt.timedelta(days=1))
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            counts.append(services.follow_ups_escalate())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    counts = run_together(services.follow_ups_escalate, services.follow_ups_escalate)
     assert sum(counts) == 3
     assert CaseEvent.objects.filter(action="follow_up_escalated").count() == 3
     assert not FollowUp.objects.filter(escalated_at__isnull=True).exists()

@@ -7,10 +7,10 @@ import io
 import json
 import os
 import signal
-import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,7 +18,7 @@ import psutil
 import pytest
 import websockets
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Origin
@@ -29,6 +29,7 @@ from cases.models import Case, CaseState
 from cases.services import routing as routing_services
 from govservice import stack
 from tests import factories as f
+from tests.races import run_together
 
 if TYPE_CHECKING:
     import subprocess
@@ -197,23 +198,13 @@ def test_two_clerks_claiming_the_same_case_at_once_exactly_one_wins(monkeypatch:
         case = f.submitted_case(applicant=citizen, version=f.make_item())
         case = f.accept_checked(case, huangpu_clerk)
         assert services.case_route(case_id=case.pk, transfer_number=case.transfer_number).status == "routed"
-        barrier = threading.Barrier(2)
-
-        def claim(clerk: User, barrier: threading.Barrier = barrier, case_id: int = case.pk) -> None:
-            try:
-                barrier.wait()
-                services.case_review_start(case=Case.objects.get(pk=case_id), actor=clerk)
-                results[clerk.pk] = "won"
-            except services.TransitionNotAllowed:
-                results[clerk.pk] = "lost"
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=claim, args=(clerk,)) for clerk in clerks]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        outcomes = run_together(
+            *(partial(services.case_review_start, case=Case.objects.get(pk=case.pk), actor=clerk) for clerk in clerks),
+            expected=(services.TransitionNotAllowed,),
+            timeout=30,
+        )
+        for clerk, outcome in zip(clerks, outcomes, strict=True):
+            results[clerk.pk] = "lost" if isinstance(outcome, services.TransitionNotAllowed) else "won"
         assert sorted(results.values()) == ["lost", "won"]
         case.refresh_from_db()
         winner = next(pk for pk, outcome in results.items() if outcome == "won")

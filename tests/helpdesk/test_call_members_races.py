@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from govservice.errors import Conflict
 from helpdesk import services
 from helpdesk.models import CallInvite, CallMember, CallSession, ClerkProfile
 from tests.factories import HUANGPU, SHUSHAN, T0, make_clerk
 from tests.helpdesk.test_call_members import a_call
+from tests.races import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -23,29 +22,13 @@ def test_an_answer_racing_the_end_of_the_call_leaves_no_guest_in_an_ended_call(a
     session = a_call()
     guest = make_clerk(SHUSHAN, status=ClerkProfile.Status.AVAILABLE, idle_since=T0)
     invite = services.call_invite_create(session=session, clerk=session.clerk)
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run(action):
-        try:
-            start.wait()
-            action()
-        except Conflict:
-            pass  # the other one got there first: a clean refusal
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=run, args=(lambda: services.call_invite_accept(invite_id=invite.pk, clerk=guest),)),
-        threading.Thread(target=run, args=(lambda: services.call_hang_up(session=session, actor=session.citizen),)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    # Whichever gets there second is refused cleanly (a Conflict), never with an error.
+    run_together(
+        lambda: services.call_invite_accept(invite_id=invite.pk, clerk=guest),
+        lambda: services.call_hang_up(session=session, actor=session.citizen),
+        expected=(Conflict,),
+        timeout=30,
+    )
     session.refresh_from_db()
     assert session.ended_at is not None
     assert not CallMember.objects.filter(session=session, left_at__isnull=True).exists()

@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from helpdesk import services
 from helpdesk.models import AssistRequest, CallSession, ClerkProfile, Offer
 from tests.factories import make_citizen, make_clerk
+from tests.races import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _pick_at_once(pairs) -> tuple[list[tuple[int, int]], list[str], list[BaseException]]:
-    """Each (clerk, request) pick in its own thread and connection, released together."""
-    start = threading.Barrier(len(pairs))
-    won: list[tuple[int, int]] = []
-    lost: list[str] = []
-    errors: list[BaseException] = []
+def _pick_at_once(pairs) -> tuple[list[tuple[int, int]], list[str]]:
+    """Each (clerk, request) pick in its own thread and connection, released together: the picks made and the codes
+    of those refused."""
+    outcomes = run_together(
+        *(partial(services.assist_request_pick, clerk=clerk, request_id=request_id) for clerk, request_id in pairs),
+        expected=(services.AssistError,),
+    )
+    won = [(clerk.pk, request_id) for (clerk, request_id), o in zip(pairs, outcomes, strict=True) if not _refused(o)]
+    return won, [o.code for o in outcomes if _refused(o)]
 
-    def pick(clerk, request_id):
-        try:
-            start.wait()
-            services.assist_request_pick(clerk=clerk, request_id=request_id)
-            won.append((clerk.pk, request_id))
-        except services.AssistError as exc:
-            lost.append(exc.code)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=pick, args=pair) for pair in pairs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return won, lost, errors
+def _refused(outcome: object) -> bool:
+    return isinstance(outcome, services.AssistError)
 
 
 def test_six_clerks_picking_one_request_at_once_one_wins_the_others_are_told_it_is_taken():
@@ -52,8 +41,7 @@ def test_six_clerks_picking_one_request_at_once_one_wins_the_others_are_told_it_
         for i in range(6)
     ]
     request = services.assist_request_create(citizen=make_citizen(code="310101"), route=False)
-    won, lost, errors = _pick_at_once([(clerk, request.pk) for clerk in clerks])
-    assert errors == []
+    won, lost = _pick_at_once([(clerk, request.pk) for clerk in clerks])
     assert len(won) == 1 and sorted(lost) == ["already_taken"] * 5
     winner = won[0][0]
     session = CallSession.objects.get(request=request)
@@ -70,8 +58,7 @@ def test_one_clerk_picking_two_requests_at_once_gets_one_call():
         pytest.skip("row locks under concurrent writers need PostgreSQL")
     clerk = make_clerk("310101", status=ClerkProfile.Status.AWAY, idle_since=timezone.now())
     requests = [services.assist_request_create(citizen=make_citizen(code="310101"), route=False) for _ in range(2)]
-    won, lost, errors = _pick_at_once([(clerk, request.pk) for request in requests])
-    assert errors == []
+    won, lost = _pick_at_once([(clerk, request.pk) for request in requests])
     assert len(won) == 1 and lost == ["clerk_busy"]
     assert CallSession.objects.filter(clerk=clerk).count() == 1
     # The request not picked is waiting still, in its place.
@@ -86,37 +73,12 @@ def test_a_pick_racing_the_router_never_double_books_the_request():
     ringer = make_clerk("310101", status=ClerkProfile.Status.AVAILABLE, idle_since=now - dt.timedelta(seconds=60))
     picker = make_clerk("310101", status=ClerkProfile.Status.AWAY, idle_since=now)
     request = services.assist_request_create(citizen=make_citizen(code="310101"), route=False)
-    start = threading.Barrier(2)
-    outcome: list[str] = []
-    errors: list[BaseException] = []
-
-    def route():
-        try:
-            start.wait()
-            services.assist_route()
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def pick():
-        try:
-            start.wait()
-            services.assist_request_pick(clerk=picker, request_id=request.pk)
-            outcome.append("picked")
-        except services.AssistError as exc:
-            outcome.append(exc.code)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=route), threading.Thread(target=pick)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    _routed, picked = run_together(
+        services.assist_route,
+        partial(services.assist_request_pick, clerk=picker, request_id=request.pk),
+        expected=(services.AssistError,),
+    )
+    outcome = [picked.code if _refused(picked) else "picked"]
     state = AssistRequest.objects.get(pk=request.pk).state
     ringing = Offer.objects.filter(request=request, outcome=Offer.Outcome.RINGING).count()
     if outcome == ["picked"]:

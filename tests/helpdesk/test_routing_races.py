@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from helpdesk import services
 from helpdesk.models import AssistEvent, AssistRequest, ClerkProfile, Offer
 from tests.factories import make_citizen, make_clerk
+from tests.races import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,25 +29,12 @@ def test_concurrent_routing_passes_never_double_book_a_clerk_or_a_request():
         AssistRequest.objects.create(
             citizen=make_citizen(), district=clerks[0].district, created_at=now - dt.timedelta(seconds=100 - i)
         )
-    start = threading.Barrier(6)
-    errors: list[BaseException] = []
 
-    def one_pass():
-        try:
-            start.wait()
-            for _ in range(3):
-                services.assist_route(now=now)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def three_passes() -> None:
+        for _ in range(3):
+            services.assist_route(now=now)
 
-    threads = [threading.Thread(target=one_pass) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    run_together(*[three_passes] * 6)
     offers = list(Offer.objects.filter(outcome=Offer.Outcome.RINGING))
     assert len(offers) == 8  # every clerk rings, once
     assert len({o.clerk_id for o in offers}) == 8
@@ -58,31 +46,15 @@ def test_concurrent_routing_passes_never_double_book_a_clerk_or_a_request():
     assert {o.request_id for o in offers} == oldest
 
 
-def _claim_at_once(callback_id: int, clerks) -> tuple[list[int], list[str], list[BaseException]]:
-    """Each clerk claims the callback in their own thread (and connection), released together."""
-    start = threading.Barrier(len(clerks))
-    won: list[int] = []
-    lost: list[str] = []
-    errors: list[BaseException] = []
-
-    def claim(clerk):
-        try:
-            start.wait()
-            services.callback_claim(callback_id=callback_id, clerk=clerk)
-            won.append(clerk.pk)
-        except services.AssistError as exc:
-            lost.append(exc.code)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=claim, args=(clerk,)) for clerk in clerks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return won, lost, errors
+def _claim_at_once(callback_id: int, clerks) -> tuple[list[int], list[str]]:
+    """Each clerk claims the callback in their own thread (and connection), released together: who won, and the
+    codes of the refusals."""
+    outcomes = run_together(
+        *(partial(services.callback_claim, callback_id=callback_id, clerk=clerk) for clerk in clerks),
+        expected=(services.AssistError,),
+    )
+    won = [clerk.pk for clerk, o in zip(clerks, outcomes, strict=True) if not isinstance(o, services.AssistError)]
+    return won, [o.code for o in outcomes if isinstance(o, services.AssistError)]
 
 
 def test_two_clerks_claiming_a_callback_at_once_exactly_one_wins():
@@ -93,8 +65,7 @@ def test_two_clerks_claiming_a_callback_at_once_exactly_one_wins():
         request = services.assist_request_create(citizen=citizen, route=False)
         services.assist_request_callback(request=request, actor=citizen)
         callback = request.callback
-        won, lost, errors = _claim_at_once(callback.pk, [make_clerk("310101"), make_clerk("310101")])
-        assert errors == []
+        won, lost = _claim_at_once(callback.pk, [make_clerk("310101"), make_clerk("310101")])
         assert len(won) == 1 and lost == ["already_claimed"]
         callback.refresh_from_db()
         assert callback.claimed_by_id == won[0]
