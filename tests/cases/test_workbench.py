@@ -132,6 +132,7 @@ def test_the_workbench_page_has_tabs_with_counts_filters_and_rows_that_open_the_
     case = f.submitted_case(applicant=citizen, version=item)
     page = page_for(huangpu_clerk).get(reverse("cases-workbench")).content.decode()
     assert f'data-queue-tab="{CaseState.SUBMITTED}"' in page and "已提交" in page
+    assert "本区队列" in page and "district.310101" not in page  # no internal queue name shown
     for name in ("item", "window", "clerk", "deadline"):
         assert f'name="{name}"' in page
     assert 'class="table queue stack"' in page and 'data-label="办件编号"' in page  # cards at phone width
