@@ -375,8 +375,7 @@ def call_members(*, session_id: int) -> list[dict[str, Any]]:
             "peer": member.peer_id,
             "role": member.role,
             "name": member.user.display_name or member.user.username,
-            "district": str(member.district) if member.district_id else None,
-            "district_en": _district_en(member.district),
+            **district_names(member.district),
         }
         for member in members
     ]
@@ -421,13 +420,11 @@ def invite_context(invite: CallInvite) -> dict[str, Any]:
         "kind_label": invite.get_kind_display(),
         "note": invite.note,
         "from": inviter.display_name or inviter.username,
-        "from_district": str(inviter.district) if inviter.district_id else None,
-        "from_district_en": _district_en(inviter.district),
+        **district_names(inviter.district, key="from_district"),
         "deadline": invite.ring_deadline.isoformat(),
         "context": {
             **caller_summary(invite.session.request),
-            "district": str(invite.session.request.district) if invite.session.request.district_id else None,
-            "district_en": _district_en(invite.session.request.district),
+            **district_names(invite.session.request.district),
         },
     }
 
@@ -581,8 +578,7 @@ def _precheck_row(mark: Any) -> dict[str, Any] | None:
         "reason": mark.reason,
         "valid_until": mark.valid_until.isoformat() if mark.valid_until else None,
         "by": mark.clerk.display_name or mark.clerk.username,
-        "district": str(mark.district) if mark.district_id else None,
-        "district_en": _district_en(mark.district) if mark.district_id else None,
+        **district_names(mark.district),
     }
 
 
@@ -602,9 +598,11 @@ def caller_history(*, citizen_id: int, before: dt.datetime | None = None) -> dic
     }
 
 
-def _district_en(district: District | None) -> str | None:
-    """The district's English name ("Huangpu, Shanghai"): what is pushed goes to consoles in either language."""
-    return district.names()[1] if district is not None else None
+def district_names(district: District | None, *, key: str = "district") -> dict[str, str | None]:
+    """A district's name in Chinese under `key` and in English under `key`_en ("Huangpu, Shanghai"), or None: what
+    is pushed goes to consoles and calls in either language, and the page shows the one of its own."""
+    chinese, english = district.names() if district is not None else (None, None)
+    return {key: chinese, f"{key}_en": english}
 
 
 def _waiting_row(request: AssistRequest, *, history: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -618,8 +616,7 @@ def _waiting_row(request: AssistRequest, *, history: dict[str, Any], now: dt.dat
         # Masked: the clerk learns who the caller is on answering, not from a list of everyone waiting.
         "citizen": mask_person_name(citizen.display_name or citizen.username),
         "firm": request.firm.name if request.firm is not None else None,
-        "district": str(request.district) if request.district_id else None,
-        "district_en": _district_en(request.district),
+        **district_names(request.district),
         "item": request.item_version.name if request.item_version is not None else None,
         "language": request.get_language_display(),
         "language_code": request.language,

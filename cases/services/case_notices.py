@@ -41,10 +41,6 @@ def _names(obj: Any) -> tuple[str, str]:
     return zh, en
 
 
-def _district_names(district: District) -> tuple[str, str]:
-    return district.names()
-
-
 def _case_data(case: Case, **extra: Any) -> dict[str, Any]:
     item, item_en = _names(case.item_version)
     data: dict[str, Any] = {"reference": case.reference, "item": clean(item), "item_en": clean(item_en)}
@@ -77,7 +73,7 @@ def _to_applicant(case: Case, *, step: Step, event: CaseEvent) -> None:
     if step.action == "delivered":
         if case.delivery_method == DeliveryMethod.PICKUP:
             kind = "case.ready_for_pickup"
-            extra["district"], extra["district_en"] = _district_names(case.accepting_district)
+            extra["district"], extra["district_en"] = case.accepting_district.names()
         extra["detail"] = clean(case.delivery_detail, limit=120)
     if step.action == "correction_requested":
         names = [str(name) for name in data.get("names", [])]
@@ -122,7 +118,7 @@ def staff_notice(
 ) -> None:
     """Once per case and condition (a deadline's condition includes its date): to the staff of `district`."""
     key = f"{case.reference}:{condition}" + (f":{due.isoformat()}" if due else "")
-    names = _district_names(district)
+    names = district.names()
     notices.notify(
         user_ids=staff_ids(district=district, clerk_id=clerk_id),
         kind=kind,
@@ -147,7 +143,7 @@ def follow_up_escalated_notice(
     case: Case, *, follow_up_id: int, district: District, due: dt.date | None, supervisor_ids: set[int]
 ) -> None:
     """Inside the escalation's transaction: the alliance supervisors, once per case (the notice's key)."""
-    zh, en = _district_names(district)
+    zh, en = district.names()
     notices.notify(
         user_ids=supervisor_ids,
         kind="case.follow_up_escalated",

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
-    from cases.life_cycle import Step
     from cases.models import Case
     from cases.selectors.queues import QueueRow
     from standards.models import ItemVersion
@@ -34,20 +33,6 @@ def state_label(state: str) -> str:
 @register.filter
 def action_label(action: str) -> str:
     return life_cycle.event_label(action)
-
-
-@register.filter
-def quick_step(case: Case, user: User | AnonymousUser) -> Step | None:
-    """The step a clerk can take from the workbench's row (accept, recognise, approve, deliver), or None."""
-    from cases.selectors import quick_step_for
-
-    return quick_step_for(case=case, user=user)
-
-
-@register.filter
-def held_without_clerk(case: Case) -> bool:
-    """Routed to the approving district, but no clerk there to take it (held in the district's queue)."""
-    return case.state == life_cycle.ROUTED and not case.approving_clerk_id
 
 
 @register.filter

@@ -195,8 +195,7 @@ def _invite_status_on_commit(invite: CallInvite) -> None:
             "invite": invite.pk,
             "outcome": invite.outcome,
             "kind": invite.kind,
-            "district": str(invite.district),
-            "district_en": invite.district.names()[1],
+            **selectors.district_names(invite.district),
         },
     )
 

@@ -134,8 +134,7 @@ def request_context(request: AssistRequest) -> dict[str, Any]:
     return {
         **selectors.caller_summary(request),
         **selectors.caller_history(citizen_id=request.citizen_id, before=request.created_at),
-        "district": str(request.district) if request.district_id else None,
-        "district_en": request.district.names()[1] if request.district is not None else None,
+        **selectors.district_names(request.district),
         "item_code": request.item.code if request.item is not None else None,
         "waiting_since": request.created_at.isoformat(),
     }
