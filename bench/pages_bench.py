@@ -16,7 +16,7 @@ the floor measured the same way in the same run: `/favicon.ico`, a redirect that
 middleware stack and touches neither the database nor a template (`/healthz` pings the Celery worker), and the
 sign-in page, the base template with no query of its own (each page's CPU time as a multiple of its own). The SQL
 statements of one request of each page are counted with `CaptureQueriesContext` (machine-independent). Prints
-the load average before and after. `--profile NAME` prints where one page's time goes (cProfile) instead.
+the load average before and after. `--profile NAME` prints where one page's time goes instead: its slowest SQL statements, then cProfile.
 """
 
 from __future__ import annotations
@@ -359,6 +359,11 @@ def main() -> int:
             clients[user].get(url)
         profiler.disable()
         print(f"{name}: 10 requests")
+        with CaptureQueriesContext(connection) as queries:
+            clients[user].get(url)
+        print("its statements, slowest first (one request, seconds):")
+        for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+            print(f"  {query['time']}  {query['sql'][:300]}")
         pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
             re.escape(f"{BASE}/") + r"(?!\.venv)" if not os.environ.get("PROFILE_ALL") else "", 40
         )
