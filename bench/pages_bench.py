@@ -16,7 +16,8 @@ the floor measured the same way in the same run: `/favicon.ico`, a redirect that
 middleware stack and touches neither the database nor a template (`/healthz` pings the Celery worker), and the
 sign-in page, the base template with no query of its own (each page's CPU time as a multiple of its own). The SQL
 statements of one request of each page are counted with `CaptureQueriesContext` (machine-independent). Prints
-the load average before and after. `--profile NAME` prints where one page's time goes instead: its slowest SQL statements, then cProfile.
+the load average before and after. `--profile NAME` prints where one page's time goes instead: its slowest SQL
+statements, then cProfile.
 """
 
 from __future__ import annotations
