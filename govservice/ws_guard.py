@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CLOSE_POLICY_VIOLATION = 1008  # RFC 6455: too many messages
 CLOSE_MESSAGE_TOO_BIG = 1009  # RFC 6455: a frame over the size limit
 CLOSE_INTERNAL_ERROR = 1011  # RFC 6455: the server failed (here: the channel layer's Redis went away)
+CLOSE_ABNORMAL = 1006  # RFC 6455: the connection was lost without a close frame (a tab closed, a network gone)
 
 DEFAULT_MAX_FRAME_BYTES = 64 * 1024
 
@@ -65,6 +66,10 @@ class BadMessage(ValueError):
     """A frame that is not a JSON object (or a field of the wrong type): answered, not fatal."""
 
 
+class ClientGone(Exception):
+    """The server refused to send: the client's connection is already closed."""
+
+
 class GuardedJsonConsumer(AsyncJsonWebsocketConsumer):
     """A JSON consumer that bounds what a client may send (see the module's docstring)."""
 
@@ -74,9 +79,25 @@ class GuardedJsonConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Run the consumer; if it dies (the channel layer's Redis went away, say), still run `disconnect()` and
         close with 1011, so that what a closed socket means (a citizen who left, a clerk gone) is recorded and
-        the client sees a close frame and reconnects, instead of a socket that vanishes without either."""
+        the client sees a close frame and reconnects, instead of a socket that vanishes without either.
+
+        A client that left while a message was on its way (a tab closed) is no failure: ASGI servers raise an
+        OSError from `send` then (uvicorn's ClientDisconnected). `disconnect()` runs, with 1006, and the log
+        says so at DEBUG."""
+
+        async def send_to_client(message: Any) -> None:
+            try:
+                await send(message)
+            except OSError as exc:
+                raise ClientGone from exc
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_to_client)
+        except ClientGone:
+            log.debug("%s: the client left while a message was sent to it", type(self).__name__)
+            self._closing = True
+            with contextlib.suppress(Exception):
+                await self.disconnect(CLOSE_ABNORMAL)
         except Exception:
             log.exception("%s failed: closing with %s", type(self).__name__, CLOSE_INTERNAL_ERROR)
             if not self._closing:

@@ -1,13 +1,16 @@
-"""Quiet logs (issue 16, item 8): routine sweeps at DEBUG, and no ERROR for the start-up health probe."""
+"""Quiet logs (issue 16, item 8): routine sweeps at DEBUG, no ERROR for the start-up health probe or for a
+WebSocket client that left while a message was on its way."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from govservice.celery import RoutineAtDebug, routine_task_names
+from govservice.ws_guard import CLOSE_ABNORMAL, CLOSE_INTERNAL_ERROR, GuardedJsonConsumer
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -51,3 +54,61 @@ def test_routine_beat_tasks_are_logged_at_debug_and_other_tasks_at_info() -> Non
     logging.getLogger("celery.app.trace").setLevel(logging.DEBUG)
     assert quiet.filter(_record("celery.app.trace", "%(name)s", {"name": "helpdesk.assist_sweep"})) is True
     logging.getLogger("celery.app.trace").setLevel(logging.NOTSET)
+
+
+class _Echo(GuardedJsonConsumer):
+    """Answers each message; records how it was told the socket ended."""
+
+    channel_layer_alias = "no-such-layer"  # no channel layer: this test is about the socket alone
+    ended: list[int] = []
+
+    async def connect(self) -> None:
+        await self.accept()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.send_json({"echo": content})
+
+    async def disconnect(self, code: int) -> None:
+        self.ended.append(code)
+
+
+def _run_echo(failure: Exception) -> None:
+    """One socket: connect, one message; the server's send of the answer raises `failure`."""
+    incoming = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": '{"hello": 1}'},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(5)  # the server would say the client is gone; this test never gets here
+        return {"type": "websocket.disconnect", "code": 1006}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            raise failure
+
+    scope = {"type": "websocket", "path": "/ws/echo/", "headers": [], "query_string": b""}
+    application: Any = _Echo.as_asgi()  # called as a server calls it, with plain dicts
+    asyncio.run(asyncio.wait_for(application(scope, receive, send), 3))
+
+
+def test_a_client_gone_while_a_message_is_sent_is_no_error_and_the_socket_still_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # ASGI: a server raises a subclass of OSError when the application sends to a connection already closed
+    # (uvicorn's ClientDisconnected). That is a browser tab closed, not a failure of the server.
+    _Echo.ended = []
+    with caplog.at_level(logging.DEBUG, logger="govservice.ws_guard"):
+        _run_echo(ConnectionResetError("client went away"))
+    assert _Echo.ended == [CLOSE_ABNORMAL]  # what a closed socket means is still recorded
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_any_other_failure_while_sending_is_logged_and_closes_with_1011(caplog: pytest.LogCaptureFixture) -> None:
+    _Echo.ended = []
+    with caplog.at_level(logging.DEBUG, logger="govservice.ws_guard"):
+        _run_echo(RuntimeError("the channel layer went away"))
+    assert _Echo.ended == [CLOSE_INTERNAL_ERROR]
+    assert [r.levelno for r in caplog.records if r.name == "govservice.ws_guard"] == [logging.ERROR]
