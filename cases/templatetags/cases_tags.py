@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import template
+from django.utils.translation import gettext_lazy
 
 from cases import life_cycle
 
@@ -117,26 +118,38 @@ _QUICK_STEP = (
 )
 
 
+# The queue table's columns, declared once for its header and for each cell's label (the phone's card layout);
+# the last column, the actions, has no header.
+QUEUE_COLUMNS = (
+    ("reference", gettext_lazy("Reference")),
+    ("item", gettext_lazy("Item")),
+    ("applicant", gettext_lazy("Applicant")),
+    ("route", gettext_lazy("From → to")),
+    ("state", gettext_lazy("State")),
+    ("promised", gettext_lazy("Promised by")),
+    ("waiting", gettext_lazy("Waiting since")),
+    ("clerk", gettext_lazy("Clerk")),
+)
+
+
+@register.simple_tag
+def queue_header() -> str:
+    """The queue table's header row."""
+    from django.utils.html import format_html, format_html_join
+
+    return format_html(
+        "<tr>{}<th></th></tr>", format_html_join("", "<th>{}</th>", ((label,) for _name, label in QUEUE_COLUMNS))
+    )
+
+
 @register.simple_tag(takes_context=True)
 def queue_rows(context: template.Context, rows: list[QueueRow]) -> str:
     """The <tr> of each queue row (selectors.queues.queue_row), its cells labelled for the phone's card layout."""
     from django.utils.html import format_html, format_html_join
     from django.utils.translation import gettext
 
-    labels = {
-        f"l_{name}": gettext(text)
-        for name, text in (
-            ("reference", "Reference"),
-            ("item", "Item"),
-            ("applicant", "Applicant"),
-            ("route", "From → to"),
-            ("state", "State"),
-            ("promised", "Promised by"),
-            ("waiting", "Waiting since"),
-            ("clerk", "Clerk"),
-            ("open", "Open the case"),
-        )
-    }
+    labels = {f"l_{name}": str(label) for name, label in QUEUE_COLUMNS}
+    labels["l_open"] = gettext("Open the case")
     overdue = format_html(' <span class="badge bad">{}</span>', gettext("overdue"))
     held = format_html(' <span class="badge warn">{}</span>', gettext("held: no clerk"))
     mine = format_html(' <span class="badge">{}</span>', gettext("assigned to me"))
