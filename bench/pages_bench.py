@@ -109,9 +109,9 @@ def _bench_items(total: int) -> int:
             materials.append(copy)
     ItemMaterial.objects.bulk_create(materials, batch_size=1000)
     ItemImplementation.objects.bulk_create(impls, batch_size=1000)
-    from standards.search import search_index_invalidate
+    from standards.generation import catalogue_changed
 
-    search_index_invalidate()
+    catalogue_changed()
     return missing
 
 

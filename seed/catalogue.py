@@ -26,6 +26,7 @@ from standards.consistency import code_problems, implementation_problems, requir
 from standards.departments import department_new
 from standards.districts import DISTRICTS, ENTERPRISE_WINDOW, GENERAL_WINDOW, ZONE_WINDOW, window_code
 from standards.forms import validate_application_form
+from standards.generation import catalogue_changed
 from standards.models import (
     UNVERIFIED,
     VERIFIABLE_FIELDS,
@@ -461,9 +462,7 @@ def catalogue_load() -> dict[str, int]:
         summary=f"load_catalogue: {len(items)} items, {len(implementations)} district implementations",
         changes={"created": created},
     )
-    from standards.search import search_index_invalidate
-
-    transaction.on_commit(search_index_invalidate)
+    transaction.on_commit(catalogue_changed)
     return created
 
 

@@ -581,10 +581,6 @@ class SearchIndex:
 search_index = SearchIndex()
 
 
-def search_index_invalidate() -> None:
-    search_index.invalidate()
-
-
 def catalogue_search(*, query: str = "", recheck: bool = True, **filters: str) -> list[SearchResult]:
     """Items in force matching the query and filters, best match first."""
     return search_index.search(query, recheck=recheck, **{k: v for k, v in filters.items() if k in FILTERS and v})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from standards.departments import department_for
 from standards.districts import GENERAL_WINDOW, ZONE_WINDOW, window_code
+from standards.generation import catalogue_changed
 from standards.models import (
     CatalogueChange,
     Department,
@@ -63,12 +64,6 @@ def catalogue_change_record(
     return CatalogueChange.objects.create(
         actor=_actor(actor), action=action, item=item, version=version, summary=summary[:300], changes=changes or {}
     )
-
-
-def _after_commit_refresh_search() -> None:
-    from standards.search import search_index_invalidate
-
-    transaction.on_commit(search_index_invalidate)
 
 
 def _check_limits(fields: dict[str, Any]) -> None:
@@ -300,7 +295,7 @@ def item_version_publish(
         summary=summary[:300],
         changes=diff,
     )
-    _after_commit_refresh_search()
+    transaction.on_commit(catalogue_changed)
     return draft
 
 
@@ -393,7 +388,7 @@ def item_implementations_set(
             summary=", ".join(f"{k}: {' '.join(v)}" for k, v in changed.items() if v),
             changes={**changed, "accepting": sorted(accepting), "approving": sorted(approving)},
         )
-        _after_commit_refresh_search()
+        transaction.on_commit(catalogue_changed)
     return changed
 
 

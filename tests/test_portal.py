@@ -104,9 +104,9 @@ def test_the_life_event_filter_narrows_the_catalogue() -> None:
     birth = f.make_item()
     ItemVersion.objects.filter(pk=birth.pk).update(life_events=["birth"])
     other = f.make_item()
-    from standards.search import search_index_invalidate
+    from standards.generation import catalogue_changed
 
-    search_index_invalidate()
+    catalogue_changed()
     page = Client().get(reverse("standards-items"), {"life_event": "birth", "q": "养老保险关系转移接续"})
     codes = [row["code"] for row in page.context["rows"]]
     assert birth.item.code in codes and other.item.code not in codes
