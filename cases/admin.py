@@ -215,7 +215,7 @@ class HolidayAdmin(admin.ModelAdmin):
                 request,
                 _(
                     "The calendar holds %(years)s. Missing: %(missing)s — working days in those years count every "
-                    "weekday; %(count)d open cases have provisional deadlines. Import the year's calendar."
+                    "weekday; open cases with provisional deadlines: %(count)d. Import the year's calendar."
                 )
                 % {
                     "years": ", ".join(map(str, coverage.years)) or "—",
@@ -246,8 +246,8 @@ class HolidayAdmin(admin.ModelAdmin):
                 self.message_user(
                     request,
                     _(
-                        "Imported %(years)s: %(holidays)d holidays, %(makeup)d make-up working days; "
-                        "%(cases)d provisional cases counted again."
+                        "Imported %(years)s. Holidays: %(holidays)d; make-up working days: %(makeup)d; "
+                        "provisional cases counted again: %(cases)d."
                     )
                     % {
                         "years": ", ".join(map(str, report.years)),

@@ -130,7 +130,7 @@ KINDS: dict[str, Kind] = {
             "case.due_soon",
             STAFF,
             _("Case %(reference)s due soon"),
-            _("%(item)s: the promised deadline is %(due)s, %(left)s working days left."),
+            _("%(item)s: the promised deadline is %(due)s; working days left: %(left)s."),
             "warn",
         ),
         Kind(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from cases import life_cycle
@@ -104,7 +105,12 @@ def _read(text: str) -> list[_Row]:
         rows.append(_Row(line, day, kind, name[:100]))
     if errors:
         raise Invalid(
-            _("%(count)d rows of the table are wrong: nothing was imported.") % {"count": len(errors)},
+            ngettext(
+                "%(count)d row of the table is wrong: nothing was imported.",
+                "%(count)d rows of the table are wrong: nothing was imported.",
+                len(errors),
+            )
+            % {"count": len(errors)},
             code="calendar_invalid",
             fields={"rows": errors},
         )

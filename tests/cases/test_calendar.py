@@ -131,7 +131,13 @@ def test_a_bad_table_imports_nothing_and_names_every_bad_line(calendar_through_2
     rows = raised.value.fields["rows"]
     assert [row.split(":")[0] for row in rows] == ["Line 3", "Line 4", "Line 5", "Line 6"]
     assert raised.value.code == "calendar_invalid"
+    assert str(raised.value).startswith("4 rows of the table are wrong")
     assert Holiday.objects.count() == before
+    with pytest.raises(Invalid) as raised, translation.override("en"):
+        services.holiday_calendar_import(
+            text="date,kind,name\n2027-01-01,holiday,元旦\n2027-13-01,holiday,?\n", actor=None
+        )
+    assert str(raised.value).startswith("1 row of the table is wrong")
     with pytest.raises(Invalid):
         services.holiday_calendar_import(text="date,kind,name\n2027-01-09,班,调休\n", actor=None)  # no holiday at all
     assert Holiday.objects.count() == before
@@ -182,7 +188,7 @@ def test_the_admin_names_the_missing_years_and_imports_a_table(
     client.cookies["django_language"] = "en"
     page = client.get(reverse("admin:cases_holiday_changelist"))
     text = page.content.decode()
-    assert "Missing: 2027" in text and "1 open cases have provisional deadlines" in text
+    assert "Missing: 2027" in text and "open cases with provisional deadlines: 1." in text
     bad = client.post(
         reverse("admin:cases_holiday_import"),
         {"table": _upload("2027-01-05,班,周二\n")},

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -231,3 +232,11 @@ def test_the_workbench_api_lists_whole_cases_in_statements_that_do_not_grow(
     assert len(many) == len(few), [q["sql"][:90] for q in many.captured_queries]
     case = body["shown"][0]["cases"][0]
     assert case["item_code"] == item.item.code and case["accepting_window"] and case["item_version_number"]
+
+
+def test_the_queue_line_counts_clerks_in_the_singular_and_plural_in_english(huangpu_clerk: User) -> None:
+    client = page_for(huangpu_clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "1 active clerk." in client.get(reverse("cases-workbench")).content.decode()
+    f.make_clerk(f.HUANGPU)
+    assert "2 active clerks." in client.get(reverse("cases-workbench")).content.decode()
