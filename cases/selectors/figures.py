@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases import life_cycle
-from cases.models import Case, FollowUp, Rating
+from cases.models import Case, FollowUp
 from cases.selectors.visibility import cases_visible_to, districts_visible_to
 from standards.models import District
 
@@ -53,8 +53,8 @@ class _Block:
 
 
 def _figures_by_district(cases: QuerySet[Case], district_ids: list[int]) -> tuple[dict[int, _Block], _Block]:
-    """Each district's figures (the cases it accepted or approves, once each) and the alliance's, in a few
-    queries over all the cases rather than a round of queries per district."""
+    """Each district's figures (the cases it accepted or approves, once each) and the alliance's, in one
+    statement over all the cases rather than a round of queries per district."""
     today = timezone.localdate()
     zone = timezone.get_current_timezone()  # once, not per row: thousands of finished cases
     blocks = {pk: _Block() for pk in district_ids}
@@ -63,12 +63,13 @@ def _figures_by_district(cases: QuerySet[Case], district_ids: list[int]) -> tupl
     def targets(accepting: int, approving: int | None) -> list[_Block]:
         return [alliance, *(blocks[pk] for pk in {accepting, approving} if pk in blocks)]
 
-    # One grouped statement for the cases by state, the overdue ones and the finished ones' times, by pair of
-    # districts and state: a few hundred rows, not thousands of cases.
+    # One grouped statement, by pair of districts and state: the cases by state, the overdue ones, the finished
+    # ones' times, and their ratings and the ratings' open follow-ups (one each at most: LEFT JOINs that add no
+    # rows). A few hundred rows, not thousands of cases.
     pair = ("accepting_district_id", "approving_district_id")
     finished = Q(state__in=life_cycle.FINISHED_STATES, accepted_at__isnull=False, delivered_at__isnull=False)
     delivered_on = TruncDate("delivered_at", tzinfo=zone)
-    for accepting, approving, state, n, overdue, completed, took, promised, late, trips in (
+    for accepting, approving, state, n, overdue, completed, took, promised, late, trips, rated, score, bad, open_ in (
         cases.order_by()
         .values(*pair, "state")
         .annotate(
@@ -81,8 +82,26 @@ def _figures_by_district(cases: QuerySet[Case], district_ids: list[int]) -> tupl
             promised=Sum("item_version__promised_limit", filter=finished),
             late=Count("id", filter=finished & Q(promised_due__isnull=False, promised_due__lt=delivered_on)),
             trips=Sum(Greatest(F("item_version__onsite_visits") - F("onsite_visits_made"), Value(0)), filter=finished),
+            rated=Count("rating"),
+            score=Sum("rating__score"),
+            bad=Count("rating", filter=Q(rating__score__lte=2)),
+            open_follow_ups=Count("rating__follow_up", filter=Q(rating__follow_up__status=FollowUp.Status.OPEN)),
         )
-        .values_list(*pair, "state", "n", "overdue", "completed", "took", "promised", "late", "trips")
+        .values_list(
+            *pair,
+            "state",
+            "n",
+            "overdue",
+            "completed",
+            "took",
+            "promised",
+            "late",
+            "trips",
+            "rated",
+            "score",
+            "bad",
+            "open_follow_ups",
+        )
     ):
         for block in targets(accepting, approving):
             block.by_state[state] = block.by_state.get(state, 0) + n
@@ -92,28 +111,10 @@ def _figures_by_district(cases: QuerySet[Case], district_ids: list[int]) -> tupl
             block.promised_days += promised or 0
             block.completed_late += late
             block.trips_saved += trips or 0
-    ratings = Rating.objects.filter(case__in=cases)
-    rated_pair = ("case__accepting_district_id", "case__approving_district_id")
-    for accepting, approving, n, total, bad in (
-        ratings.order_by()
-        .values(*rated_pair)
-        .annotate(n=Count("id"), total=Sum("score"), bad=Count("id", filter=Q(score__lte=2)))
-        .values_list(*rated_pair, "n", "total", "bad")
-    ):
-        for block in targets(accepting, approving):
-            block.ratings += n
-            block.score_total += total or 0
+            block.ratings += rated
+            block.score_total += score or 0
             block.bad_ratings += bad
-    followed_pair = ("rating__case__accepting_district_id", "rating__case__approving_district_id")
-    for accepting, approving, n in (
-        FollowUp.objects.filter(rating__in=ratings, status=FollowUp.Status.OPEN)
-        .order_by()
-        .values(*followed_pair)
-        .annotate(n=Count("id"))
-        .values_list(*followed_pair, "n")
-    ):
-        for block in targets(accepting, approving):
-            block.follow_ups_open += n
+            block.follow_ups_open += open_
     return blocks, alliance
 
 

@@ -86,3 +86,29 @@ def test_figures_count_overdue_cases_and_time_to_complete_against_the_promise(
     gusu = figures(user=f.make_user("clerk", code="320508"))
     assert [d["division_code"] for d in gusu["districts"]] == ["320508"]
     assert gusu["districts"][0]["total"] == 0 and "alliance" not in gusu
+
+
+def test_figures_count_each_rating_and_open_follow_up_once_in_each_district_of_the_case(citizen: User) -> None:
+    from cases.models import FollowUp, Rating
+    from standards.models import District
+
+    huangpu, shushan = District.objects.get(division_code=f.HUANGPU), District.objects.get(division_code=f.SHUSHAN)
+    across_bad, across_good, at_home_bad, unrated = (f.submitted_case(applicant=citizen) for _ in range(4))
+    Case.objects.filter(pk__in=[across_bad.pk, across_good.pk, unrated.pk]).update(
+        accepting_district=huangpu, approving_district=shushan
+    )
+    Case.objects.filter(pk=at_home_bad.pk).update(accepting_district=huangpu, approving_district=huangpu)
+
+    def rate(case: Case, score: int) -> Rating:
+        return Rating.objects.create(case=case, rater=citizen, score=score, attitude=3, speed=3, convenience=3)
+
+    FollowUp.objects.create(rating=rate(across_bad, 1), district=shushan)
+    rate(across_good, 5)
+    FollowUp.objects.create(rating=rate(at_home_bad, 2), district=huangpu, status=FollowUp.Status.DONE)
+    result = figures(user=f.make_user("supervisor"))
+    by_code = {row["division_code"]: row["ratings"] for row in result["districts"]}
+    # Huangpu accepted all three (the one it also approves counted once); Shushan approves two.
+    assert by_code[f.HUANGPU] == {"count": 3, "average": 2.67, "bad": 2, "follow_ups_open": 1}
+    assert by_code[f.SHUSHAN] == {"count": 2, "average": 3.0, "bad": 1, "follow_ups_open": 1}
+    assert result["alliance"]["ratings"] == {"count": 3, "average": 2.67, "bad": 2, "follow_ups_open": 1}
+    assert result["alliance"]["total"] == 4 and by_code[f.HUANGPU] != by_code["320508"]
