@@ -258,6 +258,13 @@ def test_the_supervisor_filters_exports_and_follows_up(
 ) -> None:
     with guarded(browser, live_stack, f"supervisor-{_wide(width)}-zh", user=world["supervisor"], width=width) as g:
         page = g.goto("/supervision/dashboard/", "dashboard")
+        # A chart over time wider than a phone starts at its newest days; a chart by district at its first.
+        scrolled = "box => box.scrollWidth - box.clientWidth - box.scrollLeft"
+        over_time = page.locator("#period-panels .chart-scroll").first
+        by_district = page.locator(".panels:not(#period-panels) .chart-scroll").first
+        if width < 600:
+            assert over_time.evaluate("box => box.scrollWidth > box.clientWidth")
+        assert over_time.evaluate(scrolled) <= 1 and by_district.evaluate("box => box.scrollLeft") == 0
         page.locator("#dashboard-filter select[name=district]").select_option(f.HUANGPU)
         page.locator("#dashboard-filter button[type=submit]").click()
         page.wait_for_url(lambda url: f"district={f.HUANGPU}" in url)
