@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Firm, FirmSpecialist, User
 from cases import selectors, services
 from cases.http import signed_in_user
+from cases.selectors.portal import as_list_rows
 from govservice import errors
 from standards.models import District
 
@@ -56,10 +57,10 @@ def firm_page(request: HttpRequest, pk: int) -> HttpResponse:
             "districts": districts if is_supervisor else [row for row in districts if row["specialist"]],
             "unserved": unserved,
             # The firm's own applications and those an agent filed for it (by its credit code).
-            "cases": selectors.cases_visible_to(user)
-            .filter(Q(firm=firm) | Q(applicant_credit_code=firm.credit_code))
-            .select_related(None)
-            .select_related("item_version", "accepting_district", "approving_district")[:50],
+            "cases": as_list_rows(
+                selectors.cases_visible_to(user).filter(Q(firm=firm) | Q(applicant_credit_code=firm.credit_code)),
+                agent=False,
+            )[:50],
             "recommendations": selectors.firm_recommendations(firm=firm),
             "may_edit": user.role == User.Role.FIRM and user.firm_id == firm.pk,
             "may_assign": is_supervisor,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Firm, FirmSpecialist, User
 from cases import recommendation_rules as rules
+from standards.generation import per_catalogue
 from standards.models import District, ItemVersion
 
 
@@ -29,17 +30,23 @@ def _legal_person_items_in_force() -> QuerySet[ItemVersion]:
     )
 
 
-def firm_recommendations(*, firm: Firm, limit: int = rules.LIMIT) -> list[RecommendedItem]:
-    """At most `limit` items for the firm's industry and scope, growth stage and business mode, ranked,
-    each with its reasons (the rules: cases/recommendation_rules.py)."""
-    # The rules read five columns of every item in force; only the chosen versions are loaded whole.
-    views = (
+@per_catalogue
+def _legal_person_item_views() -> tuple[rules.ItemView, ...]:
+    """What the rules read of every item for firms in force (five columns of some thousand items), kept per
+    catalogue generation rather than read on every page a firm opens."""
+    return tuple(
         rules.ItemView(pk, code, name, tuple(stages or ()), mode)
         for pk, code, name, stages, mode in _legal_person_items_in_force().values_list(
             "pk", "item__code", "name", "growth_stages", "cross_province_mode"
         )
     )
-    chosen = rules.recommend(rules.FirmView.of(firm), views, limit=limit)
+
+
+def firm_recommendations(*, firm: Firm, limit: int = rules.LIMIT) -> list[RecommendedItem]:
+    """At most `limit` items for the firm's industry and scope, growth stage and business mode, ranked,
+    each with its reasons (the rules: cases/recommendation_rules.py)."""
+    # Only the chosen versions are loaded whole.
+    chosen = rules.recommend(rules.FirmView.of(firm), _legal_person_item_views(), limit=limit)
     versions = _legal_person_items_in_force().in_bulk([rec.version_id for rec in chosen])
     return [RecommendedItem(versions[rec.version_id], rec.score, rec.reasons) for rec in chosen]
 

@@ -6,15 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from cases import life_cycle
 from cases.competence_rules import CompetenceRefused, competent_district
 from cases.models import Case
-from cases.selectors.competence import applicant_places
-from standards.models import UNVERIFIED, District, ItemImplementation, ItemVersion, ServiceWindow
+from cases.selectors.competence import active_implementations, applicant_places
+from standards.models import UNVERIFIED, District, ItemVersion, ServiceWindow
 from standards.selectors import versions_in_force
 
 # "Often applied for" on the home page counts the applications of this many days.
@@ -34,6 +34,17 @@ def items_often_applied(*, limit: int = 8, days: int = OFTEN_APPLIED_DAYS) -> li
     ids = [row["item_version__item"] for row in counted]
     in_force = {v.item_id: v for v in versions_in_force().filter(item_id__in=ids).select_related("item")}
     return [in_force[pk] for pk in ids if pk in in_force]
+
+
+def as_list_rows(cases: QuerySet[Case], *, agent: bool = True) -> QuerySet[Case]:
+    """A list of cases (my cases, the firm space) with what its rows show: the districts (and agent) joined, the
+    item's name fetched for the listed cases only. Joined too, the 3000 item versions were read whole into a hash
+    for every page of the list (some 7 ms of PostgreSQL's time for 400 cases)."""
+    return (
+        cases.select_related(None)
+        .select_related("accepting_district", "approving_district", *(["agent"] if agent else []))
+        .prefetch_related(Prefetch("item_version", queryset=ItemVersion.objects.only("id", "name", "name_en")))
+    )
 
 
 @dataclass(frozen=True)
@@ -102,9 +113,7 @@ class ApplyChoice:
 
 
 def apply_choice(*, item_version: ItemVersion, user: User | AnonymousUser) -> ApplyChoice:
-    implementations = list(
-        ItemImplementation.objects.filter(item_id=item_version.item_id, active=True).select_related("district")
-    )
+    implementations = active_implementations(item_version)
     accepting = sorted({i.district for i in implementations if i.can_accept}, key=lambda d: d.division_code)
     home = None
     approving = None

@@ -23,9 +23,9 @@ The public functions are re-exported here: `from cases import services; services
 
 from __future__ import annotations
 
+from cases.selectors.competence import POWER_OF_ATTORNEY
 from cases.services.applications import (
     AGENT_MATERIAL_TYPES,
-    POWER_OF_ATTORNEY,
     case_agent_draft_create,
     case_draft_create,
     case_id_number_reveal,

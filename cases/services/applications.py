@@ -16,7 +16,7 @@ from cases import life_cycle
 from cases.chain import event_append
 from cases.competence_rules import Places
 from cases.models import Case
-from cases.selectors.competence import applicant_places
+from cases.selectors.competence import POWER_OF_ATTORNEY, accepts_agents, applicant_places
 from cases.selectors.portal import nearest_district
 from cases.services.competence import competent_implementation, given_place
 from cases.services.guards import invalid_field, lock
@@ -25,7 +25,6 @@ from standards.models import District, ItemImplementation, ItemVersion, ServiceW
 
 # Materials an item's standard lists "when someone else applies on the applicant's behalf"
 # (委托他人代为办理的): conditional in general, required in an agent's application.
-POWER_OF_ATTORNEY = "AGENT_AUTH"  # 授权委托书
 AGENT_MATERIAL_TYPES = (POWER_OF_ATTORNEY, "AGENT_ID")  # and 经办人身份证件
 
 
@@ -167,7 +166,7 @@ def _require_published(item_version: ItemVersion) -> None:
 
 def version_accepts_agents(item_version: ItemVersion) -> bool:
     """An item can be applied for through an agent when its standard lists the power of attorney."""
-    return item_version.materials.filter(material_type__code=POWER_OF_ATTORNEY).exists()
+    return accepts_agents(item_version)
 
 
 def _require_power_of_attorney_standard(item_version: ItemVersion) -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from cases.models import Case
 from cases.views import MY_CASES_PER_PAGE
+from standards.generation import catalogue_changed
 from standards.models import ItemVersion
 from tests import factories as f
 
@@ -32,6 +33,14 @@ def statements(client: Client, url: str, **query: str) -> tuple[int, str]:
     with CaptureQueriesContext(connection) as captured:
         page = client.get(url, query).content.decode()
     return len(captured), page
+
+
+def statements_after_the_catalogue_changed(client: Client, url: str) -> tuple[int, str]:
+    """The statements of a page once the catalogue's generation has caught up with the items made since (the
+    values kept per generation are then read once, before the count)."""
+    catalogue_changed()
+    client.get(url)
+    return statements(client, url)
 
 
 def test_my_cases_lists_fifty_a_page_in_the_same_statements_for_two_cases_or_a_hundred(
@@ -62,13 +71,28 @@ def test_the_firm_page_ranks_its_recommendations_without_loading_every_item(lihu
     client = Client()
     client.force_login(lihua_like)
     url = reverse("cases-firm", args=[lihua_like.firm_id])
-    client.get(url)
-    few, _page = statements(client, url)
+    few, _page = statements_after_the_catalogue_changed(client, url)
     for _ in range(20):
         f.make_item()
-    many, page = statements(client, url)
+    many, page = statements_after_the_catalogue_changed(client, url)
     assert many == few
     assert 'id="recommendations"' in page
+
+
+def test_a_firms_cases_page_shows_its_recommended_items_with_their_apply_forms_in_statements_that_do_not_grow(
+    lihua_like: User,
+) -> None:
+    f.make_item(growth_stages=["growth"])
+    client = Client()
+    client.force_login(lihua_like)
+    url = reverse("cases-mine")
+    one, page = statements_after_the_catalogue_changed(client, url)
+    assert page.count('class="form cases-apply"') == 1
+    for _ in range(5):
+        f.make_item(growth_stages=["growth"], agent_materials=True)
+    six, page = statements_after_the_catalogue_changed(client, url)
+    assert page.count('class="form cases-apply"') == 6 and page.count('class="form cases-agent-form"') == 5
+    assert six == one  # the cards' implementations, districts and materials are read for all of them at once
 
 
 @pytest.fixture
