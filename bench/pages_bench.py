@@ -326,6 +326,7 @@ def main() -> int:
         "dashboard, one district": (people["supervisor"], f"/supervision/dashboard/?district={one.division_code}"),
         "follow-ups": (people["supervisor"], "/cases/follow-ups/"),
         "firm space (300 cases)": (people["firm"], f"/cases/firms/{people['firm'].firm_id}/"),
+        "firm's cases, 6 apply forms": (people["firm"], "/cases/"),
         "catalogue maintenance list": (people["std_admin"], "/admin/standards/serviceitem/"),
         "helpdesk console": (clerk, "/assist/console/"),
     }
