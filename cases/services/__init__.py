@@ -29,7 +29,6 @@ from cases.services.applications import (
     case_agent_draft_create,
     case_draft_create,
     case_id_number_reveal,
-    version_accepts_agents,
 )
 from cases.services.calendar import CalendarImportReport, holiday_calendar_import, provisional_deadlines_recount
 from cases.services.case_views import case_view_after_response, case_view_is_recorded, case_views_record
@@ -151,5 +150,4 @@ __all__ = [
     "paper_sweep",
     "provisional_deadlines_recount",
     "require_follow_up_access",
-    "version_accepts_agents",
 ]

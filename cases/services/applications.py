@@ -164,15 +164,10 @@ def _require_published(item_version: ItemVersion) -> None:
         raise Invalid(_("Only a published item version can be applied for."))
 
 
-def version_accepts_agents(item_version: ItemVersion) -> bool:
-    """An item can be applied for through an agent when its standard lists the power of attorney."""
-    return accepts_agents(item_version)
-
-
 def _require_power_of_attorney_standard(item_version: ItemVersion) -> None:
     # The accepting and the approving district check the same standard (互认): a power of attorney
     # accepted here must be one the standard asks for, so an item without it takes no agents.
-    if not version_accepts_agents(item_version):
+    if not accepts_agents(item_version):
         raise Invalid(_("This item's material standard lists no power of attorney (授权委托书): apply in person."))
 
 

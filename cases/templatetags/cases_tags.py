@@ -39,9 +39,9 @@ def action_label(action: str) -> str:
 @register.filter
 def accepts_agents(item_version: ItemVersion) -> bool:
     """Whether the version's standard lists a power of attorney, so an agent may apply (代办)."""
-    from cases.services import version_accepts_agents
+    from cases.selectors.competence import accepts_agents as item_accepts_agents
 
-    return version_accepts_agents(item_version)
+    return item_accepts_agents(item_version)
 
 
 @register.simple_tag
