@@ -390,7 +390,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs each of its seven steps at INFO for every PDF (a receipt, a decision): noise, not news.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # --- Realtime video assistance ------------------------------------------------------

@@ -1,5 +1,5 @@
 """Quiet logs (issue 16, item 8): routine sweeps at DEBUG, no ERROR for the start-up health probe or for a
-WebSocket client that left while a message was on its way."""
+WebSocket client that left while a message was on its way, no step-by-step lines for each PDF made."""
 
 from __future__ import annotations
 
@@ -112,3 +112,11 @@ def test_any_other_failure_while_sending_is_logged_and_closes_with_1011(caplog: 
         _run_echo(RuntimeError("the channel layer went away"))
     assert _Echo.ended == [CLOSE_INTERNAL_ERROR]
     assert [r.levelno for r in caplog.records if r.name == "govservice.ws_guard"] == [logging.ERROR]
+
+
+def test_making_a_pdf_logs_nothing_below_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    from weasyprint import HTML
+
+    with caplog.at_level(logging.DEBUG):
+        assert HTML(string="<p>受理通知书</p>").write_pdf().startswith(b"%PDF")
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint") and r.levelno < logging.WARNING]
