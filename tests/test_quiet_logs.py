@@ -115,7 +115,7 @@ def test_any_other_failure_while_sending_is_logged_and_closes_with_1011(caplog: 
 
 
 def test_making_a_pdf_logs_nothing_below_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    from weasyprint import HTML
+    from weasyprint import HTML  # type: ignore[import-untyped]  # no stubs, no py.typed
 
     with caplog.at_level(logging.DEBUG):
         assert HTML(string="<p>受理通知书</p>").write_pdf().startswith(b"%PDF")
