@@ -203,6 +203,11 @@ class Case(models.Model):
             # A principal's account finds the cases an agent filed in their name (selectors.cases_visible_to).
             models.Index(fields=["applicant_id_number"], name="case_principal_id_number"),
             models.Index(fields=["applicant_credit_code"], name="case_principal_credit_code"),
+            # The figures over a period (the dashboard: submitted, delivered; the home page: applications started)
+            # read that period's cases, not the years of finished cases before it.
+            models.Index(fields=["submitted_at"], name="case_submitted_at"),
+            models.Index(fields=["delivered_at"], name="case_delivered_at"),
+            models.Index(fields=["created_at"], name="case_created_at"),
         ]
 
     # The head of the event chain, read right after the row is locked by cases.chain.chain_head_attach (and kept
