@@ -122,7 +122,52 @@ def _user(username: str, role: str, **fields):
     return user
 
 
-def populate(*, items: int, cases: int) -> dict:
+def _history(n: int, *, others: list[Any]) -> int:
+    """`n` ended cases of the three years before the last 30 days (references BENCHH…, bench-only): what a
+    service centre's table holds after some years, which the pages over a recent period must not read. No events
+    or ratings (no measured page opens an old case); none is the measured citizen's or firm's."""
+    from django.db.models import F
+
+    from cases.models import Case, CaseState
+
+    have = Case.objects.filter(reference__startswith="BENCHH").count()
+    if have >= n:
+        return 0
+    from django.utils import timezone
+
+    rng = random.Random(20261130 + have)  # benchmark data, not security
+    recent = list(Case.objects.filter(reference__startswith="BENCH").exclude(reference__startswith="BENCHH")[:2000])
+    # Ended long ago: the result delivered (and rated, closed), or withdrawn, or not accepted.
+    ended = [CaseState.CLOSED, CaseState.RATED, CaseState.DELIVERED, CaseState.WITHDRAWN, CaseState.NOT_ACCEPTED]
+    delivered = {CaseState.CLOSED, CaseState.RATED, CaseState.DELIVERED}
+    now = timezone.now()
+    rows = []
+    for k in range(have, n):
+        model = recent[k % len(recent)]
+        submitted = now - dt.timedelta(days=31, minutes=rng.randrange(3 * 365 * 24 * 60))
+        state = rng.choice(ended)
+        fields = {
+            field.attname: getattr(model, field.attname)
+            for field in Case._meta.concrete_fields
+            if field.attname not in {"id", "reference", "applicant_id", "firm_id"}
+        }
+        fields.update(
+            state=state,
+            submitted_at=submitted,
+            accepted_at=submitted + dt.timedelta(hours=2) if state != CaseState.NOT_ACCEPTED else None,
+            delivered_at=submitted + dt.timedelta(days=rng.randrange(1, 10)) if state in delivered else None,
+            promised_due=(submitted + dt.timedelta(days=rng.randrange(2, 20))).date(),
+        )
+        rows.append(Case(reference=f"BENCHH{k:09d}", applicant=rng.choice(others), **fields))
+    Case.objects.bulk_create(rows, batch_size=2000)
+    # Their creation times (auto_now_add sets them to now on insert).
+    Case.objects.filter(reference__startswith="BENCHH").update(
+        created_at=F("submitted_at"), state_changed_at=F("submitted_at")
+    )
+    return n - have
+
+
+def populate(*, items: int, cases: int, history: int = 0) -> dict:
     """The data (reused when already there); returns the people and objects the pages are measured for."""
     from django.core.management import call_command
     from django.db import transaction
@@ -255,6 +300,8 @@ def populate(*, items: int, cases: int) -> dict:
                 ],
                 batch_size=1000,
             )
+    if history:
+        _history(history, others=others)
     real = Case.objects.filter(applicant=people["many"]).exclude(reference__startswith="BENCH").first()
     if real is None:
         version = f.make_item()
@@ -269,6 +316,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--cases", type=int, default=10000)
+    parser.add_argument("--history", type=int, default=0, help="older ended cases (before the last 30 days)")
     parser.add_argument("--only", default="", help="comma-separated parts of page names")
     parser.add_argument("--profile", default="", help="a part of one page's name: profile it instead")
     args = parser.parse_args()
@@ -291,16 +339,22 @@ def main() -> int:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", interactive=False, verbosity=0)
     started = time.perf_counter()
-    data = populate(items=max(100, min(args.items, 20000)), cases=max(100, min(args.cases, 50000)))
+    data = populate(
+        items=max(100, min(args.items, 20000)),
+        cases=max(100, min(args.cases, 50000)),
+        history=max(0, min(args.history, 500000)),
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # the planner's statistics, as a database in service has them
     from cases.models import Case
     from standards.models import District, ServiceItem
 
+    old = Case.objects.filter(reference__startswith="BENCHH").count()
     print(
         f"data: {ServiceItem.objects.count()} items ({data['made_items']} bench items made now), "
-        f"{Case.objects.count()} cases; ready in {time.perf_counter() - started:.1f} s"
+        f"{Case.objects.count()} cases ({old} of them before the last 30 days); "
+        f"ready in {time.perf_counter() - started:.1f} s"
     )
     people, case = data["people"], data["case"]
     from govservice.warm import warm_and_freeze
